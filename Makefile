@@ -1,0 +1,51 @@
+# Two commands for a fresh clone:  `make run` (the portal, on embedded defaults)
+# and `make test` (the whole suite, against PostgreSQL and Redis).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Test services (override in the environment if yours differ).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test install messages lint serve bench clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q gettext >/dev/null 2>&1; } || true
+	$(PY) manage.py compilemessages -v0
+
+## run: the portal with demo data, web + Celery worker + beat, on SQLite and a no-server broker
+run: install
+	DEBUG=1 $(PY) manage.py runportal
+
+## test: the whole suite against PostgreSQL and Redis (starts them if installed but stopped)
+test: install
+	scripts/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
+	  $(PY) -m pytest -n 2 --dist loadgroup
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## messages: refresh the translation catalogue after changing user-facing strings
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=var --ignore=bench
+	$(PY) manage.py compilemessages -v0
+
+## serve: production-style processes (gunicorn, worker, beat); needs the production environment
+serve: install
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py runportal --server gunicorn --no-demo --addr $${BIND:-0.0.0.0:8000}
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,26 @@
+"""Shared by every test: the suite runs against PostgreSQL and Redis (see `make test`)."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _require_postgresql(django_db_blocker):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.exit(
+            "The tests run against PostgreSQL: use `make test`, or set "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal (and REDIS_URL).",
+            returncode=2,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # Production serves hashed files collected by `collectstatic`; tests render
+    # pages straight from the source folders instead.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)

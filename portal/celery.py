@@ -1,0 +1,35 @@
+"""The Celery app, wired the standard way: settings under the CELERY_ namespace,
+tasks autodiscovered from every installed app, the beat schedule defined here."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_configure.connect
+def _make_broker_folders(sender: Celery, **kwargs) -> None:
+    # kombu's filesystem transport (the embedded default) expects its folders.
+    for key in ("data_folder_in", "processed_folder"):
+        folder = sender.conf.broker_transport_options.get(key)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+
+
+def beat_schedule() -> dict:
+    """The periodic jobs. Times are China Standard Time (CELERY_TIMEZONE)."""
+    return {
+        "heartbeat": {
+            "task": "portal.tasks.heartbeat",
+            "schedule": crontab(),  # every minute: shows worker and beat are alive
+        },
+    }
+
+
+app.conf.beat_schedule = beat_schedule()

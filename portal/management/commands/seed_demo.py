@@ -1,0 +1,23 @@
+from importlib import import_module
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Load the demo family, regions and facilities (safe to run again)."
+
+    def handle(self, *args, **options) -> None:
+        # Each app owns its demo data in <app>/demo.py with a load() function;
+        # they run in INSTALLED_APPS order (portal, accounts, wallet, claims).
+        with transaction.atomic():
+            for config in apps.get_app_configs():
+                try:
+                    module = import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{config.name}.demo":
+                        raise
+                    continue
+                module.load()
+                self.stdout.write(f"demo data: {config.label} loaded")
