@@ -64,6 +64,15 @@ class Command(BaseCommand):
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
+        stopping = []
+
+        def stop(signum, frame) -> None:
+            stopping.append(signum)
+
+        # Ctrl-C (SIGINT) or a process manager's SIGTERM stops everything, even
+        # when the shell that started us ignores SIGINT for background jobs.
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
         procs = {
             name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()
         }
@@ -76,12 +85,13 @@ class Command(BaseCommand):
         )
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and beat.\n")
         try:
-            while all(p.poll() is None for p in procs.values()):
-                time.sleep(0.5)
-            gone = [name for name, p in procs.items() if p.poll() is not None]
-            self.stderr.write(f"{', '.join(gone)} stopped; stopping the rest.")
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
+            while not stopping and all(p.poll() is None for p in procs.values()):
+                time.sleep(0.2)
+            if stopping:
+                self.stdout.write("\nStopping…")
+            else:
+                gone = [name for name, p in procs.items() if p.poll() is not None]
+                self.stderr.write(f"{', '.join(gone)} stopped; stopping the rest.")
         finally:
             for p in procs.values():
                 if p.poll() is None:
