@@ -21,6 +21,9 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("family/", include("accounts.urls")),
+    path("wallet/", include("wallet.urls")),
+    path("claims/", include("claims.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -5,13 +5,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import selectors as accounts_selectors
+from claims import selectors as claims_selectors
 from portal.forms import SignUpForm
 from portal.health import check_broker, check_database
+from wallet import selectors as wallet_selectors
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {})
+    """The family page: the user and each active dependent as a card. Each app
+    adds its part of the card (money, bills) through its family_cards selector."""
+    members = []
+    if request.user.is_authenticated:
+        members = accounts_selectors.family_members(user=request.user)
+        wallet_cards = wallet_selectors.family_cards(persons=members)
+        claims_cards = claims_selectors.family_cards(persons=members)
+        for member in members:
+            member.wallet_card = wallet_cards.get(member.pk)
+            member.claims_card = claims_cards.get(member.pk)
+    return render(request, "portal/home.html", {"members": members})
 
 
 @require_http_methods(["GET", "POST"])
