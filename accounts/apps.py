@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        # Runs after django.contrib.admin's autodiscover (it comes first in
+        # INSTALLED_APPS), so claims may already have registered Facility.
+        from accounts.admin import register_facility_admin
+
+        register_facility_admin()

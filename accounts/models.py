@@ -265,6 +265,10 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=60, db_index=True)
     target = models.CharField(_("object"), max_length=100, blank=True)  # "wallet.Transfer:42"
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # Snapshots taken when the row is written, so the trail still says who and for
+    # whom after a user or person is deleted (the foreign keys then become NULL).
+    actor_label = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
+    person_label = models.CharField(_("for whom (as recorded)"), max_length=80, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -360,6 +364,7 @@ class DependentBinding(models.Model):
     code_hash = models.CharField(max_length=128, blank=True)
     code_expires_at = models.DateTimeField(null=True, blank=True)
     code_attempts = models.PositiveSmallIntegerField(default=0)
+    code_sent_at = models.DateTimeField(_("code sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -388,6 +393,27 @@ class DependentBinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class PendingChildBindingManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(status=DependentBinding.Status.PENDING_REVIEW)
+
+
+class PendingChildBinding(DependentBinding):
+    """The admin's approval queue (A3): bindings of relatives aged 16 or under
+    waiting for an administrator to review the uploaded document."""
+
+    objects = PendingChildBindingManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("child binding to review")
+        verbose_name_plural = _("child bindings to review")
 
 
 class DesignatedFacilityChoice(models.Model):
@@ -452,6 +478,7 @@ class NonLocalRegistration(models.Model):
     )
     commitment_signed_name = models.CharField(_("commitment signed by"), max_length=50, blank=True)
     commitment_signed_at = models.DateTimeField(_("commitment signed"), null=True, blank=True)
+    commitment_text = models.TextField(_("commitment text signed"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )

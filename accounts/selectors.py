@@ -3,14 +3,17 @@ accounts models directly, so the access rules live in one place."""
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import (
     DependentBinding,
     DesignatedFacilityChoice,
+    Facility,
     InsuredPerson,
     NonLocalRegistration,
+    Region,
     Relationship,
     RelationshipKind,
 )
@@ -102,7 +105,160 @@ def registration_on(*, person: InsuredPerson, day: datetime.date) -> NonLocalReg
 
 def family_members(*, user) -> list[InsuredPerson]:
     """The user's own record first, then their active dependents, with what the
-    family page shows for each loaded in a constant number of queries."""
-    persons = list(persons_for_user(user=user).select_related("region__province").order_by("pk"))
+    family page shows for each loaded in a constant number of queries (4, however
+    many dependents): each person gets `binding` (None for the user themself),
+    `facility_current`, `facility_upcoming` and `current_registrations`."""
+    return _family(user=user, persons=persons_for_user(user=user))
+
+
+def family_member(*, user, person_id) -> InsuredPerson:
+    """One member as family_members() shows them, or 404."""
+    members = _family(user=user, persons=persons_for_user(user=user).filter(pk=person_id))
+    if not members:
+        raise Http404
+    return members[0]
+
+
+def _family(*, user, persons: QuerySet[InsuredPerson]) -> list[InsuredPerson]:
+    if not user.is_authenticated:
+        return []
+    today = timezone.localdate()
+    persons = list(
+        persons.select_related("region__province")
+        .prefetch_related(
+            Prefetch(
+                "facility_choices",
+                queryset=DesignatedFacilityChoice.objects.select_related("facility").order_by(
+                    "-effective_from", "-pk"
+                ),
+                to_attr="facility_history",
+            ),
+            Prefetch(
+                "registrations",
+                queryset=NonLocalRegistration.objects.filter(
+                    status=NonLocalRegistration.Status.ACTIVE
+                )
+                .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+                .select_related("destination__province")
+                .order_by("start_date"),
+                to_attr="current_registrations",
+            ),
+            Prefetch(
+                "bindings",
+                queryset=DependentBinding.objects.filter(
+                    user=user, status=DependentBinding.Status.ACTIVE
+                ),
+                to_attr="my_bindings",
+            ),
+        )
+        .order_by("pk")
+    )
+    for person in persons:
+        person.binding = None if person.user_id == user.pk else next(iter(person.my_bindings), None)
+        person.facility_current, person.facility_upcoming = current_and_upcoming(
+            person.facility_history, today
+        )
     persons.sort(key=lambda p: (p.user_id != user.pk, p.pk))
     return persons
+
+
+def current_and_upcoming(history, today):
+    """From choices newest first: the one in force today and a later one, if any."""
+    current = next((c for c in history if c.effective_from <= today), None)
+    upcoming = next((c for c in history if c.effective_from > today), None)
+    if upcoming is not None and current is not None and upcoming.facility_id == current.facility_id:
+        upcoming = None
+    return current, upcoming
+
+
+def pending_requests(*, user) -> list[DependentBinding]:
+    """The user's requests still waiting for a code or a review (A3)."""
+    return list(
+        DependentBinding.objects.filter(
+            user=user,
+            status__in=[
+                DependentBinding.Status.PENDING_CODE,
+                DependentBinding.Status.PENDING_REVIEW,
+            ],
+        )
+        .select_related("person")
+        .order_by("created_at", "pk")
+    )
+
+
+def requests_for_relative(*, user) -> list[DependentBinding]:
+    """Requests by other users to add this user's own record, which they may
+    confirm or decline from their login (A3 consent)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        DependentBinding.objects.filter(
+            person__user=user, status=DependentBinding.Status.PENDING_CODE
+        )
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+
+
+def binding_for_user(*, user, binding_id) -> DependentBinding:
+    """A binding the user asked for (any status), or 404."""
+    try:
+        return DependentBinding.objects.select_related("person").get(pk=binding_id, user=user)
+    except (DependentBinding.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def binding_for_relative(*, user, binding_id) -> DependentBinding:
+    """A binding of the user's own record made by someone else, or 404."""
+    try:
+        return DependentBinding.objects.select_related("person", "user").get(
+            pk=binding_id, person__user=user
+        )
+    except (DependentBinding.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def bindings_of_own_record(*, user) -> list[DependentBinding]:
+    """Who looks after this user's own record (active bindings by other users)."""
+    return list(
+        DependentBinding.objects.filter(
+            person__user=user, status=DependentBinding.Status.ACTIVE
+        ).select_related("user")
+    )
+
+
+def registration_for_user(*, user, registration_id) -> NonLocalRegistration:
+    """A registration of someone the user may act for, or 404."""
+    try:
+        return NonLocalRegistration.objects.select_related(
+            "person__region__province", "destination__province"
+        ).get(pk=registration_id, person__in=persons_for_user(user=user))
+    except (NonLocalRegistration.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def designated_facilities(*, person: InsuredPerson) -> QuerySet[Facility]:
+    """The facilities `person` may choose as designated outpatient facility (F2)."""
+    return Facility.objects.filter(region_id=person.region_id, designated_outpatient=True).order_by(
+        "kind", "tier", "name"
+    )
+
+
+def facility_history(*, person: InsuredPerson) -> list[DesignatedFacilityChoice]:
+    return list(
+        DesignatedFacilityChoice.objects.filter(person=person)
+        .select_related("facility", "chosen_by")
+        .order_by("-effective_from", "-pk")
+    )
+
+
+def registrations_of(*, person: InsuredPerson) -> list[NonLocalRegistration]:
+    return list(
+        NonLocalRegistration.objects.filter(person=person)
+        .select_related("destination__province")
+        .order_by("-start_date", "-pk")
+    )
+
+
+def regions_for_choice() -> QuerySet[Region]:
+    return Region.objects.select_related("province").order_by("code")

@@ -4,7 +4,13 @@ from django.contrib.auth import get_user_model
 
 DEMO_LOGINS = [
     # (username, password, what it is)
-    ("demo", "demo-2026", "demo family: employee 张伟 (Zhang Wei)"),
+    (
+        "demo",
+        "demo-2026",
+        "demo family: employee 张伟 (Zhang Wei), Chongqing, with his father 张建国 and "
+        "daughter 张小雨 as dependents",
+    ),
+    ("demo-mother", "demo-2026", "李秀英 (Li Xiuying), 张伟's mother: confirms his request"),
     ("admin", "admin-2026", "administrator (Django admin at /admin/)"),
 ]
 
@@ -15,3 +21,5 @@ def load() -> None:
         User.objects.create_superuser("admin", "admin@example.invalid", "admin-2026")
     if not User.objects.filter(username="demo").exists():
         User.objects.create_user("demo", "demo@example.invalid", "demo-2026")
+    if not User.objects.filter(username="demo-mother").exists():
+        User.objects.create_user("demo-mother", "demo-mother@example.invalid", "demo-2026")

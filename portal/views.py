@@ -1,4 +1,6 @@
 from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -6,6 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
+from accounts.forms import DependentAddForm
 from claims import selectors as claims_selectors
 from portal.forms import SignUpForm
 from portal.health import check_broker, check_database
@@ -15,27 +19,56 @@ from wallet import selectors as wallet_selectors
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The family page: the user and each active dependent as a card. Each app
-    adds its part of the card (money, bills) through its family_cards selector."""
-    members = []
-    if request.user.is_authenticated:
-        members = accounts_selectors.family_members(user=request.user)
-        wallet_cards = wallet_selectors.family_cards(persons=members)
-        claims_cards = claims_selectors.family_cards(persons=members)
-        for member in members:
-            member.wallet_card = wallet_cards.get(member.pk)
-            member.claims_card = claims_cards.get(member.pk)
-    return render(request, "portal/home.html", {"members": members})
+    adds its part of the card (money, bills) through its family_cards selector.
+    An htmx request (the section reloading after an action) gets the family
+    section only. A constant number of queries however many dependents."""
+    if not request.user.is_authenticated:
+        return render(request, "portal/home.html", {"members": []})
+    members = accounts_selectors.family_members(user=request.user)
+    wallet_cards = wallet_selectors.family_cards(persons=members)
+    claims_cards = claims_selectors.family_cards(persons=members)
+    for member in members:
+        member.wallet_card = wallet_cards.get(member.pk)
+        member.claims_card = claims_cards.get(member.pk)
+    own = next((m for m in members if m.user_id == request.user.pk), None)
+    context = {
+        "members": members,
+        "own": own,
+        "pending": accounts_selectors.pending_requests(user=request.user),
+        "requests_for_me": accounts_selectors.requests_for_relative(user=request.user)
+        if own
+        else [],
+        "looked_after_by": accounts_selectors.bindings_of_own_record(user=request.user)
+        if own
+        else [],
+        "add_form": DependentAddForm(),
+    }
+    if request.htmx:
+        return render(request, "portal/home.html#family", context)
+    return render(request, "portal/home.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Sign up by claiming one's insurance record: ID number + name must match a
+    record no other login holds (A1). Nothing typed is lost on an error."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("home")
+        try:
+            with transaction.atomic():
+                user = form.save()
+                accounts_services.person_claim(
+                    user=user,
+                    national_id=form.cleaned_data["national_id"],
+                    name=form.cleaned_data["name"],
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
 
 

@@ -1,22 +1,32 @@
 """Sign up, log out, log in and switch language in a real browser (issue 2, item 8)."""
 
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
+from tests.factories import InsuredPersonFactory, chongqing
+
 
 @pytest.mark.django_db(transaction=True)
 def test_sign_up_log_in_and_switch_language(live_server, page: Page):
+    record = InsuredPersonFactory(name="张敏", region=chongqing(), born=datetime.date(1990, 4, 2))
     page.goto(live_server.url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     page.get_by_role("link", name="注册").first.click()
 
     page.get_by_label("用户名").fill("zhangmin")
+    page.get_by_label("姓名").fill("张敏")
+    page.get_by_label("身份证号").fill(record.national_id.lower())
     page.locator("#id_password1").fill("Family-2026-pw")
     page.get_by_label("密码确认").fill("Family-2026-pw")
     page.get_by_role("button", name="创建账号").click()
     expect(page.get_by_role("heading", name="欢迎，zhangmin")).to_be_visible()
     assert get_user_model().objects.filter(username="zhangmin").exists()
+    record.refresh_from_db()
+    assert record.user.username == "zhangmin"
+    expect(page.get_by_role("heading", name="张敏")).to_be_visible()
 
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("link", name="登录").first.click()

@@ -1,32 +1,12 @@
-"""Writes for people (RULES.md A, F). Keyword-only, atomic, audited."""
+"""Close relatives (A2): one row per pair, read both ways by selectors.relation_of."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEvent, InsuredPerson, Relationship, RelationshipKind
-
-
-def audit_record(
-    *,
-    actor,
-    action: str,
-    person: InsuredPerson | None = None,
-    target: models.Model | None = None,
-    details: dict | None = None,
-) -> AuditEvent:
-    """Append one audit row: who (`actor`, a user or None for the system) did
-    `action` for whom (`person`) on what (`target`), with `details`. Never put a
-    full national ID in `details`: use the masked form."""
-    label = f"{target._meta.label}:{target.pk}" if target is not None else ""
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        person=person,
-        action=action,
-        target=label,
-        details=details or {},
-    )
+from accounts.models import InsuredPerson, Relationship, RelationshipKind
+from accounts.services.audit import audit_record
 
 
 @transaction.atomic
@@ -77,3 +57,16 @@ def relationship_create(
         details={"kind": kind, "other": person_b.masked_id},
     )
     return rel
+
+
+@transaction.atomic
+def relationship_delete(*, actor, relationship: Relationship) -> None:
+    """Remove a recorded relationship (an administrator correcting the records)."""
+    audit_record(
+        actor=actor,
+        action="relationship.delete",
+        person=relationship.person_a,
+        target=relationship,
+        details={"kind": relationship.kind, "other": relationship.person_b.masked_id},
+    )
+    relationship.delete()

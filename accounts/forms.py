@@ -1,0 +1,110 @@
+"""Forms for the people pages. They check shape (ID number syntax, required
+fields); the rules themselves live in accounts.services, whose refusals the views
+attach back to the fields with form.add_error."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import national_id
+from accounts.models import DependentBinding, Facility, NonLocalRegistration, Region
+
+NOT_CLOSE = "other"  # in-laws, cousins...: offered so the refusal can explain A2
+
+
+class NationalIdField(forms.CharField):
+    """An ID number as typed (spaces, full-width digits, lower-case x allowed),
+    cleaned to the normalized 18 characters, with GB 11643's messages."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("ID number"))
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        normalized, _born, _sex = national_id.parse(value)
+        return normalized
+
+
+class DependentAddForm(forms.Form):
+    national_id = NationalIdField(help_text=_("The relative's 18-character ID number."))
+    name = forms.CharField(label=_("Name"), max_length=50)
+    relation = forms.ChoiceField(
+        label=_("They are my"),
+        choices=[("", "---------"), *DependentBinding.Relation.choices]
+        + [(NOT_CLOSE, _("other relative (in-law, cousin, …)"))],
+    )
+    document = forms.FileField(
+        label=_("Birth certificate or household register page"),
+        required=False,
+        help_text=_(
+            "Needed for relatives aged 16 or under (A3): an administrator checks it "
+            "before the child appears on your family page."
+        ),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the relative's text message"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class FacilityChoiceForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        label=_("Designated outpatient facility"),
+        # Any facility is accepted here so that one outside the region gets the
+        # service's clear F2 message rather than "select a valid choice".
+        queryset=Facility.objects.all(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].widget.choices = [
+            (facility.pk, facility_label(facility)) for facility in choices
+        ]
+
+
+def facility_label(facility: Facility) -> str:
+    kind = facility.get_tier_display() if facility.tier else facility.get_kind_display()
+    return f"{facility.name} · {kind}" + (f" · {facility.address}" if facility.address else "")
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:
+        return str(obj)
+
+
+class RegistrationForm(forms.Form):
+    destination = RegionChoiceField(
+        label=_("Destination (where the care happens)"),
+        queryset=Region.objects.select_related("province").order_by("code"),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=NonLocalRegistration.Kind.choices,
+        help_text=_(
+            "Long-term kinds are valid until changed; temporary kinds for a fixed time (F3)."
+        ),
+    )
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    proof = forms.ChoiceField(
+        label=_("Proof"),
+        choices=NonLocalRegistration.Proof.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Without a residence permit for the destination, sign the commitment letter."),
+    )
+    proof_document = forms.FileField(label=_("Proof of residence"), required=False)
+    commitment_accepted = forms.BooleanField(
+        label=_("I have read and accept the commitment letter"), required=False
+    )
+    commitment_name = forms.CharField(label=_("Sign with your name"), max_length=50, required=False)

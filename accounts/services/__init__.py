@@ -1,0 +1,43 @@
+"""Writes for people (RULES.md A, F): keyword-only, atomic, audited.
+
+One module per subject; everything is importable from `accounts.services`.
+"""
+
+from accounts.services.audit import audit_record
+from accounts.services.dependents import (
+    dependent_confirm_code,
+    dependent_end,
+    dependent_request,
+    dependent_resend_code,
+    dependent_respond,
+    dependent_review,
+)
+from accounts.services.facilities import facility_choose
+from accounts.services.persons import person_claim, person_claimable, person_qr_rotate
+from accounts.services.registrations import (
+    commitment_text,
+    registration_cancel,
+    registration_end,
+    registration_file,
+)
+from accounts.services.relationships import relationship_create, relationship_delete
+
+__all__ = [
+    "audit_record",
+    "commitment_text",
+    "dependent_confirm_code",
+    "dependent_end",
+    "dependent_request",
+    "dependent_resend_code",
+    "dependent_respond",
+    "dependent_review",
+    "facility_choose",
+    "person_claim",
+    "person_claimable",
+    "person_qr_rotate",
+    "registration_cancel",
+    "registration_end",
+    "registration_file",
+    "relationship_create",
+    "relationship_delete",
+]

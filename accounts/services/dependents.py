@@ -1,0 +1,337 @@
+"""Dependent accounts (亲情账户, RULES.md A3).
+
+A user adds a close relative by ID number + name + relationship. A relative aged
+`review_age_limit` (16) or under needs a document an administrator reviews; an
+older relative confirms with a one-time code (sent to the SMS outbox) or from
+their own portal login. On activation the relationship is recorded (A2).
+"""
+
+import datetime
+import secrets
+import unicodedata
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from accounts import national_id as nid
+from accounts.models import (
+    AccountsPolicy,
+    DependentBinding,
+    InsuredPerson,
+    OutboundMessage,
+    RelationshipKind,
+)
+from accounts.reasons import refusal
+from accounts.selectors import relation_of
+from accounts.services.audit import audit_record
+from accounts.services.persons import names_match
+from accounts.services.relationships import relationship_create
+
+Relation = DependentBinding.Relation
+Status = DependentBinding.Status
+
+# What the relative is to the user -> (stored kind, relative is person_a). The
+# relationship is stored once as "person_a is <kind> to person_b" (A2).
+RELATION_STORAGE: dict[str, tuple[str, bool]] = {
+    Relation.SPOUSE: (RelationshipKind.SPOUSE, True),
+    Relation.PARENT: (RelationshipKind.PARENT, True),
+    Relation.CHILD: (RelationshipKind.PARENT, False),
+    Relation.SIBLING: (RelationshipKind.SIBLING, True),
+    # Paternal or maternal is what the user declares; both are stored as
+    # "grandparent" (the line does not change any rule).
+    Relation.GRANDPARENT_PATERNAL: (RelationshipKind.GRANDPARENT, True),
+    Relation.GRANDPARENT_MATERNAL: (RelationshipKind.GRANDPARENT, True),
+    Relation.GRANDCHILD: (RelationshipKind.GRANDPARENT, False),
+}
+# How selectors.relation_of(person=user's person, other=relative) reads it back.
+RELATION_READING: dict[str, str] = {
+    Relation.SPOUSE: "spouse",
+    Relation.PARENT: "parent",
+    Relation.CHILD: "child",
+    Relation.SIBLING: "sibling",
+    Relation.GRANDPARENT_PATERNAL: "grandparent",
+    Relation.GRANDPARENT_MATERNAL: "grandparent",
+    Relation.GRANDCHILD: "grandchild",
+}
+OLDER_RELATIONS = {
+    Relation.PARENT,
+    Relation.GRANDPARENT_PATERNAL,
+    Relation.GRANDPARENT_MATERNAL,
+}
+YOUNGER_RELATIONS = {Relation.CHILD, Relation.GRANDCHILD}
+
+
+def _hash_code(binding_pk: int, code: str) -> str:
+    # Keyed with SECRET_KEY and bound to the binding: a leaked table row does not
+    # give the code away, and a code cannot be replayed on another binding.
+    return salted_hmac("accounts.dependent_code", f"{binding_pk}:{code}").hexdigest()
+
+
+def _own_person_locked(user) -> InsuredPerson:
+    """The user's own record, locked: every binding change for this user queues
+    behind it, so counting open bindings is race-free (A3: at most 5)."""
+    person = InsuredPerson.objects.select_for_update().filter(user=user).first()
+    if person is None:
+        raise refusal("A1-03")
+    return person
+
+
+def _send_code(*, binding: DependentBinding, requester: InsuredPerson, policy) -> None:
+    """Store a fresh 6-digit code (hashed) and queue the SMS in the outbox."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    binding.code_hash = _hash_code(binding.pk, code)
+    binding.code_expires_at = now + datetime.timedelta(minutes=policy.code_ttl_minutes)
+    binding.code_sent_at = now
+    binding.save(update_fields=["code_hash", "code_expires_at", "code_sent_at"])
+    relative = binding.person
+    if not relative.phone:
+        return  # they confirm from their own login instead
+    with translation.override("zh-hans"):  # SMS to relatives go out in Chinese
+        body = _(
+            "Family insurance portal: %(who)s asks to add you as a dependent account "
+            "(%(relation)s). Your code is %(code)s, valid for %(minutes)d minutes. "
+            "Give it only to %(who)s; if you don't know about this, ignore this message."
+        ) % {
+            "who": requester.name,
+            "relation": binding.get_relation_display(),
+            "code": code,
+            "minutes": policy.code_ttl_minutes,
+        }
+    OutboundMessage.objects.create(
+        phone=relative.phone, person=relative, body=body, purpose="dependent_code"
+    )
+
+
+@transaction.atomic
+def dependent_request(
+    *, user, national_id: str, name: str, relation: str, document=None
+) -> DependentBinding:
+    """Ask to add a close relative as a dependent account (A3).
+
+    Refuses (each next to its field): a malformed ID, an ID and name that don't
+    match (same answer for an unknown ID), oneself, a relationship that is not a
+    close one or contradicts the records or the birth dates, a relative already
+    added, a 6th open binding, a child without a document. A relative aged
+    `review_age_limit` or under waits for review; an older one gets a code.
+    """
+    try:
+        normalized, _born, _sex = nid.parse(national_id)
+    except ValidationError as exc:
+        raise ValidationError({"national_id": exc.error_list}) from None
+    if relation not in Relation.values:
+        raise refusal("A2-01", "relation")
+    policy = AccountsPolicy.current()
+    own = _own_person_locked(user)
+    relative = InsuredPerson.objects.select_related("region").filter(national_id=normalized).first()
+    if relative is None or not names_match(name, relative.name):
+        raise refusal("A1-01", "national_id")
+    if relative.pk == own.pk:
+        raise refusal("A2-04", "national_id")
+    recorded = relation_of(person=own, other=relative)
+    if recorded is not None and recorded != RELATION_READING[relation]:
+        raise refusal("A2-02", "relation")
+    if (relation in OLDER_RELATIONS and relative.birth_date >= own.birth_date) or (
+        relation in YOUNGER_RELATIONS and relative.birth_date <= own.birth_date
+    ):
+        raise refusal("A2-03", "relation")
+    open_bindings = DependentBinding.objects.filter(
+        user=user, status__in=DependentBinding.OPEN_STATUSES
+    )
+    if open_bindings.filter(person=relative).exists():
+        raise refusal("A3-02", "national_id")
+    if open_bindings.count() >= policy.max_dependents:
+        raise refusal("A3-01", max=policy.max_dependents)
+    needs_review = relative.age_on(timezone.localdate()) <= policy.review_age_limit
+    if needs_review and not document:
+        raise refusal("A3-03", "document", age=policy.review_age_limit)
+    if not needs_review and not relative.phone and relative.user_id is None:
+        raise refusal("A3-07", "national_id")
+
+    binding = DependentBinding.objects.create(
+        user=user,
+        person=relative,
+        relation=relation,
+        status=Status.PENDING_REVIEW if needs_review else Status.PENDING_CODE,
+        document=document if needs_review and document else "",
+    )
+    if not needs_review:
+        _send_code(binding=binding, requester=own, policy=policy)
+    audit_record(
+        actor=user,
+        action="dependent.request",
+        person=relative,
+        target=binding,
+        details={"relation": relation, "status": binding.status, "by": own.masked_id},
+    )
+    return binding
+
+
+def _activate(*, binding: DependentBinding, actor, how: str) -> DependentBinding:
+    """Record the relationship (A2; a contradiction refuses) and open the binding."""
+    own = InsuredPerson.objects.get(user_id=binding.user_id)
+    kind, relative_first = RELATION_STORAGE[binding.relation]
+    person_a, person_b = (binding.person, own) if relative_first else (own, binding.person)
+    try:
+        relationship_create(actor=actor, person_a=person_a, person_b=person_b, kind=kind)
+    except ValidationError as exc:
+        raise refusal("A2-02") from exc
+    binding.status = Status.ACTIVE
+    binding.activated_at = timezone.now()
+    binding.code_hash = ""
+    binding.code_expires_at = None
+    binding.save(update_fields=["status", "activated_at", "code_hash", "code_expires_at"])
+    audit_record(
+        actor=actor,
+        action="dependent.activate",
+        person=binding.person,
+        target=binding,
+        details={"relation": binding.relation, "how": how},
+    )
+    return binding
+
+
+def _locked(binding: DependentBinding) -> DependentBinding:
+    return DependentBinding.objects.select_for_update().select_related("person").get(pk=binding.pk)
+
+
+@transaction.atomic
+def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[DependentBinding, str]:
+    """Check the code and commit what happened (attempt counted, binding expired
+    or activated); return the binding and a refusal code ("" when accepted)."""
+    binding = _locked(binding)
+    if binding.user_id != user.pk:
+        raise PermissionDenied
+    if binding.status != Status.PENDING_CODE:
+        return binding, "A3-08"
+    policy = AccountsPolicy.current()
+    if binding.code_expires_at is None or timezone.now() >= binding.code_expires_at:
+        return binding, "A3-05"
+    if constant_time_compare(binding.code_hash, _hash_code(binding.pk, code)):
+        _activate(binding=binding, actor=user, how="code")
+        return binding, ""
+    binding.code_attempts += 1
+    fields = ["code_attempts"]
+    if binding.code_attempts >= policy.code_max_attempts:
+        binding.status = Status.EXPIRED
+        binding.ended_at = timezone.now()
+        binding.code_hash = ""
+        fields += ["status", "ended_at", "code_hash"]
+    binding.save(update_fields=fields)
+    audit_record(
+        actor=user,
+        action="dependent.code_wrong",
+        person=binding.person,
+        target=binding,
+        details={"attempts": binding.code_attempts, "status": binding.status},
+    )
+    if binding.status == Status.EXPIRED:
+        return binding, "A3-06"
+    return binding, "A3-04"
+
+
+def dependent_confirm_code(*, user, binding: DependentBinding, code: str) -> DependentBinding:
+    """The user enters the code their relative received (A3). Wrong codes count
+    (after `code_max_attempts` the request expires); a code is valid for
+    `code_ttl_minutes`. The attempt is committed even when the answer is no."""
+    code = "".join(unicodedata.normalize("NFKC", code or "").split())  # full-width digits
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
+        raise refusal("A3-10", "code")
+    binding, reason = _check_code(user=user, binding=binding, code=code)
+    if reason:
+        policy = AccountsPolicy.current()
+        params = {
+            "A3-04": {"left": max(policy.code_max_attempts - binding.code_attempts, 0)},
+            "A3-05": {"minutes": policy.code_ttl_minutes},
+        }.get(reason, {})
+        raise refusal(reason, "code", **params)
+    return binding
+
+
+@transaction.atomic
+def dependent_resend_code(*, user, binding: DependentBinding) -> DependentBinding:
+    """Send a new code (the old one stops working). Wrong tries are not reset:
+    they count over the whole request, so resending does not buy more guesses."""
+    binding = _locked(binding)
+    if binding.user_id != user.pk:
+        raise PermissionDenied
+    if binding.status != Status.PENDING_CODE:
+        raise refusal("A3-08", "code")
+    own = InsuredPerson.objects.get(user=user)
+    _send_code(binding=binding, requester=own, policy=AccountsPolicy.current())
+    audit_record(actor=user, action="dependent.code_resend", person=binding.person, target=binding)
+    return binding
+
+
+@transaction.atomic
+def dependent_respond(*, user, binding: DependentBinding, accept: bool) -> DependentBinding:
+    """The relative, logged in with their own portal user, confirms or declines a
+    request to add them (A3 consent without a code)."""
+    binding = _locked(binding)
+    if binding.person.user_id != user.pk:
+        raise PermissionDenied
+    if binding.status != Status.PENDING_CODE:
+        raise refusal("A3-08")
+    if accept:
+        return _activate(binding=binding, actor=user, how="relative_login")
+    binding.status = Status.REJECTED
+    binding.ended_at = timezone.now()
+    binding.code_hash = ""
+    binding.review_note = "declined by the relative"
+    binding.save(update_fields=["status", "ended_at", "code_hash", "review_note"])
+    audit_record(actor=user, action="dependent.decline", person=binding.person, target=binding)
+    return binding
+
+
+@transaction.atomic
+def dependent_review(
+    *, actor, binding: DependentBinding, approve: bool, note: str = ""
+) -> DependentBinding:
+    """An administrator approves or rejects a child binding after checking the
+    document (A3: relatives aged 16 or under)."""
+    binding = _locked(binding)
+    if binding.status != Status.PENDING_REVIEW:
+        raise refusal("A3-09")
+    binding.reviewed_by = actor
+    binding.review_note = note[:200]
+    binding.save(update_fields=["reviewed_by", "review_note"])
+    if approve:
+        return _activate(binding=binding, actor=actor, how="review")
+    binding.status = Status.REJECTED
+    binding.ended_at = timezone.now()
+    binding.save(update_fields=["status", "ended_at"])
+    audit_record(
+        actor=actor,
+        action="dependent.reject",
+        person=binding.person,
+        target=binding,
+        details={"note": binding.review_note},
+    )
+    return binding
+
+
+@transaction.atomic
+def dependent_end(*, actor, binding: DependentBinding) -> DependentBinding:
+    """End a binding or withdraw a request, at any time (A3): by the user who
+    added the relative, or by the relative from their own login. The recorded
+    relationship stays (it is a fact about the two people, not about the login)."""
+    binding = _locked(binding)
+    if actor.pk not in (binding.user_id, binding.person.user_id):
+        raise PermissionDenied
+    if binding.status not in DependentBinding.OPEN_STATUSES:
+        return binding
+    binding.status = Status.ENDED
+    binding.ended_at = timezone.now()
+    binding.code_hash = ""
+    binding.save(update_fields=["status", "ended_at", "code_hash"])
+    audit_record(
+        actor=actor,
+        action="dependent.end",
+        person=binding.person,
+        target=binding,
+        details={"by": "user" if actor.pk == binding.user_id else "relative"},
+    )
+    return binding

@@ -1,0 +1,54 @@
+"""Designated outpatient facility (门诊统筹定点, RULES.md F2)."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AccountsPolicy, DesignatedFacilityChoice, Facility, InsuredPerson
+from accounts.reasons import refusal
+from accounts.services.audit import audit_record
+
+
+@transaction.atomic
+def facility_choose(
+    *, actor, person: InsuredPerson, facility: Facility
+) -> DesignatedFacilityChoice:
+    """Choose or change `person`'s designated outpatient facility (F2).
+
+    Only a designated facility in the person's insured region. A change takes
+    effect `facility_change_delay_days` (1) later; a first choice, replacing
+    nothing, applies today. Every choice is kept as history; the latest choice
+    for a day wins, so changing your mind before tomorrow just replaces tomorrow.
+    """
+    # Lock the person so two changes at once cannot both compute "first choice".
+    person = InsuredPerson.objects.select_for_update().select_related("region").get(pk=person.pk)
+    if not facility.designated_outpatient:
+        raise refusal("F2-02", "facility")
+    if facility.region_id != person.region_id:
+        raise refusal("F2-01", "facility", name=person.name, region=str(person.region))
+    today = timezone.localdate()
+    choices = DesignatedFacilityChoice.objects.filter(person=person)
+    latest = choices.order_by("-effective_from", "-pk").first()
+    if latest is not None and latest.facility_id == facility.pk:
+        raise refusal("F2-03", "facility")
+    if latest is None:
+        effective = today
+    else:
+        delay = AccountsPolicy.current().facility_change_delay_days
+        effective = today + datetime.timedelta(days=delay)
+    choice = DesignatedFacilityChoice.objects.create(
+        person=person, facility=facility, effective_from=effective, chosen_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="facility.choose",
+        person=person,
+        target=choice,
+        details={
+            "facility": facility.code,
+            "effective_from": effective.isoformat(),
+            "previous": latest.facility.code if latest is not None else None,
+        },
+    )
+    return choice

@@ -1,0 +1,156 @@
+"""Non-local treatment registration (异地就医备案, RULES.md F3)."""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
+from accounts.reasons import refusal
+from accounts.services.audit import audit_record
+from accounts.services.persons import names_match
+
+Kind = NonLocalRegistration.Kind
+Proof = NonLocalRegistration.Proof
+
+COMMITMENT_TEXT = _(
+    "I, %(name)s, apply for non-local medical treatment registration in %(destination)s. "
+    "I promise that I live or work there as stated, that the information I give is true "
+    "and complete, and that I will provide the missing proof of residence if the "
+    "insurance office asks for it. I accept responsibility, including repaying funds "
+    "and legal consequences, if anything I stated is false."
+)
+
+
+def commitment_text(*, person: InsuredPerson, destination: Region | None) -> str:
+    """The personal commitment letter (个人承诺书) the signer accepts (F3)."""
+    return gettext(COMMITMENT_TEXT) % {
+        "name": person.name,
+        "destination": destination
+        if destination is not None
+        else gettext("the destination chosen above"),
+    }
+
+
+def registration_end(*, kind: str, start_date: datetime.date) -> datetime.date | None:
+    """Long-term kinds are valid until changed (None); temporary kinds for
+    `temporary_registration_months` (6) from the start date (F3)."""
+    if kind in NonLocalRegistration.LONG_TERM_KINDS:
+        return None
+    months = AccountsPolicy.current().temporary_registration_months
+    return start_date + relativedelta(months=months)
+
+
+@transaction.atomic
+def registration_file(
+    *,
+    actor,
+    person: InsuredPerson,
+    destination: Region,
+    kind: str,
+    start_date: datetime.date,
+    proof: str,
+    proof_document=None,
+    commitment_accepted: bool = False,
+    commitment_name: str = "",
+) -> NonLocalRegistration:
+    """File a non-local registration for `person` (F3).
+
+    The destination is another pooling area; the start is today or later (an
+    emergency may be registered afterwards, F4); a long-term kind needs a proof of
+    residence or a signed commitment letter (承诺书: ticked and signed with the
+    person's name, or the acting user's own name when filing for a relative).
+    Overlapping active registrations of the same person are refused.
+    """
+    # Lock the person so two filings at once cannot both pass the overlap check.
+    person = InsuredPerson.objects.select_for_update().select_related("region").get(pk=person.pk)
+    if destination.pk == person.region_id:
+        raise refusal("F3-01", "destination", region=str(person.region))
+    if start_date < timezone.localdate() and kind != Kind.EMERGENCY:
+        raise refusal("F3-06", "start_date")
+    signed_name, signed_at, signed_text = "", None, ""
+    if proof == Proof.RESIDENCE:
+        if not proof_document:
+            raise refusal("F3-03", "proof_document")
+    elif proof == Proof.COMMITMENT:
+        if not commitment_accepted:
+            raise refusal("F3-04", "commitment_accepted")
+        own = InsuredPerson.objects.filter(user=actor).only("name").first()
+        allowed = [person.name] + ([own.name] if own is not None else [])
+        if not any(names_match(commitment_name, name) for name in allowed):
+            raise refusal("F3-05", "commitment_name", name=person.name)
+        signed_name = commitment_name.strip()
+        signed_at = timezone.now()
+        signed_text = commitment_text(person=person, destination=destination)
+    elif kind in NonLocalRegistration.LONG_TERM_KINDS:
+        raise refusal("F3-07", "proof")
+    end_date = registration_end(kind=kind, start_date=start_date)
+
+    overlapping = (
+        NonLocalRegistration.objects.filter(
+            person=person, status=NonLocalRegistration.Status.ACTIVE
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start_date))
+        .order_by("start_date")
+    )
+    if end_date is not None:
+        overlapping = overlapping.filter(start_date__lte=end_date)
+    clash = overlapping.first()
+    if clash is not None:
+        raise refusal(
+            "F3-02", "start_date", kind=clash.get_kind_display(), start=clash.start_date.isoformat()
+        )
+    registration = NonLocalRegistration.objects.create(
+        person=person,
+        destination=destination,
+        kind=kind,
+        start_date=start_date,
+        end_date=end_date,
+        proof=proof,
+        proof_document=proof_document if proof == Proof.RESIDENCE else "",
+        commitment_signed_name=signed_name,
+        commitment_signed_at=signed_at,
+        commitment_text=signed_text,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="registration.file",
+        person=person,
+        target=registration,
+        details={
+            "kind": kind,
+            "destination": destination.code,
+            "start": start_date.isoformat(),
+            "end": end_date.isoformat() if end_date else None,
+            "proof": proof,
+        },
+    )
+    return registration
+
+
+@transaction.atomic
+def registration_cancel(*, actor, registration: NonLocalRegistration) -> NonLocalRegistration:
+    """Cancel an active registration (F3: long-term ones last until changed)."""
+    registration = (
+        NonLocalRegistration.objects.select_for_update()
+        .select_related("person")
+        .get(pk=registration.pk)
+    )
+    if registration.status != NonLocalRegistration.Status.ACTIVE:
+        raise refusal("F3-08")
+    registration.status = NonLocalRegistration.Status.CANCELLED
+    registration.cancelled_at = timezone.now()
+    registration.save(update_fields=["status", "cancelled_at"])
+    audit_record(
+        actor=actor,
+        action="registration.cancel",
+        person=registration.person,
+        target=registration,
+        details={"kind": registration.kind},
+    )
+    return registration

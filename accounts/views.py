@@ -1,0 +1,351 @@
+"""People pages (RULES.md A, F): small views over accounts.services and selectors.
+
+Every object URL goes through a selector that answers 404 for anyone who is not
+the user or one of their active dependents. htmx requests get the partial they
+swap in place; the same URLs work as plain pages without JavaScript.
+"""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts import selectors, services
+from accounts.forms import (
+    NOT_CLOSE,
+    CodeForm,
+    DependentAddForm,
+    FacilityChoiceForm,
+    RegistrationForm,
+)
+from accounts.models import AccountsPolicy, NonLocalRegistration
+from accounts.reasons import refusal
+from accounts.templatetags.accounts_qr import qr_payload
+
+FAMILY_CHANGED = "familyChanged"  # the family section reloads itself on this event
+
+
+def _changed(response: HttpResponse) -> HttpResponse:
+    return trigger_client_event(response, FAMILY_CHANGED)
+
+
+def _refuse(form, exc: ValidationError) -> None:
+    """Attach a service refusal to the form: to its field, or above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# Dependents (A3) ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dependent_add(request: HttpRequest) -> HttpResponse:
+    """Add a relative by ID number + name + relationship (A3)."""
+    form = DependentAddForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["relation"] == NOT_CLOSE:
+                raise refusal("A2-01", "relation")
+            binding = services.dependent_request(
+                user=request.user,
+                national_id=data["national_id"],
+                name=data["name"],
+                relation=data["relation"],
+                document=data["document"],
+            )
+        except ValidationError as exc:
+            _refuse(form, exc)
+        else:
+            if binding.status == binding.Status.PENDING_REVIEW:
+                note = _("Request sent: an administrator will check the document for %(name)s.")
+            else:
+                note = _(
+                    "A code was sent to %(name)s's phone: enter it below, or they can "
+                    "confirm from their own login."
+                )
+            messages.success(request, note % {"name": binding.person.name})
+            if request.htmx:
+                response = render(
+                    request,
+                    "accounts/dependent_add.html#add-form",
+                    {"form": DependentAddForm(), "added": binding},
+                )
+                return _changed(response)
+            return redirect("home")
+    if request.htmx:
+        return render(request, "accounts/dependent_add.html#add-form", {"form": form})
+    return render(request, "accounts/dependent_add.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
+    """Enter the code the relative received (A3)."""
+    binding = selectors.binding_for_user(user=request.user, binding_id=binding_id)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            binding = services.dependent_confirm_code(
+                user=request.user, binding=binding, code=form.cleaned_data["code"]
+            )
+        except ValidationError as exc:
+            _refuse(form, exc)
+            binding.refresh_from_db()
+        else:
+            messages.success(
+                request, _("%(name)s is now on your family page.") % {"name": binding.person.name}
+            )
+            if request.htmx:
+                return _changed(HttpResponse(""))
+            return redirect("home")
+    context = {"binding": binding, "form": form}
+    if request.htmx:
+        return render(request, "accounts/binding_code.html#pending-item", context)
+    return render(request, "accounts/binding_code.html", context)
+
+
+@login_required
+@require_POST
+def binding_resend(request: HttpRequest, binding_id: int) -> HttpResponse:
+    binding = selectors.binding_for_user(user=request.user, binding_id=binding_id)
+    form = CodeForm()
+    try:
+        binding = services.dependent_resend_code(user=request.user, binding=binding)
+    except ValidationError as exc:
+        _refuse(form, exc)
+    else:
+        messages.success(
+            request, _("A new code was sent to %(name)s.") % {"name": binding.person.name}
+        )
+    if request.htmx:
+        return render(
+            request,
+            "accounts/binding_code.html#pending-item",
+            {"binding": binding, "form": form, "resent": not form.errors},
+        )
+    return redirect("accounts:binding_code", binding_id=binding.pk)
+
+
+@login_required
+@require_POST
+def binding_end(request: HttpRequest, binding_id: int) -> HttpResponse:
+    """Unbind a dependent or withdraw a request, at any time (A3)."""
+    binding = selectors.binding_for_user(user=request.user, binding_id=binding_id)
+    services.dependent_end(actor=request.user, binding=binding)
+    messages.success(
+        request, _("%(name)s was removed from your family page.") % {"name": binding.person.name}
+    )
+    if request.htmx:
+        return _changed(HttpResponse(""))
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def binding_respond(request: HttpRequest, binding_id: int) -> HttpResponse:
+    """The relative confirms or declines a request to add them (A3 consent)."""
+    binding = selectors.binding_for_relative(user=request.user, binding_id=binding_id)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.dependent_respond(user=request.user, binding=binding, accept=accept)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        who = binding.user.get_username()
+        if accept:
+            note = _("%(who)s can now look after your insurance.")
+        else:
+            note = _("You declined %(who)s's request.")
+        messages.success(request, note % {"who": who})
+    if request.htmx:
+        return _changed(HttpResponse(""))
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def binding_leave(request: HttpRequest, binding_id: int) -> HttpResponse:
+    """The relative removes themselves from someone's family page (A3)."""
+    binding = selectors.binding_for_relative(user=request.user, binding_id=binding_id)
+    services.dependent_end(actor=request.user, binding=binding)
+    messages.success(
+        request,
+        _("%(who)s no longer looks after your insurance.") % {"who": binding.user.get_username()},
+    )
+    if request.htmx:
+        return _changed(HttpResponse(""))
+    return redirect("home")
+
+
+# A person's page, QR code (A1) ---------------------------------------------------
+
+
+@login_required
+@require_GET
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    """One person: their card, facility history and every registration."""
+    member = selectors.family_member(user=request.user, person_id=person_id)
+    return render(
+        request,
+        "accounts/person_detail.html",
+        {
+            "member": member,
+            "history": member.facility_history,
+            "registrations": selectors.registrations_of(person=member),
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_qr_refresh(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A new opaque token: the old QR code stops working."""
+    person = selectors.person_for_user(user=request.user, person_id=person_id)
+    person = services.person_qr_rotate(actor=request.user, person=person)
+    if request.htmx:
+        return render(request, "accounts/_qr.html", {"member": person, "refreshed": True})
+    messages.success(request, _("The insurance QR code was renewed."))
+    return redirect("home")
+
+
+@never_cache
+@login_required
+@require_GET
+def person_qr_svg(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The QR code as a standalone SVG image (to save or print)."""
+    person = selectors.person_for_user(user=request.user, person_id=person_id)
+    svg = segno.make(qr_payload(person.qr_token), error="m").svg_inline(scale=8, border=2)
+    svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+# Designated outpatient facility (F2) ---------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def facility_choose(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_for_user(user=request.user, person_id=person_id)
+    choices = list(selectors.designated_facilities(person=person).select_related("region"))
+    form = FacilityChoiceForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            choice = services.facility_choose(
+                actor=request.user, person=person, facility=form.cleaned_data["facility"]
+            )
+        except ValidationError as exc:
+            _refuse(form, exc)
+        else:
+            if choice.effective_from > timezone.localdate():
+                note = _("%(facility)s becomes %(name)s's designated facility on %(day)s.")
+            else:
+                note = _("%(facility)s is now %(name)s's designated facility.")
+            messages.success(
+                request,
+                note
+                % {
+                    "facility": choice.facility.name,
+                    "name": person.name,
+                    "day": choice.effective_from.isoformat(),
+                },
+            )
+            if request.htmx:
+                member = selectors.family_member(user=request.user, person_id=person.pk)
+                return _changed(render(request, "accounts/_facility.html", {"member": member}))
+            return redirect("home")
+    context = {
+        "person": person,
+        "form": form,
+        "choices": choices,
+        "history": selectors.facility_history(person=person),
+        "policy": AccountsPolicy.current(),
+    }
+    if request.htmx:
+        return render(request, "accounts/facility.html#facility-form", context)
+    return render(request, "accounts/facility.html", context)
+
+
+# Non-local registration (F3) ------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registration_new(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_for_user(user=request.user, person_id=person_id)
+    form = RegistrationForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "start_date": timezone.localdate(),
+            "proof": NonLocalRegistration.Proof.COMMITMENT,
+        },
+    )
+    destination = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        destination = data["destination"]
+        try:
+            registration = services.registration_file(actor=request.user, person=person, **data)
+        except ValidationError as exc:
+            _refuse(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Registration filed for %(name)s: %(kind)s in %(destination)s.")
+                % {
+                    "name": person.name,
+                    "kind": registration.get_kind_display(),
+                    "destination": registration.destination,
+                },
+            )
+            return redirect("accounts:registration_detail", registration_id=registration.pk)
+    elif request.method == "POST":
+        destination = form.cleaned_data.get("destination")
+    return render(
+        request,
+        "accounts/registration_new.html",
+        {
+            "person": person,
+            "form": form,
+            "commitment": services.commitment_text(person=person, destination=destination),
+            "policy": AccountsPolicy.current(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def registration_detail(request: HttpRequest, registration_id: int) -> HttpResponse:
+    registration = selectors.registration_for_user(
+        user=request.user, registration_id=registration_id
+    )
+    return render(request, "accounts/registration_detail.html", {"registration": registration})
+
+
+@login_required
+@require_POST
+def registration_cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
+    registration = selectors.registration_for_user(
+        user=request.user, registration_id=registration_id
+    )
+    try:
+        services.registration_cancel(actor=request.user, registration=registration)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The registration was cancelled."))
+    if request.htmx:
+        return _changed(HttpResponse(""))
+    return redirect("accounts:registration_detail", registration_id=registration.pk)
