@@ -1,0 +1,58 @@
+"""Audit trail (issue 3, item 9): append-only in Python and in PostgreSQL."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from accounts.models import AuditEvent
+from accounts.services import audit_record
+from tests.factories import InsuredPersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_audit_rows_record_who_for_whom_and_survive_deletions():
+    user = UserFactory(username="clerk")
+    person = InsuredPersonFactory(name="李四")
+    event = audit_record(actor=user, action="test.action", person=person, details={"a": 1})
+    assert (event.actor_label, event.person_label) == ("clerk", f"李四 {person.masked_id}")
+    user.delete()
+    person.delete()
+    event.refresh_from_db()
+    assert event.actor is None and event.person is None
+    assert event.actor_label == "clerk" and event.person_label.startswith("李四")
+
+
+def test_audit_rows_cannot_be_changed_or_deleted_from_python():
+    event = audit_record(actor=None, action="test.action")
+    with pytest.raises(RuntimeError):
+        event.save()
+    with pytest.raises(RuntimeError):
+        event.delete()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE accounts_auditevent SET action = 'forged' WHERE id = %s",
+        "UPDATE accounts_auditevent SET details = '{}'::jsonb WHERE id = %s",
+        "DELETE FROM accounts_auditevent WHERE id = %s",
+    ],
+)
+def test_the_database_refuses_updates_and_deletes(sql):
+    event = audit_record(actor=UserFactory(), action="test.action", details={"x": 1})
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.action"
+
+
+def test_queryset_update_is_refused_too():
+    event = audit_record(actor=None, action="test.action")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="forged")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.filter(pk=event.pk, action="test.action").exists()

@@ -1,0 +1,481 @@
+"""People pages: the family page (htmx, query count), adding relatives, codes,
+facility choice, registrations, the QR code, and 404 for everybody else."""
+
+import datetime
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import (
+    DependentBinding,
+    DesignatedFacilityChoice,
+    InsuredPerson,
+    NonLocalRegistration,
+    OutboundMessage,
+)
+from accounts.services import (
+    dependent_confirm_code,
+    dependent_request,
+    facility_choose,
+    registration_file,
+)
+from tests.accounts.conftest import document, last_code
+from tests.factories import FacilityFactory, InsuredPersonFactory, UserFactory, chengdu, chongqing
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def bind(me, relative, relation="sibling") -> DependentBinding:
+    binding = dependent_request(user=me.user, national_id=relative.national_id,
+                                name=relative.name, relation=relation)  # fmt: skip
+    dependent_confirm_code(user=me.user, binding=binding, code=last_code(relative))
+    binding.refresh_from_db()
+    return binding
+
+
+def field_group(html: str, field: str) -> str:
+    """The text of the form field group holding the input named `field`."""
+    start = html.index(f'name="{field}"')
+    group = html.rindex('<div class="field', 0, start)
+    end = html.find('<div class="field', start)
+    return unescape(html[group : end if end != -1 else start + 600])
+
+
+# The family page -------------------------------------------------------------------
+
+
+def test_family_page_shows_each_member_with_masked_id_and_qr(me_client, me, father):
+    bind(me, father, "parent")
+    html = me_client.get(reverse("home")).content.decode()
+    assert f'id="person-{me.pk}"' in html and f'id="person-{father.pk}"' in html
+    assert html.index(f'id="person-{me.pk}"') < html.index(f'id="person-{father.pk}"')
+    for person in (me, father):
+        assert person.masked_id in html
+        assert person.national_id not in html  # A1: never the full ID on a page
+    assert "Urban and rural resident basic medical insurance" in html
+    assert "四川省 成都市" in html
+    assert html.count("<svg") >= 2 and f'id="qr-{father.pk}"' in html
+    assert "Remove from my family page" in html  # unbinding, for the dependent only
+
+
+@pytest.mark.parametrize("dependents", [1, 5])
+def test_family_page_queries_do_not_grow_with_dependents(
+    me_client, me, dependents, django_assert_num_queries
+):
+    for i in range(dependents):
+        relative = InsuredPersonFactory(name=f"亲属{i}", region=chongqing(),
+                                        born=datetime.date(1950, 1, 1 + i))  # fmt: skip
+        bind(me, relative, "parent" if i == 0 else "sibling")
+        facility = FacilityFactory(region=chongqing())
+        facility_choose(actor=me.user, person=relative, facility=facility)
+        registration_file(actor=me.user, person=relative, destination=chengdu(), kind="referral",
+                          start_date=timezone.localdate(), proof="none")  # fmt: skip
+    # session, user, persons, 3 prefetches (facilities, registrations, bindings),
+    # pending requests, requests for me, who looks after me: the same for 1 or 5.
+    with django_assert_num_queries(9):
+        response = me_client.get(reverse("home"))
+    assert len(response.context["members"]) == dependents + 1
+    assert response.content.decode().count('class="card person-card"') == dependents + 1
+
+
+def test_htmx_reload_returns_the_family_section_only(me_client, me):
+    response = me_client.get(reverse("home"), **HX)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="family"')
+    assert "<html" not in html and f'id="person-{me.pk}"' in html
+
+
+def test_login_without_record_sees_an_explanation(client):
+    client.force_login(UserFactory(username="bare"))
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("home")).content.decode()
+    assert "not linked to an insurance record" in html
+    assert 'id="add-dependent"' not in html
+
+
+# Adding a relative (A3) ------------------------------------------------------------------
+
+
+def add_data(person, **overrides):
+    return {"national_id": person.national_id, "name": person.name, "relation": "parent",
+            **overrides}  # fmt: skip
+
+
+def test_add_relative_in_place_with_htmx(me_client, me, father):
+    response = me_client.post(reverse("accounts:dependent_add"), add_data(father), **HX)
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == '{"familyChanged": {}}'
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="add-dependent">')
+    assert 'value="张建国"' not in html  # a fresh, empty form for the next one
+    family = me_client.get(reverse("home"), **HX).content.decode()
+    assert "A code was sent to 张建国" in family  # the message shows with the reload
+    assert "Waiting for confirmation" in family and 'id="binding-' in family
+
+
+def test_add_relative_without_javascript_redirects_home(me_client, me, father):
+    response = me_client.post(reverse("accounts:dependent_add"), add_data(father))
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert DependentBinding.objects.get(person=father).status == "pending_code"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"national_id": "51010019560820203"}, "national_id", "18 characters; this one has 17"),
+        ({"national_id": "510100195608202030"}, "national_id", "check digit is wrong"),
+        ({"national_id": "510100195613202031"}, "national_id", "does not exist"),
+        ({"name": "张建"}, "national_id", "don't match our records"),
+        ({"relation": "other"}, "relation", "only close relatives"),
+        ({"relation": "child"}, "relation", "birth dates don't fit"),
+    ],
+)
+def test_add_relative_errors_sit_next_to_the_field_and_keep_input(
+    me_client, me, father, overrides, field, message
+):
+    data = add_data(father, **overrides)
+    for extra in ({}, HX):
+        html = me_client.post(reverse("accounts:dependent_add"), data, **extra).content.decode()
+        assert message in field_group(html, field)
+        assert f'value="{data["national_id"]}"' in html and f'value="{data["name"]}"' in html
+        assert f'<option value="{data["relation"]}" selected>' in html
+    assert not DependentBinding.objects.exists()
+
+
+def test_add_a_sixth_relative_is_refused_with_a_message(me_client, me):
+    for i in range(5):
+        relative = InsuredPersonFactory(name=f"亲属{i}", region=chongqing(),
+                                        born=datetime.date(1950, 1, 1 + i))  # fmt: skip
+        dependent_request(user=me.user, national_id=relative.national_id, name=relative.name,
+                          relation="parent" if i == 0 else "sibling")  # fmt: skip
+    sixth = InsuredPersonFactory(name="亲属6", region=chongqing(), born=datetime.date(1951, 1, 1))
+    html = me_client.post(
+        reverse("accounts:dependent_add"), add_data(sixth, relation="sibling"), **HX
+    ).content.decode()
+    assert "at most 5 relatives" in unescape(html)
+    assert 'value="亲属6"' in html
+
+
+def test_add_child_with_document_waits_for_review(me_client, me, daughter):
+    data = add_data(daughter, relation="child")
+    html = me_client.post(reverse("accounts:dependent_add"), data, **HX).content.decode()
+    assert "birth certificate or household register" in field_group(html, "document")
+    response = me_client.post(
+        reverse("accounts:dependent_add"), {**data, "document": document()}, **HX
+    )
+    assert response["HX-Trigger"] == '{"familyChanged": {}}'
+    binding = DependentBinding.objects.get(person=daughter)
+    assert binding.status == "pending_review" and binding.document
+    family = me_client.get(reverse("home")).content.decode()
+    assert "An administrator is checking the document." in family
+
+
+# Codes and consent ----------------------------------------------------------------------
+
+
+def test_wrong_then_right_code_in_place(me_client, me, father):
+    me_client.post(reverse("accounts:dependent_add"), add_data(father))
+    binding = DependentBinding.objects.get(person=father)
+    url = reverse("accounts:binding_code", args=[binding.pk])
+    good = last_code(father)
+    wrong = f"{(int(good) + 1) % 10**6:06d}"
+    html = me_client.post(url, {"code": wrong}, **HX).content.decode()
+    assert html.lstrip().startswith(f'<li class="pending-item" id="binding-{binding.pk}"')
+    assert "that code is not right. 4 tries left." in field_group(html, "code")
+    assert f'value="{wrong}"' in html
+    response = me_client.post(url, {"code": good}, **HX)
+    assert response["HX-Trigger"] == '{"familyChanged": {}}'
+    binding.refresh_from_db()
+    assert binding.status == "active"
+
+
+def test_code_page_without_javascript(me_client, me, father):
+    me_client.post(reverse("accounts:dependent_add"), add_data(father))
+    binding = DependentBinding.objects.get(person=father)
+    url = reverse("accounts:binding_code", args=[binding.pk])
+    assert "Confirm a relative" in me_client.get(url).content.decode()
+    html = me_client.post(url, {"code": "12"}).content.decode()
+    assert "enter the 6-digit code" in field_group(html, "code")
+    response = me_client.post(url, {"code": last_code(father)})
+    assert response.status_code == 302
+
+
+def test_resend_sends_a_new_code(me_client, me, father):
+    me_client.post(reverse("accounts:dependent_add"), add_data(father))
+    binding = DependentBinding.objects.get(person=father)
+    html = me_client.post(
+        reverse("accounts:binding_resend", args=[binding.pk]), **HX
+    ).content.decode()
+    assert "A new code was sent." in html
+    assert OutboundMessage.objects.filter(person=father).count() == 2
+
+
+def test_relative_confirms_from_their_own_family_page(me, father):
+    father.user = UserFactory(username="zhangjianguo")
+    father.save(update_fields=["user"])
+    binding = dependent_request(user=me.user, national_id=father.national_id,
+                                name=father.name, relation="parent")  # fmt: skip
+    relative = Client()
+    relative.force_login(father.user)
+    relative.cookies["django_language"] = "en"
+    html = relative.get(reverse("home")).content.decode()
+    assert "zhangwei wants to add you to their family page as their parent" in html
+    response = relative.post(
+        reverse("accounts:binding_respond", args=[binding.pk]), {"answer": "accept"}, **HX
+    )
+    assert response["HX-Trigger"] == '{"familyChanged": {}}'
+    binding.refresh_from_db()
+    assert binding.status == "active"
+    html = relative.get(reverse("home")).content.decode()
+    assert "Who looks after your insurance" in html and "zhangwei" in html
+    relative.post(reverse("accounts:binding_leave", args=[binding.pk]))
+    binding.refresh_from_db()
+    assert binding.status == "ended"
+
+
+def test_unbind_from_the_family_page(me_client, me, father):
+    binding = bind(me, father, "parent")
+    response = me_client.post(reverse("accounts:binding_end", args=[binding.pk]), **HX)
+    assert response["HX-Trigger"] == '{"familyChanged": {}}'
+    html = me_client.get(reverse("home")).content.decode()
+    assert f'id="person-{father.pk}"' not in html
+    assert me_client.get(reverse("accounts:person_detail", args=[father.pk])).status_code == 404
+
+
+# QR code ------------------------------------------------------------------------------
+
+
+def test_qr_refresh_rotates_the_token_in_place(me_client, me):
+    old = me.qr_token
+    response = me_client.post(reverse("accounts:person_qr_refresh", args=[me.pk]), **HX)
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<figure class="qr" id="qr-{me.pk}"') and "<svg" in html
+    me.refresh_from_db()
+    assert me.qr_token != old
+    assert "previous code no longer works" in html
+
+
+def test_qr_image_is_a_real_svg_qr_code(me_client, me):
+    response = me_client.get(reverse("accounts:person_qr_svg", args=[me.pk]))
+    assert response["Content-Type"] == "image/svg+xml"
+    body = response.content.decode()
+    assert body.startswith("<svg") and "path" in body and me.qr_token not in body
+
+
+# Facility (F2) ------------------------------------------------------------------------
+
+
+def test_choose_a_facility_in_place(me_client, me):
+    mine = FacilityFactory(region=chongqing(), name="大坪社区卫生服务中心")
+    elsewhere = FacilityFactory(region=chengdu(), name="玉林社区卫生服务中心")
+    url = reverse("accounts:facility_choose", args=[me.pk])
+    html = me_client.get(url, **HX).content.decode()
+    assert html.lstrip().startswith(f'<div class="facility" id="facility-{me.pk}"')
+    assert "大坪社区卫生服务中心" in html and "玉林" not in html  # only the region's own
+    # A facility from another region (a tampered form) gets F2's message.
+    html = me_client.post(url, {"facility": elsewhere.pk}, **HX).content.decode()
+    assert "outside 张伟's insured region (重庆市)" in field_group(html, "facility")
+    response = me_client.post(url, {"facility": mine.pk}, **HX)
+    html = response.content.decode()
+    assert "大坪社区卫生服务中心" in html and "Change facility" in html
+    assert DesignatedFacilityChoice.objects.get(person=me).facility == mine
+
+
+def test_facility_page_without_javascript(me_client, me):
+    mine = FacilityFactory(region=chongqing(), name="大坪社区卫生服务中心")
+    url = reverse("accounts:facility_choose", args=[me.pk])
+    assert "Designated outpatient facility of 张伟" in me_client.get(url).content.decode()
+    assert me_client.post(url, {"facility": mine.pk}).status_code == 302
+    other = FacilityFactory(region=chongqing(), name="观音桥社区卫生服务中心")
+    me_client.post(url, {"facility": other.pk})
+    html = me_client.get(reverse("home")).content.decode()
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert f"From {tomorrow}: 观音桥社区卫生服务中心" in html
+
+
+# Registrations (F3) -------------------------------------------------------------------
+
+
+def registration_data(**overrides):
+    return {
+        "destination": chengdu().pk,
+        "kind": "long_term_resident",
+        "start_date": timezone.localdate().isoformat(),
+        "proof": "commitment",
+        "commitment_accepted": "on",
+        "commitment_name": "张伟",
+        **overrides,
+    }
+
+
+def test_file_view_and_cancel_a_registration(me_client, me):
+    url = reverse("accounts:registration_new", args=[me.pk])
+    html = me_client.get(url).content.decode()
+    assert "I, 张伟, apply for non-local medical treatment registration" in html
+    response = me_client.post(url, registration_data())
+    registration = NonLocalRegistration.objects.get(person=me)
+    assert response["Location"] == reverse("accounts:registration_detail", args=[registration.pk])
+    html = me_client.get(response["Location"]).content.decode()
+    assert "long-term resident elsewhere" in html and "until changed" in html
+    assert "张伟" in html and "成都" in html
+    me_client.post(reverse("accounts:registration_cancel", args=[registration.pk]))
+    registration.refresh_from_db()
+    assert registration.status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"commitment_accepted": ""}, "commitment_accepted", "tick the box"),
+        ({"commitment_name": "李四"}, "commitment_name", "type the name exactly"),
+        ({"proof": "residence"}, "proof_document", "upload the proof of residence"),
+        ({"destination": None}, "destination", "outside the insured region"),
+        ({"start_date": "2000-01-01"}, "start_date", "cannot be in the past"),
+    ],
+)
+def test_registration_errors_sit_next_to_the_field_and_keep_input(
+    me_client, me, overrides, field, message
+):
+    if "destination" in overrides:
+        overrides["destination"] = me.region.pk
+    data = registration_data(**overrides)
+    html = me_client.post(reverse("accounts:registration_new", args=[me.pk]), data).content
+    html = html.decode()
+    assert message in field_group(html, field)
+    assert f'value="{data["start_date"]}"' in html
+    assert 'value="long_term_resident" selected' in html
+    assert not NonLocalRegistration.objects.exists()
+
+
+def test_file_for_a_dependent_and_overlap_is_refused(me_client, me, father):
+    bind(me, father, "parent")
+    url = reverse("accounts:registration_new", args=[father.pk])
+    data = registration_data(destination=me.region.pk)
+    assert me_client.post(url, data).status_code == 302
+    html = me_client.post(url, data).content.decode()
+    assert "overlaps an active registration" in field_group(html, "start_date")
+    family = me_client.get(reverse("home")).content.decode()
+    assert "long-term resident elsewhere → 重庆市" in family
+
+
+# Nobody else's objects (A3: 404, whatever URL is typed) ----------------------------------
+
+
+@pytest.fixture
+def other_family(db):
+    """Another user's family: their own record, an active dependent, a pending
+    request, a registration and a facility choice."""
+    user = UserFactory(username="lisi")
+    own = InsuredPersonFactory(name="李四", region=chongqing(), born=datetime.date(1980, 1, 1),
+                               user=user)  # fmt: skip
+    parent = InsuredPersonFactory(name="李父", region=chengdu(), born=datetime.date(1950, 1, 1))
+    other = type("Family", (), {})()
+    other.own, other.parent = own, parent
+    other.binding = bind(own, parent, "parent")
+    pending_relative = InsuredPersonFactory(name="李兄", region=chongqing(),
+                                            born=datetime.date(1978, 1, 1))  # fmt: skip
+    other.pending = dependent_request(user=user, national_id=pending_relative.national_id,
+                                      name="李兄", relation="sibling")  # fmt: skip
+    other.registration = registration_file(
+        actor=user, person=parent, destination=chongqing(), kind="referral",
+        start_date=timezone.localdate(), proof="none",
+    )  # fmt: skip
+    return other
+
+
+def object_urls(other):
+    own, parent = other.own.pk, other.parent.pk
+    reg, binding, pending = other.registration.pk, other.binding.pk, other.pending.pk
+    return [
+        ("get", reverse("accounts:person_detail", args=[own])),
+        ("get", reverse("accounts:person_detail", args=[parent])),
+        ("post", reverse("accounts:person_qr_refresh", args=[parent])),
+        ("get", reverse("accounts:person_qr_svg", args=[parent])),
+        ("get", reverse("accounts:facility_choose", args=[parent])),
+        ("post", reverse("accounts:facility_choose", args=[parent])),
+        ("get", reverse("accounts:registration_new", args=[parent])),
+        ("post", reverse("accounts:registration_new", args=[own])),
+        ("get", reverse("accounts:registration_detail", args=[reg])),
+        ("post", reverse("accounts:registration_cancel", args=[reg])),
+        ("get", reverse("accounts:binding_code", args=[pending])),
+        ("post", reverse("accounts:binding_code", args=[pending])),
+        ("post", reverse("accounts:binding_resend", args=[pending])),
+        ("post", reverse("accounts:binding_end", args=[binding])),
+        ("post", reverse("accounts:binding_respond", args=[pending])),
+        ("post", reverse("accounts:binding_leave", args=[binding])),
+    ]
+
+
+def test_every_object_url_answers_404_to_another_family(me_client, me, other_family):
+    for method, url in object_urls(other_family):
+        response = getattr(me_client, method)(url)
+        assert response.status_code == 404, (method, url)
+        response = getattr(me_client, method)(url, **HX)
+        assert response.status_code == 404, (method, url)
+    # Nothing changed on their side.
+    other_family.registration.refresh_from_db()
+    other_family.binding.refresh_from_db()
+    assert other_family.registration.status == "active"
+    assert other_family.binding.status == "active"
+    assert not DesignatedFacilityChoice.objects.exists()
+
+
+def test_the_same_urls_work_for_the_owner(other_family):
+    client = Client()
+    client.force_login(other_family.own.user)
+    parent = other_family.parent.pk
+    for url in (
+        reverse("accounts:person_detail", args=[parent]),
+        reverse("accounts:person_qr_svg", args=[parent]),
+        reverse("accounts:facility_choose", args=[parent]),
+        reverse("accounts:registration_new", args=[parent]),
+        reverse("accounts:registration_detail", args=[other_family.registration.pk]),
+        reverse("accounts:binding_code", args=[other_family.pending.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_former_dependent_is_out_of_reach(me_client, me, father):
+    binding = bind(me, father, "parent")
+    registration = registration_file(actor=me.user, person=father, destination=chongqing(),
+                                     kind="referral", start_date=timezone.localdate(),
+                                     proof="none")  # fmt: skip
+    me_client.post(reverse("accounts:binding_end", args=[binding.pk]))
+    for url in (
+        reverse("accounts:person_detail", args=[father.pk]),
+        reverse("accounts:registration_detail", args=[registration.pk]),
+        reverse("accounts:facility_choose", args=[father.pk]),
+    ):
+        assert me_client.get(url).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, me):
+    for url in (
+        reverse("accounts:dependent_add"),
+        reverse("accounts:person_detail", args=[me.pk]),
+        reverse("accounts:registration_new", args=[me.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_full_id_never_in_urls_or_pages(me_client, me, father):
+    binding = bind(me, father, "parent")
+    registration = registration_file(actor=me.user, person=father, destination=chongqing(),
+                                     kind="referral", start_date=timezone.localdate(),
+                                     proof="none")  # fmt: skip
+    pages = [
+        reverse("home"),
+        reverse("accounts:person_detail", args=[father.pk]),
+        reverse("accounts:registration_detail", args=[registration.pk]),
+        reverse("accounts:facility_choose", args=[father.pk]),
+        reverse("accounts:binding_code", args=[binding.pk]),
+    ]
+    for url in pages:
+        html = me_client.get(url).content.decode()
+        for person in InsuredPerson.objects.all():
+            assert person.national_id not in html and person.national_id not in url
