@@ -95,7 +95,7 @@ class RegistrationForm(forms.Form):
         ),
     )
     start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     proof = forms.ChoiceField(
         label=_("Proof"),

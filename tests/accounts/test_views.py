@@ -316,6 +316,7 @@ def test_file_view_and_cancel_a_registration(me_client, me):
     url = reverse("accounts:registration_new", args=[me.pk])
     html = me_client.get(url).content.decode()
     assert "I, 张伟, apply for non-local medical treatment registration" in html
+    assert f'type="date" name="start_date" value="{timezone.localdate().isoformat()}"' in html
     response = me_client.post(url, registration_data())
     registration = NonLocalRegistration.objects.get(person=me)
     assert response["Location"] == reverse("accounts:registration_detail", args=[registration.pk])

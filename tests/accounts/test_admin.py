@@ -1,0 +1,252 @@
+"""Admin (issue 3, item 8): every model, search by masked ID suffix / name / phone,
+filters, the child-binding approval queue, read-only outbox and audit log."""
+
+import datetime
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from accounts.models import (
+    AuditEvent,
+    DependentBinding,
+    OutboundMessage,
+    Province,
+    Relationship,
+)
+from accounts.services import audit_record, dependent_request, relationship_create
+from tests.accounts.conftest import document
+from tests.factories import FacilityFactory, InsuredPersonFactory, chengdu, chongqing, guangzhou
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    "province",
+    "region",
+    "insuredperson",
+    "relationship",
+    "dependentbinding",
+    "pendingchildbinding",
+    "designatedfacilitychoice",
+    "nonlocalregistration",
+    "outboundmessage",
+    "auditevent",
+    "accountspolicy",
+    "facility",
+]
+
+
+@pytest.fixture
+def people(me, father, daughter):
+    dependent_request(user=me.user, national_id=father.national_id, name=father.name,
+                      relation="parent")  # fmt: skip
+    child = dependent_request(user=me.user, national_id=daughter.national_id,
+                              name=daughter.name, relation="child",
+                              document=document())  # fmt: skip
+    return {"me": me, "father": father, "daughter": daughter, "child_binding": child}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_accounts_model_has_a_working_changelist(admin_client, people, model):
+    response = admin_client.get(reverse(f"admin:accounts_{model}_changelist"))
+    assert response.status_code == 200
+
+
+def test_person_list_shows_masked_ids_and_the_change_page_the_full_one(admin_client, people):
+    father = people["father"]
+    html = admin_client.get(reverse("admin:accounts_insuredperson_changelist")).content.decode()
+    assert father.masked_id in html and father.national_id not in html
+    html = admin_client.get(
+        reverse("admin:accounts_insuredperson_change", args=[father.pk])
+    ).content.decode()
+    assert f'value="{father.national_id}"' in html  # administrators opening the record
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        lambda p: p.national_id[-4:],  # the masked ID suffix
+        lambda p: p.masked_id,  # the masked form as pages show it
+        lambda p: p.national_id.lower(),
+        lambda p: "建国",
+        lambda p: p.phone,
+    ],
+)
+def test_person_search(admin_client, people, term):
+    father = people["father"]
+    response = admin_client.get(
+        reverse("admin:accounts_insuredperson_changelist"), {"q": term(father)}
+    )
+    assert [p.pk for p in response.context["cl"].result_list] == [father.pk]
+
+
+def test_binding_and_outbox_search_by_id_suffix(admin_client, people):
+    father = people["father"]
+    for model in ("dependentbinding", "outboundmessage"):
+        response = admin_client.get(
+            reverse(f"admin:accounts_{model}_changelist"), {"q": father.national_id[-4:]}
+        )
+        assert [o.person_id for o in response.context["cl"].result_list] == [father.pk]
+
+
+def test_person_filters(admin_client, people):
+    url = reverse("admin:accounts_insuredperson_changelist")
+    sichuan = Province.objects.get(code="51")
+    cases = [
+        ({"region__province__id__exact": sichuan.pk}, {people["father"].pk}),
+        ({"insurance_type__exact": "employee"}, {people["me"].pk}),
+        ({"status__exact": "active"}, {p.pk for p in people.values() if hasattr(p, "region")}),
+    ]
+    for params, expected in cases:
+        result = admin_client.get(url, params).context["cl"].result_list
+        assert {p.pk for p in result} == expected, params
+
+
+def test_approval_queue_lists_only_children_waiting_for_review(admin_client, people, english):
+    english(admin_client)
+    response = admin_client.get(reverse("admin:accounts_pendingchildbinding_changelist"))
+    assert [b.pk for b in response.context["cl"].result_list] == [people["child_binding"].pk]
+    assert "view document" in response.content.decode()
+
+
+def test_approve_asks_for_confirmation_then_activates(admin_client, people):
+    binding = people["child_binding"]
+    url = reverse("admin:accounts_pendingchildbinding_changelist")
+    data = {"action": "approve_bindings", ACTION_CHECKBOX_NAME: [binding.pk]}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "admin/accounts/review_confirm.html" in [t.name for t in response.templates]
+    binding.refresh_from_db()
+    assert binding.status == "pending_review"  # nothing happens before confirming
+    response = admin_client.post(url, {**data, "post": "yes", "note": "birth certificate ok"})
+    assert response.status_code == 302
+    binding.refresh_from_db()
+    assert binding.status == "active" and binding.review_note == "birth certificate ok"
+    assert binding.reviewed_by.username == "admin"
+    assert Relationship.objects.filter(person_a=people["me"], person_b=people["daughter"]).exists()
+    assert AuditEvent.objects.filter(action="dependent.activate", actor__username="admin").exists()
+    queue = admin_client.get(url).context["cl"].result_list
+    assert list(queue) == []
+
+
+def test_reject_from_the_bindings_list(admin_client, people):
+    binding = people["child_binding"]
+    url = reverse("admin:accounts_dependentbinding_changelist")
+    admin_client.post(
+        url,
+        {"action": "reject_bindings", ACTION_CHECKBOX_NAME: [binding.pk], "post": "yes",
+         "note": "blurred"},
+    )  # fmt: skip
+    binding.refresh_from_db()
+    assert binding.status == "rejected" and binding.review_note == "blurred"
+
+
+def test_documents_are_for_staff_only(admin_client, client, people):
+    url = reverse("admin:accounts_dependentbinding_document", args=[people["child_binding"].pk])
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert client.get(url).status_code == 302  # to the admin login
+
+
+def test_outbox_is_read_only_and_shows_the_code(admin_client, people):
+    message = OutboundMessage.objects.get(person=people["father"])
+    change = reverse("admin:accounts_outboundmessage_change", args=[message.pk])
+    html = admin_client.get(change).content.decode()
+    assert message.body[:20] in html and 'name="_save"' not in html
+    assert admin_client.get(reverse("admin:accounts_outboundmessage_add")).status_code == 403
+    admin_client.post(change, {"body": "forged"})
+    message.refresh_from_db()
+    assert "forged" not in message.body
+    delete = reverse("admin:accounts_outboundmessage_delete", args=[message.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_audit_log_is_read_only(admin_client, people):
+    event = audit_record(actor=None, action="test.action")
+    change = reverse("admin:accounts_auditevent_change", args=[event.pk])
+    assert admin_client.get(change).status_code == 200
+    assert admin_client.post(change, {"action": "forged"}).status_code == 403
+    assert admin_client.get(reverse("admin:accounts_auditevent_add")).status_code == 403
+    delete = reverse("admin:accounts_auditevent_delete", args=[event.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    html = admin_client.get(reverse("admin:accounts_auditevent_changelist")).content.decode()
+    assert "dependent.request" in html
+    assert people["father"].national_id not in html
+
+
+def test_province_flags_are_editable_in_the_list_and_audited(admin_client):
+    guangdong = guangzhou().province
+    url = reverse("admin:accounts_province_changelist")
+    rows = list(Province.objects.order_by("code"))
+    data = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows), "_save": "Save"}
+    for i, province in enumerate(rows):
+        data[f"form-{i}-id"] = province.pk
+        for flag in ("wallet_live", "usage_location_change", "designated_facility_required"):
+            live = getattr(province, flag) or (province == guangdong and flag == "wallet_live")
+            if live:
+                data[f"form-{i}-{flag}"] = "on"
+        value = province.cross_province_pooling
+        data[f"form-{i}-cross_province_pooling"] = "unknown" if value is None else str(value)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    guangdong.refresh_from_db()
+    assert guangdong.wallet_live is True
+    assert AuditEvent.objects.filter(action="admin.province.change").count() == 1
+
+
+def test_person_add_in_admin_normalises_the_id_and_is_audited(admin_client, english):
+    english(admin_client)
+    region = chongqing()
+    from accounts import national_id
+
+    nid = national_id.make("500100", datetime.date(1970, 1, 1), 7, "M")
+    response = admin_client.post(
+        reverse("admin:accounts_insuredperson_add"),
+        {
+            "name": "刘七",
+            "national_id": " ".join(nid.lower()),
+            "phone": "13900000000",
+            "insurance_type": "employee",
+            "region": region.pk,
+            "status": "active",
+        },
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="admin.insuredperson.add").exists()
+    bad = admin_client.post(
+        reverse("admin:accounts_insuredperson_add"),
+        {"name": "刘八", "national_id": nid[:-1] + ("0" if nid[-1] != "0" else "1"),
+         "insurance_type": "employee", "region": region.pk, "status": "active"},
+    )  # fmt: skip
+    assert bad.status_code == 200 and "check digit" in bad.content.decode().replace("&#x27;", "'")
+
+
+def test_relationship_admin_refuses_contradictions(admin_client, me, father):
+    relationship_create(actor=None, person_a=father, person_b=me, kind="parent")
+    response = admin_client.post(
+        reverse("admin:accounts_relationship_add"),
+        {"person_a": me.pk, "kind": "spouse", "person_b": father.pk},
+    )
+    assert response.status_code == 200
+    assert Relationship.objects.count() == 1
+    sister = InsuredPersonFactory(name="张丽", region=chengdu(), born=datetime.date(1987, 1, 1))
+    response = admin_client.post(
+        reverse("admin:accounts_relationship_add"),
+        {"person_a": me.pk, "kind": "sibling", "person_b": sister.pk},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="relationship.create", actor__username="admin")
+
+
+def test_facility_admin_is_registered_once(admin_client):
+    facility = FacilityFactory(region=chongqing(), name="测试医院")
+    response = admin_client.get(reverse("admin:accounts_facility_changelist"), {"q": "测试"})
+    assert [f.pk for f in response.context["cl"].result_list] == [facility.pk]
+
+
+def test_bindings_cannot_be_added_or_deleted_in_the_admin(admin_client, people):
+    assert admin_client.get(reverse("admin:accounts_dependentbinding_add")).status_code == 403
+    binding = DependentBinding.objects.first()
+    delete = reverse("admin:accounts_dependentbinding_delete", args=[binding.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
