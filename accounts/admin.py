@@ -39,8 +39,9 @@ _MASKED = re.compile(r"^(\d{4})\*+(\d{3}[\dX])$")
 
 
 def national_id_lookup(term: str, prefix: str = "") -> dict | None:
-    """Filter kwargs for an ID search term: the last 4 characters, a masked ID as
-    shown on pages (4401**********1234), or a full ID number."""
+    """Filter kwargs for an ID search term: the last 4 characters or a masked ID
+    as shown on pages (4401**********1234). Full ID numbers are not searched on
+    purpose: a search is a GET, and the number would land in URLs and logs (A1)."""
     term = national_id.normalize(term)
     field = f"{prefix}national_id"
     if _SUFFIX.match(term):
@@ -48,8 +49,6 @@ def national_id_lookup(term: str, prefix: str = "") -> dict | None:
     masked = _MASKED.match(term)
     if masked:
         return {f"{field}__startswith": masked[1], f"{field}__endswith": masked[2]}
-    if len(term) == 18:
-        return {field: term}
     return None
 
 
@@ -149,8 +148,20 @@ class RegionAdmin(AuditedAdmin):
     list_select_related = ["province"]
     search_fields = ["code", "name", "name_en", "province__name", "province__name_en"]
 
+    def get_queryset(self, request):
+        # Autocompletes show "province region": one query, not one per row.
+        return super().get_queryset(request).select_related("province")
+
 
 # Insured persons (A1) ----------------------------------------------------------------
+
+
+class RegionFilter(admin.RelatedFieldListFilter):
+    """Regions listed with their province in one query (a region's name shows it)."""
+
+    def field_choices(self, field, request, model_admin):
+        regions = Region.objects.select_related("province").order_by("code")
+        return [(region.pk, str(region)) for region in regions]
 
 
 class InsuredPersonForm(forms.ModelForm):
@@ -168,7 +179,7 @@ class InsuredPersonAdmin(PersonSearchMixin, AuditedAdmin):
     person_path = ""
     form = InsuredPersonForm
     list_display = ["name", "masked_id", "insurance_type", "region", "status", "phone", "user"]
-    list_filter = ["insurance_type", "status", "region__province", "region"]
+    list_filter = ["insurance_type", "status", "region__province", ("region", RegionFilter)]
     list_select_related = ["region__province", "user"]
     search_fields = ["name", "phone"]
     autocomplete_fields = ["region"]

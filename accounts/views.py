@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -48,6 +49,7 @@ def _refuse(form, exc: ValidationError) -> None:
 # Dependents (A3) ------------------------------------------------------------
 
 
+@sensitive_post_parameters("national_id")
 @login_required
 @require_http_methods(["GET", "POST"])
 def dependent_add(request: HttpRequest) -> HttpResponse:
@@ -89,6 +91,7 @@ def dependent_add(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/dependent_add.html", {"form": form})
 
 
+@sensitive_post_parameters("code")
 @login_required
 @require_http_methods(["GET", "POST"])
 def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
@@ -292,7 +295,20 @@ def registration_new(request: HttpRequest, person_id: int) -> HttpResponse:
             "proof": NonLocalRegistration.Proof.COMMITMENT,
         },
     )
+    # The commitment letter names the destination: it follows the select (htmx).
+    form.fields["destination"].widget.attrs.update(
+        {
+            "hx-get": request.path,
+            "hx-trigger": "change",
+            "hx-target": "#commitment-text",
+            "hx-select": "#commitment-text",
+            "hx-swap": "outerHTML",
+        }
+    )
     destination = None
+    picked = request.GET.get("destination", "")
+    if picked.isdigit():
+        destination = selectors.regions_for_choice().filter(pk=picked).first()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         destination = data["destination"]

@@ -66,3 +66,9 @@ def error_codes(exc, field=None) -> list[str]:
             return [e.code for e in exc.error_dict.get(field, [])]
         return [e.code for errors in exc.error_dict.values() for e in errors]
     return [e.code for e in exc.error_list]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded documents go to a temporary folder, not the project's var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -312,6 +312,13 @@ def registration_data(**overrides):
     }
 
 
+def test_commitment_text_follows_the_chosen_destination(me_client, me):
+    url = reverse("accounts:registration_new", args=[me.pk])
+    html = me_client.get(url, {"destination": chengdu().pk}, **HX).content.decode()
+    assert "registration in 四川省 成都市." in html
+    assert 'hx-get="' + url + '"' in html
+
+
 def test_file_view_and_cancel_a_registration(me_client, me):
     url = reverse("accounts:registration_new", args=[me.pk])
     html = me_client.get(url).content.decode()
@@ -480,3 +487,26 @@ def test_full_id_never_in_urls_or_pages(me_client, me, father):
         html = me_client.get(url).content.decode()
         for person in InsuredPerson.objects.all():
             assert person.national_id not in html and person.national_id not in url
+
+
+def test_other_pages_run_a_small_fixed_number_of_queries(
+    me_client, me, father, django_assert_max_num_queries
+):
+    binding = bind(me, father, "parent")
+    for _ in range(3):
+        facility_choose(actor=me.user, person=father,
+                        facility=FacilityFactory(region=father.region))  # fmt: skip
+    registration = registration_file(actor=me.user, person=father, destination=chongqing(),
+                                     kind="referral", start_date=timezone.localdate(),
+                                     proof="none")  # fmt: skip
+    pages = [
+        reverse("accounts:person_detail", args=[father.pk]),
+        reverse("accounts:facility_choose", args=[father.pk]),
+        reverse("accounts:registration_new", args=[father.pk]),
+        reverse("accounts:registration_detail", args=[registration.pk]),
+        reverse("accounts:binding_code", args=[binding.pk]),
+        reverse("accounts:dependent_add"),
+    ]
+    for url in pages:
+        with django_assert_max_num_queries(10):
+            assert me_client.get(url).status_code == 200
