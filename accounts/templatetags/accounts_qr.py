@@ -1,5 +1,7 @@
 """The insurance QR code (A1 card): a real QR image of the person's opaque token."""
 
+from functools import lru_cache
+
 import segno
 from django import template
 from django.utils.safestring import mark_safe
@@ -13,9 +15,17 @@ def qr_payload(token: str) -> str:
     return f"{QR_PREFIX}{token}"
 
 
+@lru_cache(maxsize=2048)
+def _svg(token: str, title: str) -> str:
+    # A token's image never changes (refreshing makes a new token), so cache it:
+    # encoding is most of a family card's rendering time.
+    return segno.make(qr_payload(token), error="m").svg_inline(
+        scale=4, border=2, title=title or None
+    )
+
+
 @register.simple_tag
 def qr_svg(token: str, title: str = "") -> str:
     """Inline SVG of the QR code for `token` (segno renders it; no extra request)."""
-    qr = segno.make(qr_payload(token), error="m")
     # segno escapes the title; the SVG is built from our own data only.
-    return mark_safe(qr.svg_inline(scale=4, border=2, title=title or None))  # noqa: S308
+    return mark_safe(_svg(token, str(title)))  # noqa: S308

@@ -78,6 +78,10 @@ def test_family_flow(live_server, page: Page, browser: Browser, records, tmp_pat
     expect(page.get_by_role("heading", name="欢迎，zhangwei")).to_be_visible()
     expect(page.locator(f"#person-{me.pk}")).to_contain_text(me.masked_id)
     expect(page.locator(f"#qr-{me.pk} svg")).to_be_visible()
+    old_qr = page.locator(f"#qr-{me.pk} svg").inner_html()
+    page.locator(f"#qr-{me.pk}").get_by_role("button", name="刷新医保码").click()
+    expect(page.locator(f"#qr-{me.pk}")).to_contain_text("已更新")
+    assert page.locator(f"#qr-{me.pk} svg").inner_html() != old_qr
 
     # Add the father: a code goes to the outbox; entering it confirms (A3).
     add_relative(page, father, "parent")
