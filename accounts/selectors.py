@@ -195,7 +195,7 @@ def requests_for_relative(*, user) -> list[DependentBinding]:
         DependentBinding.objects.filter(
             person__user=user, status=DependentBinding.Status.PENDING_CODE
         )
-        .select_related("user")
+        .select_related("user__insured_person")
         .order_by("created_at", "pk")
     )
 
@@ -223,7 +223,7 @@ def bindings_of_own_record(*, user) -> list[DependentBinding]:
     return list(
         DependentBinding.objects.filter(
             person__user=user, status=DependentBinding.Status.ACTIVE
-        ).select_related("user")
+        ).select_related("user__insured_person")
     )
 
 

@@ -223,7 +223,7 @@ def test_relative_confirms_from_their_own_family_page(me, father):
     relative.force_login(father.user)
     relative.cookies["django_language"] = "en"
     html = relative.get(reverse("home")).content.decode()
-    assert "zhangwei wants to add you to their family page as their parent" in html
+    assert "张伟 wants to add you to their family page as their parent" in html
     response = relative.post(
         reverse("accounts:binding_respond", args=[binding.pk]), {"answer": "accept"}, **HX
     )
@@ -231,7 +231,7 @@ def test_relative_confirms_from_their_own_family_page(me, father):
     binding.refresh_from_db()
     assert binding.status == "active"
     html = relative.get(reverse("home")).content.decode()
-    assert "Who looks after your insurance" in html and "zhangwei" in html
+    assert "Who looks after your insurance" in html and "张伟 (you are their parent)" in html
     relative.post(reverse("accounts:binding_leave", args=[binding.pk]))
     binding.refresh_from_db()
     assert binding.status == "ended"
