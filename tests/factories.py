@@ -22,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "Test-pass-2026")
+    password = factory.django.Password("Test-pass-2026")
 
 
 class ProvinceFactory(factory.django.DjangoModelFactory):
