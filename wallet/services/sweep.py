@@ -62,7 +62,7 @@ WITH picked AS (
     SELECT a.id, deltas.delta
     FROM wallet_ledgeraccount AS a JOIN deltas ON deltas.account_id = a.id
     ORDER BY a.id
-    FOR UPDATE OF a
+    FOR NO KEY UPDATE OF a
 ), applied AS (
     UPDATE wallet_ledgeraccount AS a
     SET balance = a.balance + locked.delta
