@@ -196,3 +196,17 @@ def test_portable_path_for_the_embedded_run_gives_the_same_result(time_machine, 
     assert transfers_sweep(now=at("2026-03-03 06:00:00"), chunk_size=2) == 0
     assert all(personal(f) == D("500.00") for f in fams)
     assert ledger_problems() == []
+
+
+@pytest.mark.django_db
+def test_celery_tasks_call_the_services(time_machine):
+    from wallet.tasks import post_monthly_contributions, sweep_unclaimed_transfers
+
+    pending_from(2, time_machine)
+    time_machine.move_to(at("2026-03-03 06:05:00"), tick=False)
+    assert sweep_unclaimed_transfers() == 2
+    assert sweep_unclaimed_transfers() == 0
+    posted = post_monthly_contributions()
+    assert posted == 2  # the two employees, for March
+    assert post_monthly_contributions() == 0
+    assert ledger_problems() == []
