@@ -1,0 +1,43 @@
+import pytest
+
+from tests.factories import chengdu, chongqing, guangzhou
+
+
+@pytest.fixture
+def regions(db):
+    """Chongqing (live), Chengdu (live), Guangzhou (Guangdong: not live, W1)."""
+    return {"chongqing": chongqing(), "chengdu": chengdu(), "guangzhou": guangzhou()}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded files go to a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def operator(db, django_user_model):
+    """A staff member with the bulk proxy activation permission (W2)."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(
+        username="shequ", password="Centre-2026-pw", is_staff=True
+    )
+    user.user_permissions.add(Permission.objects.get(codename="bulk_proxy_activate"))
+    return user
+
+
+@pytest.fixture
+def upload(operator):
+    """Upload bytes as a file and check it, as the check job does."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wallet.bulk.services import batch_check, batch_upload
+
+    def run(data: bytes, name: str = "名单.csv", *, by=None):
+        batch = batch_upload(
+            file=SimpleUploadedFile(name, data), uploaded_by=by or operator, queue_check=False
+        )
+        return batch_check(batch_id=batch.pk)
+
+    return run
