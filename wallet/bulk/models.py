@@ -66,6 +66,7 @@ class Batch(models.Model):
     n_invalid = models.PositiveIntegerField(_("problems"), default=0)
     n_failed = models.PositiveIntegerField(_("failed"), default=0)
     ready_at_start = models.PositiveIntegerField(default=0, editable=False)
+    run_token = models.CharField(max_length=32, blank=True, editable=False)  # the check job's
 
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True)

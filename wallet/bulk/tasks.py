@@ -16,3 +16,8 @@ def enqueue(task, batch_id: int) -> None:
 @shared_task
 def bulk_check(batch_id: int) -> None:
     services.batch_check(batch_id=batch_id)
+
+
+@shared_task
+def bulk_run(batch_id: int) -> None:
+    services.batch_run(batch_id=batch_id)

@@ -41,3 +41,26 @@ def upload(operator):
         return batch_check(batch_id=batch.pk)
 
     return run
+
+
+@pytest.fixture
+def checked(upload):
+    """Upload rows for persons and check them: the batch waiting for confirmation."""
+    from tests.wallet.bulk.files import csv_bytes, person_row
+
+    def run(persons, **kwargs):
+        return upload(csv_bytes([person_row(p, **kwargs) for p in persons]))
+
+    return run
+
+
+@pytest.fixture
+def run_batch(operator):
+    """Confirm a checked batch and run its job in this process."""
+    from wallet.bulk.services import batch_confirm, batch_run
+
+    def run(batch, *, by=None):
+        batch_confirm(batch_id=batch.pk, acting_user=by or operator, queue_run=False)
+        return batch_run(batch_id=batch.pk)
+
+    return run
