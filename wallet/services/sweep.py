@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.services import audit_record
 from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
+from wallet.services.ledger import lock_accounts
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +96,15 @@ def transfers_sweep(*, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_
     return total
 
 
+def _set_based() -> bool:
+    """PostgreSQL gets the set-based statements; SQLite the portable ORM path."""
+    return connection.vendor == "postgresql"
+
+
 def _sweep_chunk(*, now, limit: int, ids=None) -> int:
     """One chunk in its own transaction; returns how many transfers it returned."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if _set_based():
             changes, returned = _pick_and_return_pg(now=now, limit=limit, ids=ids)
         else:
             changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
@@ -159,11 +165,12 @@ def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, objec
 
 def _apply_balances(changes: list[tuple[int, object]]) -> None:
     """Apply per-account balance changes, locking the rows in pk order first."""
-    if connection.vendor == "postgresql":
+    if _set_based():
         ids = [account_id for account_id, _delta in changes]
         with connection.cursor() as cursor:
             cursor.execute(_LOCK_ACCOUNTS, [ids])
             cursor.execute(_APPLY, [ids, [delta for _id, delta in changes]])
         return
+    lock_accounts(account_id for account_id, _delta in changes)
     for account_id, delta in changes:
         LedgerAccount.objects.filter(pk=account_id).update(balance=F("balance") + delta)
