@@ -10,6 +10,16 @@ def regions(db):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_behind():
+    """Pages read in English activate it for the thread (the locale middleware
+    never deactivates); don't let it leak into the next test in this worker."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     """Uploaded files go to a folder of this test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -64,3 +74,23 @@ def run_batch(operator):
         return batch_run(batch_id=batch.pk)
 
     return run
+
+
+@pytest.fixture
+def eager():
+    """Celery jobs run in the process that sends them (on commit)."""
+    from portal.celery import app
+
+    old = app.conf["task_always_eager"]
+    app.conf["task_always_eager"] = True
+    yield
+    app.conf["task_always_eager"] = old
+
+
+@pytest.fixture
+def operator_client(operator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(operator)
+    return client

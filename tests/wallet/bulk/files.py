@@ -1,6 +1,7 @@
 """Building activation files the way offices produce them (CSV in several
 encodings, .xlsx) for the bulk activation tests."""
 
+import csv
 import io
 
 import openpyxl
@@ -10,9 +11,12 @@ HEADER_EN = ["national_id", "name", "usage_location", "phone", "note"]
 
 
 def csv_bytes(rows, *, header=HEADER_ZH, encoding="utf-8", delimiter=",", newline="\r\n"):
-    lines = [delimiter.join(header)] if header is not None else []
-    lines += [delimiter.join(str(cell) for cell in row) for row in rows]
-    return (newline.join(lines) + newline).encode(encoding)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    if header is not None:
+        writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
 
 
 def xlsx_bytes(rows, *, header=HEADER_ZH, sheets=1) -> bytes:
