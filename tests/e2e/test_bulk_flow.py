@@ -41,7 +41,8 @@ def test_upload_confirm_watch_progress_and_download_the_report(
     people = InsuredPersonFactory.create_batch(12, region=region)
     rows = [person_row(p, location="重庆") for p in people]
     rows.append([people[0].national_id, people[0].name, "重庆", "", ""])  # a duplicate
-    rows.append([people[1].national_id[:17] + "0", "某人", "广州", "", "=1+1"])  # bad
+    wrong = "1" if people[1].national_id[17] != "1" else "2"  # a wrong check digit
+    rows.append([people[1].national_id[:17] + wrong, "某人", "广州", "", "=1+1"])
     path = tmp_path / "代开通名单.csv"
     path.write_bytes(csv_bytes(rows, encoding="gbk"))
 
