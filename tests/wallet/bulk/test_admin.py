@@ -214,3 +214,52 @@ def test_english_template(operator_client, english):
     assert (
         response.content.decode("utf-8-sig").strip() == "national_id,name,usage_location,phone,note"
     )
+
+
+def test_time_left_follows_the_pace_since_the_start(operator_client, batch, english):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now()
+    Batch.objects.filter(pk=batch.pk).update(
+        status=Batch.Status.RUNNING, started_at=start, ready_at_start=400, n_ready=300
+    )
+    with time_machine.travel(start + datetime.timedelta(seconds=10), tick=False):
+        running = Batch.objects.get(pk=batch.pk)
+        assert running.time_left() == datetime.timedelta(seconds=30)  # 100 rows in 10 s
+        english(operator_client)
+        html = operator_client.get(page(batch)).content.decode()
+    assert "time left" in html and "30 s" in html
+
+
+def test_a_stalled_job_can_be_resumed_from_the_page(
+    operator_client, batch, operator, eager, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from wallet.bulk.services import batch_confirm
+
+    batch_confirm(batch_id=batch.pk, acting_user=operator, queue_run=False)  # never ran
+    resume = reverse("admin:wallet_batch_resume", args=[batch.pk])
+    assert resume not in operator_client.get(page(batch)).content.decode()
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=3)):
+        html = operator_client.get(page(batch)).content.decode()
+        assert resume in html
+        with django_capture_on_commit_callbacks(execute=True):
+            operator_client.post(resume)
+    assert Batch.objects.get(pk=batch.pk).status == Batch.Status.DONE
+    assert Wallet.objects.count() == 3
+
+
+def test_polling_the_progress_costs_a_few_queries(
+    operator_client, batch, django_assert_max_num_queries
+):
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.RUNNING)
+    url = reverse("admin:wallet_batch_progress", args=[batch.pk])
+    with django_assert_max_num_queries(6):
+        assert operator_client.get(url, HTTP_HX_REQUEST="true").status_code == 200

@@ -100,3 +100,26 @@ def test_an_interrupted_check_starts_over(upload, people):
     batch = batch_check(batch_id=batch.pk)
     assert (batch.status, batch.n_ready, batch.rows_checked) == (Batch.Status.CHECKED, 5, 5)
     assert BatchRow.objects.filter(batch=batch).count() == 5
+
+
+def test_ids_typed_with_lower_case_x_spaces_and_full_width_digits_are_found(upload, regions):
+    import datetime
+
+    person = InsuredPersonFactory(region=regions["chongqing"], born=datetime.date(1949, 12, 31))
+    person.national_id = "11010519491231002X"
+    person.save(update_fields=["national_id"])
+    typed = " １１０１０５ １９４９１２３１ ００２x "
+    batch = upload(csv_bytes([[typed, person.name, "500100", "", ""]], encoding="gbk"))
+    assert batch.n_ready == 1
+    assert BatchRow.objects.get(batch=batch).national_id == "11010519491231002X"
+
+
+def test_a_file_over_the_size_limit_is_refused(operator, settings):
+    settings.BULK_ACTIVATION_MAX_MB = 0
+    with pytest.raises(ValidationError) as exc:
+        batch_upload(
+            file=SimpleUploadedFile("a.csv", csv_bytes([["1", "2", "3"]])),
+            uploaded_by=operator,
+        )
+    assert exc.value.code == "too_large"
+    assert not Batch.objects.exists()

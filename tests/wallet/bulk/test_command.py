@@ -48,7 +48,7 @@ def test_run_opens_the_wallets_with_a_progress_bar_and_writes_the_report(
     settings.BULK_ACTIVATION_CHUNK = 2
     report = tmp_path / "report.csv"
     output = run(str(list_file), "--by", operator.username, "--report", str(report))
-    assert "[##############################] 100% 6/6 done" in output
+    assert "[##############################] 100% 6/6 rows done" in output
     assert "Opened 5, skipped 0, not opened 1." in output
     assert Wallet.objects.filter(opened_by=operator, by_proxy=True).count() == 5
     assert AuditEvent.objects.filter(action="wallet.open", actor=operator).count() == 5

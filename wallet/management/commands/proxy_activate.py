@@ -60,7 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Batch #%(batch)s: checking %(file)s") % {"batch": batch.pk, "file": path.name}
         )
-        batch = services.batch_check(batch_id=batch.pk, progress=self._bar(_("checked")))
+        batch = services.batch_check(batch_id=batch.pk, progress=self._bar(_("rows checked")))
         self.stdout.write("")
         if batch.status == Batch.Status.REJECTED:
             raise CommandError(message_for(**batch.problem))
@@ -79,7 +79,7 @@ class Command(BaseCommand):
                 self.stdout.write(_("No row is ready to open: nothing to confirm."))
         else:
             services.batch_confirm(batch_id=batch.pk, acting_user=user, queue_run=False)
-            batch = services.batch_run(batch_id=batch.pk, progress=self._bar(_("done")))
+            batch = services.batch_run(batch_id=batch.pk, progress=self._bar(_("rows done")))
             self.stdout.write("")
             self.stdout.write(
                 self.style.SUCCESS(
