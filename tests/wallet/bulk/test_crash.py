@@ -26,16 +26,17 @@ WORKER = textwrap.dedent(
     django.setup()
     from django.conf import settings
     from wallet.bulk import services
+    from wallet.bulk.services import running
 
     settings.BULK_ACTIVATION_CHUNK = 5
-    real = services.open_wallets
+    real = running.open_wallets
 
     def slow(**kwargs):
         opened = real(**kwargs)
         time.sleep(0.3)  # most of the job's life is inside a chunk's transaction
         return opened
 
-    services.open_wallets = slow
+    running.open_wallets = slow
     services.batch_run(batch_id={batch_id})
     """
 )
