@@ -9,7 +9,7 @@ equal (ratio ≈ 1). The last line is the total seconds for validation + activat
 of the large file. Target: under 60 s on a 2-core machine.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_bulk \\
-        .venv/bin/python bench/bulk_activate.py [--rows 100000] [--reference 10000]
+        .venv/bin/python bench/bulk_activate.py [--rows 100000] [--reference 10000] [--chunk N]
 
 The database named in DATABASE_URL is dropped and created again on each run.
 """
@@ -45,7 +45,12 @@ def django_setup() -> None:
 
 def worker(job: str, batch_id: int) -> None:
     django_setup()
+    from django.conf import settings
+
     from wallet.bulk import tasks
+
+    if os.environ.get("BULK_ACTIVATION_CHUNK"):
+        settings.BULK_ACTIVATION_CHUNK = int(os.environ["BULK_ACTIVATION_CHUNK"])
 
     started = time.perf_counter()
     if job == "check":
@@ -167,8 +172,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--reference", type=int, default=10_000)
+    parser.add_argument("--chunk", type=int, help="rows per chunk (default: the setting)")
     parser.add_argument("--worker", nargs=2, metavar=("JOB", "BATCH_ID"))
     args = parser.parse_args()
+    if args.chunk:
+        os.environ["BULK_ACTIVATION_CHUNK"] = str(args.chunk)
     if args.worker:
         worker(args.worker[0], int(args.worker[1]))
         return

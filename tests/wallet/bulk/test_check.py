@@ -33,6 +33,15 @@ def test_check_counts_every_outcome_and_stores_every_row(upload, people, setting
     assert [line for line, *_ in stored] == list(range(2, 10))
 
 
+def test_the_upload_is_audited(upload, people, operator):
+    from accounts.models import AuditEvent
+
+    batch = upload(csv_bytes([person_row(p) for p in people]))
+    event = AuditEvent.objects.get(action="wallet.bulk_upload")
+    assert event.actor == operator and event.target == f"wallet.Batch:{batch.pk}"
+    assert event.details["file"] == "名单.csv"
+
+
 def test_the_same_xlsx_file_checks_the_same(upload, people):
     batch = upload(xlsx_bytes([person_row(p) for p in people]), "名单.xlsx")
     assert (batch.status, batch.n_ready) == (Batch.Status.CHECKED, 5)

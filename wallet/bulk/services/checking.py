@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import audit_record
 from wallet.bulk.models import Batch, BatchRow
 from wallet.bulk.reading import FileProblem, Reader, scan
 from wallet.bulk.reasons import Outcome
@@ -102,6 +103,12 @@ def batch_upload(*, file, uploaded_by, queue_check: bool = True) -> Batch:
     )
     batch.file.save(batch.original_name, File(_binary(file), name=batch.original_name), save=False)
     batch.save()
+    audit_record(
+        actor=uploaded_by,
+        action="wallet.bulk_upload",
+        target=batch,
+        details={"batch": batch.ref, "file": batch.original_name, "sha256": sha256[:16]},
+    )
     if queue_check:
         from wallet.bulk import tasks
 
