@@ -701,3 +701,7 @@ class Payment(models.Model):
 
 def new_idempotency_key() -> str:
     return uuid.uuid4().hex
+
+
+# Bulk proxy activation (W2, issue 6) keeps its batches in wallet/bulk/models.py.
+from wallet.bulk.models import Batch, BatchRow  # noqa: E402, F401
