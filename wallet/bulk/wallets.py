@@ -97,18 +97,26 @@ def open_wallets(*, rows: Iterable[tuple[int, int]], acting_user, batch_ref: str
             Region.objects.filter(pk__in={r for _, _, r in opened}).values_list("pk", "code")
         )
         e = AuditEvent
+        # The same row accounts.services.audit_record writes, labels included: who
+        # (username) and for whom (name and masked ID, never the full number, A1).
         cursor.execute(
             f"""
             INSERT INTO {_table(e)} ({_column(e, "at")}, {_column(e, "actor")},
                 {_column(e, "person")}, {_column(e, "action")}, {_column(e, "target")},
-                {_column(e, "details")})
-            SELECT %s, %s, x.person_id, %s, x.target, x.details::jsonb
+                {_column(e, "details")}, {_column(e, "actor_label")},
+                {_column(e, "person_label")})
+            SELECT %s, %s, x.person_id, %s, x.target, x.details::jsonb, %s,
+                p.{_column(p, "name")} || ' ' || left(p.{_column(p, "national_id")}, 4)
+                || repeat('*', length(p.{_column(p, "national_id")}) - 8)
+                || right(p.{_column(p, "national_id")}, 4)
             FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS x(person_id, target, details)
+            JOIN {_table(p)} p ON p.{_column(p, "id")} = x.person_id
             """,  # noqa: S608
             [
                 now,
                 actor_id,
                 "wallet.open",
+                acting_user.get_username() if actor_id is not None else "",
                 [person for _, person, _ in opened],
                 [f"{Wallet._meta.label}:{pk}" for pk, _, _ in opened],
                 [

@@ -83,7 +83,7 @@ def test_a_name_shared_by_two_regions_is_ambiguous_but_its_code_works(regions):
     from tests.factories import ProvinceFactory, RegionFactory
 
     other = ProvinceFactory(code="13", name="河北省", name_en="Hebei")
-    RegionFactory(province=other, code="130100", name="成都市", name_en="Chengdu")
+    RegionFactory(province=other, code="139901", name="成都市", name_en="Chengdu")
     index = RegionIndex()
     assert index.lookup("成都市")[1] == Reason.LOCATION_AMBIGUOUS
     assert index.lookup("510100")[0].pk == regions["chengdu"].pk
