@@ -13,15 +13,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_configure.connect
-def _make_broker_folders(sender: Celery, **kwargs) -> None:
-    # kombu's filesystem transport (the embedded default) expects its folders.
-    for key in ("data_folder_in", "processed_folder"):
-        folder = sender.conf.broker_transport_options.get(key)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-
-
 def beat_schedule() -> dict:
     """The periodic jobs. Times are China Standard Time (CELERY_TIMEZONE)."""
     return {
