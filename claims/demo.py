@@ -18,7 +18,6 @@ from claims.models import (
     CareType,
     ChronicRecognition,
     ClaimsSettings,
-    CommercialPlan,
     DirectoryVersion,
     Disease,
     PolicyRule,
@@ -211,11 +210,6 @@ POLICIES = {
     },
 }
 
-COMMERCIAL_PLANS = [
-    ("百万医疗险（常见条款 60%）", "100", "60"),
-    ("百万医疗险（优选条款 80%）", "100", "80"),
-]
-
 
 def region(code: str) -> Region:
     """The demo region with this code, created if the people demo has not."""
@@ -322,16 +316,7 @@ def load_reference_data(*, years: list[int] | None = None) -> None:
     if years is None:
         this_year = timezone.localdate().year
         years = [this_year - 1, this_year]
-    ClaimsSettings.current()
-    for position, (name, with_basic, without_basic) in enumerate(COMMERCIAL_PLANS):
-        CommercialPlan.objects.get_or_create(
-            name=name,
-            defaults={
-                "rate_with_basic": Decimal(with_basic),
-                "rate_without_basic": Decimal(without_basic),
-                "position": position,
-            },
-        )
+    ClaimsSettings.current()  # commercial plans: seeded by migration 0002
     load_facilities()
     load_directory(years=years)
     load_policies(years=years)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson, NonLocalRegistration
-from claims.models import CommercialPlan, Disease
+from claims.models import CareType, CommercialPlan, Disease
 from claims.settlement import facts as settlement_facts
 from claims.settlement.calc import HUNDRED, SettlementResult, calculate, money
 
@@ -22,6 +22,18 @@ class Scenario:
     result: SettlementResult
     care_type: str
     actual: bool = False
+    codes: tuple[str, ...] = ()
+
+    @property
+    def care_type_label(self) -> str:
+        return CareType(self.care_type).label
+
+    @property
+    def lines(self) -> list[dict]:
+        return [
+            {"code": code, "out": out}
+            for code, out in zip(self.codes, self.result.lines, strict=True)
+        ]
 
 
 def estimate(
@@ -54,7 +66,14 @@ def estimate(
             deductible_used=used.deductible_used if used else Decimal("0"),
             cap_used=used.fund_paid if used else Decimal("0"),
         )
-        return Scenario(key, label, calculate(data), decision.care_type, actual)
+        return Scenario(
+            key,
+            label,
+            calculate(data),
+            decision.care_type,
+            actual,
+            tuple(code for code, _q, _p in lines),
+        )
 
     scenarios = [run("actual", _("As things stand"), facts, actual=True)]
     if facts.designated_required and not facts.is_designated:

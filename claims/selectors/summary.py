@@ -11,7 +11,7 @@ from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as accounts_selectors
-from accounts.models import InsuredPerson
+from accounts.models import DependentBinding, InsuredPerson
 from claims.models import Bill, ClaimsSettings
 from claims.settlement.calc import ZERO, money
 
@@ -37,13 +37,18 @@ class Claimant:
     text: str
 
 
-def who_may_claim(*, viewer: InsuredPerson | None, person: InsuredPerson, year: int) -> Claimant:
-    """T2: claimable for oneself, a spouse and minor children — not for parents."""
+def who_may_claim(
+    *, viewer: InsuredPerson | None, person: InsuredPerson, year: int, declared: str = ""
+) -> Claimant:
+    """T2: claimable for oneself, a spouse and minor children — not for parents.
+
+    The relationship on record (A2) decides; without one, what the user declared
+    when binding the relative as a dependent (A3)."""
     if viewer is not None and viewer.pk == person.pk:
         return Claimant("self", True, _("You may claim it on your own tax return."))
     relation = (
         accounts_selectors.relation_of(person=viewer, other=person) if viewer else None
-    ) or ""
+    ) or declared
     if relation == "spouse":
         return Claimant(
             relation, True, _("You may claim it for your spouse (or your spouse claims it).")
@@ -110,16 +115,20 @@ def _settled_in(year: int):
 
 
 def annual_summary(
-    *, person: InsuredPerson, year: int, viewer: InsuredPerson | None = None
+    *, person: InsuredPerson, year: int, viewer: InsuredPerson | None = None, user=None
 ) -> YearSummary:
     """T1: one person's year (by the date bills were settled, T2)."""
-    return family_summary(persons=[person], year=year, viewer=viewer)[0]
+    return family_summary(persons=[person], year=year, viewer=viewer, user=user)[0]
 
 
 def family_summary(
-    *, persons: list[InsuredPerson], year: int, viewer: InsuredPerson | None = None
+    *,
+    persons: list[InsuredPerson],
+    year: int,
+    viewer: InsuredPerson | None = None,
+    user=None,
 ) -> list[YearSummary]:
-    """T1 for several persons in three queries plus one per relation asked."""
+    """T1 for several persons in four queries plus one per relation asked."""
     settings = ClaimsSettings.current()
     ids = [p.pk for p in persons]
     summaries = {
@@ -153,11 +162,23 @@ def family_summary(
     for row in months:
         month = summaries[row["person_id"]].months[row["month"] - 1]
         month.total, month.fund, month.personal = row["total"], row["fund"], row["personal"]
+    declared = {}
+    if user is not None and user.is_authenticated:
+        declared = dict(
+            DependentBinding.objects.filter(
+                user=user, person_id__in=ids, status=DependentBinding.Status.ACTIVE
+            ).values_list("person_id", "relation")
+        )
     for summary in summaries.values():
         summary.deduction = major_illness_deduction(
             summary.personal_in_directory, settings=settings
         )
-        summary.claimant = who_may_claim(viewer=viewer, person=summary.person, year=year)
+        summary.claimant = who_may_claim(
+            viewer=viewer,
+            person=summary.person,
+            year=year,
+            declared=declared.get(summary.person.pk, ""),
+        )
     return [summaries[pk] for pk in ids]
 
 
