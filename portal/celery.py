@@ -29,6 +29,22 @@ def beat_schedule() -> dict:
             "task": "portal.tasks.heartbeat",
             "schedule": crontab(),  # every minute: shows worker and beat are alive
         },
+        # W9: transfers not accepted by 06:00 on the day after go back. The run
+        # at 05:55 finds nothing due yet on most days (due is 06:00 sharp) but
+        # settles anything overdue from a missed run; 06:05 returns today's.
+        # Both are safe to repeat: each transfer is returned exactly once.
+        "wallet-sweep-before-six": {
+            "task": "wallet.tasks.sweep_unclaimed_transfers",
+            "schedule": crontab(hour=5, minute=55),
+        },
+        "wallet-sweep-after-six": {
+            "task": "wallet.tasks.sweep_unclaimed_transfers",
+            "schedule": crontab(hour=6, minute=5),
+        },
+        "wallet-monthly-contributions": {
+            "task": "wallet.tasks.post_monthly_contributions",
+            "schedule": crontab(day_of_month=1, hour=1, minute=0),
+        },
     }
 
 

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class WalletConfig(AppConfig):
     name = "wallet"
     verbose_name = _("Money")
+
+    def ready(self) -> None:
+        from wallet import signals  # noqa: F401 - connects the P1 status-change hook

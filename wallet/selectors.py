@@ -1,10 +1,276 @@
-"""Reads for money (RULES.md W, P)."""
+"""Reads for money (RULES.md W, P). Access rules: a user sees money of the persons
+accounts.selectors.persons_for_user gives them (themself and active dependents);
+everything else answers 404."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import InsuranceType, InsuredPerson, Relationship
+from accounts.selectors import persons_for_user
+from wallet.models import (
+    AccountKind,
+    LedgerAccount,
+    LedgerEntry,
+    PoolingBinding,
+    Transfer,
+    Wallet,
+    WalletPolicy,
+)
+from wallet.services.ledger import CENT
+from wallet.services.transfers import hhmm, in_quiet_hours
+
+ZERO = Decimal("0.00")
 
 
-def family_cards(*, persons: list) -> dict[int, object]:
-    """What the family page shows for each person's money, keyed by person id.
+@dataclass
+class MoneyCard:
+    """What the family page and the wallet page show for one person."""
 
-    A constant number of queries however many persons (the family page asserts it).
-    Filled in by the money issue; templates/wallet/_family_card.html renders it.
-    """
-    return {}
+    person_id: int
+    wallet: Wallet | None
+    wallet_balance: Decimal
+    personal_balance: Decimal | None  # None: no personal account (residents)
+    pending_in: int
+
+    @property
+    def wallet_open(self) -> bool:
+        return self.wallet is not None and self.wallet.is_open
+
+
+def family_cards(*, persons: list) -> dict[int, MoneyCard]:
+    """What the family page shows for each person's money, keyed by person id:
+    wallet (and usage location), balances, transfers waiting for them. Three
+    queries however many persons."""
+    ids = [p.pk for p in persons]
+    if not ids:
+        return {}
+    wallets = {
+        w.person_id: w
+        for w in Wallet.objects.filter(person_id__in=ids).select_related("usage_region__province")
+    }
+    balances = {
+        (pid, kind): balance
+        for pid, kind, balance in LedgerAccount.objects.filter(
+            person_id__in=ids, kind__in=(AccountKind.PERSONAL, AccountKind.WALLET)
+        ).values_list("person_id", "kind", "balance")
+    }
+    pending = dict(
+        Transfer.objects.filter(recipient_id__in=ids, state=Transfer.State.PENDING)
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("recipient_id", "n")
+    )
+    cards = {}
+    for person in persons:
+        personal = balances.get((person.pk, AccountKind.PERSONAL))
+        if personal is None and person.insurance_type == InsuranceType.EMPLOYEE:
+            personal = ZERO
+        cards[person.pk] = MoneyCard(
+            person_id=person.pk,
+            wallet=wallets.get(person.pk),
+            wallet_balance=balances.get((person.pk, AccountKind.WALLET), ZERO),
+            personal_balance=personal,
+            pending_in=pending.get(person.pk, 0),
+        )
+    return cards
+
+
+def close_relatives(*, person: InsuredPerson) -> list[InsuredPerson]:
+    """The person's close relatives on record (A2), both directions, by name."""
+    rels = Relationship.objects.filter(Q(person_a=person) | Q(person_b=person)).values_list(
+        "person_a_id", "person_b_id"
+    )
+    other_ids = {b if a == person.pk else a for a, b in rels}
+    return list(
+        InsuredPerson.objects.filter(pk__in=other_ids)
+        .select_related("region__province")
+        .order_by("name", "pk")
+    )
+
+
+@dataclass
+class Allowance:
+    """What a sender may still do today (the transfer form's live check)."""
+
+    used: int
+    limit: int
+    left: int
+    min_amount: Decimal
+    max_amount: Decimal
+    cap_left: Decimal | None
+    quiet_start: str
+    quiet_end: str
+    quiet_now: bool
+    pending: Transfer | None
+    balance: Decimal
+
+    @property
+    def max_now(self) -> Decimal:
+        most = min(self.max_amount, self.balance)
+        if self.cap_left is not None:
+            most = min(most, self.cap_left)
+        return max(most, ZERO)
+
+    @property
+    def can_send(self) -> bool:
+        if self.pending is not None or self.quiet_now or self.left <= 0:
+            return False
+        return self.max_now >= self.min_amount
+
+
+def transfer_allowance(*, sender: InsuredPerson, now=None) -> Allowance:
+    """How many transfers `sender` has left today (W6), up to how much, whether the
+    quiet hours (W7) or a pending transfer (W8) stop them now. Three queries."""
+    policy = WalletPolicy.current()
+    local = timezone.localtime(now or timezone.now())
+    today = Transfer.objects.filter(sender=sender, local_day=local.date()).aggregate(
+        n=Count("pk"), total=Coalesce(Sum("amount"), ZERO)
+    )
+    pending = None
+    if policy.one_pending:
+        pending = (
+            Transfer.objects.filter(sender=sender, state=Transfer.State.PENDING)
+            .select_related("recipient")
+            .first()
+        )
+    balance = (
+        LedgerAccount.objects.filter(person=sender, kind=AccountKind.PERSONAL)
+        .values_list("balance", flat=True)
+        .first()
+    ) or ZERO
+    cap_left = None
+    if policy.daily_amount_cap is not None:
+        cap_left = max(policy.daily_amount_cap - today["total"], ZERO)
+    return Allowance(
+        used=today["n"],
+        limit=policy.daily_count,
+        left=max(policy.daily_count - today["n"], 0),
+        min_amount=policy.min_amount,
+        max_amount=policy.max_amount,
+        cap_left=cap_left,
+        quiet_start=hhmm(policy.quiet_start),
+        quiet_end=hhmm(policy.quiet_end),
+        quiet_now=in_quiet_hours(policy=policy, local=local),
+        pending=pending,
+        balance=balance,
+    )
+
+
+def pending_for_user(*, user) -> QuerySet[Transfer]:
+    """Transfers waiting for the user or one of their dependents to accept."""
+    return (
+        Transfer.objects.filter(
+            recipient__in=persons_for_user(user=user), state=Transfer.State.PENDING
+        )
+        .select_related("sender", "recipient")
+        .order_by("created_at", "pk")
+    )
+
+
+def transfer_for_recipient(*, user, transfer_id) -> Transfer:
+    """A transfer the user may accept or decline (sent to them or to a dependent),
+    or 404."""
+    try:
+        return Transfer.objects.select_related("recipient", "sender").get(
+            pk=transfer_id, recipient__in=persons_for_user(user=user)
+        )
+    except (Transfer.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def transfers_history(
+    *,
+    user,
+    person_id: int | None = None,
+    direction: str = "",
+    state: str = "",
+    day_from: datetime.date | None = None,
+    day_to: datetime.date | None = None,
+) -> QuerySet[Transfer]:
+    """Transfers sent or received by the user's persons, newest first, filtered."""
+    mine = persons_for_user(user=user)
+    if person_id:
+        mine = mine.filter(pk=person_id)
+    ids = list(mine.values_list("pk", flat=True))
+    if direction == "sent":
+        qs = Transfer.objects.filter(sender_id__in=ids)
+    elif direction == "received":
+        qs = Transfer.objects.filter(recipient_id__in=ids)
+    else:
+        qs = Transfer.objects.filter(Q(sender_id__in=ids) | Q(recipient_id__in=ids))
+    if state:
+        qs = qs.filter(state=state)
+    if day_from:
+        qs = qs.filter(local_day__gte=day_from)
+    if day_to:
+        qs = qs.filter(local_day__lte=day_to)
+    return qs.select_related("sender", "recipient").order_by("-created_at", "-pk")
+
+
+def pooling_for_user(*, user) -> QuerySet[PoolingBinding]:
+    """Active pooling bindings where the employee or the relative is one of the
+    user's persons (either side may end them, P1)."""
+    mine = persons_for_user(user=user)
+    return (
+        PoolingBinding.objects.filter(status=PoolingBinding.Status.ACTIVE)
+        .filter(Q(employee__in=mine) | Q(relative__in=mine))
+        .select_related("employee", "relative")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def pooling_binding_for_user(*, user, binding_id) -> PoolingBinding:
+    try:
+        return pooling_for_user(user=user).get(pk=binding_id)
+    except (PoolingBinding.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def ledger_problems() -> list[str]:
+    """Reconcile the ledger (W10); an empty list means it is right to the fen:
+    every stored balance equals the sum of its entries, every movement is a pair
+    summing to zero, all balances sum to zero, and the holding accounts hold
+    exactly the pending transfers."""
+    problems = []
+    accounts = (
+        LedgerAccount.objects.annotate(total=Coalesce(Sum("entries__amount"), ZERO))
+        .values_list("pk", "kind", "balance", "total")
+        .order_by("pk")
+    )
+    grand_total = ZERO
+    for pk, kind, balance, total in accounts.iterator(chunk_size=5000):
+        total = Decimal(total).quantize(CENT)
+        grand_total += total
+        if Decimal(balance).quantize(CENT) != total:
+            problems.append(f"account {pk} ({kind}): balance {balance} but entries sum to {total}")
+    if grand_total != 0:
+        problems.append(f"all entries sum to {grand_total}, not 0")
+    movements = (
+        LedgerEntry.objects.values("movement")
+        .annotate(n=Count("pk"), total=Sum("amount"))
+        .exclude(n=2, total=0)
+        .values_list("movement", "n", "total")
+    )
+    for movement, n, total in movements[:100]:
+        problems.append(f"movement {movement}: {n} entries summing to {total}")
+    holding = dict(
+        LedgerAccount.objects.filter(kind=AccountKind.HOLDING).values_list("pk", "balance")
+    )
+    pending = dict(
+        Transfer.objects.filter(state=Transfer.State.PENDING)
+        .values("holding_account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("holding_account_id", "total")
+    )
+    for pk in sorted(set(holding) | set(pending)):
+        held = Decimal(holding.get(pk, ZERO)).quantize(CENT)
+        owed = Decimal(pending.get(pk) or ZERO).quantize(CENT)
+        if held != owed:
+            problems.append(f"holding account {pk} holds {held} but pending transfers total {owed}")
+    return problems

@@ -1,0 +1,11 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _wallet_defaults(request):
+    """The seeded policy rows (a transactional test flushes them away)."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from wallet.defaults import ensure_defaults
+
+    ensure_defaults()

@@ -1,0 +1,219 @@
+"""Paying out for a person: bills, drugs, premiums (W11, P3, P4). The one service
+claims (settled bills) and premium payment use."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Facility, InsuranceType, InsuredPerson
+from accounts.services import audit_record
+from wallet.models import (
+    AccountKind,
+    LedgerAccount,
+    MovementKind,
+    Payment,
+    PoolingBinding,
+    PremiumRate,
+    Wallet,
+    WalletPolicy,
+)
+from wallet.refusals import Refusal
+from wallet.services.ledger import CENT, lock_accounts, post_pair, system_account_id
+from wallet.services.pooling import pooling_check
+
+# W11: what wallet money may pay for (bills and drugs at facilities that take it,
+# and the holder's premiums). P3: pooling pays all of Payment.Purpose.
+WALLET_PURPOSES = {
+    Payment.Purpose.BILL,
+    Payment.Purpose.DRUGS,
+    Payment.Purpose.PREMIUM,
+    Payment.Purpose.LTC_PREMIUM,
+}
+
+
+def _pooling_accounts(*, person: InsuredPerson, policy: WalletPolicy) -> dict[int, int]:
+    """{personal account id: employee id} of the employees whose active binding to
+    `person` is valid right now (P1, P2, checked again at use time)."""
+    found = {}
+    bindings = PoolingBinding.objects.filter(
+        relative=person, status=PoolingBinding.Status.ACTIVE
+    ).select_related("employee__region__province", "relative__region__province")
+    for binding in bindings:
+        try:
+            pooling_check(employee=binding.employee, relative=person, policy=policy)
+        except Refusal:
+            continue
+        account_id = (
+            LedgerAccount.objects.filter(person=binding.employee, kind=AccountKind.PERSONAL)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if account_id is not None:
+            found[account_id] = binding.employee_id
+    return found
+
+
+def payout_for_person(
+    *,
+    person: InsuredPerson,
+    amount: Decimal,
+    purpose: str,
+    reference: str,
+    acting_user,
+    facility: Facility | None = None,
+    allow_cash: bool = True,
+) -> Payment:
+    """Pay `amount` for `person` from, in order: their wallet (W11: bills and drugs
+    at a facility that takes wallet payment, and premiums), their own personal
+    account, one pooling relative's personal account (P1–P3: the bound employee
+    with the most money), and the rest in cash. The split is recorded on the
+    Payment; each part is one ledger movement into the bills or premiums sink.
+
+    P4: all or nothing. With ``allow_cash=False`` a payment the accounts cannot
+    cover in full is refused (Refusal "P4.1") and nothing moves.
+
+    Idempotent on `reference`: the same reference returns the same Payment,
+    however often (or concurrently) it is called."""
+    amount = Decimal(amount)
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise ValueError(f"a payment needs a positive amount in fen, not {amount!r}")
+    if purpose not in Payment.Purpose.values:
+        raise ValueError(f"unknown payment purpose {purpose!r}")
+    existing = Payment.objects.filter(reference=reference).first()
+    if existing is not None:
+        return _same_payment(existing, person=person, amount=amount)
+
+    policy = WalletPolicy.current()
+    wallet_account = None
+    wallet_usable = purpose in WALLET_PURPOSES and (facility is None or facility.wallet_payment)
+    if wallet_usable and Wallet.objects.filter(person=person, status=Wallet.Status.OPEN).exists():
+        wallet_account = (
+            LedgerAccount.objects.filter(person=person, kind=AccountKind.WALLET)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    own_account = (
+        LedgerAccount.objects.filter(person=person, kind=AccountKind.PERSONAL)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    pooling = _pooling_accounts(person=person, policy=policy)
+    sink_kind = AccountKind.PREMIUMS if purpose in Payment.PREMIUM_PURPOSES else AccountKind.BILLS
+    sink = system_account_id(kind=sink_kind)
+    actor = acting_user if acting_user and acting_user.is_authenticated else None
+    try:
+        with transaction.atomic():
+            sources = [a for a in (wallet_account, own_account, *pooling) if a is not None]
+            locked = lock_accounts([*sources, sink])
+            # A concurrent call with the same reference waited for our locks above
+            # and now sees the committed payment.
+            existing = Payment.objects.filter(reference=reference).first()
+            if existing is not None:
+                return _same_payment(existing, person=person, amount=amount)
+            left = amount
+            parts: dict[str, Decimal] = {}
+            for name, account_id in (("wallet", wallet_account), ("own", own_account)):
+                take = min(left, locked[account_id].balance) if account_id else Decimal(0)
+                parts[name] = take
+                left -= take
+            pool_account = None
+            if left > 0 and pooling:
+                # The richest valid binding pays (ties: the oldest account).
+                pool_account = max(pooling, key=lambda a: (locked[a].balance, -a))
+            take = min(left, locked[pool_account].balance) if pool_account else Decimal(0)
+            parts["pooling"] = take
+            left -= take
+            if left > 0 and not allow_cash:
+                raise Refusal("P4.1", amount=amount, available=amount - left)
+            payment = Payment.objects.create(
+                person=person,
+                amount=amount,
+                purpose=purpose,
+                reference=reference,
+                facility=facility,
+                wallet_amount=parts["wallet"],
+                own_account_amount=parts["own"],
+                pooling_amount=parts["pooling"],
+                pooling_from_id=pooling[pool_account] if parts["pooling"] else None,
+                cash_amount=left,
+                created_by=actor,
+            )
+            at = timezone.now()
+            ref = f"payment:{payment.pk}"
+            for account_id, part in (
+                (wallet_account, parts["wallet"]),
+                (own_account, parts["own"]),
+                (pool_account, parts["pooling"]),
+            ):
+                if part > 0:
+                    post_pair(
+                        kind=MovementKind.PAYMENT,
+                        out_of=account_id,
+                        into=sink,
+                        amount=part,
+                        ref=ref,
+                        at=at,
+                    )
+            audit_record(
+                actor=acting_user,
+                action="payment.create",
+                person=person,
+                target=payment,
+                details={
+                    "purpose": purpose,
+                    "amount": str(amount),
+                    "wallet": str(parts["wallet"]),
+                    "own_account": str(parts["own"]),
+                    "pooling": str(parts["pooling"]),
+                    "cash": str(left),
+                },
+            )
+            return payment
+    except IntegrityError:
+        # Only a lost race on the reference is expected here; anything else (a
+        # balance constraint) is a bug and must surface.
+        existing = Payment.objects.filter(reference=reference).first()
+        if existing is None:
+            raise
+        return _same_payment(existing, person=person, amount=amount)
+
+
+def _same_payment(payment: Payment, *, person: InsuredPerson, amount: Decimal) -> Payment:
+    if payment.person_id != person.pk or payment.amount != amount:
+        raise ValueError(f"reference {payment.reference!r} is already used by a different payment")
+    return payment
+
+
+def premium_for(*, person: InsuredPerson, year: int) -> Decimal:
+    """The resident premium due for `person` in `year` (a setting per region and
+    year; the national default row when the region has none)."""
+    rate = (
+        PremiumRate.objects.filter(year=year, region_id=person.region_id).first()
+        or PremiumRate.objects.filter(year=year, region__isnull=True).first()
+    )
+    if rate is None:
+        raise Refusal("P3.2", region=person.region, year=year)
+    return rate.amount
+
+
+def premium_pay(
+    *, person: InsuredPerson, year: int, acting_user, allow_cash: bool = False
+) -> Payment:
+    """Pay a resident's insurance premium for `year` from their wallet (W11) or a
+    pooling relative's account (P3), the rest in cash only if the user chose so
+    (P4). Paying the same year again returns the first payment."""
+    reference = f"premium:{person.pk}:{year}"
+    paid = Payment.objects.filter(reference=reference).first()
+    if paid is not None:
+        return paid
+    if person.insurance_type != InsuranceType.RESIDENT:
+        raise Refusal("P3.1", name=person.name)
+    return payout_for_person(
+        person=person,
+        amount=premium_for(person=person, year=year),
+        purpose=Payment.Purpose.PREMIUM,
+        reference=reference,
+        acting_user=acting_user,
+        allow_cash=allow_cash,
+    )

@@ -1,0 +1,176 @@
+"""The morning sweep (W9): every transfer still pending at 06:00 on the day after
+it was made goes back to its sender, exactly once.
+
+Set-based and chunked. Each chunk is one short transaction of three statements:
+  1. pick up to `chunk_size` overdue pending transfers with FOR UPDATE SKIP LOCKED,
+     mark them returned, insert their two ledger entries each, and hand back the
+     balance change per account, aggregated (one CTE statement);
+  2. lock those accounts in pk order (the order every money path uses);
+  3. apply the changes in one UPDATE ... FROM unnest(...).
+Nothing but one chunk's per-account totals ever reaches Python, so memory stays
+flat for a million transfers. A chunk commits or vanishes as a whole, and a
+returned transfer is no longer pending, so running the job twice, concurrently,
+or again after it was killed half way returns each transfer exactly once.
+A transfer someone is accepting right now is skipped (SKIP LOCKED) and settled
+by them: after 06:00 the accept turns into a return (transfers._decide).
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.services import audit_record
+from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
+from wallet.services.ledger import lock_accounts
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 5000
+
+_PICK_AND_RETURN = """
+WITH picked AS (
+    SELECT id FROM wallet_transfer
+    WHERE state = 'pending' AND due_back_at <= %(now)s {only_ids}
+    ORDER BY due_back_at, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), moved AS (
+    UPDATE wallet_transfer AS t
+    SET state = 'returned', decided_at = %(now)s, decided_by_id = NULL
+    FROM picked
+    WHERE t.id = picked.id
+    RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id
+), legs AS (
+    SELECT gen_random_uuid() AS movement, id, amount, from_account_id, holding_account_id
+    FROM moved
+), entries AS (
+    INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
+    SELECT legs.movement, leg.account_id, leg.amount, %(kind)s, 'transfer:' || legs.id, %(now)s
+    FROM legs
+    CROSS JOIN LATERAL (
+        VALUES (legs.holding_account_id, -legs.amount), (legs.from_account_id, legs.amount)
+    ) AS leg (account_id, amount)
+)
+SELECT account_id, SUM(delta), (SELECT COUNT(*) FROM moved)
+FROM (
+    SELECT holding_account_id AS account_id, -amount AS delta FROM moved
+    UNION ALL
+    SELECT from_account_id, amount FROM moved
+) AS changes
+GROUP BY account_id
+ORDER BY account_id
+"""
+
+_LOCK_ACCOUNTS = "SELECT id FROM wallet_ledgeraccount WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+
+_APPLY = """
+UPDATE wallet_ledgeraccount AS a
+SET balance = a.balance + d.delta
+FROM unnest(%s::bigint[], %s::numeric[]) AS d (id, delta)
+WHERE a.id = d.id
+"""
+
+
+def transfers_sweep(*, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_user=None) -> int:
+    """Return every transfer pending at `now` whose due-back time (06:00 on the
+    day after it was made, WalletPolicy.sweep_at) has come. `ids` limits it to
+    some transfers (the admin's action). Returns how many it returned."""
+    now = now or timezone.now()
+    total = 0
+    while True:
+        returned = _sweep_chunk(now=now, limit=chunk_size, ids=ids)
+        total += returned
+        if returned == 0:
+            break
+    log.info("morning sweep at %s: %d unclaimed transfers returned", now.isoformat(), total)
+    if total:
+        audit_record(
+            actor=acting_user,
+            action="transfer.sweep",
+            details={"returned": total, "now": now.isoformat()},
+        )
+    return total
+
+
+def _set_based() -> bool:
+    """PostgreSQL gets the set-based statements; SQLite the portable ORM path."""
+    return connection.vendor == "postgresql"
+
+
+def _sweep_chunk(*, now, limit: int, ids=None) -> int:
+    """One chunk in its own transaction; returns how many transfers it returned."""
+    with transaction.atomic():
+        if _set_based():
+            changes, returned = _pick_and_return_pg(now=now, limit=limit, ids=ids)
+        else:
+            changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
+        if returned:
+            _apply_balances(changes)
+    return returned
+
+
+def _pick_and_return_pg(*, now, limit, ids) -> tuple[list[tuple[int, object]], int]:
+    params = {"now": now, "limit": limit, "kind": MovementKind.TRANSFER_RETURN}
+    only_ids = ""
+    if ids is not None:
+        only_ids = "AND id = ANY(%(ids)s)"
+        params["ids"] = list(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_PICK_AND_RETURN.format(only_ids=only_ids), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return [], 0
+    return [(account_id, delta) for account_id, delta, _n in rows], rows[0][2]
+
+
+def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, object]], int]:
+    """The same for SQLite (the embedded run): its transactions are serialised
+    (BEGIN IMMEDIATE), so a plain select-then-update is safe there."""
+    queue = Transfer.objects.filter(state=Transfer.State.PENDING, due_back_at__lte=now)
+    if ids is not None:
+        queue = queue.filter(pk__in=list(ids))
+    batch = list(
+        queue.order_by("due_back_at", "pk").values_list(
+            "pk", "amount", "from_account_id", "holding_account_id"
+        )[:limit]
+    )
+    if not batch:
+        return [], 0
+    Transfer.objects.filter(pk__in=[row[0] for row in batch]).update(
+        state=Transfer.State.RETURNED, decided_at=now, decided_by=None
+    )
+    changes: dict[int, object] = defaultdict(int)
+    entries = []
+    for pk, amount, from_id, holding_id in batch:
+        movement = uuid.uuid4()
+        for account_id, delta in ((holding_id, -amount), (from_id, amount)):
+            entries.append(
+                LedgerEntry(
+                    movement=movement,
+                    account_id=account_id,
+                    amount=delta,
+                    kind=MovementKind.TRANSFER_RETURN,
+                    ref=f"transfer:{pk}",
+                    at=now,
+                )
+            )
+            changes[account_id] += delta
+    LedgerEntry.objects.bulk_create(entries)
+    return sorted(changes.items()), len(batch)
+
+
+def _apply_balances(changes: list[tuple[int, object]]) -> None:
+    """Apply per-account balance changes, locking the rows in pk order first."""
+    if _set_based():
+        ids = [account_id for account_id, _delta in changes]
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_ACCOUNTS, [ids])
+            cursor.execute(_APPLY, [ids, [delta for _id, delta in changes]])
+        return
+    lock_accounts(account_id for account_id, _delta in changes)
+    for account_id, delta in changes:
+        LedgerAccount.objects.filter(pk=account_id).update(balance=F("balance") + delta)

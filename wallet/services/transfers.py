@@ -1,0 +1,316 @@
+"""Wallet transfers (W4–W9): create, accept, decline.
+
+Money path: sender's personal account → holding account (at create) → recipient's
+wallet (accept), or back to the sender (decline, morning sweep). Every limit is
+read from WalletPolicy and checked inside the transaction that holds the lock on
+the sender's account, so concurrent requests from one sender are serialised and
+the daily count, the one-pending rule and the balance are decided on fresh data.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from accounts.models import InsuranceType, InsuredPerson, PersonStatus
+from accounts.selectors import relation_of
+from accounts.services import audit_record
+from wallet.models import (
+    AccountKind,
+    LedgerAccount,
+    MovementKind,
+    Transfer,
+    Wallet,
+    WalletPolicy,
+)
+from wallet.refusals import Refusal
+from wallet.services.ledger import (
+    CENT,
+    holding_shard_for,
+    lock_accounts,
+    person_account,
+    post_pair,
+    system_account_id,
+)
+from wallet.services.wallets import place_name
+
+
+def parse_amount(value) -> Decimal:
+    """A yuan amount with at most two decimals (W6), or a Refusal."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise Refusal("W6.5") from None
+    if not amount.is_finite() or amount != amount.quantize(CENT):
+        raise Refusal("W6.5")
+    return amount.quantize(CENT)
+
+
+def in_quiet_hours(*, policy: WalletPolicy, local: datetime.datetime) -> bool:
+    """W7: [quiet_start, quiet_end) in China Standard Time; wraps past midnight."""
+    t = local.time()
+    start, end = policy.quiet_start, policy.quiet_end
+    if start <= end:
+        return start <= t < end
+    return t >= start or t < end
+
+
+def due_back_at(*, policy: WalletPolicy, local_day: datetime.date) -> datetime.datetime:
+    """W9: the moment a transfer made on `local_day` goes back: sweep_at (06:00)
+    on the next day, China Standard Time."""
+    next_day = local_day + datetime.timedelta(days=1)
+    return timezone.make_aware(
+        datetime.datetime.combine(next_day, policy.sweep_at), timezone.get_default_timezone()
+    )
+
+
+def hhmm(value: datetime.time) -> str:
+    return value.strftime("%H:%M")
+
+
+def transfer_create(
+    *,
+    sender: InsuredPerson,
+    recipient: InsuredPerson,
+    amount,
+    idempotency_key: str,
+    acting_user,
+    source: str = Transfer.Source.PERSONAL,
+) -> Transfer:
+    """Send `amount` from `sender`'s personal account to `recipient`'s wallet; the
+    money waits in the holding account until the recipient accepts (W8).
+
+    Rules, each a Refusal naming it: W4 (sender an active employee with an open
+    wallet and enough money), W5 (a close relative, A2, with an open wallet in a
+    live region), W6 (amount between the minimum and maximum, at most N a day —
+    declined and returned ones count — and the optional daily cap), W7 (quiet
+    hours), W8 (one pending at a time, also a partial unique constraint), W11
+    (received money is not sent on unless the setting allows it).
+
+    Idempotent: the same `idempotency_key` for the same sender returns the
+    transfer made the first time (unique constraint), however the requests race.
+    """
+    if not idempotency_key:
+        raise ValueError("a transfer needs an idempotency key")
+    policy = WalletPolicy.current()
+    now = timezone.now()
+    try:
+        amount = parse_amount(amount)
+        _static_checks(
+            sender=sender, recipient=recipient, amount=amount, source=source, policy=policy, now=now
+        )
+    except Refusal:
+        # A retry of a request that went through (after 22:00, say) still gets
+        # its transfer back rather than a refusal.
+        existing = Transfer.objects.filter(sender=sender, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        raise
+    from_kind = AccountKind.WALLET if source == Transfer.Source.WALLET else AccountKind.PERSONAL
+    from_id, holding_id, to_id = _account_ids(
+        sender=sender, recipient=recipient, from_kind=from_kind
+    )
+    day = timezone.localtime(now).date()
+    try:
+        with transaction.atomic():
+            # Everything below is decided under the lock on the sender's account.
+            locked = lock_accounts([from_id, holding_id])
+            seen = Transfer.objects.filter(sender=sender).aggregate(
+                same_key=Max("pk", filter=Q(idempotency_key=idempotency_key)),
+                today=Count("pk", filter=Q(local_day=day)),
+                today_sum=Sum("amount", filter=Q(local_day=day)),
+                pending=Max("pk", filter=Q(state=Transfer.State.PENDING)),
+            )
+            if seen["same_key"] is not None:
+                return Transfer.objects.get(pk=seen["same_key"])
+            if seen["today"] >= policy.daily_count:
+                raise Refusal("W6.3", count=policy.daily_count)
+            if policy.daily_amount_cap is not None:
+                left = max(policy.daily_amount_cap - (seen["today_sum"] or 0), Decimal(0))
+                if amount > left:
+                    raise Refusal("W6.4", cap=policy.daily_amount_cap, left=left)
+            if policy.one_pending and seen["pending"] is not None:
+                _refuse_pending(seen["pending"])
+            balance = locked[from_id].balance
+            if balance < amount:
+                raise Refusal("W4.4", balance=balance, amount=amount)
+            transfer = Transfer.objects.create(
+                sender=sender,
+                recipient=recipient,
+                amount=amount,
+                source=source,
+                from_account_id=from_id,
+                holding_account_id=holding_id,
+                to_account_id=to_id,
+                idempotency_key=idempotency_key,
+                created_at=now,
+                created_by=acting_user if acting_user and acting_user.is_authenticated else None,
+                local_day=day,
+                due_back_at=due_back_at(policy=policy, local_day=day),
+                single_pending=policy.one_pending,
+            )
+            post_pair(
+                kind=MovementKind.TRANSFER,
+                out_of=from_id,
+                into=holding_id,
+                amount=amount,
+                ref=f"transfer:{transfer.pk}",
+                at=now,
+            )
+            audit_record(
+                actor=acting_user,
+                action="transfer.create",
+                person=sender,
+                target=transfer,
+                details={"to": recipient.masked_id, "amount": str(amount)},
+            )
+            return transfer
+    except IntegrityError:
+        # A request with the same key (or another pending transfer, W8) committed
+        # between our check and our insert: answer as if we had come second.
+        existing = Transfer.objects.filter(sender=sender, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        pending = (
+            Transfer.objects.filter(sender=sender, state=Transfer.State.PENDING)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if pending is not None:
+            _refuse_pending(pending)
+        raise
+
+
+def _static_checks(*, sender, recipient, amount, source, policy, now) -> dict[int, Wallet]:
+    """The rules about the request and the people (W4–W7, W11): no lock needed."""
+    local = timezone.localtime(now)
+    if amount < policy.min_amount:
+        raise Refusal("W6.1", min=policy.min_amount)
+    if amount > policy.max_amount:
+        raise Refusal("W6.2", max=policy.max_amount)
+    if in_quiet_hours(policy=policy, local=local):
+        raise Refusal("W7.1", start=hhmm(policy.quiet_start), end=hhmm(policy.quiet_end))
+    if sender.insurance_type != InsuranceType.EMPLOYEE:
+        raise Refusal("W4.1")
+    if sender.status != PersonStatus.ACTIVE:
+        raise Refusal("W4.2")
+    if source == Transfer.Source.WALLET and not policy.received_money_sendable:
+        raise Refusal("W11.1")
+    wallets = {
+        w.person_id: w
+        for w in Wallet.objects.filter(
+            person_id__in=(sender.pk, recipient.pk), status=Wallet.Status.OPEN
+        ).select_related("usage_region__province")
+    }
+    if sender.pk not in wallets:
+        raise Refusal("W4.3")
+    if recipient.pk == sender.pk or relation_of(person=sender, other=recipient) is None:
+        raise Refusal("W5.1")
+    if recipient.pk not in wallets:
+        raise Refusal("W5.2", name=recipient.name)
+    province = wallets[recipient.pk].usage_region.province
+    if not province.wallet_live:
+        raise Refusal("W5.3", name=recipient.name, province=place_name(province))
+    return wallets
+
+
+def _account_ids(*, sender, recipient, from_kind) -> tuple[int, int, int]:
+    """(sender's paying account, the sender's holding shard, recipient's wallet
+    account), creating any that do not exist yet. One query when they all do."""
+    shard = holding_shard_for(sender_id=sender.pk)
+    rows = LedgerAccount.objects.filter(
+        Q(person=sender, kind=from_kind)
+        | Q(person=recipient, kind=AccountKind.WALLET)
+        | Q(person__isnull=True, kind=AccountKind.HOLDING, shard=shard)
+    ).values_list("pk", "person_id", "kind")
+    found = {(person_id, kind): pk for pk, person_id, kind in rows}
+    from_id = found.get((sender.pk, from_kind)) or person_account(person=sender, kind=from_kind).pk
+    to_id = (
+        found.get((recipient.pk, AccountKind.WALLET))
+        or person_account(person=recipient, kind=AccountKind.WALLET).pk
+    )
+    holding_id = found.get((None, AccountKind.HOLDING)) or system_account_id(
+        kind=AccountKind.HOLDING, shard=shard
+    )
+    return from_id, holding_id, to_id
+
+
+def _refuse_pending(transfer_id: int):
+    name = Transfer.objects.filter(pk=transfer_id).values_list("recipient__name", flat=True).first()
+    raise Refusal("W8.1", name=name or "")
+
+
+def _settle(*, transfer: Transfer, state: str, acting_user, now) -> None:
+    """Move a locked pending transfer's money out of the holding account: to the
+    recipient's wallet (accepted) or back where it came from (declined,
+    returned)."""
+    if state == Transfer.State.ACCEPTED:
+        kind, into = MovementKind.TRANSFER_ACCEPT, transfer.to_account_id
+    elif state == Transfer.State.DECLINED:
+        kind, into = MovementKind.TRANSFER_DECLINE, transfer.from_account_id
+    else:
+        kind, into = MovementKind.TRANSFER_RETURN, transfer.from_account_id
+    lock_accounts([transfer.holding_account_id, into])
+    post_pair(
+        kind=kind,
+        out_of=transfer.holding_account_id,
+        into=into,
+        amount=transfer.amount,
+        ref=f"transfer:{transfer.pk}",
+        at=now,
+    )
+    transfer.state = state
+    transfer.decided_at = now
+    transfer.decided_by = acting_user if acting_user and acting_user.is_authenticated else None
+    transfer.save(update_fields=["state", "decided_at", "decided_by"])
+    audit_record(
+        actor=acting_user,
+        action=f"transfer.{state}",
+        person=transfer.recipient if state != Transfer.State.RETURNED else transfer.sender,
+        target=transfer,
+        details={"amount": str(transfer.amount)},
+    )
+
+
+def _decide(*, transfer_id: int, acting_user, accept: bool) -> tuple[Transfer, bool]:
+    now = timezone.now()
+    with transaction.atomic():
+        # The transfer row is locked first, then the accounts (pk order): the
+        # same order as the sweep, which locks transfers before accounts.
+        transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
+        if transfer.state != Transfer.State.PENDING:
+            raise Refusal("W8.2", state=transfer.get_state_display())
+        if now >= transfer.due_back_at:
+            # Past the sweep time: the rule says it is back with the sender,
+            # whether or not the morning job has run yet.
+            _settle(transfer=transfer, state=Transfer.State.RETURNED, acting_user=None, now=now)
+            return transfer, True
+        if (
+            accept
+            and not Wallet.objects.filter(
+                person_id=transfer.recipient_id, status=Wallet.Status.OPEN
+            ).exists()
+        ):
+            raise Refusal("W5.2", name=transfer.recipient.name)
+        state = Transfer.State.ACCEPTED if accept else Transfer.State.DECLINED
+        _settle(transfer=transfer, state=state, acting_user=acting_user, now=now)
+        return transfer, False
+
+
+def transfer_accept(*, transfer_id: int, acting_user) -> Transfer:
+    """The recipient (or a user holding them as a dependent, checked by the view)
+    accepts: the money moves from the holding account into their wallet (W8).
+    Too late (past 06:00 on the next day, W9) it goes back to the sender instead
+    and the accept is refused."""
+    transfer, returned = _decide(transfer_id=transfer_id, acting_user=acting_user, accept=True)
+    if returned:
+        raise Refusal("W9.1", time=hhmm(WalletPolicy.current().sweep_at))
+    return transfer
+
+
+def transfer_decline(*, transfer_id: int, acting_user) -> Transfer:
+    """The recipient declines: the money goes back to the sender at once (W8)."""
+    transfer, _returned = _decide(transfer_id=transfer_id, acting_user=acting_user, accept=False)
+    return transfer

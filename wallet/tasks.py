@@ -1,0 +1,18 @@
+"""Celery tasks: each loads what it needs and calls a service."""
+
+from celery import shared_task
+
+from wallet.services.contributions import contributions_post_month, this_month
+from wallet.services.sweep import transfers_sweep
+
+
+@shared_task
+def sweep_unclaimed_transfers() -> int:
+    """W9, the morning job (beat: 05:55 and, as a safety net, 06:05)."""
+    return transfers_sweep()
+
+
+@shared_task
+def post_monthly_contributions() -> int:
+    """This month's personal-account contributions for every active employee."""
+    return contributions_post_month(month=this_month())
