@@ -43,7 +43,7 @@ class FacilitySearchForm(forms.Form):
     region = forms.ModelChoiceField(
         queryset=Region.objects.select_related("province").order_by("code"),
         required=False,
-        label=_("Region"),
+        label=_("Area"),
     )
     kind = forms.ChoiceField(
         choices=[("", _("hospitals and pharmacies")), *Facility.Kind.choices],

@@ -15,7 +15,7 @@ REASONS = {
     "C3-01": _("Deductible applied before the fund pays."),
     "C3-02": _("Annual cap reached: the fund pays no more this year for this care type."),
     "C3-03": _("No regional policy for this year, insurance type, care type and tier."),
-    "C3-04": _("The policy pays 0% for this care at this facility tier."),
+    "C3-04": _("The policy pays nothing for this care at this facility tier (rate zero)."),
     # C5 chronic and special diseases
     "C5-01": _("Recognised chronic/special disease: settled at the chronic outpatient rate."),
     "C5-02": _("No valid chronic/special disease recognition: general outpatient rate."),

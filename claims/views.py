@@ -80,7 +80,7 @@ def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": list(bill.lines.all()),
             "reasons": REASONS,
             "commercial": commercial,
-            "payment": getattr(bill, "payment", None),
+            "payment": bill.payment,
         },
     )
 

@@ -128,6 +128,15 @@ class Bill(models.Model):
     personal_total = money_field(_("you pay"))
     reasons = models.JSONField(_("reason codes"), default=list, blank=True)
     inputs = models.JSONField(_("settlement inputs"), default=dict, blank=True)
+    # C6: how the personal part was paid (wallet, own account, pooling, cash).
+    payment = models.OneToOneField(
+        "wallet.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bill",
+        verbose_name=_("payment of the personal part"),
+    )
 
     class Meta:
         ordering = ["-service_date", "-pk"]

@@ -34,7 +34,7 @@ def bill_for_user(*, user, bill_id) -> Bill:
     try:
         return (
             bills_for_user(user=user)
-            .select_related("facility__region", "disease", "policy_rule")
+            .select_related("facility__region", "disease", "policy_rule", "payment__pooling_from")
             .prefetch_related("lines")
             .get(pk=bill_id)
         )

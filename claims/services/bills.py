@@ -16,6 +16,8 @@ from accounts.services import audit_record
 from claims.models import Bill, BillLine, Disease, PersonYearTotals, Visit
 from claims.settlement import facts as settlement_facts
 from claims.settlement.calc import SettlementResult, calculate
+from wallet.models import Payment
+from wallet.services.payments import payout_for_person
 
 
 @transaction.atomic
@@ -219,7 +221,22 @@ def bill_settle(
         setattr(bill, name, getattr(result, name))
     bill.reasons = list(result.reasons)
     bill.inputs = data.to_json()
+    if pay and result.personal_total > 0:
+        # C6, W11, P3: the personal part (自付 + 自费) is paid from the wallet, the
+        # own personal account, a pooling relative's account, then cash — in this
+        # transaction, so a bill is never settled without its payment.
+        bill.payment = payout_for_person(
+            person=bill.person,
+            amount=result.personal_total,
+            purpose=Payment.Purpose.DRUGS
+            if bill.facility.kind == Facility.Kind.PHARMACY
+            else Payment.Purpose.BILL,
+            reference=f"claims.bill:{bill.reference}",
+            acting_user=acting_user,
+            facility=bill.facility,
+        )
     update_fields = [
+        "payment",
         "status",
         "settled_at",
         "settled_on",
