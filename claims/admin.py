@@ -34,6 +34,7 @@ from claims.reasons import REASONS
 from claims.services.bills import RESULT_FIELDS, bill_settle
 from claims.services.chronic import recognition_approve, recognition_refuse
 from claims.services.imports import BILL_COLUMNS, DIRECTORY_COLUMNS, bill_import, directory_import
+from claims.tasks import bills_settle
 
 # --- Facilities (F1): the model lives in accounts; claims adds the search extras.
 
@@ -365,8 +366,7 @@ class BillAdmin(admin.ModelAdmin):
     search_fields = ("reference", "person__name", "person__national_id", "facility__name")
     date_hierarchy = "service_date"
     list_select_related = ("person", "facility")
-    raw_id_fields = ("person",)
-    autocomplete_fields = ("facility",)
+    raw_id_fields = ("person", "facility")
     inlines = [BillLineInline]
     actions = ["settle"]
     change_list_template = "admin/claims/change_list_with_import.html"
@@ -485,10 +485,25 @@ class BillAdmin(admin.ModelAdmin):
             form_class=BillUploadForm,
             columns=BILL_COLUMNS,
             title=_("Import bills from CSV"),
-            run=lambda data: bill_import(
-                data=data["file"].read(), acting_user=request.user, settle=data["settle"]
-            ),
+            run=lambda data: self._import_bills(request, data),
         )
+
+    # Larger files are settled by a Celery worker, one bill per transaction.
+    SETTLE_INLINE_UP_TO = 200
+
+    def _import_bills(self, request, data):
+        content = data["file"].read()
+        lines = content.count(b"\n")
+        inline = data["settle"] and lines <= self.SETTLE_INLINE_UP_TO
+        report = bill_import(data=content, acting_user=request.user, settle=inline)
+        if data["settle"] and not inline and report.bills:
+            bills_settle.delay([bill.pk for bill in report.bills], request.user.pk)
+            self.message_user(
+                request,
+                _("%(n)d bills are being settled in the background.") % {"n": len(report.bills)},
+                messages.INFO,
+            )
+        return report
 
 
 @admin.register(PersonYearTotals)

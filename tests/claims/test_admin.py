@@ -212,3 +212,25 @@ def test_admin_lists_load(admin_client, cq, django_assert_max_num_queries):
         ).status_code
         == 200
     )
+
+
+def test_settle_task_settles_entered_bills_once(cq):
+    from claims.services.bills import bill_create
+    from claims.tasks import bills_settle
+
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    clinic = FacilityFactory(region=cq, tier=1)
+    ids = [
+        bill_create(
+            person=person,
+            facility=clinic,
+            service_date=datetime.date(2026, 4, d),
+            visit="outpatient",
+            lines=[("A100", D(1), D("100.00"))],
+            entered_by=None,
+        ).pk
+        for d in (1, 2)
+    ]
+    assert bills_settle(ids) == 2
+    assert bills_settle(ids) == 0  # a retried task changes nothing
+    assert sorted(Bill.objects.values_list("fund_paid", flat=True)) == [D("60.00"), D("60.00")]
