@@ -95,9 +95,11 @@ def build(persons: int, bills: int, rng: random.Random) -> list[list[int]]:
     for i in range(persons):
         employee = i % 2 == 0
         region = cq if employee or i % 4 == 1 else cd
-        born = datetime.date(1950 + i % 60, 1 + i % 12, 1 + i % 28)
+        # Unique ID numbers: one birth date per person (and a sequence number once
+        # the 20,000 days from 1950 run out).
+        born = datetime.date(1950, 1, 1) + datetime.timedelta(days=i % 20000)
         sex = "M" if i % 3 else "F"
-        nid = national_id.make(region.code, born, (i // 720) % 500, sex)
+        nid = national_id.make(region.code, born, (i // 20000) % 500, sex)
         rows.append(
             InsuredPerson(
                 name=f"压测{i}",

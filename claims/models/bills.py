@@ -2,11 +2,14 @@
 per-year totals (C3) that make the tenth bill of the year right."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +17,8 @@ from accounts.models import Facility, InsuredPerson
 from claims.models.chronic import Disease
 from claims.models.directory import DirectoryItem, ItemClass
 from claims.models.policy import CareType, PolicyRule
+
+HALF_FEN = Decimal("0.005")
 
 
 def new_bill_reference() -> str:
@@ -155,11 +160,16 @@ class Bill(models.Model):
                 for name in NON_NEGATIVE
             ),
             # C6: every yuan of a settled bill is either the fund's or the patient's.
+            # (Within half a fen: exact on PostgreSQL's numeric; SQLite, used by the
+            # embedded run, stores decimals as floating point.)
             models.CheckConstraint(
                 condition=~Q(status="settled")
                 | Q(
-                    total=F("fund_paid") + F("personal_total"),
-                    personal_total=F("personal_in_directory") + F("self_pay"),
+                    LessThan(Abs(F("total") - F("fund_paid") - F("personal_total")), HALF_FEN),
+                    LessThan(
+                        Abs(F("personal_total") - F("personal_in_directory") - F("self_pay")),
+                        HALF_FEN,
+                    ),
                 ),
                 name="bill_settled_adds_up",
             ),

@@ -55,21 +55,32 @@ def stranger_client(db, django_user_model):
 
 
 def test_family_page_shows_this_years_costs_in_constant_queries(
-    user_client, family, cq, django_assert_max_num_queries
+    user_client, family, cq, django_assert_num_queries
 ):
-    with django_assert_max_num_queries(12):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.selectors import family_members
+    from claims.selectors import family_cards
+
+    with CaptureQueriesContext(connection) as before:
         html = user_client.get("/").content.decode()
     assert "130.00" in html  # the parent's bill: 100 + 30
     assert reverse("claims:bills") + f"?person={family['parent'].pk}" in html
-    # More dependents and bills don't cost more queries.
+    # More dependents and bills cost no more queries, on the page or in the selector.
     for _ in range(3):
         relative = InsuredPersonFactory(region=cq, insurance_type="resident")
         DependentBinding.objects.create(
             user=family["me"].user, person=relative, relation="sibling", status="active"
         )
         settle(relative, family["hospital"], [("A100", 1, "10.00")], day=datetime.date(2026, 5, 3))
-    with django_assert_max_num_queries(12):
+    with CaptureQueriesContext(connection) as after:
         assert user_client.get("/").status_code == 200
+    assert len(after) == len(before)
+    members = family_members(user=family["me"].user)
+    with django_assert_num_queries(2):
+        cards = family_cards(persons=members)
+    assert len(cards) == 5
 
 
 def test_bill_list_and_detail_show_the_breakdown_and_reason_codes(
