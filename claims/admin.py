@@ -31,6 +31,7 @@ from claims.models import (
     RegionalPolicy,
 )
 from claims.reasons import REASONS
+from claims.selectors import bill_recompute
 from claims.services.bills import RESULT_FIELDS, bill_settle
 from claims.services.chronic import recognition_approve, recognition_refuse
 from claims.services.imports import BILL_COLUMNS, DIRECTORY_COLUMNS, bill_import, directory_import
@@ -368,7 +369,7 @@ class BillAdmin(admin.ModelAdmin):
     list_select_related = ("person", "facility")
     raw_id_fields = ("person", "facility")
     inlines = [BillLineInline]
-    actions = ["settle"]
+    actions = ["settle", "recheck"]
     change_list_template = "admin/claims/change_list_with_import.html"
     change_form_template = "admin/claims/bill_change_form.html"
     import_label = gettext_lazy("Import bills from CSV")
@@ -467,6 +468,32 @@ class BillAdmin(admin.ModelAdmin):
                 )
         self.message_user(request, _("%(n)d bills settled.") % {"n": done}, messages.SUCCESS)
         return None
+
+    @admin.action(
+        permissions=["view"],
+        description=gettext_lazy("Re-compute the settlement from its stored inputs"),
+    )
+    def recheck(self, request, queryset: QuerySet):
+        """The settlement is deterministic: re-deriving it from the stored inputs
+        must give the stored figures. Lists any bill where it does not."""
+        different = []
+        settled = queryset.filter(status=Bill.Status.SETTLED)
+        for bill in settled:
+            again = bill_recompute(bill)
+            if any(getattr(again, name) != getattr(bill, name) for name in RESULT_FIELDS):
+                different.append(bill.reference)
+        if different:
+            self.message_user(
+                request,
+                _("Different when re-computed: %(refs)s") % {"refs": ", ".join(different)},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(n)d settlements re-computed: all identical.") % {"n": settled.count()},
+                messages.SUCCESS,
+            )
 
     def get_urls(self):
         return [

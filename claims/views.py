@@ -146,7 +146,8 @@ def estimate(request: HttpRequest) -> HttpResponse:
         if version
         else [],
     }
-    template = "claims/estimate.html#estimate-result" if request.htmx else "claims/estimate.html"
+    # htmx swaps the form and the result together, so errors show next to fields.
+    template = "claims/estimate.html#estimate-body" if request.htmx else "claims/estimate.html"
     return render(request, template, context)
 
 

@@ -234,3 +234,27 @@ def test_settle_task_settles_entered_bills_once(cq):
     assert bills_settle(ids) == 2
     assert bills_settle(ids) == 0  # a retried task changes nothing
     assert sorted(Bill.objects.values_list("fund_paid", flat=True)) == [D("60.00"), D("60.00")]
+
+
+def test_recheck_action_recomputes_settlements(admin_client, cq, english):
+    from tests.claims.factories import settle
+
+    english(admin_client)
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    bill = settle(person, FacilityFactory(region=cq, tier=2), [("A100", 1, "300.00")])
+    url = reverse("admin:claims_bill_changelist")
+    response = admin_client.post(
+        url, {"action": "recheck", "_selected_action": [bill.pk]}, follow=True
+    )
+    assert "1 settlements re-computed: all identical." in response.content.decode()
+    # A tampered row that still adds up (the database refuses one that doesn't).
+    Bill.objects.filter(pk=bill.pk).update(
+        fund_paid=D("71.00"),
+        copay=D("29.00"),
+        personal_in_directory=D("229.00"),
+        personal_total=D("229.00"),
+    )
+    response = admin_client.post(
+        url, {"action": "recheck", "_selected_action": [bill.pk]}, follow=True
+    )
+    assert f"Different when re-computed: {bill.reference}" in response.content.decode()

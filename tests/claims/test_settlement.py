@@ -337,3 +337,12 @@ def test_settlement_is_stored_with_its_inputs_and_recomputes_identically(cq):
     # Settling again changes nothing (and doesn't count the bill twice).
     assert bill_settle(bill=bill.pk, acting_user=None).fund_paid == bill.fund_paid
     assert PersonYearTotals.objects.get(person=person).bills == 2
+
+
+def test_database_refuses_a_settled_bill_that_does_not_add_up(cq):
+    from django.db import IntegrityError, transaction
+
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    bill = settle(person, FacilityFactory(region=cq, tier=2), [("A100", 1, "300.00")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Bill.objects.filter(pk=bill.pk).update(fund_paid=D("1.00"))  # C6: total ≠ fund + you
