@@ -13,8 +13,10 @@ year, so the figures for round 1 and round 10 compare the 1st and the 10th bill
 of the same persons. Target: the same number of queries per bill in every round
 (independent of how many bills the person already has).
 
-Reference (same run, same connection): the time of one `SELECT 1` round trip;
-a bill's settlement is reported as a multiple of it.
+References (same run, same connection): the time of one `SELECT 1` round trip
+and of one committed single-row write transaction (INSERT + COMMIT, so it pays
+the WAL flush a settlement pays); a bill's settlement is reported as a multiple
+of each — the ratios say more than bills/s on a shared, busy machine.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_claims \\
         .venv/bin/python bench/settle.py                 # 100,000 bills, 10,000 persons
@@ -210,6 +212,18 @@ def roundtrip_seconds(n: int = 2000) -> float:
     return (time.perf_counter() - started) / n
 
 
+def write_transaction_seconds(n: int = 200) -> float:
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_reference (id serial PRIMARY KEY, v int)")
+    started = time.perf_counter()
+    for i in range(n):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_reference (v) VALUES (%s)", [i])
+    return (time.perf_counter() - started) / n
+
+
 def settle(rounds: list[list[int]]) -> None:
     from django.db import connection
 
@@ -217,7 +231,9 @@ def settle(rounds: list[list[int]]) -> None:
     from claims.services.bills import bill_settle
 
     reference = roundtrip_seconds()
+    write_reference = write_transaction_seconds()
     print(f"  reference: one SELECT 1 round trip = {reference * 1e6:.0f} µs")
+    print(f"  reference: one single-row write transaction = {write_reference * 1e3:.2f} ms")
     started = time.monotonic()
     settled = 0
     per_round = []
@@ -253,7 +269,8 @@ def settle(rounds: list[list[int]]) -> None:
     )
     print(
         f"one settlement = {per_bill * 1e3:.2f} ms = {per_bill / reference:.0f} × the "
-        f"SELECT 1 round trip"
+        f"SELECT 1 round trip = {per_bill / write_reference:.1f} × the single-row write "
+        f"transaction"
     )
     wrong = Bill.objects.exclude(status="settled").count()
     print(f"bills left unsettled: {wrong}")
