@@ -43,7 +43,7 @@ from accounts.models import Facility, InsuredPerson, Region
 # row lock; with shards, two transfers only wait for each other when their
 # senders share a shard. Existing transfers remember their shard, so the number
 # may be changed at any time.
-HOLDING_SHARDS = 32
+HOLDING_SHARDS = 64
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

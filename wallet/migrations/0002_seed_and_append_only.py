@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-HOLDING_SHARDS = 32  # wallet.models.HOLDING_SHARDS when this migration was written
+HOLDING_SHARDS = 64  # wallet.models.HOLDING_SHARDS when this migration was written
 
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION wallet_ledgerentry_append_only() RETURNS trigger AS $$

@@ -11,29 +11,20 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from accounts.models import InsuranceType, InsuredPerson, PersonStatus
-from accounts.selectors import relation_of
+from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
 from accounts.services import audit_record
 from wallet.models import (
     AccountKind,
-    LedgerAccount,
     MovementKind,
     Transfer,
     Wallet,
     WalletPolicy,
 )
 from wallet.refusals import Refusal
-from wallet.services.ledger import (
-    CENT,
-    holding_shard_for,
-    lock_accounts,
-    person_account,
-    post_pair,
-    system_account_id,
-)
+from wallet.services.ledger import CENT, lock_accounts, post_pair
+from wallet.services.transfer_io import Facts, Seen, load_facts, load_seen, write_transfer
 from wallet.services.wallets import place_name
 
 
@@ -94,70 +85,45 @@ def transfer_create(
     """
     if not idempotency_key:
         raise ValueError("a transfer needs an idempotency key")
-    policy = WalletPolicy.current()
     now = timezone.now()
+    day = timezone.localtime(now).date()
+    from_kind = AccountKind.WALLET if source == Transfer.Source.WALLET else AccountKind.PERSONAL
     try:
         amount = parse_amount(amount)
-        _static_checks(
-            sender=sender, recipient=recipient, amount=amount, source=source, policy=policy, now=now
-        )
-    except Refusal:
-        # A retry of a request that went through (after 22:00, say) still gets
-        # its transfer back rather than a refusal.
-        existing = Transfer.objects.filter(sender=sender, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-        raise
-    from_kind = AccountKind.WALLET if source == Transfer.Source.WALLET else AccountKind.PERSONAL
-    from_id, holding_id, to_id = _account_ids(
-        sender=sender, recipient=recipient, from_kind=from_kind
-    )
-    day = timezone.localtime(now).date()
-    try:
         with transaction.atomic():
-            # Everything below is decided under the lock on the sender's account.
-            locked = lock_accounts([from_id, holding_id])
-            seen = Transfer.objects.filter(sender=sender).aggregate(
-                same_key=Max("pk", filter=Q(idempotency_key=idempotency_key)),
-                today=Count("pk", filter=Q(local_day=day)),
-                today_sum=Sum("amount", filter=Q(local_day=day)),
-                pending=Max("pk", filter=Q(state=Transfer.State.PENDING)),
-            )
-            if seen["same_key"] is not None:
-                return Transfer.objects.get(pk=seen["same_key"])
-            if seen["today"] >= policy.daily_count:
-                raise Refusal("W6.3", count=policy.daily_count)
-            if policy.daily_amount_cap is not None:
-                left = max(policy.daily_amount_cap - (seen["today_sum"] or 0), Decimal(0))
-                if amount > left:
-                    raise Refusal("W6.4", cap=policy.daily_amount_cap, left=left)
-            if policy.one_pending and seen["pending"] is not None:
-                _refuse_pending(seen["pending"])
-            balance = locked[from_id].balance
-            if balance < amount:
-                raise Refusal("W4.4", balance=balance, amount=amount)
-            transfer = Transfer.objects.create(
+            # Everything is decided under the lock on the sender's paying account,
+            # so concurrent requests of one sender are decided one after another.
+            facts = load_facts(sender=sender, recipient=recipient, from_kind=from_kind)
+            seen = load_seen(sender=sender, idempotency_key=idempotency_key, day=day)
+            if seen.same_key is not None:
+                return Transfer.objects.get(pk=seen.same_key)
+            _check(
+                facts=facts,
+                seen=seen,
                 sender=sender,
                 recipient=recipient,
                 amount=amount,
                 source=source,
-                from_account_id=from_id,
-                holding_account_id=holding_id,
-                to_account_id=to_id,
-                idempotency_key=idempotency_key,
-                created_at=now,
-                created_by=acting_user if acting_user and acting_user.is_authenticated else None,
-                local_day=day,
-                due_back_at=due_back_at(policy=policy, local_day=day),
-                single_pending=policy.one_pending,
+                now=now,
             )
-            post_pair(
-                kind=MovementKind.TRANSFER,
-                out_of=from_id,
-                into=holding_id,
-                amount=amount,
-                ref=f"transfer:{transfer.pk}",
-                at=now,
+            transfer = write_transfer(
+                transfer=Transfer(
+                    sender=sender,
+                    recipient=recipient,
+                    amount=amount,
+                    source=source,
+                    from_account_id=facts.from_id,
+                    holding_account_id=facts.holding_id,
+                    to_account_id=facts.to_id,
+                    idempotency_key=idempotency_key,
+                    created_at=now,
+                    created_by=acting_user
+                    if acting_user and acting_user.is_authenticated
+                    else None,
+                    local_day=day,
+                    due_back_at=due_back_at(policy=facts.policy, local_day=day),
+                    single_pending=facts.policy.one_pending,
+                )
             )
             audit_record(
                 actor=acting_user,
@@ -167,6 +133,13 @@ def transfer_create(
                 details={"to": recipient.masked_id, "amount": str(amount)},
             )
             return transfer
+    except Refusal:
+        # A retry of a request that went through (after 22:00, say) still gets
+        # its transfer back rather than a refusal.
+        existing = Transfer.objects.filter(sender=sender, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        raise
     except IntegrityError:
         # A request with the same key (or another pending transfer, W8) committed
         # between our check and our insert: answer as if we had come second.
@@ -183,14 +156,15 @@ def transfer_create(
         raise
 
 
-def _static_checks(*, sender, recipient, amount, source, policy, now) -> dict[int, Wallet]:
-    """The rules about the request and the people (W4–W7, W11): no lock needed."""
-    local = timezone.localtime(now)
+def _check(*, facts: Facts, seen: Seen, sender, recipient, amount, source, now) -> None:
+    """Every rule of a transfer create, in the order a user would want to hear
+    them; raises the first Refusal."""
+    policy = facts.policy
     if amount < policy.min_amount:
         raise Refusal("W6.1", min=policy.min_amount)
     if amount > policy.max_amount:
         raise Refusal("W6.2", max=policy.max_amount)
-    if in_quiet_hours(policy=policy, local=local):
+    if in_quiet_hours(policy=policy, local=timezone.localtime(now)):
         raise Refusal("W7.1", start=hhmm(policy.quiet_start), end=hhmm(policy.quiet_end))
     if sender.insurance_type != InsuranceType.EMPLOYEE:
         raise Refusal("W4.1")
@@ -198,43 +172,25 @@ def _static_checks(*, sender, recipient, amount, source, policy, now) -> dict[in
         raise Refusal("W4.2")
     if source == Transfer.Source.WALLET and not policy.received_money_sendable:
         raise Refusal("W11.1")
-    wallets = {
-        w.person_id: w
-        for w in Wallet.objects.filter(
-            person_id__in=(sender.pk, recipient.pk), status=Wallet.Status.OPEN
-        ).select_related("usage_region__province")
-    }
-    if sender.pk not in wallets:
+    if not facts.sender_wallet_open:
         raise Refusal("W4.3")
-    if recipient.pk == sender.pk or relation_of(person=sender, other=recipient) is None:
+    if recipient.pk == sender.pk or not facts.related:
         raise Refusal("W5.1")
-    if recipient.pk not in wallets:
+    if facts.recipient_wallet_live is None:
         raise Refusal("W5.2", name=recipient.name)
-    province = wallets[recipient.pk].usage_region.province
-    if not province.wallet_live:
+    if not facts.recipient_wallet_live:
+        province = Province.objects.get(pk=facts.recipient_province_id)
         raise Refusal("W5.3", name=recipient.name, province=place_name(province))
-    return wallets
-
-
-def _account_ids(*, sender, recipient, from_kind) -> tuple[int, int, int]:
-    """(sender's paying account, the sender's holding shard, recipient's wallet
-    account), creating any that do not exist yet. One query when they all do."""
-    shard = holding_shard_for(sender_id=sender.pk)
-    rows = LedgerAccount.objects.filter(
-        Q(person=sender, kind=from_kind)
-        | Q(person=recipient, kind=AccountKind.WALLET)
-        | Q(person__isnull=True, kind=AccountKind.HOLDING, shard=shard)
-    ).values_list("pk", "person_id", "kind")
-    found = {(person_id, kind): pk for pk, person_id, kind in rows}
-    from_id = found.get((sender.pk, from_kind)) or person_account(person=sender, kind=from_kind).pk
-    to_id = (
-        found.get((recipient.pk, AccountKind.WALLET))
-        or person_account(person=recipient, kind=AccountKind.WALLET).pk
-    )
-    holding_id = found.get((None, AccountKind.HOLDING)) or system_account_id(
-        kind=AccountKind.HOLDING, shard=shard
-    )
-    return from_id, holding_id, to_id
+    if seen.today >= policy.daily_count:
+        raise Refusal("W6.3", count=policy.daily_count)
+    if policy.daily_amount_cap is not None:
+        left = max(policy.daily_amount_cap - seen.today_sum, Decimal(0))
+        if amount > left:
+            raise Refusal("W6.4", cap=policy.daily_amount_cap, left=left)
+    if policy.one_pending and seen.pending is not None:
+        _refuse_pending(seen.pending)
+    if facts.balance < amount:
+        raise Refusal("W4.4", balance=facts.balance, amount=amount)
 
 
 def _refuse_pending(transfer_id: int):

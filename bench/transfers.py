@@ -1,0 +1,174 @@
+"""Transfer-create throughput through the service layer, against pgbench.
+
+Creates N employee / parent pairs in a PostgreSQL database of its own, then C
+processes call wallet.services.transfer_create (every rule checked, in its
+transaction, row locks and all) for T seconds, each sender sending once (W8 allows
+one pending transfer per sender). Then pgbench's built-in tpcb-like script runs
+with the same client count for the same time against the same server, in a
+scratch database. Prints both throughputs and, last, transfers/s ÷ pgbench TPS.
+Target: ≥ 0.35.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_wallet \
+        .venv/bin/python bench/transfers.py [--pairs 30000] [--clients 4] [--seconds 10]
+        [--rounds 3]
+"""
+
+import argparse
+import datetime
+import multiprocessing as mp
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _wallet_common import (
+    DEFAULT_DB,
+    create_pairs,
+    migrate,
+    pair_ids,
+    pg_args,
+    recreate_database,
+    setup_django,
+)
+
+# A weekday morning, China Standard Time: outside the quiet hours (W7).
+BENCH_TIME = datetime.datetime(
+    2026, 3, 2, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
+)
+
+
+def worker(url, pairs, start_at, seconds, out):
+    setup_django(url)
+    import time_machine
+    from django.db import connection
+
+    from accounts.models import InsuredPerson
+    from wallet.refusals import Refusal
+    from wallet.services import transfer_create
+
+    people = InsuredPerson.objects.in_bulk([p for pair in pairs for p in pair])
+    todo = [(people[s], people[r]) for s, r in pairs]
+    connection.ensure_connection()
+    done = refused = 0
+    while time.time() < start_at:
+        time.sleep(0.001)
+    with time_machine.travel(BENCH_TIME, tick=True):
+        began = time.perf_counter()
+        deadline = began + seconds
+        for i, (sender, recipient) in enumerate(todo):
+            if time.perf_counter() >= deadline:
+                break
+            try:
+                transfer_create(
+                    sender=sender,
+                    recipient=recipient,
+                    amount="100.00",
+                    idempotency_key=f"bench-{sender.pk}-{i}",
+                    acting_user=None,
+                )
+                done += 1
+            except Refusal:
+                refused += 1
+        elapsed = time.perf_counter() - began
+    out.put((done, refused, elapsed, len(todo) == done + refused))
+
+
+def checkpoint() -> None:
+    """Start each measured phase from the same place: no dirty buffers left over."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
+    connection.close()
+
+
+def run_transfers(url, pairs, clients, seconds) -> float:
+    checkpoint()
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    start_at = time.time() + 4.0  # after every process has started Django
+    slices = [pairs[i::clients] for i in range(clients)]
+    procs = [ctx.Process(target=worker, args=(url, s, start_at, seconds, out)) for s in slices]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    done = sum(r[0] for r in results)
+    refused = sum(r[1] for r in results)
+    elapsed = max(r[2] for r in results)
+    if any(r[3] for r in results):
+        print("warning: a worker ran out of senders; pass a larger --pairs", flush=True)
+    rate = done / elapsed
+    print(f"transfers: {done} created, {refused} refused in {elapsed:.1f}s by {clients} processes")
+    print(f"transfers/s: {rate:.1f}")
+    return rate
+
+
+def run_pgbench(url, clients, seconds) -> float:
+    scratch = urlparse(url).path.lstrip("/") + "_pgbench"
+    args = pg_args(url)
+    subprocess.run(["dropdb", *args, "--if-exists", "--force", scratch], check=True)
+    subprocess.run(["createdb", *args, scratch], check=True)
+    subprocess.run(["pgbench", *args, "-i", "-q", scratch], check=True, capture_output=True)
+    checkpoint()
+    result = subprocess.run(
+        ["pgbench", *args, "-c", str(clients), "-j", str(clients), "-T", str(seconds)]
+        + ["-b", "tpcb-like", scratch],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    subprocess.run(["dropdb", *args, "--if-exists", "--force", scratch], check=True)
+    match = re.search(r"tps = ([0-9.]+) \((?:without|excluding)", result.stdout)
+    tps = float(match.group(1))
+    print(f"pgbench tpcb-like TPS: {tps:.1f} ({clients} clients, {seconds}s)")
+    return tps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=30000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternate both measurements this many times and compare the medians "
+        "(a shared machine's speed drifts; alternating keeps the ratio fair)",
+    )
+    parser.add_argument("--db", default=os.environ.get("DATABASE_URL") or DEFAULT_DB)
+    options = parser.parse_args()
+    if not options.db.startswith("postgres"):
+        sys.exit("bench/transfers.py needs PostgreSQL: set DATABASE_URL=postgres://...")
+    recreate_database(options.db)
+    setup_django(options.db)
+    migrate()
+    create_pairs(options.pairs)
+    from django.db import connections
+
+    connections.close_all()
+    pairs = pair_ids()
+    rates, tpss = [], []
+    for round_no in range(options.rounds):
+        print(f"round {round_no + 1} of {options.rounds}", flush=True)
+        chunk = pairs[round_no :: options.rounds]
+        rates.append(run_transfers(options.db, chunk, options.clients, options.seconds))
+        tpss.append(run_pgbench(options.db, options.clients, options.seconds))
+    from django.core.management import call_command
+
+    call_command("ledger_check")
+    rate, tps = statistics.median(rates), statistics.median(tpss)
+    print(f"median transfers/s: {rate:.1f}")
+    print(f"median pgbench tpcb-like TPS: {tps:.1f}")
+    print(f"transfers/s ÷ pgbench TPS: {rate / tps:.3f} (target ≥ 0.35)")
+
+
+if __name__ == "__main__":
+    main()
