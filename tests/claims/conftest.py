@@ -13,3 +13,14 @@ def cq(db):
     policy(region, rules=CHONGQING_RESIDENT)
     policy(region, insurance_type="employee", rules=EMPLOYEE_OUTPATIENT)
     return region
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards(settings):
+    """A request in English leaves English active in this thread (the locale
+    middleware activates and does not deactivate); put the default back so
+    later tests in the same worker see Chinese, whatever ran before them."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
