@@ -42,9 +42,14 @@ BENCH_TIME = datetime.datetime(
 )
 
 
-def worker(url, pairs, start_at, seconds, out):
+def worker(url, pairs, start_at, seconds, out, holding_shards):
     setup_django(url)
     import time_machine
+
+    if holding_shards:  # --holding-shards: measure what sharding buys
+        import wallet.services.ledger
+
+        wallet.services.ledger.HOLDING_SHARDS = holding_shards
     from django.db import connection
 
     from accounts.models import InsuredPerson
@@ -87,13 +92,16 @@ def checkpoint() -> None:
     connection.close()
 
 
-def run_transfers(url, pairs, clients, seconds) -> float:
+def run_transfers(url, pairs, clients, seconds, holding_shards=0) -> float:
     checkpoint()
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     start_at = time.time() + 4.0  # after every process has started Django
     slices = [pairs[i::clients] for i in range(clients)]
-    procs = [ctx.Process(target=worker, args=(url, s, start_at, seconds, out)) for s in slices]
+    procs = [
+        ctx.Process(target=worker, args=(url, s, start_at, seconds, out, holding_shards))
+        for s in slices
+    ]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
@@ -143,6 +151,13 @@ def main() -> None:
         help="alternate both measurements this many times and compare the medians "
         "(a shared machine's speed drifts; alternating keeps the ratio fair)",
     )
+    parser.add_argument(
+        "--holding-shards",
+        type=int,
+        default=0,
+        help="use this many pending-transfer holding rows instead of HOLDING_SHARDS "
+        "(1 = one hot row, to see what sharding buys)",
+    )
     parser.add_argument("--db", default=os.environ.get("DATABASE_URL") or DEFAULT_DB)
     options = parser.parse_args()
     if not options.db.startswith("postgres"):
@@ -159,7 +174,11 @@ def main() -> None:
     for round_no in range(options.rounds):
         print(f"round {round_no + 1} of {options.rounds}", flush=True)
         chunk = pairs[round_no :: options.rounds]
-        rates.append(run_transfers(options.db, chunk, options.clients, options.seconds))
+        rates.append(
+            run_transfers(
+                options.db, chunk, options.clients, options.seconds, options.holding_shards
+            )
+        )
         tpss.append(run_pgbench(options.db, options.clients, options.seconds))
     from django.core.management import call_command
 

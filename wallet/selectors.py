@@ -17,7 +17,9 @@ from wallet.models import (
     AccountKind,
     LedgerAccount,
     LedgerEntry,
+    Payment,
     PoolingBinding,
+    PremiumRate,
     Transfer,
     Wallet,
     WalletPolicy,
@@ -274,3 +276,33 @@ def ledger_problems() -> list[str]:
         if held != owed:
             problems.append(f"holding account {pk} holds {held} but pending transfers total {owed}")
     return problems
+
+
+@dataclass
+class PremiumDue:
+    year: int
+    amount: Decimal | None  # None: no rate set for the region and year
+    paid: Payment | None
+
+
+def premiums_due(*, persons: list, year: int) -> dict[int, PremiumDue]:
+    """The resident premium of `year` for each resident among `persons` (P3,
+    W11): the amount (a setting per region and year) and the payment if already
+    paid. Two queries."""
+    residents = [p for p in persons if p.insurance_type == InsuranceType.RESIDENT]
+    if not residents:
+        return {}
+    rates = {
+        region_id: amount
+        for region_id, amount in PremiumRate.objects.filter(year=year).values_list(
+            "region_id", "amount"
+        )
+    }
+    refs = {f"premium:{p.pk}:{year}": p.pk for p in residents}
+    paid = {refs[pay.reference]: pay for pay in Payment.objects.filter(reference__in=refs)}
+    return {
+        p.pk: PremiumDue(
+            year=year, amount=rates.get(p.region_id, rates.get(None)), paid=paid.get(p.pk)
+        )
+        for p in residents
+    }

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
@@ -9,3 +10,11 @@ def _wallet_defaults(request):
     from wallet.defaults import ensure_defaults
 
     ensure_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusal messages read in English in service tests, whatever ran before in
+    this thread (pages pick their language per request)."""
+    with translation.override("en"):
+        yield

@@ -85,16 +85,17 @@ def test_accepted_and_declined_transfers_are_left_alone(time_machine):
 @pytest.mark.django_db
 def test_killed_half_way_then_run_again_returns_each_once(time_machine, monkeypatch):
     pending_from(5, time_machine)
-    real_apply = sweep_module._apply_balances
+    real_return = sweep_module._return_chunk
     calls = {"n": 0}
 
-    def dies_on_second_chunk(changes):
+    def dies_on_second_chunk(**kwargs):
         calls["n"] += 1
+        returned = real_return(**kwargs)  # the chunk's work is done, not committed
         if calls["n"] == 2:
-            raise SystemExit("worker killed")  # after the chunk's UPDATE and INSERT ran
-        real_apply(changes)
+            raise SystemExit("worker killed")
+        return returned
 
-    monkeypatch.setattr(sweep_module, "_apply_balances", dies_on_second_chunk)
+    monkeypatch.setattr(sweep_module, "_return_chunk", dies_on_second_chunk)
     with pytest.raises(SystemExit):
         transfers_sweep(now=at("2026-03-03 06:00:00"), chunk_size=2)
     # The first chunk committed; the second vanished as a whole.
@@ -102,7 +103,7 @@ def test_killed_half_way_then_run_again_returns_each_once(time_machine, monkeypa
     assert returns_count() == 4
     assert ledger_problems() == []
 
-    monkeypatch.setattr(sweep_module, "_apply_balances", real_apply)
+    monkeypatch.setattr(sweep_module, "_return_chunk", real_return)
     assert transfers_sweep(now=at("2026-03-03 06:05:00"), chunk_size=2) == 3
     assert transfers_sweep(now=at("2026-03-03 06:10:00"), chunk_size=2) == 0
     assert Transfer.objects.filter(state="returned").count() == 5
@@ -194,4 +195,18 @@ def test_portable_path_for_the_embedded_run_gives_the_same_result(time_machine, 
     assert transfers_sweep(now=at("2026-03-03 06:00:00"), chunk_size=2) == 3
     assert transfers_sweep(now=at("2026-03-03 06:00:00"), chunk_size=2) == 0
     assert all(personal(f) == D("500.00") for f in fams)
+    assert ledger_problems() == []
+
+
+@pytest.mark.django_db
+def test_celery_tasks_call_the_services(time_machine):
+    from wallet.tasks import post_monthly_contributions, sweep_unclaimed_transfers
+
+    pending_from(2, time_machine)
+    time_machine.move_to(at("2026-03-03 06:05:00"), tick=False)
+    assert sweep_unclaimed_transfers() == 2
+    assert sweep_unclaimed_transfers() == 0
+    posted = post_monthly_contributions()
+    assert posted == 2  # the two employees, for March
+    assert post_monthly_contributions() == 0
     assert ledger_problems() == []

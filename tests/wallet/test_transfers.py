@@ -373,3 +373,20 @@ def test_concurrent_accept_and_decline_settle_once(time_machine):
     results, errors = run_in_threads(6, decide)
     assert len(results) == 1 and errors == ["W8.2"] * 5
     assert ledger_problems() == []
+
+
+@pytest.mark.django_db
+def test_portable_orm_path_for_the_embedded_run_decides_the_same(fam, time_machine, monkeypatch):
+    """SQLite (make run) reads and writes through the ORM; the rules are the same."""
+    from wallet.services import transfer_io
+
+    monkeypatch.setattr(transfer_io, "set_based", lambda: False)
+    time_machine.move_to(MONDAY_10)
+    refused("W6.1", send, fam, "0.99")
+    t = send(fam, "2000.00", key="orm")
+    assert send(fam, "2000.00", key="orm").pk == t.pk
+    refused("W8.1", send, fam, "1.00")
+    accept(fam, t)
+    assert balance(fam["parent"], AccountKind.WALLET) == D("2000.00")
+    assert balance(fam["employee"]) == D("8000.00")
+    assert ledger_problems() == []

@@ -53,7 +53,11 @@ def person_account(*, person: InsuredPerson, kind: str) -> LedgerAccount:
 def lock_accounts(ids: Iterable[int]) -> dict[int, LedgerAccount]:
     """Lock accounts FOR UPDATE in ascending pk order — the one order every money
     path uses, so two transactions never wait for each other in a circle."""
-    accounts = LedgerAccount.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")
+    # NO KEY UPDATE: the lock an UPDATE of the balance needs, and no stronger, so
+    # inserts that merely reference these accounts (foreign keys) never wait.
+    accounts = (
+        LedgerAccount.objects.select_for_update(no_key=True).filter(pk__in=set(ids)).order_by("pk")
+    )
     return {account.pk: account for account in accounts}
 
 

@@ -1,14 +1,12 @@
 """The morning sweep (W9): every transfer still pending at 06:00 on the day after
 it was made goes back to its sender, exactly once.
 
-Set-based and chunked. Each chunk is one short transaction of three statements:
-  1. pick up to `chunk_size` overdue pending transfers with FOR UPDATE SKIP LOCKED,
-     mark them returned, insert their two ledger entries each, and hand back the
-     balance change per account, aggregated (one CTE statement);
-  2. lock those accounts in pk order (the order every money path uses);
-  3. apply the changes in one UPDATE ... FROM unnest(...).
-Nothing but one chunk's per-account totals ever reaches Python, so memory stays
-flat for a million transfers. A chunk commits or vanishes as a whole, and a
+Set-based and chunked. Each chunk is one short transaction of ONE statement
+(PostgreSQL): pick up to `chunk_size` overdue pending transfers with FOR UPDATE
+SKIP LOCKED, mark them returned, bulk-insert their two ledger entries each, add up
+the balance change per account, lock those accounts in pk order (the order every
+money path uses) and apply the changes. No row ever reaches Python, so memory
+stays flat for a million transfers. A chunk commits or vanishes as a whole, and a
 returned transfer is no longer pending, so running the job twice, concurrently,
 or again after it was killed half way returns each transfer exactly once.
 A transfer someone is accepting right now is skipped (SKIP LOCKED) and settled
@@ -31,7 +29,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
 
-_PICK_AND_RETURN = """
+_RETURN_CHUNK = """
 WITH picked AS (
     SELECT id FROM wallet_transfer
     WHERE state = 'pending' AND due_back_at <= %(now)s {only_ids}
@@ -41,37 +39,38 @@ WITH picked AS (
 ), moved AS (
     UPDATE wallet_transfer AS t
     SET state = 'returned', decided_at = %(now)s, decided_by_id = NULL
-    FROM picked
-    WHERE t.id = picked.id
+    WHERE t.id = ANY(ARRAY(SELECT id FROM picked))  -- primary-key probes, never a scan
     RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id
-), legs AS (
-    SELECT gen_random_uuid() AS movement, id, amount, from_account_id, holding_account_id
-    FROM moved
 ), entries AS (
     INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
-    SELECT legs.movement, leg.account_id, leg.amount, %(kind)s, 'transfer:' || legs.id, %(now)s
-    FROM legs
+    SELECT m.movement, leg.account_id, leg.amount, %(kind)s, 'transfer:' || m.id, %(now)s
+    FROM (SELECT gen_random_uuid() AS movement, * FROM moved) AS m
     CROSS JOIN LATERAL (
-        VALUES (legs.holding_account_id, -legs.amount), (legs.from_account_id, legs.amount)
+        VALUES (m.holding_account_id, -m.amount), (m.from_account_id, m.amount)
     ) AS leg (account_id, amount)
+), deltas AS (
+    SELECT account_id, SUM(delta) AS delta
+    FROM (
+        SELECT holding_account_id AS account_id, -amount AS delta FROM moved
+        UNION ALL
+        SELECT from_account_id, amount FROM moved
+    ) AS changes
+    GROUP BY account_id
+), locked AS (
+    -- Rows are locked as the sort emits them: ascending pk, the order every money
+    -- path locks accounts in, so the sweep never deadlocks with a transfer.
+    SELECT a.id, deltas.delta
+    FROM wallet_ledgeraccount AS a JOIN deltas ON deltas.account_id = a.id
+    ORDER BY a.id
+    FOR NO KEY UPDATE OF a
+), applied AS (
+    UPDATE wallet_ledgeraccount AS a
+    SET balance = a.balance + locked.delta
+    FROM locked
+    WHERE a.id = locked.id
+    RETURNING a.id
 )
-SELECT account_id, SUM(delta), (SELECT COUNT(*) FROM moved)
-FROM (
-    SELECT holding_account_id AS account_id, -amount AS delta FROM moved
-    UNION ALL
-    SELECT from_account_id, amount FROM moved
-) AS changes
-GROUP BY account_id
-ORDER BY account_id
-"""
-
-_LOCK_ACCOUNTS = "SELECT id FROM wallet_ledgeraccount WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
-
-_APPLY = """
-UPDATE wallet_ledgeraccount AS a
-SET balance = a.balance + d.delta
-FROM unnest(%s::bigint[], %s::numeric[]) AS d (id, delta)
-WHERE a.id = d.id
+SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM applied)
 """
 
 
@@ -104,27 +103,23 @@ def _set_based() -> bool:
 def _sweep_chunk(*, now, limit: int, ids=None) -> int:
     """One chunk in its own transaction; returns how many transfers it returned."""
     with transaction.atomic():
-        if _set_based():
-            changes, returned = _pick_and_return_pg(now=now, limit=limit, ids=ids)
-        else:
-            changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
-        if returned:
-            _apply_balances(changes)
-    return returned
+        return _return_chunk(now=now, limit=limit, ids=ids)
 
 
-def _pick_and_return_pg(*, now, limit, ids) -> tuple[list[tuple[int, object]], int]:
+def _return_chunk(*, now, limit: int, ids=None) -> int:
+    if not _set_based():
+        changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
+        _apply_balances(changes)
+        return returned
     params = {"now": now, "limit": limit, "kind": MovementKind.TRANSFER_RETURN}
     only_ids = ""
     if ids is not None:
         only_ids = "AND id = ANY(%(ids)s)"
         params["ids"] = list(ids)
     with connection.cursor() as cursor:
-        cursor.execute(_PICK_AND_RETURN.format(only_ids=only_ids), params)
-        rows = cursor.fetchall()
-    if not rows:
-        return [], 0
-    return [(account_id, delta) for account_id, delta, _n in rows], rows[0][2]
+        cursor.execute(_RETURN_CHUNK.format(only_ids=only_ids), params)
+        returned, _accounts = cursor.fetchone()
+    return returned
 
 
 def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, object]], int]:
@@ -165,12 +160,6 @@ def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, objec
 
 def _apply_balances(changes: list[tuple[int, object]]) -> None:
     """Apply per-account balance changes, locking the rows in pk order first."""
-    if _set_based():
-        ids = [account_id for account_id, _delta in changes]
-        with connection.cursor() as cursor:
-            cursor.execute(_LOCK_ACCOUNTS, [ids])
-            cursor.execute(_APPLY, [ids, [delta for _id, delta in changes]])
-        return
     lock_accounts(account_id for account_id, _delta in changes)
     for account_id, delta in changes:
         LedgerAccount.objects.filter(pk=account_id).update(balance=F("balance") + delta)

@@ -76,7 +76,7 @@ WITH locked AS (
     WHERE (person_id = %(sender)s AND kind = %(from_kind)s)
        OR (person_id IS NULL AND kind = 'holding' AND shard = %(shard)s)
     ORDER BY id
-    FOR UPDATE
+    FOR NO KEY UPDATE
 )
 SELECT
     (SELECT id FROM locked WHERE kind = %(from_kind)s),

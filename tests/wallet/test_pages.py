@@ -1,0 +1,254 @@
+"""The money pages: what a user sees and can do, 404s for other families, query
+counts, translated refusals next to the field, double submits."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import InsuranceType
+from tests.factories import InsuredPersonFactory, chongqing, guangzhou
+from tests.wallet.factories import bind_dependent, make_family, relate
+from wallet.models import AccountKind, LedgerAccount, Payment, PoolingBinding, Transfer, Wallet
+from wallet.services import pooling_bind, transfer_create
+
+D = Decimal
+MONDAY_10 = "2026-03-02 10:00:00 +08:00"
+
+
+def login(user, english=True) -> Client:
+    client = Client()
+    client.force_login(user)
+    if english:
+        client.cookies["django_language"] = "en"
+    return client
+
+
+@pytest.fixture
+def fam(db, time_machine):
+    time_machine.move_to(MONDAY_10)
+    return make_family(balance="5000.00")
+
+
+@pytest.fixture
+def other(db):
+    """A second family: its login must get 404 for every object of the first."""
+    return make_family(balance="100.00")
+
+
+def send(fam, amount="100.00", key="k1"):
+    return transfer_create(
+        sender=fam["employee"],
+        recipient=fam["parent"],
+        amount=amount,
+        idempotency_key=key,
+        acting_user=fam["user"],
+    )
+
+
+@pytest.mark.django_db
+def test_money_page_shows_balances_of_user_and_dependents(fam, django_assert_max_num_queries):
+    send(fam)
+    client = login(fam["user"])
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("wallet:index"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "4,900.00" in html  # the personal account after sending 100
+    assert fam["parent"].name in html and "opened by proxy" in html
+    assert 'id="transfer-' in html  # the pending transfer to accept (for the parent)
+
+
+@pytest.mark.django_db
+def test_money_page_queries_do_not_grow_with_dependents(db, django_assert_max_num_queries):
+    fam = make_family()
+    client = login(fam["user"])
+    with django_assert_max_num_queries(14) as one:
+        client.get(reverse("wallet:index"))
+    for _ in range(4):
+        relative = InsuredPersonFactory(region=chongqing(), insurance_type=InsuranceType.RESIDENT)
+        relate(fam["employee"], relative, "sibling")
+        bind_dependent(fam["user"], relative, "sibling")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("wallet:index"))
+    assert page.content.decode().count('class="card" id="money-') == 6
+
+
+@pytest.mark.django_db
+def test_family_page_shows_money_on_each_card_in_constant_queries(
+    fam, django_assert_max_num_queries
+):
+    client = login(fam["user"])
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("home"))
+    html = page.content.decode()
+    assert "5,000.00" in html and "Personal account" in html
+
+
+@pytest.mark.django_db
+def test_transfer_form_carries_a_key_and_a_double_submit_makes_one(fam):
+    client = login(fam["user"])
+    page = client.get(reverse("wallet:transfer"))
+    html = page.content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
+    assert "3 of 3 left today, up to 2,000.00 each, closes at 22:00" in html
+    data = {"recipient": fam["parent"].pk, "amount": "250.00", "idempotency_key": key}
+    first = client.post(reverse("wallet:transfer"), data)
+    again = client.post(reverse("wallet:transfer"), data)
+    assert first.status_code == again.status_code == 302
+    assert Transfer.objects.count() == 1
+    account = LedgerAccount.objects.get(person=fam["employee"], kind=AccountKind.PERSONAL)
+    assert account.balance == D("4750.00")
+    page = client.get(reverse("wallet:transfer")).content.decode()
+    assert "is waiting to be accepted" in page
+
+
+@pytest.mark.django_db
+def test_refusal_is_a_sentence_next_to_the_field_and_input_is_kept(fam):
+    client = login(fam["user"])
+    data = {"recipient": fam["parent"].pk, "amount": "0.99", "idempotency_key": "abc"}
+    page = client.post(reverse("wallet:transfer"), data, headers={"HX-Request": "true"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "W6: the smallest transfer is 1.00 yuan." in html
+    assert 'value="0.99"' in html and 'value="abc"' in html
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_refusals_are_translated(fam):
+    client = login(fam["user"], english=False)
+    data = {"recipient": fam["parent"].pk, "amount": "2000.01", "idempotency_key": "abc"}
+    html = client.post(reverse("wallet:transfer"), data).content.decode()
+    assert "W6" in html and "2000.00" in html
+    assert "the largest transfer" not in html  # shown in Chinese
+
+
+@pytest.mark.django_db
+def test_stranger_as_recipient_is_refused_w5(fam):
+    stranger = InsuredPersonFactory(region=chongqing())
+    client = login(fam["user"])
+    data = {"recipient": stranger.pk, "amount": "10.00", "idempotency_key": "abc"}
+    html = client.post(reverse("wallet:transfer"), data).content.decode()
+    assert "W5: money can only go to a close relative" in html
+
+
+@pytest.mark.django_db
+def test_allowance_partial_is_live(fam, time_machine):
+    client = login(fam["user"])
+    send(fam)
+    html = client.get(reverse("wallet:allowance"), headers={"HX-Request": "true"}).content.decode()
+    assert 'id="allowance"' in html and "<html" not in html
+    assert "is waiting to be accepted" in html
+    time_machine.move_to("2026-03-02 22:00:00 +08:00", tick=False)
+    html = client.get(reverse("wallet:allowance")).content.decode()
+    assert "W7: no transfers between 22:00 and 06:00" in html
+
+
+@pytest.mark.django_db
+def test_parent_accepts_with_own_login_and_the_child_can_decline(fam):
+    t = send(fam)
+    parent = login(fam["parent_user"])
+    page = parent.post(reverse("wallet:accept", args=[t.pk]), headers={"HX-Request": "true"})
+    assert page.status_code == 200 and 'id="pending"' in page.content.decode()
+    t.refresh_from_db()
+    assert t.state == "accepted"
+    second = send(fam, key="k2")
+    # The employee holds the parent as a dependent: may decline for them.
+    login(fam["user"]).post(reverse("wallet:decline", args=[second.pk]))
+    second.refresh_from_db()
+    assert second.state == "declined"
+
+
+@pytest.mark.django_db
+def test_other_families_get_404_for_every_object(fam, other):
+    t = send(fam)
+    binding = pooling_bind(employee=fam["employee"], relative=fam["parent"], acting_user=None)
+    stranger = login(other["user"])
+    for url in (
+        reverse("wallet:open", args=[fam["parent"].pk]),
+        reverse("wallet:usage", args=[fam["parent"].pk]),
+    ):
+        assert stranger.get(url).status_code == 404
+    for url in (
+        reverse("wallet:accept", args=[t.pk]),
+        reverse("wallet:decline", args=[t.pk]),
+        reverse("wallet:premium", args=[fam["parent"].pk]),
+        reverse("wallet:pooling_end", args=[binding.pk]),
+        reverse("wallet:open", args=[fam["employee"].pk]),
+    ):
+        assert stranger.post(url, {"usage_region": chongqing().pk}).status_code == 404
+    t.refresh_from_db()
+    binding.refresh_from_db()
+    assert t.state == "pending" and binding.is_active
+    # The sender cannot accept their own transfer either: it is not for them.
+    assert login(fam["user"]).get(reverse("wallet:index")).status_code == 200
+    history = stranger.get(reverse("wallet:history")).content.decode()
+    assert f"history-{t.pk}" not in history
+
+
+@pytest.mark.django_db
+def test_open_own_and_proxy_open_and_guangdong_refused(db):
+    fam = make_family(open_wallets=False)
+    client = login(fam["user"])
+    page = client.post(
+        reverse("wallet:open", args=[fam["employee"].pk]), {"usage_region": chongqing().pk}
+    )
+    assert page.status_code == 302
+    client.post(reverse("wallet:open", args=[fam["parent"].pk]), {"usage_region": guangzhou().pk})
+    assert not Wallet.objects.filter(person=fam["parent"]).exists()
+    html = client.post(
+        reverse("wallet:open", args=[fam["parent"].pk]), {"usage_region": guangzhou().pk}
+    ).content.decode()
+    assert "W1: wallets cannot be opened in Guangdong" in html
+    client.post(
+        reverse("wallet:open", args=[fam["parent"].pk]), {"usage_region": fam["parent"].region_id}
+    )
+    wallet = Wallet.objects.get(person=fam["parent"])
+    assert wallet.by_proxy and wallet.opened_by == fam["user"]
+
+
+@pytest.mark.django_db
+def test_history_filters(fam, time_machine):
+    accepted = send(fam, key="a")
+    login(fam["user"]).post(reverse("wallet:accept", args=[accepted.pk]))
+    declined = send(fam, key="b")
+    login(fam["user"]).post(reverse("wallet:decline", args=[declined.pk]))
+    client = login(fam["user"])
+    html = client.get(reverse("wallet:history"), {"state": "declined"}).content.decode()
+    assert f"history-{declined.pk}" in html and f"history-{accepted.pk}" not in html
+    partial = client.get(
+        reverse("wallet:history"), {"direction": "received"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'id="results"' in partial and "<html" not in partial
+    assert f"history-{accepted.pk}" in partial  # received by the parent, a dependent
+
+
+@pytest.mark.django_db
+def test_pooling_page_bind_and_either_side_ends(fam):
+    client = login(fam["user"])
+    client.post(reverse("wallet:pooling"), {"relative": fam["parent"].pk})
+    binding = PoolingBinding.objects.get(status="active")
+    assert fam["parent"].name in client.get(reverse("wallet:pooling")).content.decode()
+    parent = login(fam["parent_user"])
+    assert parent.post(reverse("wallet:pooling_end", args=[binding.pk])).status_code == 302
+    binding.refresh_from_db()
+    assert binding.status == "ended" and binding.end_reason == "relative"
+
+
+@pytest.mark.django_db
+def test_premium_paid_from_pooling_on_the_page(fam):
+    pooling_bind(employee=fam["employee"], relative=fam["parent"], acting_user=None)
+    client = login(fam["user"])
+    assert "Resident premium 2026" in client.get(reverse("wallet:index")).content.decode()
+    client.post(reverse("wallet:premium", args=[fam["parent"].pk]))
+    payment = Payment.objects.get(person=fam["parent"])
+    assert payment.pooling_amount == D("400.00") and payment.pooling_from == fam["employee"]
+    assert "paid" in client.get(reverse("wallet:index")).content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_need_a_login(db):
+    assert Client().get(reverse("wallet:index")).status_code == 302

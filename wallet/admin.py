@@ -1,0 +1,249 @@
+"""Money in the Django admin: the ledger read-only, transfers with a "sweep now"
+action, contribution posting, the policy rows editable."""
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wallet.models import (
+    Contribution,
+    ContributionRate,
+    LedgerAccount,
+    LedgerEntry,
+    Payment,
+    PoolingBinding,
+    PremiumRate,
+    Transfer,
+    Wallet,
+    WalletPolicy,
+)
+from wallet.services import contributions_post_month, transfers_sweep
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money records are written by the services only; the admin shows them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "person", "shard", "balance"]
+    list_filter = ["kind"]
+    search_fields = ["person__name", "person__phone"]
+    list_select_related = ["person"]
+    show_full_result_count = False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "at", "kind", "account", "amount", "ref", "movement"]
+    list_filter = ["kind"]
+    search_fields = ["=ref", "=movement"]
+    list_select_related = ["account__person"]
+    show_full_result_count = False
+
+
+class TransferDayFilter(admin.SimpleListFilter):
+    title = gettext_lazy("day")
+    parameter_name = "day"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("today", _("today")),
+            ("yesterday", _("yesterday")),
+            ("overdue", _("pending past the morning sweep")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "today":
+            return queryset.filter(local_day=today)
+        if self.value() == "yesterday":
+            return queryset.filter(local_day=today - datetime.timedelta(days=1))
+        if self.value() == "overdue":
+            return queryset.filter(state=Transfer.State.PENDING, due_back_at__lte=timezone.now())
+        return queryset
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "created_at",
+        "sender",
+        "recipient",
+        "amount",
+        "state",
+        "due_back_at",
+        "decided_at",
+    ]
+    list_filter = ["state", TransferDayFilter, "local_day"]
+    search_fields = ["sender__name", "recipient__name", "=idempotency_key"]
+    list_select_related = ["sender", "recipient"]
+    date_hierarchy = "created_at"
+    actions = ["sweep_now"]
+    show_full_result_count = False
+
+    def has_sweep_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("wallet.change_transfer")
+
+    @admin.action(
+        permissions=["sweep"],
+        description=gettext_lazy("Sweep now: return the selected transfers that are overdue (W9)"),
+    )
+    def sweep_now(self, request: HttpRequest, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        if request.POST.get("confirm") != "yes":
+            overdue = queryset.filter(state=Transfer.State.PENDING, due_back_at__lte=timezone.now())
+            return TemplateResponse(
+                request,
+                "admin/wallet/transfer/sweep_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "ids": ids,
+                    "overdue": overdue.count(),
+                    "selected": len(ids),
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "title": _("Sweep now"),
+                },
+            )
+        returned = transfers_sweep(ids=ids, acting_user=request.user)
+        self.message_user(
+            request,
+            _("%(n)s overdue transfers were returned to their senders.") % {"n": returned},
+            messages.SUCCESS,
+        )
+        return None
+
+
+class PostMonthForm(forms.Form):
+    month = forms.DateField(
+        label=gettext_lazy("Month (any day in it)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+@admin.register(Contribution)
+class ContributionAdmin(ReadOnlyAdmin):
+    list_display = ["person", "month", "employee_amount", "employer_amount", "posted_at"]
+    list_filter = ["month"]
+    search_fields = ["person__name"]
+    list_select_related = ["person"]
+    change_list_template = "admin/wallet/contribution/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "post/",
+                self.admin_site.admin_view(self.post_month_view),
+                name="wallet_contribution_post",
+            ),
+            *super().get_urls(),
+        ]
+
+    def post_month_view(self, request: HttpRequest):
+        """Post a month's contributions for every active employee (idempotent)."""
+        if not request.user.has_perm("wallet.add_contribution"):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = PostMonthForm(
+            request.POST or None, initial={"month": timezone.localdate().replace(day=1)}
+        )
+        if request.method == "POST" and form.is_valid():
+            posted = contributions_post_month(
+                month=form.cleaned_data["month"], acting_user=request.user
+            )
+            self.message_user(
+                request,
+                _("%(n)s contributions posted for %(month)s.")
+                % {"n": posted, "month": f"{form.cleaned_data['month']:%Y-%m}"},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:wallet_contribution_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/wallet/contribution/post_month.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "form": form,
+                "title": _("Post monthly contributions"),
+            },
+        )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["person", "usage_region", "status", "by_proxy", "opened_by", "opened_at"]
+    list_filter = ["status", "by_proxy", "usage_region__province"]
+    search_fields = ["person__name", "=batch_ref"]
+    list_select_related = ["person", "usage_region__province", "opened_by"]
+
+
+@admin.register(PoolingBinding)
+class PoolingBindingAdmin(ReadOnlyAdmin):
+    list_display = ["employee", "relative", "status", "created_at", "ended_at", "end_reason"]
+    list_filter = ["status", "end_reason"]
+    search_fields = ["employee__name", "relative__name"]
+    list_select_related = ["employee", "relative"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "person",
+        "purpose",
+        "amount",
+        "wallet_amount",
+        "own_account_amount",
+        "pooling_amount",
+        "cash_amount",
+        "created_at",
+    ]
+    list_filter = ["purpose"]
+    search_fields = ["=reference", "person__name"]
+    list_select_related = ["person"]
+
+
+@admin.register(WalletPolicy)
+class WalletPolicyAdmin(admin.ModelAdmin):
+    """The wallet and pooling rules' numbers (settings), one row."""
+
+    def has_add_permission(self, request) -> bool:
+        return not WalletPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ContributionRate)
+class ContributionRateAdmin(admin.ModelAdmin):
+    list_display = ["region", "valid_from", "employee_share", "employer_credit"]
+    list_filter = ["region__province"]
+
+
+@admin.register(PremiumRate)
+class PremiumRateAdmin(admin.ModelAdmin):
+    list_display = ["region", "year", "amount"]
+    list_filter = ["year"]

@@ -1,0 +1,104 @@
+"""Forms for the money pages. They only collect input; the services decide (and
+refuse with a Refusal whose `field` says where its message goes)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Region
+from wallet.models import Transfer, new_idempotency_key
+from wallet.refusals import REASONS
+
+
+def region_choices():
+    return Region.objects.select_related("province").order_by("code")
+
+
+class RegionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:
+        return str(obj)
+
+
+class WalletOpenForm(forms.Form):
+    usage_region = RegionField(
+        label=_("Usage location"),
+        queryset=Region.objects.none(),
+        help_text=_("Where the wallet is used (W1). It must be a region where the wallet is live."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["usage_region"].queryset = region_choices()
+
+
+class TransferForm(forms.Form):
+    """The transfer form. The idempotency key is made when the form is first shown
+    and travels in a hidden field, so a double click or a retried POST of the same
+    form makes one transfer (W8)."""
+
+    recipient = forms.TypedChoiceField(
+        label=_("To"),
+        coerce=int,
+        error_messages={"invalid_choice": REASONS["W5.1"][1], "required": REASONS["W5.1"][1]},
+    )
+    amount = forms.CharField(
+        label=_("Amount (yuan)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    source = forms.ChoiceField(
+        label=_("Paid from"), choices=Transfer.Source.choices, initial=Transfer.Source.PERSONAL
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, relatives, allow_wallet_source: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].choices = [("", "—")] + [
+            (p.pk, f"{p.name} ({p.masked_id})") for p in relatives
+        ]
+        if not allow_wallet_source:
+            del self.fields["source"]
+        if not self.is_bound:
+            self.initial["idempotency_key"] = new_idempotency_key()
+
+
+class HistoryFilterForm(forms.Form):
+    DIRECTIONS = [("", _("sent and received")), ("sent", _("sent")), ("received", _("received"))]
+
+    person = forms.TypedChoiceField(label=_("Person"), coerce=int, required=False, empty_value=None)
+    direction = forms.ChoiceField(label=_("Direction"), choices=DIRECTIONS, required=False)
+    state = forms.ChoiceField(
+        label=_("State"),
+        choices=[("", _("any"))] + list(Transfer.State.choices),
+        required=False,
+    )
+    day_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    day_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, persons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", _("everyone"))] + [(p.pk, p.name) for p in persons]
+
+
+class PoolingBindForm(forms.Form):
+    relative = forms.TypedChoiceField(
+        label=_("Relative"),
+        coerce=int,
+        error_messages={"invalid_choice": _("P1: choose one of your close relatives (A2).")},
+    )
+
+    def __init__(self, *args, relatives, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relative"].choices = [("", "—")] + [
+            (p.pk, f"{p.name} ({p.masked_id})") for p in relatives
+        ]
+
+
+class PremiumForm(forms.Form):
+    allow_cash = forms.BooleanField(
+        label=_("Pay whatever the wallet and family pooling cannot cover in cash (P4)"),
+        required=False,
+    )
