@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401 - routes are added by the claims issue
+from django.urls import path
+
+from claims import views
 
 app_name = "claims"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("bills/", views.bill_list, name="bills"),
+    path("bills/<int:pk>/", views.bill_detail, name="bill_detail"),
+    path("estimate/", views.estimate, name="estimate"),
+    path("summary/", views.summary, name="summary"),
+    path("summary/<int:person_id>/<int:year>.csv", views.summary_csv, name="summary_csv"),
+    path("summary/<int:person_id>/<int:year>.pdf", views.summary_pdf, name="summary_pdf"),
+    path("facilities/", views.facilities, name="facilities"),
+    path("chronic/", views.chronic, name="chronic"),
+]

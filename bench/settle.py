@@ -1,0 +1,300 @@
+"""Settle many bills (C3) and show the database queries per bill stay constant.
+
+Creates a PostgreSQL database of its own (default portal_bench_claims, dropped and
+recreated), the demo reference data (directory, policies, facilities), N persons
+(employees and residents in Chongqing and Chengdu; some with personal-account
+money, some with a recognised chronic disease, some treated non-locally with a
+registration) and B bills of 5 lines each, then settles every bill through
+claims.services.bills.bill_settle — the same service the admin uses, including
+the pay-out of the personal part through wallet.services.payout_for_person.
+
+Bills are settled in rounds: round k settles every person's k-th bill of the
+year, so the figures for round 1 and round 10 compare the 1st and the 10th bill
+of the same persons. Target: the same number of queries per bill in every round
+(independent of how many bills the person already has).
+
+References (same run, same connection): the time of one `SELECT 1` round trip
+and of one committed single-row write transaction (INSERT + COMMIT, so it pays
+the WAL flush a settlement pays); a bill's settlement is reported as a multiple
+of each — the ratios say more than bills/s on a shared, busy machine.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_claims \\
+        .venv/bin/python bench/settle.py                 # 100,000 bills, 10,000 persons
+    .venv/bin/python bench/settle.py --persons 500 --bills 5000   # a quick look
+"""
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench_claims"
+YEAR = 2026
+
+
+def recreate_database(url: str) -> None:
+    u = urlparse(url)
+    args = ["-h", u.hostname or "127.0.0.1", "-p", str(u.port or 5432)]
+    args += ["-U", u.username or "postgres"]
+    name = u.path.lstrip("/")
+    subprocess.run(["dropdb", *args, "--if-exists", "--force", name], check=True)
+    subprocess.run(["createdb", *args, name], check=True)
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("HTTPS_ONLY", "0")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+class QueryCounter:
+    """Counts the statements a block sends (connection.execute_wrapper)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def build(persons: int, bills: int, rng: random.Random) -> list[list[int]]:
+    """Persons, their history (recognitions, registrations, money) and bills.
+    Returns, for each round, the bill ids to settle in it."""
+    from django.db import transaction
+
+    from accounts import national_id
+    from accounts.models import Facility, InsuredPerson, NonLocalRegistration, Region
+    from claims.demo import load_reference_data
+    from claims.models import Bill, BillLine, ChronicRecognition, DirectoryItem, Disease
+    from tests.wallet.factories import fund
+
+    load_reference_data(years=[YEAR])
+    cq, cd = Region.objects.get(code="500100"), Region.objects.get(code="510100")
+    facilities = {region.pk: list(Facility.objects.filter(region=region)) for region in (cq, cd)}
+    codes = list(
+        DirectoryItem.objects.filter(version__effective_from__year=YEAR).values_list(
+            "code", "typical_price"
+        )
+    )
+    hypertension = Disease.objects.get(code="MT01")
+
+    started = time.monotonic()
+    rows = []
+    for i in range(persons):
+        employee = i % 2 == 0
+        region = cq if employee or i % 4 == 1 else cd
+        # Unique ID numbers: one birth date per person (and a sequence number once
+        # the 20,000 days from 1950 run out).
+        born = datetime.date(1950, 1, 1) + datetime.timedelta(days=i % 20000)
+        sex = "M" if i % 3 else "F"
+        nid = national_id.make(region.code, born, (i // 20000) % 500, sex)
+        rows.append(
+            InsuredPerson(
+                name=f"压测{i}",
+                national_id=nid,
+                birth_date=born,
+                sex=sex,
+                insurance_type="employee" if employee else "resident",
+                region=region,
+            )
+        )
+    with transaction.atomic():
+        people = InsuredPerson.objects.bulk_create(rows, batch_size=2000)
+        recognitions, registrations = [], []
+        for i, person in enumerate(people):
+            if i % 5 == 1:  # a fifth: hypertension recognised
+                recognitions.append(
+                    ChronicRecognition(
+                        person=person,
+                        disease=hypertension,
+                        hospital=facilities[cq.pk][0],
+                        diagnosis="高血压",
+                        status="approved",
+                        valid_from=datetime.date(YEAR, 1, 1),
+                        valid_until=datetime.date(YEAR + 1, 12, 31),
+                    )
+                )
+            if person.region_id == cd.pk and i % 3 == 0:  # treated in Chongqing
+                registrations.append(
+                    NonLocalRegistration(
+                        person=person,
+                        destination=cq,
+                        kind=rng.choice(["long_term_resident", "referral", "other_temporary"]),
+                        start_date=datetime.date(YEAR, 1, 1),
+                        proof="commitment",
+                    )
+                )
+        ChronicRecognition.objects.bulk_create(recognitions, batch_size=2000)
+        NonLocalRegistration.objects.bulk_create(registrations, batch_size=2000)
+    for person in people[: max(1, persons // 10) * 2 : 2]:  # a tenth: money to pay with
+        fund(person, "3000.00")
+    registered = {r.person_id for r in registrations}
+    print(f"  {persons:,} persons in {time.monotonic() - started:.1f} s")
+
+    started = time.monotonic()
+    per_person = bills // persons
+    rounds: list[list[int]] = [[] for _ in range(per_person)]
+    batch_bills, batch_lines = [], []
+
+    def flush() -> None:
+        created = Bill.objects.bulk_create(batch_bills)
+        for bill, (round_no, lines) in zip(created, pending, strict=True):
+            rounds[round_no].append(bill.pk)
+            for line in lines:
+                line.bill_id = bill.pk
+            batch_lines.extend(lines)
+        BillLine.objects.bulk_create(batch_lines, batch_size=5000)
+        batch_bills.clear()
+        batch_lines.clear()
+        pending.clear()
+
+    pending: list = []
+    for k in range(per_person):
+        for i, person in enumerate(people):
+            there = cq.pk if person.pk in registered else person.region_id
+            facility = rng.choice(facilities[there])
+            inpatient = facility.kind == "hospital" and rng.random() < 0.05
+            day = datetime.date(YEAR, 1, 1) + datetime.timedelta(days=k * 30 + i % 28)
+            chronic = i % 5 == 1 and not inpatient and rng.random() < 0.5
+            batch_bills.append(
+                Bill(
+                    reference=f"BENCH-{k}-{person.pk}",
+                    person=person,
+                    facility=facility,
+                    service_date=day,
+                    visit="inpatient" if inpatient else "outpatient",
+                    disease=hypertension if chronic else None,
+                )
+            )
+            lines = []
+            for position, (code, price) in enumerate(rng.sample(codes, 5), start=1):
+                price = (price or Decimal("10")) * Decimal(rng.choice(["1", "1", "1.08"]))
+                lines.append(
+                    BillLine(
+                        position=position,
+                        code=code,
+                        quantity=Decimal(rng.choice([1, 1, 2, 3])),
+                        unit_price=price.quantize(Decimal("0.01")),
+                    )
+                )
+            pending.append((k, lines))
+            if len(batch_bills) >= 2000:
+                flush()
+    if batch_bills:
+        flush()
+    total = sum(len(r) for r in rounds)
+    print(f"  {total:,} bills × 5 lines in {time.monotonic() - started:.1f} s")
+    return rounds
+
+
+def roundtrip_seconds(n: int = 2000) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        for _ in range(n):
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    return (time.perf_counter() - started) / n
+
+
+def write_transaction_seconds(n: int = 200) -> float:
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_reference (id serial PRIMARY KEY, v int)")
+    started = time.perf_counter()
+    for i in range(n):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_reference (v) VALUES (%s)", [i])
+    return (time.perf_counter() - started) / n
+
+
+def settle(rounds: list[list[int]]) -> None:
+    from django.db import connection
+
+    from claims.models import Bill
+    from claims.services.bills import bill_settle
+
+    reference = roundtrip_seconds()
+    write_reference = write_transaction_seconds()
+    print(f"  reference: one SELECT 1 round trip = {reference * 1e6:.0f} µs")
+    print(f"  reference: one single-row write transaction = {write_reference * 1e3:.2f} ms")
+    started = time.monotonic()
+    settled = 0
+    per_round = []
+    for number, ids in enumerate(rounds, start=1):
+        counts, round_started = [], time.monotonic()
+        for bill_id in ids:
+            counter = QueryCounter()
+            with connection.execute_wrapper(counter):
+                bill_settle(bill=bill_id, acting_user=None)
+            counts.append(counter.count)
+        elapsed = time.monotonic() - round_started
+        settled += len(ids)
+        per_round.append((number, len(ids), elapsed, counts))
+        print(
+            f"  round {number:2d} (each person's bill no. {number}): {len(ids):,} bills, "
+            f"{len(ids) / elapsed:,.0f} bills/s, queries per bill "
+            f"mean {statistics.mean(counts):.2f}, min {min(counts)}, max {max(counts)}"
+        )
+    elapsed = time.monotonic() - started
+    all_counts = [c for *_, counts in per_round for c in counts]
+    first, last = per_round[0][3], per_round[-1][3]
+    per_bill = elapsed / settled
+    print()
+    print(f"settled {settled:,} bills in {elapsed:.1f} s: {settled / elapsed:,.0f} bills/s")
+    print(
+        f"queries per bill: mean {statistics.mean(all_counts):.2f} "
+        f"(min {min(all_counts)}, max {max(all_counts)})"
+    )
+    print(
+        f"1st bill of a person: {statistics.mean(first):.2f} queries; "
+        f"{len(per_round)}th bill: {statistics.mean(last):.2f} queries "
+        f"(ratio {statistics.mean(last) / statistics.mean(first):.3f})"
+    )
+    print(
+        f"one settlement = {per_bill * 1e3:.2f} ms = {per_bill / reference:.0f} × the "
+        f"SELECT 1 round trip = {per_bill / write_reference:.1f} × the single-row write "
+        f"transaction"
+    )
+    wrong = Bill.objects.exclude(status="settled").count()
+    print(f"bills left unsettled: {wrong}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=10_000)
+    parser.add_argument("--bills", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DB
+    if not url.startswith("postgres"):
+        sys.exit("bench/settle.py needs PostgreSQL (DATABASE_URL=postgres://...)")
+    print(f"database {urlparse(url).path.lstrip('/')} (recreated)")
+    recreate_database(url)
+    setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(args.seed)
+    rounds = build(args.persons, args.bills, rng)
+    settle(rounds)
+
+
+if __name__ == "__main__":
+    main()

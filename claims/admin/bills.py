@@ -1,0 +1,261 @@
+"""Bills (C2, C3, C6): entry with inline lines, settle, re-check, CSV import;
+the running totals (read-only)."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from claims.admin.imports import BillUploadForm, import_page
+from claims.models import (
+    Bill,
+    BillLine,
+    PersonYearTotals,
+)
+from claims.reasons import REASONS
+from claims.selectors import bill_recompute
+from claims.services.bills import RESULT_FIELDS, bill_settle
+from claims.services.imports import BILL_COLUMNS, bill_import
+from claims.tasks import bills_settle
+
+
+class BillLineInline(admin.TabularInline):
+    model = BillLine
+    extra = 3
+    fields = (
+        "position",
+        "code",
+        "name",
+        "quantity",
+        "unit_price",
+        "item_class",
+        "amount",
+        "self_pay",
+        "class_b_first_pay",
+        "eligible",
+        "reason_codes",
+    )
+    readonly_fields = (
+        "item_class",
+        "amount",
+        "self_pay",
+        "class_b_first_pay",
+        "eligible",
+        "reason_codes",
+    )
+
+    @admin.display(description=gettext_lazy("reason codes"))
+    def reason_codes(self, obj) -> str:
+        return "; ".join(f"{code} {REASONS.get(code, '')}" for code in obj.reasons)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.is_settled
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.is_settled
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.is_settled
+
+
+@admin.register(Bill)
+class BillAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "person",
+        "facility",
+        "service_date",
+        "visit",
+        "status",
+        "total",
+        "fund_paid",
+        "personal_total",
+        "reason_list",
+    )
+    list_filter = ("status", "visit", "care_type", "settled_on")
+    search_fields = ("reference", "person__name", "person__national_id", "facility__name")
+    date_hierarchy = "service_date"
+    list_select_related = ("person", "facility")
+    raw_id_fields = ("person", "facility")
+    inlines = [BillLineInline]
+    actions = ["settle", "recheck"]
+    change_list_template = "admin/claims/change_list_with_import.html"
+    change_form_template = "admin/claims/bill_change_form.html"
+    import_label = gettext_lazy("Import bills from CSV")
+    settlement_fields = (
+        "settled_at",
+        "settled_on",
+        "care_type",
+        "policy_rule",
+        "rate",
+        *[name for name in RESULT_FIELDS if name != "rate"],
+        "reasons",
+        "inputs",
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        entry = (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "person",
+                    "facility",
+                    "service_date",
+                    "visit",
+                    "emergency",
+                    "disease",
+                    "diagnosis",
+                    "status",
+                    "entered_by",
+                )
+            },
+        )
+        if obj is None or not obj.is_settled:
+            return [entry]
+        return [entry, (_("Settlement"), {"fields": self.settlement_fields})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_settled:
+            return [*self.get_fieldsets(request, obj)[0][1]["fields"], *self.settlement_fields]
+        return ["status", "entered_by"]
+
+    @admin.display(description=gettext_lazy("reason codes"))
+    def reason_list(self, obj) -> str:
+        return " ".join(obj.reasons)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.entered_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def _settle_after_save(self, request, obj):
+        try:
+            bill_settle(bill=obj, acting_user=request.user)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("Bill %(ref)s settled.") % {"ref": obj.reference}, messages.SUCCESS
+            )
+        return HttpResponseRedirect(reverse("admin:claims_bill_change", args=[obj.pk]))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_settle" in request.POST:
+            return self._settle_after_save(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_settle" in request.POST:
+            return self._settle_after_save(request, obj)
+        return super().response_change(request, obj)
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Settle the selected bills"))
+    def settle(self, request, queryset: QuerySet):
+        waiting = queryset.filter(status=Bill.Status.ENTERED)
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/claims/confirm_action.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "title": _("Settle bills"),
+                    "queryset": waiting,
+                    "action": "settle",
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        done = 0
+        for bill in waiting.order_by("service_date", "pk"):
+            try:
+                bill_settle(bill=bill, acting_user=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{bill.reference}: {'; '.join(exc.messages)}", messages.ERROR
+                )
+        self.message_user(request, _("%(n)d bills settled.") % {"n": done}, messages.SUCCESS)
+        return None
+
+    @admin.action(
+        permissions=["view"],
+        description=gettext_lazy("Re-compute the settlement from its stored inputs"),
+    )
+    def recheck(self, request, queryset: QuerySet):
+        """The settlement is deterministic: re-deriving it from the stored inputs
+        must give the stored figures. Lists any bill where it does not."""
+        different = []
+        settled = queryset.filter(status=Bill.Status.SETTLED)
+        for bill in settled:
+            again = bill_recompute(bill)
+            if any(getattr(again, name) != getattr(bill, name) for name in RESULT_FIELDS):
+                different.append(bill.reference)
+        if different:
+            self.message_user(
+                request,
+                _("Different when re-computed: %(refs)s") % {"refs": ", ".join(different)},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(n)d settlements re-computed: all identical.") % {"n": settled.count()},
+                messages.SUCCESS,
+            )
+
+    def get_urls(self):
+        return [
+            path(
+                "import/", self.admin_site.admin_view(self.import_view), name="claims_bill_import"
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return import_page(
+            self,
+            request,
+            form_class=BillUploadForm,
+            columns=BILL_COLUMNS,
+            title=_("Import bills from CSV"),
+            run=lambda data: self._import_bills(request, data),
+        )
+
+    # Larger files are settled by a Celery worker, one bill per transaction.
+    SETTLE_INLINE_UP_TO = 200
+
+    def _import_bills(self, request, data):
+        content = data["file"].read()
+        lines = content.count(b"\n")
+        inline = data["settle"] and lines <= self.SETTLE_INLINE_UP_TO
+        report = bill_import(data=content, acting_user=request.user, settle=inline)
+        if data["settle"] and not inline and report.bills:
+            bills_settle.delay([bill.pk for bill in report.bills], request.user.pk)
+            self.message_user(
+                request,
+                _("%(n)d bills are being settled in the background.") % {"n": len(report.bills)},
+                messages.INFO,
+            )
+        return report
+
+
+@admin.register(PersonYearTotals)
+class PersonYearTotalsAdmin(admin.ModelAdmin):
+    list_display = ("person", "year", "care_type", "deductible_used", "fund_paid", "bills")
+    list_filter = ("year", "care_type")
+    search_fields = ("person__name",)
+    list_select_related = ("person",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # only settlements move running totals

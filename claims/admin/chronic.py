@@ -1,0 +1,113 @@
+"""Chronic and special diseases (C5): the list, and approving or refusing
+applications (with a confirmation step)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from claims.models import (
+    ChronicRecognition,
+    Disease,
+)
+from claims.services.chronic import recognition_approve, recognition_refuse
+
+
+@admin.register(Disease)
+class DiseaseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en", "cross_province", "cross_province_since")
+    list_filter = ("cross_province",)
+    search_fields = ("code", "name", "name_en")
+
+
+class RefusalForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Reason given to the applicant"), max_length=200, required=True
+    )
+
+
+@admin.register(ChronicRecognition)
+class ChronicRecognitionAdmin(admin.ModelAdmin):
+    list_display = ("person", "disease", "hospital", "status", "applied_at", "valid_until")
+    list_filter = ("status", "disease")
+    search_fields = ("person__name", "diagnosis")
+    list_select_related = ("person", "disease", "hospital")
+    readonly_fields = (
+        "person",
+        "disease",
+        "hospital",
+        "diagnosis",
+        "status",
+        "applied_at",
+        "applied_by",
+        "decided_at",
+        "decided_by",
+        "decision_note",
+        "valid_from",
+        "valid_until",
+    )
+    actions = ["approve", "refuse"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # applications come from the portal (or the demo)
+
+    def _confirm(self, request, queryset, *, action, title, form=None):
+        return TemplateResponse(
+            request,
+            "admin/claims/confirm_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "queryset": queryset,
+                "action": action,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(
+        permissions=["change"], description=gettext_lazy("Approve the selected applications (C5)")
+    )
+    def approve(self, request, queryset: QuerySet):
+        pending = queryset.filter(status=ChronicRecognition.Status.PENDING)
+        if request.POST.get("post") != "yes":
+            return self._confirm(
+                request, pending, action="approve", title=_("Approve recognitions")
+            )
+        done = 0
+        for recognition in pending:
+            try:
+                recognition_approve(recognition=recognition, acting_user=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{recognition}: {'; '.join(exc.messages)}", messages.ERROR
+                )
+        self.message_user(
+            request, _("%(n)d recognitions approved.") % {"n": done}, messages.SUCCESS
+        )
+        return None
+
+    @admin.action(
+        permissions=["change"], description=gettext_lazy("Refuse the selected applications (C5)")
+    )
+    def refuse(self, request, queryset: QuerySet):
+        pending = queryset.filter(status=ChronicRecognition.Status.PENDING)
+        form = RefusalForm(request.POST if request.POST.get("post") == "yes" else None)
+        if not form.is_bound or not form.is_valid():
+            return self._confirm(
+                request, pending, action="refuse", title=_("Refuse recognitions"), form=form
+            )
+        for recognition in pending:
+            recognition_refuse(
+                recognition=recognition, acting_user=request.user, note=form.cleaned_data["note"]
+            )
+        self.message_user(
+            request, _("%(n)d applications refused.") % {"n": pending.count()}, messages.SUCCESS
+        )
+        return None

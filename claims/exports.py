@@ -1,0 +1,164 @@
+"""The annual summary as CSV and PDF (T1). The PDF uses reportlab's built-in CID
+font STSong-Light, so Chinese renders without shipping a font file."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from claims.selectors.summary import YearSummary
+
+CJK_FONT = "STSong-Light"
+
+
+def _figures(summary: YearSummary) -> list[tuple[str, object]]:
+    return [
+        (_("Bills"), summary.bills),
+        (_("Total medical costs"), summary.total),
+        (_("Paid by the fund"), summary.fund_paid),
+        (_("Personal share within the directory (自付)"), summary.personal_in_directory),
+        (_("Self-pay outside the directory (自费)"), summary.self_pay),
+        (_("Paid personally in all"), summary.personal_total),
+        (_("Major-illness deduction (T2)"), summary.deduction),
+    ]
+
+
+def summary_csv(summary: YearSummary, bills) -> bytes:
+    """The summary figures, then one row per settled bill. UTF-8 with BOM so
+    Excel in China opens it correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Annual medical cost summary"), summary.person.name, summary.year])
+    writer.writerow([_("ID number"), summary.person.masked_id])
+    for label, value in _figures(summary):
+        writer.writerow([label, value])
+    writer.writerow([_("Who may claim the deduction"), summary.claimant.text])
+    writer.writerow([])
+    writer.writerow(
+        [
+            _("Reference"),
+            _("Date of care"),
+            _("Settled on"),
+            _("Facility"),
+            _("Total"),
+            _("Fund payment"),
+            _("Personal share within the directory (自付)"),
+            _("Self-pay (自费)"),
+        ]
+    )
+    for bill in bills:
+        writer.writerow(
+            [
+                bill.reference,
+                bill.service_date.isoformat(),
+                bill.settled_on.isoformat(),
+                bill.facility.name,
+                bill.total,
+                bill.fund_paid,
+                bill.personal_in_directory,
+                bill.self_pay,
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _font() -> str:
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    return CJK_FONT
+
+
+def summary_pdf(summary: YearSummary, bills) -> bytes:
+    font = _font()
+    title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
+    small = ParagraphStyle("small", fontName=font, fontSize=8, leading=11)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=f"{_('Annual medical cost summary')} {summary.year} {summary.person.name}",
+    )
+    story = [
+        Paragraph(f"{_('Annual medical cost summary')} · {summary.year}", title),
+        Paragraph(f"{summary.person.name} · {summary.person.masked_id}", body),
+        Paragraph(f"{summary.person.get_insurance_type_display()} · {summary.person.region}", body),
+        Spacer(1, 6 * mm),
+    ]
+    figures = Table(
+        [
+            [Paragraph(label, body), Paragraph(str(value), body)]
+            for label, value in _figures(summary)
+        ],
+        colWidths=[110 * mm, 50 * mm],
+    )
+    figures.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#e6f4ea")),
+            ]
+        )
+    )
+    story += [
+        figures,
+        Spacer(1, 4 * mm),
+        Paragraph(
+            _(
+                "T2: deduction = min(max(personal share within the directory − "
+                "%(threshold)s, 0), %(cap)s)."
+            )
+            % {"threshold": summary.threshold, "cap": summary.cap},
+            small,
+        ),
+        Paragraph(f"{_('Who may claim the deduction')}: {summary.claimant.text}", body),
+        Spacer(1, 6 * mm),
+    ]
+    header = [
+        _("Date of care"),
+        _("Facility"),
+        _("Total"),
+        _("Fund payment"),
+        _("Personal share (自付)"),
+        _("Self-pay (自费)"),
+    ]
+    rows = [[Paragraph(str(cell), small) for cell in header]]
+    for bill in bills:
+        rows.append(
+            [
+                Paragraph(bill.service_date.isoformat(), small),
+                Paragraph(bill.facility.name, small),
+                Paragraph(str(bill.total), small),
+                Paragraph(str(bill.fund_paid), small),
+                Paragraph(str(bill.personal_in_directory), small),
+                Paragraph(str(bill.self_pay), small),
+            ]
+        )
+    table = Table(rows, colWidths=[24 * mm, 60 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey)]))
+    story += [
+        table,
+        Spacer(1, 6 * mm),
+        Paragraph(
+            _("Printed %(when)s (China Standard Time). Amounts in yuan (CNY).")
+            % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            small,
+        ),
+    ]
+    doc.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,168 @@
+"""Forms for the claims pages (reads and the chronic-disease application)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import selectors as accounts_selectors
+from accounts.models import Facility, Region
+from claims.models import Disease, Visit
+from claims.selectors.facilities import FLAGS
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} · {obj.region}"
+
+
+def person_field(user, **kwargs) -> PersonChoiceField:
+    return PersonChoiceField(
+        queryset=accounts_selectors.persons_for_user(user=user)
+        .select_related("region__province")
+        .order_by("pk"),
+        label=_("Family member"),
+        **kwargs,
+    )
+
+
+class FacilityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        tier = obj.get_tier_display() if obj.tier else obj.get_kind_display()
+        return f"{obj.name} · {obj.region.name} · {tier}"
+
+
+class FacilitySearchForm(forms.Form):
+    """F1: search facilities by region, kind, tier and flags; picking a family
+    member fills in where they get care."""
+
+    person = forms.ModelChoiceField(queryset=None, required=False, label=_("Near"))
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.select_related("province").order_by("code"),
+        required=False,
+        label=_("Area"),
+    )
+    kind = forms.ChoiceField(
+        choices=[("", _("hospitals and pharmacies")), *Facility.Kind.choices],
+        required=False,
+        label=_("Kind"),
+    )
+    tier = forms.TypedChoiceField(
+        choices=[("", _("any tier")), *Facility.Tier.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=_("Tier"),
+    )
+    flags = forms.MultipleChoiceField(
+        choices=[(name, Facility._meta.get_field(name).verbose_name) for name in FLAGS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Must offer"),
+    )
+    q = forms.CharField(required=False, max_length=50, label=_("Name contains"))
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"] = person_field(user, required=False, empty_label=_("— anybody —"))
+        self.fields["person"].label = _("Near")
+
+
+class ChronicApplyForm(forms.Form):
+    """C5: apply for the recognition of a chronic or special disease."""
+
+    person = forms.ModelChoiceField(queryset=None, label=_("Patient"))
+    disease = forms.ModelChoiceField(queryset=Disease.objects.all(), label=_("Disease"))
+    hospital = FacilityChoiceField(
+        queryset=Facility.objects.filter(kind=Facility.Kind.HOSPITAL).select_related("region"),
+        label=_("Hospital"),
+        help_text=_("The hospital that diagnosed the disease."),
+    )
+    diagnosis = forms.CharField(
+        max_length=200,
+        label=_("Diagnosis"),
+        help_text=_("As written by the doctor, e.g. 原发性高血压 2级."),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"] = person_field(user)
+        self.fields["person"].label = _("Patient")
+
+
+class EstimateForm(forms.Form):
+    """Before a visit: who, where, what for (the lines are a formset)."""
+
+    person = forms.ModelChoiceField(queryset=None, label=_("Patient"))
+    facility = FacilityChoiceField(
+        queryset=Facility.objects.select_related("region").order_by("region__code", "name"),
+        label=_("Facility"),
+    )
+    visit = forms.ChoiceField(choices=Visit.choices, initial=Visit.OUTPATIENT, label=_("Care"))
+    disease = forms.ModelChoiceField(
+        queryset=Disease.objects.all(),
+        required=False,
+        label=_("For a chronic or special disease"),
+        empty_label=_("— none —"),
+    )
+    day = forms.DateField(
+        label=_("Date of the visit"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"] = person_field(user)
+        self.fields["person"].label = _("Patient")
+
+    def clean_day(self):
+        return self.cleaned_data.get("day") or timezone.localdate()
+
+    def clean(self):
+        cleaned = super().clean()
+        facility = cleaned.get("facility")
+        if cleaned.get("visit") == Visit.INPATIENT and facility and facility.kind != "hospital":
+            self.add_error("visit", _("Inpatient care is only given in hospitals, not pharmacies."))
+        return cleaned
+
+
+class EstimateLineForm(forms.Form):
+    code = forms.CharField(
+        max_length=30,
+        required=False,
+        label=_("Directory item"),
+        widget=forms.TextInput(attrs={"list": "directory-items", "autocomplete": "off"}),
+    )
+    quantity = forms.DecimalField(
+        min_value=Decimal("0.001"),
+        max_digits=10,
+        decimal_places=3,
+        initial=1,
+        required=False,
+        label=_("Quantity"),
+    )
+    unit_price = forms.DecimalField(
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        label=_("Unit price"),
+        help_text=_("Empty: the item's typical price."),
+    )
+
+
+EstimateLineFormSet = forms.formset_factory(EstimateLineForm, extra=4, max_num=20)
+
+
+class YearForm(forms.Form):
+    year = forms.TypedChoiceField(coerce=int, label=_("Year"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        this_year = timezone.localdate().year
+        self.fields["year"].choices = [(y, str(y)) for y in range(this_year, this_year - 6, -1)]
+        self.fields["year"].initial = this_year

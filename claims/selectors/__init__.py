@@ -1,0 +1,29 @@
+"""Reads for claims (RULES.md F, C, T). Views and other apps read through these."""
+
+from claims.selectors.bills import bill_for_user, bill_recompute, bills_for_user, family_cards
+from claims.selectors.estimate import Scenario, commercial_estimate, estimate
+from claims.selectors.facilities import facility_search, region_near
+from claims.selectors.summary import (
+    YearSummary,
+    annual_summary,
+    family_summary,
+    major_illness_deduction,
+    who_may_claim,
+)
+
+__all__ = [
+    "Scenario",
+    "YearSummary",
+    "annual_summary",
+    "bill_for_user",
+    "bill_recompute",
+    "bills_for_user",
+    "commercial_estimate",
+    "estimate",
+    "facility_search",
+    "family_cards",
+    "family_summary",
+    "major_illness_deduction",
+    "region_near",
+    "who_may_claim",
+]

@@ -1,0 +1,1 @@
+"""Writes for claims (RULES.md C, F, T): keyword-only, atomic, audited."""

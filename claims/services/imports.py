@@ -1,0 +1,321 @@
+"""CSV imports for the admin: the directory (C1) and bills (C6), each with a
+per-row error report. Rows with errors are skipped and reported by row number
+(the header is row 1); everything else is imported."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Facility, InsuredPerson
+from accounts.services import audit_record
+from claims.models import Bill, DirectoryItem, DirectoryVersion, Disease, ItemClass, ItemKind, Visit
+
+DIRECTORY_COLUMNS = ("code", "name", "kind", "class", "unit", "price_limit", "typical_price")
+BILL_COLUMNS = (
+    "reference",
+    "national_id",
+    "facility_code",
+    "service_date",
+    "visit",
+    "disease_code",
+    "diagnosis",
+    "emergency",
+    "item_code",
+    "item_name",
+    "quantity",
+    "unit_price",
+    "settled_on",
+)
+
+KIND_ALIASES = {
+    "drug": ItemKind.DRUG,
+    "药品": ItemKind.DRUG,
+    "service": ItemKind.SERVICE,
+    "诊疗项目": ItemKind.SERVICE,
+    "服务": ItemKind.SERVICE,
+    "consumable": ItemKind.CONSUMABLE,
+    "耗材": ItemKind.CONSUMABLE,
+}
+CLASS_ALIASES = {
+    "a": ItemClass.A,
+    "甲": ItemClass.A,
+    "b": ItemClass.B,
+    "乙": ItemClass.B,
+    "out": ItemClass.OUT,
+    "丙": ItemClass.OUT,
+    "自费": ItemClass.OUT,
+}
+VISIT_ALIASES = {
+    "outpatient": Visit.OUTPATIENT,
+    "门诊": Visit.OUTPATIENT,
+    "inpatient": Visit.INPATIENT,
+    "住院": Visit.INPATIENT,
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    bills: list[Bill] = field(default_factory=list)
+
+    def error(self, row: int, message: str) -> None:
+        self.errors.append(RowError(row, message))
+
+
+def read_csv(data: bytes | str, *, required: tuple[str, ...]) -> list[dict]:
+    """Rows as dicts (keys lower-cased and stripped). Accepts UTF-8 with or
+    without BOM and GB18030 (what Excel in China saves)."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030")
+    else:
+        text = data
+    reader = csv.DictReader(io.StringIO(text))
+    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise ValidationError(
+            _("The file has no column %(columns)s (row 1 must name the columns).")
+            % {"columns": ", ".join(missing)},
+            code="columns",
+        )
+    reader.fieldnames = header
+    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+
+
+def _decimal(value: str, *, allow_empty: bool = False) -> Decimal | None:
+    if value == "" and allow_empty:
+        return None
+    try:
+        number = Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite() or number < 0:
+        raise ValueError(value)
+    return number
+
+
+@transaction.atomic
+def directory_import(*, version: DirectoryVersion, data: bytes | str, acting_user) -> ImportReport:
+    """Load directory items into `version` from CSV (C1). A code already in the
+    version is updated; a new code is added. Columns: code, name, kind
+    (drug/service/consumable), class (A/B/OUT), unit, price_limit, typical_price."""
+    rows = read_csv(data, required=("code", "name", "kind", "class"))
+    report = ImportReport()
+    existing = {item.code: item for item in DirectoryItem.objects.filter(version=version)}
+    seen: set[str] = set()
+    to_create, to_update = [], []
+    for number, row in enumerate(rows, start=2):
+        code, name = row.get("code", ""), row.get("name", "")
+        problems = []
+        if not code or len(code) > 30:
+            problems.append(_("the code is empty or longer than 30 characters"))
+        elif code in seen:
+            problems.append(_("code %(code)s appears twice in the file") % {"code": code})
+        if not name or len(name) > 120:
+            problems.append(_("the name is empty or longer than 120 characters"))
+        kind = KIND_ALIASES.get(row.get("kind", "").lower())
+        if kind is None:
+            problems.append(_("kind must be drug, service or consumable"))
+        item_class = CLASS_ALIASES.get(row.get("class", "").lower())
+        if item_class is None:
+            problems.append(_("class must be A, B or OUT"))
+        try:
+            limit = _decimal(row.get("price_limit", ""), allow_empty=True)
+            typical = _decimal(row.get("typical_price", ""), allow_empty=True)
+        except ValueError as exc:
+            problems.append(_("%(value)s is not a price") % {"value": exc.args[0]})
+            limit = typical = None
+        if problems:
+            report.error(number, "; ".join(str(p) for p in problems))
+            continue
+        seen.add(code)
+        values = {
+            "name": name,
+            "kind": kind,
+            "item_class": item_class,
+            "unit": row.get("unit", "")[:20],
+            "price_limit": limit,
+            "typical_price": typical,
+        }
+        item = existing.get(code)
+        if item is None:
+            to_create.append(DirectoryItem(version=version, code=code, **values))
+        else:
+            for key, value in values.items():
+                setattr(item, key, value)
+            to_update.append(item)
+    DirectoryItem.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        DirectoryItem.objects.bulk_update(
+            to_update,
+            ["name", "kind", "item_class", "unit", "price_limit", "typical_price"],
+            batch_size=500,
+        )
+    report.created, report.updated = len(to_create), len(to_update)
+    audit_record(
+        actor=acting_user,
+        action="claims.directory_import",
+        target=version,
+        details={
+            "created": report.created,
+            "updated": report.updated,
+            "errors": len(report.errors),
+        },
+    )
+    return report
+
+
+def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> ImportReport:
+    """Import bills from CSV, one row per bill line; rows sharing a `reference`
+    make one bill (C6). A bill with any bad row is not imported (its rows are all
+    reported); a reference already imported is refused, so a file can be uploaded
+    again after fixing its errors. With `settle`, each bill is settled at once."""
+    from claims.services.bills import bill_create, bill_settle
+
+    rows = read_csv(
+        data,
+        required=(
+            "reference",
+            "national_id",
+            "facility_code",
+            "service_date",
+            "visit",
+            "item_code",
+            "quantity",
+            "unit_price",
+        ),
+    )
+    report = ImportReport()
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    for number, row in enumerate(rows, start=2):
+        groups.setdefault(row.get("reference", ""), []).append((number, row))
+
+    national_ids = {row.get("national_id", "").upper() for row in rows}
+    persons = {
+        p.national_id: p
+        for p in InsuredPerson.objects.filter(national_id__in=national_ids).select_related(
+            "region__province"
+        )
+    }
+    facilities = {
+        f.code: f
+        for f in Facility.objects.filter(
+            code__in={row.get("facility_code", "") for row in rows}
+        ).select_related("region__province")
+    }
+    diseases = {d.code: d for d in Disease.objects.all()}
+    taken = set(Bill.objects.filter(reference__in=list(groups)).values_list("reference", flat=True))
+
+    for reference, members in groups.items():
+        first_number, first = members[0]
+        bad = False
+        lines = []
+        if not reference:
+            for number, _row in members:
+                report.error(number, _("the reference is empty"))
+            continue
+        if reference in taken:
+            for number, _row in members:
+                report.error(number, _("bill %(ref)s was imported before") % {"ref": reference})
+            continue
+        person = persons.get(first.get("national_id", "").upper())
+        facility = facilities.get(first.get("facility_code", ""))
+        visit = VISIT_ALIASES.get(first.get("visit", "").lower())
+        disease_code = first.get("disease_code", "")
+        disease = diseases.get(disease_code) if disease_code else None
+        try:
+            service_date = datetime.date.fromisoformat(first.get("service_date", ""))
+        except ValueError:
+            service_date = None
+        head_problems = []
+        if person is None:
+            head_problems.append(_("no insured person has this ID number"))
+        if facility is None:
+            head_problems.append(_("no facility has this code"))
+        if visit is None:
+            head_problems.append(_("visit must be outpatient or inpatient"))
+        if disease_code and disease is None:
+            head_problems.append(_("no chronic disease has this code"))
+        if service_date is None:
+            head_problems.append(_("the date must look like 2026-03-31"))
+        settled_on = None
+        if first.get("settled_on"):
+            try:
+                settled_on = datetime.date.fromisoformat(first["settled_on"])
+            except ValueError:
+                head_problems.append(_("the settlement date must look like 2026-03-31"))
+            if service_date and settled_on and settled_on < service_date:
+                head_problems.append(_("the settlement date is before the date of care"))
+        if head_problems:
+            report.error(first_number, "; ".join(str(p) for p in head_problems))
+            bad = True
+        for number, row in members:
+            problems = []
+            for column in ("national_id", "facility_code", "service_date", "visit"):
+                if row.get(column, "").upper() != first.get(column, "").upper():
+                    problems.append(
+                        _("%(column)s differs from the bill's first row") % {"column": column}
+                    )
+            if not row.get("item_code"):
+                problems.append(_("the item code is empty"))
+            try:
+                quantity = _decimal(row.get("quantity", ""))
+                price = _decimal(row.get("unit_price", ""))
+            except ValueError as exc:
+                problems.append(_("%(value)s is not a number") % {"value": exc.args[0]})
+                quantity = price = None
+            if problems:
+                report.error(number, "; ".join(str(p) for p in problems))
+                bad = True
+                continue
+            lines.append(
+                {
+                    "code": row["item_code"],
+                    "name": row.get("item_name", "")[:120],
+                    "quantity": quantity,
+                    "unit_price": price,
+                }
+            )
+        if bad:
+            continue
+        try:
+            with transaction.atomic():
+                bill = bill_create(
+                    person=person,
+                    facility=facility,
+                    service_date=service_date,
+                    visit=visit,
+                    lines=lines,
+                    entered_by=acting_user,
+                    disease=disease,
+                    diagnosis=first.get("diagnosis", "")[:200],
+                    emergency=first.get("emergency", "").lower() in {"1", "yes", "true", "是"},
+                    reference=reference,
+                )
+                if settle:
+                    bill = bill_settle(bill=bill, acting_user=acting_user, settled_on=settled_on)
+        except ValidationError as exc:
+            report.error(first_number, "; ".join(exc.messages))
+            continue
+        report.created += 1
+        report.bills.append(bill)
+    return report

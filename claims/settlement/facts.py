@@ -1,0 +1,284 @@
+"""What a settlement needs to know from the database, and the decisions made from
+it: which policy row applies (C3, C5), the non-local reduction (F4), and whether
+the fund pays at all (F1, F2). Reads only — the estimate uses it without writing.
+
+`gather` reads in a constant number of queries (independent of how many bills the
+person already has); `decide` is pure, so the estimate can ask "what if" by
+overriding a fact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Subquery
+
+from accounts import selectors as accounts_selectors
+from accounts.models import Facility, InsuranceType, InsuredPerson, NonLocalRegistration
+from claims.models import (
+    CareType,
+    ChronicRecognition,
+    ClaimsSettings,
+    DirectoryItem,
+    DirectoryVersion,
+    Disease,
+    PersonYearTotals,
+    PolicyRule,
+    RegionalPolicy,
+    Visit,
+)
+from claims.settlement.calc import ZERO, LineIn, RuleIn, SettlementInput
+
+NO_REGISTRATION = "none"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything outside the bill lines that decides a settlement."""
+
+    day: datetime.date
+    visit: str
+    insurance_type: str
+    tier: int  # 0 for pharmacies
+    outpatient_pooling: bool
+    chronic_settlement_facility: bool
+    non_local: bool
+    cross_province: bool
+    designated_required: bool  # F2 applies to this person
+    is_designated: bool  # the facility is their designated one on that day
+    disease_id: int | None
+    recognised: bool  # a valid recognition for that disease on that day (C5)
+    registration: str  # a NonLocalRegistration kind, or NO_REGISTRATION
+    emergency: bool
+    class_b_share: Decimal
+    referral_reduction: Decimal
+    other_reduction: Decimal
+    rules: dict  # (care_type, tier) -> PolicyRule
+    policy_id: int | None
+
+    def but(self, **changes) -> Facts:
+        """The same facts with some changed ("what if" for the estimate)."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Decision:
+    care_type: str
+    rule: PolicyRule | None
+    rate_reduction: Decimal
+    refusal: str
+    notes: tuple[str, ...]
+
+
+def directory_items(*, day: datetime.date, codes) -> dict[str, DirectoryItem]:
+    """The items with these codes in the directory version in force on `day` (C1),
+    in one query."""
+    version = (
+        DirectoryVersion.objects.filter(effective_from__lte=day)
+        .order_by("-effective_from")
+        .values("pk")[:1]
+    )
+    items = DirectoryItem.objects.filter(version=Subquery(version), code__in=set(codes))
+    return {item.code: item for item in items}
+
+
+def _recognised(*, person: InsuredPerson, disease_id: int | None, day) -> bool:
+    if disease_id is None:
+        return False
+    return ChronicRecognition.objects.filter(
+        person=person,
+        disease_id=disease_id,
+        status=ChronicRecognition.Status.APPROVED,
+        valid_from__lte=day,
+        valid_until__gte=day,
+    ).exists()
+
+
+def _registration(*, person, facility: Facility, day) -> str:
+    registration = accounts_selectors.registration_on(person=person, day=day)
+    if registration is None:
+        return NO_REGISTRATION
+    # A registration for a destination covers care anywhere in that province
+    # (registrations are filed per province in most places).
+    covers = registration.destination.province_id == facility.region.province_id
+    return registration.kind if covers else NO_REGISTRATION
+
+
+def gather(
+    *,
+    person: InsuredPerson,
+    facility: Facility,
+    day: datetime.date,
+    visit: str,
+    disease: Disease | int | None = None,
+    emergency: bool = False,
+) -> Facts:
+    """Read the facts for a bill of `person` at `facility` on `day`. `person` and
+    `facility` should come with region__province loaded."""
+    disease_id = disease.pk if isinstance(disease, Disease) else disease
+    home, there = person.region, facility.region
+    non_local = home.pk != there.pk
+    cross_province = home.province_id != there.province_id
+    policies = {
+        p.region_id: p
+        for p in RegionalPolicy.objects.filter(
+            region_id__in={home.pk, there.pk}, year=day.year
+        ).prefetch_related(
+            # Only the rules for this person's insurance type.
+            _rules_prefetch(person.insurance_type)
+        )
+    }
+    home_policy = policies.get(home.pk)
+    # F4: the treatment location's directory (its class-B share), the insured
+    # location's policy (rates, deductibles, caps, reductions).
+    directory_policy = policies.get(there.pk) or home_policy
+    if directory_policy is not None:
+        class_b_share = directory_policy.class_b_share
+    else:
+        class_b_share = ClaimsSettings.current().default_class_b_share
+    rules = {}
+    if home_policy is not None:
+        rules = {(r.care_type, r.tier): r for r in home_policy.prefetched_rules}
+    designated_required = (
+        visit == Visit.OUTPATIENT
+        and person.insurance_type == InsuranceType.RESIDENT
+        and home.province.designated_facility_required
+    )
+    is_designated = False
+    if designated_required:
+        choice = accounts_selectors.designated_facility_on(person=person, day=day)
+        is_designated = choice is not None and choice.facility_id == facility.pk
+    return Facts(
+        day=day,
+        visit=visit,
+        insurance_type=person.insurance_type,
+        tier=facility.tier or 0,
+        outpatient_pooling=facility.outpatient_pooling,
+        chronic_settlement_facility=facility.chronic_settlement,
+        non_local=non_local,
+        cross_province=cross_province,
+        designated_required=designated_required,
+        is_designated=is_designated,
+        disease_id=disease_id,
+        recognised=visit == Visit.OUTPATIENT
+        and _recognised(person=person, disease_id=disease_id, day=day),
+        registration=_registration(person=person, facility=facility, day=day)
+        if non_local
+        else NO_REGISTRATION,
+        emergency=emergency,
+        class_b_share=class_b_share,
+        referral_reduction=home_policy.referral_reduction if home_policy else ZERO,
+        other_reduction=home_policy.other_temporary_reduction if home_policy else ZERO,
+        rules=rules,
+        policy_id=home_policy.pk if home_policy else None,
+    )
+
+
+def _rules_prefetch(insurance_type: str) -> Prefetch:
+    return Prefetch(
+        "rules",
+        queryset=PolicyRule.objects.filter(insurance_type=insurance_type),
+        to_attr="prefetched_rules",
+    )
+
+
+def decide(facts: Facts) -> Decision:
+    """Which policy row, which reduction, and whether the fund pays (pure)."""
+    notes: list[str] = []
+    refusal = ""
+    if facts.visit == Visit.INPATIENT:
+        care_type = CareType.INPATIENT
+    elif facts.disease_id is not None and facts.recognised:
+        # C5: cross-province chronic care needs recognition at home, a non-local
+        # registration and a facility flagged for chronic-disease settlement.
+        if facts.cross_province and (
+            facts.registration == NO_REGISTRATION or not facts.chronic_settlement_facility
+        ):
+            care_type = CareType.GENERAL_OUTPATIENT
+            notes.append("C5-03")
+        else:
+            care_type = CareType.CHRONIC_OUTPATIENT
+            notes.append("C5-01")
+    else:
+        care_type = CareType.GENERAL_OUTPATIENT
+        if facts.disease_id is not None:
+            notes.append("C5-02")
+
+    reduction = ZERO
+    if facts.non_local:
+        kind = facts.registration
+        if kind in NonLocalRegistration.LONG_TERM_KINDS:
+            notes.append("F4-01")
+        elif kind in (NonLocalRegistration.Kind.REFERRAL, NonLocalRegistration.Kind.EMERGENCY):
+            notes.append("F4-02")
+            reduction = facts.referral_reduction
+        elif kind == NonLocalRegistration.Kind.OTHER_TEMPORARY:
+            notes.append("F4-03")
+            reduction = facts.other_reduction
+        elif facts.emergency:
+            # F4: emergencies count as registered.
+            notes.append("F4-02")
+            reduction = facts.referral_reduction
+        else:
+            notes.append("F4-04")
+            reduction = facts.other_reduction
+
+    if care_type == CareType.GENERAL_OUTPATIENT:
+        if not facts.outpatient_pooling:
+            refusal = "F1-01"
+        elif facts.designated_required and not facts.is_designated:
+            refusal = "F2-01"
+    rule = facts.rules.get((care_type, facts.tier))
+    if rule is None and not refusal:
+        refusal = "C3-03"
+    return Decision(care_type, rule, reduction, refusal, tuple(notes))
+
+
+def settlement_input(
+    *,
+    lines,
+    items: dict[str, DirectoryItem],
+    facts: Facts,
+    decision: Decision,
+    deductible_used: Decimal = ZERO,
+    cap_used: Decimal = ZERO,
+) -> SettlementInput:
+    """The pure calculation's input. `lines` are (code, quantity, unit_price)."""
+    line_inputs = []
+    for code, quantity, unit_price in lines:
+        item = items.get(code)
+        line_inputs.append(
+            LineIn(
+                code=code,
+                quantity=Decimal(quantity),
+                unit_price=Decimal(unit_price),
+                item_class=item.item_class if item else None,
+                price_limit=item.price_limit if item else None,
+            )
+        )
+    rule = decision.rule
+    return SettlementInput(
+        lines=tuple(line_inputs),
+        class_b_share=facts.class_b_share,
+        rule=None
+        if rule is None
+        else RuleIn(
+            deductible=rule.deductible,
+            rate=rule.rate,
+            annual_cap=rule.annual_cap,
+            deductible_per_bill=rule.deductible_scope == PolicyRule.DeductibleScope.BILL,
+        ),
+        rate_reduction=decision.rate_reduction,
+        deductible_used=deductible_used,
+        cap_used=cap_used,
+        refusal=decision.refusal,
+        notes=decision.notes,
+    )
+
+
+def year_totals(*, person: InsuredPerson, year: int) -> dict[str, PersonYearTotals]:
+    """The running totals of a year by care type (unlocked; for the estimate)."""
+    return {t.care_type: t for t in PersonYearTotals.objects.filter(person=person, year=year)}

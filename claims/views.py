@@ -1,0 +1,259 @@
+"""Claims pages: bills, estimate, annual summary (+ CSV/PDF), facility search and
+chronic-disease applications. Thin: forms in, selectors/services out. Every
+object URL answers 404 for anybody outside the user's family (A3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import selectors as accounts_selectors
+from claims import exports, selectors
+from claims.forms import (
+    ChronicApplyForm,
+    EstimateForm,
+    EstimateLineFormSet,
+    FacilitySearchForm,
+    YearForm,
+)
+from claims.models import ChronicRecognition, DirectoryItem, DirectoryVersion
+from claims.reasons import REASONS
+from claims.services.chronic import recognition_apply
+
+
+def _year(request: HttpRequest) -> int:
+    form = YearForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data["year"]
+    return timezone.localdate().year
+
+
+@login_required
+@require_GET
+def bill_list(request: HttpRequest) -> HttpResponse:
+    members = accounts_selectors.family_members(user=request.user)
+    person = None
+    if request.GET.get("person"):
+        person = accounts_selectors.person_for_user(
+            user=request.user, person_id=request.GET["person"]
+        )
+    year = _year(request)
+    bills = selectors.bills_for_user(
+        user=request.user, person_id=person.pk if person else None, year=year
+    )[:200]
+    template = "claims/bills.html#bill-list" if request.htmx else "claims/bills.html"
+    return render(
+        request,
+        template,
+        {
+            "members": members,
+            "person": person,
+            "year": year,
+            "year_form": YearForm(initial={"year": year}),
+            "bills": bills,
+        },
+    )
+
+
+@login_required
+@require_GET
+def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bill = selectors.bill_for_user(user=request.user, bill_id=pk)
+    commercial = []
+    if bill.is_settled:
+        commercial = selectors.commercial_estimate(
+            total=bill.total, personal_total=bill.personal_total
+        )
+    return render(
+        request,
+        "claims/bill_detail.html",
+        {
+            "bill": bill,
+            "lines": list(bill.lines.all()),
+            "reasons": REASONS,
+            "commercial": commercial,
+            "payment": bill.payment,
+        },
+    )
+
+
+@login_required
+@require_GET
+def estimate(request: HttpRequest) -> HttpResponse:
+    """Cost estimate before a visit (reads only; reuses the settlement)."""
+    bound = "person" in request.GET
+    form = EstimateForm(request.GET if bound else None, user=request.user)
+    lines_formset = EstimateLineFormSet(request.GET if bound else None, prefix="line")
+    scenarios, commercial, error = [], [], ""
+    version = DirectoryVersion.objects.filter(effective_from__lte=timezone.localdate()).first()
+    if bound and form.is_valid() and lines_formset.is_valid():
+        data = form.cleaned_data
+        codes = [f.cleaned_data.get("code") for f in lines_formset if f.cleaned_data.get("code")]
+        known = {}
+        day_version = (
+            DirectoryVersion.objects.filter(effective_from__lte=data["day"]).first() or version
+        )
+        if day_version is not None:
+            known = {
+                i.code: i for i in DirectoryItem.objects.filter(version=day_version, code__in=codes)
+            }
+        lines = []
+        for line_form in lines_formset:
+            code = line_form.cleaned_data.get("code")
+            if not code:
+                continue
+            item = known.get(code)
+            price = line_form.cleaned_data.get("unit_price")
+            if price is None:
+                price = (item.typical_price if item else None) or Decimal("0")
+            quantity = line_form.cleaned_data.get("quantity") or Decimal("1")
+            lines.append((code, quantity, price))
+        if not lines:
+            error = _("Add at least one directory item.")
+        else:
+            person = accounts_selectors.person_for_user(
+                user=request.user, person_id=data["person"].pk
+            )
+            facility = data["facility"]
+            scenarios = selectors.estimate(
+                person=person,
+                facility=facility,
+                day=data["day"],
+                visit=data["visit"],
+                lines=lines,
+                disease=data["disease"],
+            )
+            actual = scenarios[0].result
+            commercial = selectors.commercial_estimate(
+                total=actual.total, personal_total=actual.personal_total
+            )
+    context = {
+        "form": form,
+        "lines_formset": lines_formset,
+        "scenarios": scenarios,
+        "commercial": commercial,
+        "error": error,
+        "reasons": REASONS,
+        "items": version.items.order_by("code").only("code", "name", "item_class")
+        if version
+        else [],
+    }
+    # htmx swaps the form and the result together, so errors show next to fields.
+    template = "claims/estimate.html#estimate-body" if request.htmx else "claims/estimate.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def summary(request: HttpRequest) -> HttpResponse:
+    """T1/T2: the family's year: costs, personal share, deduction, who claims it."""
+    year = _year(request)
+    members = accounts_selectors.family_members(user=request.user)
+    viewer = accounts_selectors.own_person(user=request.user)
+    summaries = selectors.family_summary(
+        persons=members, year=year, viewer=viewer, user=request.user
+    )
+    for item in summaries:
+        item.commercial = selectors.commercial_estimate(
+            total=item.total, personal_total=item.personal_total
+        )
+    template = "claims/summary.html#summary-body" if request.htmx else "claims/summary.html"
+    return render(
+        request,
+        template,
+        {"year": year, "year_form": YearForm(initial={"year": year}), "summaries": summaries},
+    )
+
+
+def _summary_for(request: HttpRequest, person_id: int, year: int):
+    person = accounts_selectors.person_for_user(user=request.user, person_id=person_id)
+    viewer = accounts_selectors.own_person(user=request.user)
+    summary = selectors.annual_summary(person=person, year=year, viewer=viewer, user=request.user)
+    bills = (
+        selectors.bills_for_user(user=request.user, person_id=person.pk)
+        .filter(status="settled", settled_on__year=year)
+        .order_by("settled_on", "pk")
+    )
+    return summary, bills
+
+
+@login_required
+@require_GET
+def summary_csv(request: HttpRequest, person_id: int, year: int) -> HttpResponse:
+    summary, bills = _summary_for(request, person_id, year)
+    response = HttpResponse(exports.summary_csv(summary, bills), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="summary-{year}-{person_id}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def summary_pdf(request: HttpRequest, person_id: int, year: int) -> HttpResponse:
+    summary, bills = _summary_for(request, person_id, year)
+    response = HttpResponse(exports.summary_pdf(summary, bills), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="summary-{year}-{person_id}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def facilities(request: HttpRequest) -> HttpResponse:
+    """F1: which hospitals near my parent accept the wallet / chronic settlement?"""
+    data = request.GET.copy()
+    if data.get("person") and (data.get("fill") == "person" or "region" not in data):
+        # Picking a family member fills in where they get care.
+        person = accounts_selectors.person_for_user(user=request.user, person_id=data["person"])
+        data["region"] = str(selectors.region_near(person=person).pk)
+    form = FacilitySearchForm(data or None, user=request.user)
+    results = []
+    if form.is_bound and form.is_valid():
+        c = form.cleaned_data
+        results = selectors.facility_search(
+            region=c["region"], kind=c["kind"], tier=c["tier"], flags=c["flags"], text=c["q"]
+        )[:100]
+    elif not form.is_bound:
+        results = selectors.facility_search()[:100]
+    template = "claims/facilities.html#results" if request.htmx else "claims/facilities.html"
+    if request.htmx and request.GET.get("fill") == "person":
+        template = "claims/facilities.html#search"
+    return render(request, template, {"form": form, "results": results})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chronic(request: HttpRequest) -> HttpResponse:
+    """C5: the family's recognitions, and applying for one."""
+    form = ChronicApplyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recognition_apply(
+                person=form.cleaned_data["person"],
+                disease=form.cleaned_data["disease"],
+                hospital=form.cleaned_data["hospital"],
+                diagnosis=form.cleaned_data["diagnosis"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Application sent. An administrator will review it (C5)."))
+            return redirect("claims:chronic")
+    persons = accounts_selectors.persons_for_user(user=request.user).values("pk")
+    recognitions = ChronicRecognition.objects.filter(person__in=persons).select_related(
+        "person", "disease", "hospital"
+    )
+    return render(
+        request,
+        "claims/chronic.html",
+        {"form": form, "recognitions": recognitions, "today": timezone.localdate()},
+    )

@@ -1,0 +1,260 @@
+"""Admin: approving/refusing recognitions (C5), entering and settling bills with
+inline lines, CSV imports of bills and the directory with per-row error reports."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from claims.models import Bill, ChronicRecognition, DirectoryItem, DirectoryVersion
+from claims.services.chronic import recognition_apply
+from tests.claims.factories import DiseaseFactory
+from tests.factories import FacilityFactory, InsuredPersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pending(cq):
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    hospital = FacilityFactory(region=cq, tier=3)
+    return recognition_apply(
+        person=person,
+        disease=DiseaseFactory(),
+        hospital=hospital,
+        diagnosis="高血压",
+        acting_user=None,
+    )
+
+
+def test_approve_asks_for_confirmation_then_approves_for_two_years(admin_client, pending):
+    url = reverse("admin:claims_chronicrecognition_changelist")
+    data = {"action": "approve", "_selected_action": [pending.pk]}
+    confirm = admin_client.post(url, data)
+    assert confirm.status_code == 200 and 'name="post" value="yes"' in confirm.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+    with time_machine.travel(datetime.datetime(2026, 3, 10, 9, tzinfo=datetime.UTC)):
+        admin_client.post(url, {**data, "post": "yes"})
+    pending.refresh_from_db()
+    assert pending.status == "approved"
+    assert (pending.valid_from, pending.valid_until) == (
+        datetime.date(2026, 3, 10),
+        datetime.date(2028, 3, 9),
+    )
+
+
+def test_refusal_needs_a_reason(admin_client, pending, english):
+    english(admin_client)
+    url = reverse("admin:claims_chronicrecognition_changelist")
+    data = {"action": "refuse", "_selected_action": [pending.pk], "post": "yes"}
+    again = admin_client.post(url, {**data, "note": ""})
+    assert again.status_code == 200
+    assert ChronicRecognition.objects.get().status == "pending"
+    admin_client.post(url, {**data, "note": "诊断证明不全"})
+    refused = ChronicRecognition.objects.get()
+    assert refused.status == "refused" and refused.decision_note == "诊断证明不全"
+
+
+def test_enter_a_bill_with_inline_lines_and_settle_it(admin_client, cq):
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    hospital = FacilityFactory(region=cq, tier=2)
+    data = {
+        "reference": "ADM-1",
+        "person": person.pk,
+        "facility": hospital.pk,
+        "service_date": "2026-04-02",
+        "visit": "outpatient",
+        "diagnosis": "",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-position": "1",
+        "lines-0-code": "A100",
+        "lines-0-name": "",
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "300.00",
+        "lines-1-position": "2",
+        "lines-1-code": "X100",
+        "lines-1-name": "",
+        "lines-1-quantity": "1",
+        "lines-1-unit_price": "50.00",
+        "_settle": "Save and settle",
+    }
+    response = admin_client.post(reverse("admin:claims_bill_add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    bill = Bill.objects.get(reference="ADM-1")
+    assert bill.status == "settled"
+    # Employee tier 2: deductible 200, 70 % of the remaining 100 = 70.00
+    assert bill.fund_paid == (D("300.00") - D("200.00")) * D("0.70")
+    assert bill.self_pay == D("50.00")
+    page = admin_client.get(reverse("admin:claims_bill_change", args=[bill.pk]))
+    assert page.status_code == 200 and "C1-01" in page.content.decode()
+
+
+def test_settle_action_confirms_then_settles(admin_client, cq):
+    from claims.services.bills import bill_create
+
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    bill = bill_create(
+        person=person,
+        facility=FacilityFactory(region=cq, tier=1),
+        service_date=datetime.date(2026, 4, 1),
+        visit="outpatient",
+        lines=[("A100", D(1), D("10.00"))],
+        entered_by=None,
+    )
+    url = reverse("admin:claims_bill_changelist")
+    admin_client.post(url, {"action": "settle", "_selected_action": [bill.pk]})
+    assert Bill.objects.get().status == "entered"
+    admin_client.post(url, {"action": "settle", "_selected_action": [bill.pk], "post": "yes"})
+    assert Bill.objects.get().fund_paid == D("6.00")  # 10 × 60 %
+
+
+def test_bill_import_reports_each_bad_row_and_imports_the_rest(admin_client, cq, english):
+    english(admin_client)
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    hospital = FacilityFactory(region=cq, tier=1, code="CQ-T1")
+    header = ",".join(
+        [
+            "reference",
+            "national_id",
+            "facility_code",
+            "service_date",
+            "visit",
+            "disease_code",
+            "diagnosis",
+            "emergency",
+            "item_code",
+            "item_name",
+            "quantity",
+            "unit_price",
+            "settled_on",
+        ]
+    )
+    nid = person.national_id
+    rows = [
+        f"R1,{nid},CQ-T1,2026-03-01,outpatient,,感冒,,A100,,1,100.00,",  # row 2
+        f"R1,{nid},CQ-T1,2026-03-01,outpatient,,感冒,,X100,,2,15.00,",  # row 3
+        f"R2,{nid},NOPE,2026-03-02,outpatient,,,,A100,,1,10.00,",  # row 4: facility
+        f"R3,{nid},CQ-T1,2026-03-03,门诊,,,,A100,,abc,10.00,",  # row 5: quantity
+        "R4,110105194912310021,CQ-T1,31/03/2026,outpatient,,,,A100,,1,10.00,",  # row 6
+    ]
+    upload = SimpleUploadedFile("bills.csv", ("\n".join([header, *rows])).encode("utf-8-sig"))
+    response = admin_client.post(
+        reverse("admin:claims_bill_import"), {"file": upload, "settle": "on"}
+    )
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.created == 1
+    assert [e.row for e in report.errors] == [4, 5, 6]
+    messages = {e.row: e.message for e in report.errors}
+    assert "no facility has this code" in messages[4]
+    assert "abc is not a number" in messages[5]
+    assert "no insured person" in messages[6] and "2026-03-31" in messages[6]
+    bill = Bill.objects.get(reference="R1")
+    assert bill.fund_paid == D("60.00") and bill.self_pay == D("30.00")
+    assert hospital.pk == bill.facility_id
+    # Uploading the same file again imports nothing twice.
+    upload.seek(0)
+    again = admin_client.post(reverse("admin:claims_bill_import"), {"file": upload, "settle": "on"})
+    assert again.context["report"].created == 0
+    assert Bill.objects.filter(reference="R1").count() == 1
+
+
+def test_directory_import_with_per_row_errors(admin_client, english):
+    english(admin_client)
+    version = DirectoryVersion.objects.create(name="2027", effective_from=datetime.date(2027, 1, 1))
+    text = "\n".join(
+        [
+            "code,name,kind,class,unit,price_limit,typical_price",
+            "D1,阿莫西林胶囊,drug,A,盒,9.80,9.80",
+            "D2,缬沙坦胶囊,药品,乙,盒,,39.00",
+            "D3,,drug,A,盒,,",  # row 4: no name
+            "D4,某药,drug,C,盒,,",  # row 5: bad class
+            "D1,重复,drug,A,盒,,",  # row 6: duplicate
+            "D5,某药,drug,A,盒,-1,",  # row 7: negative price
+        ]
+    )
+    upload = SimpleUploadedFile("dir.csv", text.encode("gb18030"))
+    response = admin_client.post(
+        reverse("admin:claims_directoryversion_import"), {"file": upload, "version": version.pk}
+    )
+    report = response.context["report"]
+    assert (report.created, report.updated) == (2, 0)
+    assert [e.row for e in report.errors] == [4, 5, 6, 7]
+    assert DirectoryItem.objects.get(version=version, code="D2").item_class == "B"
+    assert 'id="import-errors"' in response.content.decode()
+
+
+def test_admin_lists_load(admin_client, cq, django_assert_max_num_queries):
+    from claims.demo import load_reference_data
+
+    load_reference_data(years=[2026])
+    for name in (
+        "claims_bill",
+        "claims_directoryitem",
+        "claims_regionalpolicy",
+        "claims_chronicrecognition",
+        "accounts_facility",
+        "claims_personyeartotals",
+    ):
+        with django_assert_max_num_queries(30):
+            assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
+    policy = __import__("claims.models", fromlist=["RegionalPolicy"]).RegionalPolicy.objects.first()
+    assert (
+        admin_client.get(
+            reverse("admin:claims_regionalpolicy_change", args=[policy.pk])
+        ).status_code
+        == 200
+    )
+
+
+def test_settle_task_settles_entered_bills_once(cq):
+    from claims.services.bills import bill_create
+    from claims.tasks import bills_settle
+
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    clinic = FacilityFactory(region=cq, tier=1)
+    ids = [
+        bill_create(
+            person=person,
+            facility=clinic,
+            service_date=datetime.date(2026, 4, d),
+            visit="outpatient",
+            lines=[("A100", D(1), D("100.00"))],
+            entered_by=None,
+        ).pk
+        for d in (1, 2)
+    ]
+    assert bills_settle(ids) == 2
+    assert bills_settle(ids) == 0  # a retried task changes nothing
+    assert sorted(Bill.objects.values_list("fund_paid", flat=True)) == [D("60.00"), D("60.00")]
+
+
+def test_recheck_action_recomputes_settlements(admin_client, cq, english):
+    from tests.claims.factories import settle
+
+    english(admin_client)
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    bill = settle(person, FacilityFactory(region=cq, tier=2), [("A100", 1, "300.00")])
+    url = reverse("admin:claims_bill_changelist")
+    response = admin_client.post(
+        url, {"action": "recheck", "_selected_action": [bill.pk]}, follow=True
+    )
+    assert "1 settlements re-computed: all identical." in response.content.decode()
+    # A tampered row that still adds up (the database refuses one that doesn't).
+    Bill.objects.filter(pk=bill.pk).update(
+        fund_paid=D("71.00"),
+        copay=D("29.00"),
+        personal_in_directory=D("229.00"),
+        personal_total=D("229.00"),
+    )
+    response = admin_client.post(
+        url, {"action": "recheck", "_selected_action": [bill.pk]}, follow=True
+    )
+    assert f"Different when re-computed: {bill.reference}" in response.content.decode()

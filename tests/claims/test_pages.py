@@ -1,0 +1,314 @@
+"""The claims pages as a family sees them: bills, detail, estimate, summary with
+exports, facility search, chronic applications — and 404 for other families."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import DependentBinding
+from claims.models import ChronicRecognition
+from claims.services.chronic import recognition_apply, recognition_approve
+from tests.claims.factories import DiseaseFactory, settle
+from tests.factories import FacilityFactory, InsuredPersonFactory, chengdu
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 6, 1, 10, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def family(cq, user):
+    me = InsuredPersonFactory(region=cq, insurance_type="employee", user=user)
+    parent = InsuredPersonFactory(
+        region=cq, insurance_type="resident", born=datetime.date(1955, 2, 2)
+    )
+    DependentBinding.objects.create(user=user, person=parent, relation="parent", status="active")
+    hospital = FacilityFactory(region=cq, tier=2, name="重庆市第五人民医院")
+    tertiary = FacilityFactory(
+        region=cq, tier=3, name="重庆医科大学附属第一医院", chronic_settlement=True
+    )
+    bill = settle(
+        parent,
+        hospital,
+        [("A100", 1, "100.00"), ("X100", 1, "30.00")],
+        day=datetime.date(2026, 5, 2),
+    )
+    return {"me": me, "parent": parent, "hospital": hospital, "tertiary": tertiary, "bill": bill}
+
+
+@pytest.fixture
+def stranger_client(db, django_user_model):
+    other = django_user_model.objects.create_user("stranger", password="x-Pass-2026")
+    client = Client()
+    client.force_login(other)
+    return client
+
+
+def test_family_page_shows_this_years_costs_in_constant_queries(
+    user_client, family, cq, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.selectors import family_members
+    from claims.selectors import family_cards
+
+    with CaptureQueriesContext(connection) as before:
+        html = user_client.get("/").content.decode()
+    assert "130.00" in html  # the parent's bill: 100 + 30
+    assert reverse("claims:bills") + f"?person={family['parent'].pk}" in html
+    # More dependents and bills cost no more queries, on the page or in the selector.
+    for _ in range(3):
+        relative = InsuredPersonFactory(region=cq, insurance_type="resident")
+        DependentBinding.objects.create(
+            user=family["me"].user, person=relative, relation="sibling", status="active"
+        )
+        settle(relative, family["hospital"], [("A100", 1, "10.00")], day=datetime.date(2026, 5, 3))
+    with CaptureQueriesContext(connection) as after:
+        assert user_client.get("/").status_code == 200
+    assert len(after) == len(before)
+    members = family_members(user=family["me"].user)
+    with django_assert_num_queries(2):
+        cards = family_cards(persons=members)
+    assert len(cards) == 5
+
+
+def test_bill_list_and_detail_show_the_breakdown_and_reason_codes(
+    user_client, family, english, django_assert_max_num_queries
+):
+    english(user_client)
+    with django_assert_max_num_queries(10):
+        listing = user_client.get(reverse("claims:bills"), {"year": 2026})
+    assert family["bill"].get_absolute_url() in listing.content.decode()
+    with django_assert_max_num_queries(10):
+        detail = user_client.get(family["bill"].get_absolute_url()).content.decode()
+    # Resident tier 2: 40 % of 100.00 = 40.00; 30.00 out of the directory.
+    assert "40.00" in detail and "90.00" in detail  # fund; you pay 60 + 30
+    assert "C1-01" in detail and "Out of the directory" in detail
+    assert "Commercial insurance (T3)" in detail
+
+
+def test_bill_list_partial_for_htmx(user_client, family):
+    response = user_client.get(
+        reverse("claims:bills"), {"person": family["parent"].pk}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="bill-list">')
+    assert "<html" not in html
+
+
+def test_other_families_bills_and_summaries_answer_404(stranger_client, family):
+    parent, bill = family["parent"], family["bill"]
+    assert stranger_client.get(bill.get_absolute_url()).status_code == 404
+    assert (
+        stranger_client.get(reverse("claims:summary_pdf", args=[parent.pk, 2026])).status_code
+        == 404
+    )
+    assert (
+        stranger_client.get(reverse("claims:summary_csv", args=[parent.pk, 2026])).status_code
+        == 404
+    )
+    assert stranger_client.get(reverse("claims:bills"), {"person": parent.pk}).status_code == 404
+    assert (
+        stranger_client.get(reverse("claims:facilities"), {"person": parent.pk}).status_code == 404
+    )
+    assert str(bill.reference) not in stranger_client.get(reverse("claims:bills")).content.decode()
+
+
+def test_ended_binding_closes_the_bills(user_client, family):
+    DependentBinding.objects.filter(person=family["parent"]).update(status="ended")
+    assert user_client.get(family["bill"].get_absolute_url()).status_code == 404
+
+
+def test_estimate_shows_what_a_chronic_recognition_would_change(
+    user_client, family, english, django_assert_max_num_queries
+):
+    english(user_client)
+    disease = DiseaseFactory()
+    query = {
+        "person": family["parent"].pk,
+        "facility": family["tertiary"].pk,
+        "visit": "outpatient",
+        "disease": disease.pk,
+        "day": "2026-06-01",
+        "line-TOTAL_FORMS": "2",
+        "line-INITIAL_FORMS": "0",
+        "line-0-code": "A100",
+        "line-0-quantity": "2",
+        "line-0-unit_price": "100.00",
+        "line-1-code": "B100",
+        "line-1-quantity": "1",
+        "line-1-unit_price": "",  # the typical price, 10.00
+    }
+    # The settlement's reads for each "what if", plus the form's choices.
+    with django_assert_max_num_queries(25):
+        response = user_client.get(reverse("claims:estimate"), query, HTTP_HX_REQUEST="true")
+    scenarios = response.context["scenarios"]
+    actual, chronic = scenarios[0].result, scenarios[1].result
+    # 2 × 100 + 10 = 210; class B first-pay 10 % of 10 = 1.00; eligible 209.00
+    assert actual.total == D("210.00")
+    assert actual.fund_paid == D("0.00")  # tier 3 general outpatient: 0 % (C4)
+    assert chronic.fund_paid == D("209.00") * D("0.40")  # 83.60
+    assert scenarios[1].key == "chronic"
+    html = response.content.decode()
+    assert "With a chronic-disease recognition" in html
+    assert html.lstrip().startswith('<div id="estimate-body">') and "<html" not in html
+    # Nothing was written.
+    assert not ChronicRecognition.objects.exists()
+
+
+def test_estimate_non_local_lists_the_registration_kinds(user_client, family):
+    elsewhere = chengdu()
+    hospital = FacilityFactory(region=elsewhere, tier=2)
+    query = {
+        "person": family["parent"].pk,
+        "facility": hospital.pk,
+        "visit": "outpatient",
+        "day": "2026-06-01",
+        "line-TOTAL_FORMS": "1",
+        "line-INITIAL_FORMS": "0",
+        "line-0-code": "A100",
+        "line-0-quantity": "1",
+        "line-0-unit_price": "100.00",
+    }
+    response = user_client.get(reverse("claims:estimate"), query)
+    by_key = {s.key: s.result.fund_paid for s in response.context["scenarios"]}
+    assert by_key["actual"] == D("20.00")  # no registration: 40 − 20 points
+    assert by_key["reg_long_term_resident"] == D("40.00")  # home rate
+    assert by_key["reg_referral"] == D("30.00")  # 40 − 10 points
+
+
+def test_estimate_refuses_other_families_persons(stranger_client, family):
+    query = {
+        "person": family["parent"].pk,
+        "facility": family["hospital"].pk,
+        "visit": "outpatient",
+        "line-TOTAL_FORMS": "1",
+        "line-INITIAL_FORMS": "0",
+        "line-0-code": "A100",
+    }
+    response = stranger_client.get(reverse("claims:estimate"), query, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "What you would pay" not in html and "What you would pay" not in html
+    assert 'class="field has-error"' in html  # the error shows next to the patient field
+
+
+def test_summary_page_and_exports(user_client, family, english, django_assert_max_num_queries):
+    english(user_client)
+    with django_assert_max_num_queries(15):
+        html = user_client.get(reverse("claims:summary"), {"year": 2026}).content.decode()
+    assert f'id="summary-{family["parent"].pk}"' in html
+    assert "Not for parents" in html
+    assert "<svg" in html and "Monthly medical costs" in html
+    csv_response = user_client.get(reverse("claims:summary_csv", args=[family["parent"].pk, 2026]))
+    text = csv_response.content.decode("utf-8-sig")
+    assert family["bill"].reference in text
+    assert "130.00" in text and family["parent"].masked_id in text
+    assert family["parent"].national_id not in text
+    pdf = user_client.get(reverse("claims:summary_pdf", args=[family["parent"].pk, 2026]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert b"STSong-Light" in pdf.content  # the CJK font, so Chinese renders
+
+
+def test_facility_search_by_flags_and_family_member(
+    user_client, family, cq, django_assert_max_num_queries
+):
+    FacilityFactory(region=cq, tier=3, name="无钱包医院", wallet_payment=False)
+    elsewhere = chengdu()
+    FacilityFactory(region=elsewhere, tier=3, name="成都慢病医院", chronic_settlement=True)
+    with django_assert_max_num_queries(10):
+        user_client.get(reverse("claims:facilities"))
+    response = user_client.get(
+        reverse("claims:facilities"), {"region": cq.pk, "flags": ["wallet_payment"]}
+    )
+    names = [f.name for f in response.context["results"]]
+    assert "重庆市第五人民医院" in names and "无钱包医院" not in names
+    # Picking the parent fills in their region (here: their registration's destination).
+    from tests.claims.factories import registration
+
+    registration(family["parent"], destination=elsewhere, kind="retired_resettled")
+    response = user_client.get(
+        reverse("claims:facilities"),
+        {"person": family["parent"].pk, "fill": "person", "flags": ["chronic_settlement"]},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="search">')
+    assert f'<option value="{elsewhere.pk}" selected>' in html
+    assert "成都慢病医院" in html and "重庆市第五人民医院" not in html
+
+
+def test_apply_for_a_chronic_recognition_for_a_dependent(
+    user_client, family, english, django_assert_max_num_queries
+):
+    english(user_client)
+    disease = DiseaseFactory()
+    data = {
+        "person": family["parent"].pk,
+        "disease": disease.pk,
+        "hospital": family["tertiary"].pk,
+        "diagnosis": "原发性高血压 2级",
+    }
+    response = user_client.post(reverse("claims:chronic"), data)
+    assert response.status_code == 302
+    recognition = ChronicRecognition.objects.get()
+    assert recognition.status == "pending" and recognition.person == family["parent"]
+    again = user_client.post(reverse("claims:chronic"), data)
+    assert again.status_code == 200
+    assert "already waiting for review" in again.content.decode()
+    assert 'value="原发性高血压 2级"' in again.content.decode()  # nothing typed is lost
+    recognition_approve(recognition=recognition, acting_user=None)
+    with django_assert_max_num_queries(10):
+        html = user_client.get(reverse("claims:chronic")).content.decode()
+    assert "approved" in html
+
+
+def test_cannot_apply_for_another_familys_person(stranger_client, family):
+    disease = DiseaseFactory()
+    response = stranger_client.post(
+        reverse("claims:chronic"),
+        {
+            "person": family["parent"].pk,
+            "disease": disease.pk,
+            "hospital": family["tertiary"].pk,
+            "diagnosis": "x",
+        },
+    )
+    assert response.status_code == 200
+    assert not ChronicRecognition.objects.exists()
+
+
+def test_pages_need_a_login(client):
+    for name in (
+        "claims:bills",
+        "claims:estimate",
+        "claims:summary",
+        "claims:facilities",
+        "claims:chronic",
+    ):
+        assert client.get(reverse(name)).status_code == 302
+
+
+def test_recognition_shows_on_the_family_card(user_client, family):
+    disease = DiseaseFactory()
+    r = recognition_apply(
+        person=family["parent"],
+        disease=disease,
+        hospital=family["tertiary"],
+        diagnosis="x",
+        acting_user=None,
+    )
+    recognition_approve(recognition=r, acting_user=None)
+    assert "高血压" in user_client.get("/").content.decode()
