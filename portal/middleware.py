@@ -20,9 +20,12 @@ class PortalLocaleMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen and check_for_language(chosen) else settings.LANGUAGE_CODE
         language = translation.get_supported_language_variant(language)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
-        response.headers.setdefault("Content-Language", translation.get_language())
+        # override() puts the thread's previous language back afterwards, so one
+        # request's choice never leaks into whatever this thread does next.
+        # Streaming responses that render lazily pass the language explicitly.
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+            patch_vary_headers(response, ("Cookie",))
+            response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
