@@ -121,6 +121,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # file, so wait for locks instead of failing at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+else:
+    # The hottest hand-written statements (wallet transfers) are prepared once per
+    # connection (portal/db.py); the ORM's client-side-binding cursors never
+    # prepare, whatever this says. Turn it off behind a transaction-mode pooler
+    # that cannot follow prepared statements (PgBouncer before 1.21).
+    if env_bool("PORTAL_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
