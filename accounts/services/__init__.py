@@ -3,7 +3,7 @@
 One module per subject; everything is importable from `accounts.services`.
 """
 
-from accounts.services.audit import audit_record
+from accounts.services.audit import audit_record, audit_row
 from accounts.services.dependents import (
     dependent_confirm_code,
     dependent_end,
@@ -24,6 +24,7 @@ from accounts.services.relationships import relationship_create, relationship_de
 
 __all__ = [
     "audit_record",
+    "audit_row",
     "commitment_text",
     "dependent_confirm_code",
     "dependent_end",

@@ -393,3 +393,27 @@ def test_portable_orm_path_for_the_embedded_run_decides_the_same(fam, time_machi
     assert balance(fam["parent"], AccountKind.WALLET) == D("2000.00")
     assert balance(fam["employee"]) == D("8000.00")
     assert ledger_problems() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
+def test_create_writes_one_audit_row_with_the_transfer(fam, time_machine, monkeypatch, set_based):
+    """The PostgreSQL path writes the audit row in the transfer's own statement;
+    it is the row audit_record writes on the ORM path, labels and all."""
+    from accounts.models import AuditEvent
+    from wallet.services import transfer_io
+
+    monkeypatch.setattr(transfer_io, "set_based", lambda: set_based)
+    time_machine.move_to(MONDAY_10)
+    before = AuditEvent.objects.count()
+    t = send(fam, "123.45", key="audited")
+    send(fam, "123.45", key="audited")  # the same key again: no second row
+    refused("W6.1", send, fam, "0.50")  # a refusal writes nothing
+    assert AuditEvent.objects.count() == before + 1
+    row = AuditEvent.objects.get(action="transfer.create")
+    employee, user = fam["employee"], fam["user"]
+    assert (row.actor, row.person, row.target) == (user, employee, f"wallet.Transfer:{t.pk}")
+    assert row.details == {"to": fam["parent"].masked_id, "amount": "123.45"}
+    assert row.actor_label == user.get_username()
+    assert row.person_label == f"{employee.name} {employee.masked_id}"
+    assert abs(row.at - t.created_at).total_seconds() < 1

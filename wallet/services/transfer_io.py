@@ -4,16 +4,17 @@ movement. transfers.transfer_create decides; this module only reads and writes.
 
 Two implementations with the same results:
 - PostgreSQL (production, tests, the benchmark): hand-written statements, so a
-  transfer is four round trips inside BEGIN/COMMIT (lock + facts, today's counts,
-  the write, the audit row). Every round trip is paid by every transfer, and the
-  throughput target (bench/transfers.py) is set against pgbench's five-statement
-  transaction. The statements are prepared once per connection
-  (portal.db.prepared_cursor): planning the facts query alone cost about twice
-  its execution.
+  transfer is three round trips inside BEGIN/COMMIT (lock + facts, today's
+  counts, the write with its ledger pair and its audit row). Every round trip is
+  paid by every transfer, and the throughput target (bench/transfers.py) is set
+  against pgbench's five-statement transaction. The statements are prepared once
+  per connection (portal.db.prepared_cursor): planning the facts query alone cost
+  about twice its execution.
 - Portable ORM (SQLite, the embedded `make run`): the same reads and writes
   through the ORM. tests/wallet/test_transfers.py runs the rules over both.
 """
 
+import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +22,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 
-from accounts.models import Relationship
+from accounts.models import AuditEvent, Relationship
 from portal.db import prepared_cursor
 from wallet.models import (
     AccountKind,
@@ -251,15 +252,23 @@ WITH t AS (
     FROM t CROSS JOIN (VALUES (%(from_id)s::bigint, -%(amount)s::numeric),
                               (%(holding_id)s::bigint, %(amount)s::numeric))
         AS leg (account_id, amount)
+), audit AS (
+    INSERT INTO accounts_auditevent
+        (at, actor_id, person_id, action, target, details, actor_label, person_label)
+    SELECT %(now)s, %(actor)s, %(sender)s, %(action)s, %(target)s || t.id, %(details)s::jsonb,
+           %(actor_label)s, %(person_label)s
+    FROM t
 )
 SELECT id FROM t
 """
 
 
-def write_transfer(*, transfer: Transfer) -> Transfer:
-    """Insert the (unsaved) transfer and move its amount from its from_account to
-    its holding account: one statement on PostgreSQL. The caller holds the locks
-    on both accounts (load_facts)."""
+def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
+    """Insert the (unsaved) transfer, move its amount from its from_account to its
+    holding account and write its audit row (``audit``: the values from
+    accounts.services.audit_row, the target filled in here): one statement on
+    PostgreSQL. The caller holds the locks on both accounts (load_facts)."""
+    target = f"{Transfer._meta.label}:"
     if not set_based():
         transfer.save(force_insert=True)
         post_pair(
@@ -270,6 +279,7 @@ def write_transfer(*, transfer: Transfer) -> Transfer:
             ref=f"transfer:{transfer.pk}",
             at=transfer.created_at,
         )
+        AuditEvent.objects.create(**{**audit, "target": f"{target}{transfer.pk}"})
         return transfer
     params = {
         "sender": transfer.sender_id,
@@ -287,7 +297,17 @@ def write_transfer(*, transfer: Transfer) -> Transfer:
         "single": transfer.single_pending,
         "movement": uuid.uuid4(),
         "kind": MovementKind.TRANSFER,
+        # The same row audit_record would write (audit_row's values).
+        "action": audit["action"],
+        "target": target,
+        "details": json.dumps(audit["details"]),
+        "actor_label": audit["actor_label"],
+        "person_label": audit["person_label"],
     }
+    if audit["actor"] is not None and audit["actor"].pk != transfer.created_by_id:
+        raise ValueError("the audit row's actor is the transfer's creator")
+    if audit["person"] is None or audit["person"].pk != transfer.sender_id:
+        raise ValueError("the audit row of a transfer is for its sender")
     with prepared_cursor() as cursor:
         cursor.execute(_WRITE_SQL, params)
         transfer.pk = cursor.fetchone()[0]

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
-from accounts.services import audit_record
+from accounts.services import audit_record, audit_row
 from wallet.models import (
     AccountKind,
     MovementKind,
@@ -123,14 +123,14 @@ def transfer_create(
                     local_day=day,
                     due_back_at=due_back_at(policy=facts.policy, local_day=day),
                     single_pending=facts.policy.one_pending,
-                )
-            )
-            audit_record(
-                actor=acting_user,
-                action="transfer.create",
-                person=sender,
-                target=transfer,
-                details={"to": recipient.masked_id, "amount": str(amount)},
+                ),
+                # Written in the same statement as the transfer (PostgreSQL).
+                audit=audit_row(
+                    actor=acting_user,
+                    action="transfer.create",
+                    person=sender,
+                    details={"to": recipient.masked_id, "amount": str(amount)},
+                ),
             )
             return transfer
     except Refusal:
