@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from accounts.services import audit_record
 from claims.models import Bill, BillLine, Disease, PersonYearTotals, Visit
 from claims.settlement import facts as settlement_facts
 from claims.settlement.calc import SettlementResult, calculate
+from portal.db import prepared_cursor
 from wallet.models import Payment
 from wallet.services.payments import payout_for_person
 
@@ -105,6 +107,39 @@ def _locked_totals(*, person_id: int, year: int, care_type: str) -> PersonYearTo
     )
 
 
+# The settled figures of all of a bill's lines in one statement (PostgreSQL): the
+# ORM's bulk_update builds a CASE WHEN per field and line, and compiling that cost
+# a third of a settlement's time (bench/settle.py).
+_STORE_LINES_SQL = """
+UPDATE claims_billline AS l
+SET item_id = x.item_id, item_class = x.item_class, price_limit = x.price_limit,
+    name = x.name, amount = x.amount, self_pay = x.self_pay,
+    class_b_first_pay = x.class_b_first_pay, eligible = x.eligible, reasons = x.reasons::jsonb
+FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::numeric[], %s::text[], %s::numeric[],
+            %s::numeric[], %s::numeric[], %s::numeric[], %s::text[])
+    AS x (id, item_id, item_class, price_limit, name, amount, self_pay, class_b_first_pay,
+          eligible, reasons)
+WHERE l.id = x.id
+"""
+
+STORED_LINE_FIELDS = [
+    "item",
+    "item_class",
+    "price_limit",
+    "name",
+    "amount",
+    "self_pay",
+    "class_b_first_pay",
+    "eligible",
+    "reasons",
+]
+
+
+def _set_based() -> bool:
+    """PostgreSQL gets the hand-written statement; SQLite (make run) the ORM."""
+    return connection.vendor == "postgresql"
+
+
 def _store(bill: Bill, lines: list[BillLine], items: dict, result: SettlementResult) -> None:
     for line, out in zip(lines, result.lines, strict=True):
         item = items.get(line.code)
@@ -118,20 +153,27 @@ def _store(bill: Bill, lines: list[BillLine], items: dict, result: SettlementRes
         line.class_b_first_pay = out.class_b_first_pay
         line.eligible = out.eligible
         line.reasons = list(out.reasons)
-    BillLine.objects.bulk_update(
-        lines,
-        [
-            "item",
-            "item_class",
-            "price_limit",
-            "name",
-            "amount",
-            "self_pay",
-            "class_b_first_pay",
-            "eligible",
-            "reasons",
-        ],
-    )
+    if not _set_based():
+        BillLine.objects.bulk_update(lines, STORED_LINE_FIELDS)
+        return
+    columns = [[] for _ in range(10)]
+    for line in lines:
+        values = (
+            line.pk,
+            line.item_id,
+            line.item_class,
+            line.price_limit,
+            line.name,
+            line.amount,
+            line.self_pay,
+            line.class_b_first_pay,
+            line.eligible,
+            json.dumps(line.reasons),
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    with prepared_cursor() as cursor:
+        cursor.execute(_STORE_LINES_SQL, columns)
 
 
 RESULT_FIELDS = (

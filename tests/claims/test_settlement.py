@@ -346,3 +346,40 @@ def test_database_refuses_a_settled_bill_that_does_not_add_up(cq):
     bill = settle(person, FacilityFactory(region=cq, tier=2), [("A100", 1, "300.00")])
     with pytest.raises(IntegrityError), transaction.atomic():
         Bill.objects.filter(pk=bill.pk).update(fund_paid=D("1.00"))  # C6: total ≠ fund + you
+
+
+@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
+def test_settled_lines_are_stored_the_same_on_both_paths(cq, monkeypatch, set_based):
+    """PostgreSQL stores the settled lines in one hand-written statement, SQLite
+    (make run) through the ORM's bulk_update: the same figures either way, also
+    when a whole column is empty (every line out of the directory)."""
+    from claims.services import bills
+
+    monkeypatch.setattr(bills, "_set_based", lambda: set_based)
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    hospital = FacilityFactory(region=cq, tier=2)
+    bill = settle(person, hospital, [("A200", 2, "60.00"), ("B100", 1, "200.00")])
+    stored = {
+        line.code: (
+            line.item.code,
+            line.item_class,
+            line.price_limit,
+            line.name,
+            line.amount,
+            line.self_pay,
+            line.class_b_first_pay,
+            line.eligible,
+            line.reasons,
+        )
+        for line in bill.lines.select_related("item")
+    }
+    a200, b100 = stored["A200"], stored["B100"]
+    assert a200[:3] == ("A200", "A", D("50.00")) and a200[3]
+    assert a200[4:] == (D("120.00"), D("20.00"), D("0.00"), D("100.00"), ["C2-01"])
+    assert b100[:3] == ("B100", "B", None)
+    assert b100[4:] == (D("200.00"), D("0.00"), D("20.00"), D("180.00"), ["C1-03"])
+    unknown = settle(person, hospital, [("NOPE1", 1, "80.00"), ("NOPE2", 1, "5.00")])
+    rows = list(
+        unknown.lines.values_list("item", "item_class", "price_limit", "self_pay", "reasons")
+    )
+    assert rows == [(None, "", None, D("80.00"), ["C1-02"]), (None, "", None, D("5.00"), ["C1-02"])]
