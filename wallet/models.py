@@ -45,6 +45,14 @@ from accounts.models import Facility, InsuredPerson, Region
 # may be changed at any time.
 HOLDING_SHARDS = 64
 
+# The external sinks (settled bills, premiums) are sharded the same way, by the
+# person paid for (person id modulo SINK_SHARDS): every pay-out updates its sink's
+# balance, so with one row all pay-outs (the settlement of every bill with a
+# personal part) would queue on one row lock. A sink's total is the sum of its
+# shards; ledger_check needs nothing special (every row is an account). Payments
+# remember their accounts in their ledger entries, so the number may change.
+SINK_SHARDS = 64
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -66,7 +74,7 @@ SINK_KINDS = (AccountKind.BILLS, AccountKind.PREMIUMS)
 class LedgerAccount(models.Model):
     """One account of the ledger. Person accounts (personal, wallet) belong to an
     insured person; system accounts (holding, external) have no person and are
-    told apart by ``shard`` (always 0 except for the holding account)."""
+    told apart by ``shard`` (0 except for the holding account and the sinks)."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=AccountKind.choices)
     person = models.ForeignKey(

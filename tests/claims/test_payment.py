@@ -13,7 +13,13 @@ from tests.claims.factories import settle
 from tests.factories import FacilityFactory, InsuredPersonFactory
 from tests.wallet.factories import fund, relate
 from wallet.models import AccountKind, LedgerAccount, MovementKind
-from wallet.services.ledger import lock_accounts, person_account, post_pair, system_account_id
+from wallet.services.ledger import (
+    lock_accounts,
+    person_account,
+    post_pair,
+    sink_shard_for,
+    system_account_id,
+)
 from wallet.services.pooling import pooling_bind
 from wallet.services.wallets import wallet_open
 
@@ -82,8 +88,13 @@ def test_pooling_relative_pays_a_residents_share(cq, user):
     assert bill.payment.pooling_amount == D("60.00")
     assert bill.payment.pooling_from == employee
     assert balance(employee, AccountKind.PERSONAL) == D("1000.00") - D("60.00")
-    bills_sink = LedgerAccount.objects.get(kind=AccountKind.BILLS, person__isnull=True)
+    # The bills sink is sharded by the person paid for (SINK_SHARDS).
+    bills_sink = LedgerAccount.objects.get(
+        kind=AccountKind.BILLS, person__isnull=True, shard=sink_shard_for(person_id=child.pk)
+    )
     assert bills_sink.balance == D("60.00")
+    sinks = LedgerAccount.objects.filter(kind=AccountKind.BILLS, person__isnull=True)
+    assert sum(s.balance for s in sinks) == D("60.00")
 
 
 def test_nothing_to_pay_makes_no_payment(cq):

@@ -230,3 +230,61 @@ def test_concurrent_payouts_with_one_reference_pay_once():
     assert ledger_problems() == []
     assert not Transfer.objects.exists()
     fund(fam["employee"], "1.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payouts_for_persons_in_different_sink_shards_do_not_wait_for_each_other():
+    """The bills sink is sharded by person (SINK_SHARDS): while one pay-out's
+    transaction holds its sink row, a pay-out for a person of another shard goes
+    through at once (with one sink row it would wait, here: fail on the lock
+    timeout), and the ledger still reconciles."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from wallet.services.ledger import sink_shard_for
+
+    region = chongqing()
+    a = InsuredPersonFactory(region=region, insurance_type=InsuranceType.EMPLOYEE)
+    b = InsuredPersonFactory(region=region, insurance_type=InsuranceType.EMPLOYEE)
+    assert sink_shard_for(person_id=a.pk) != sink_shard_for(person_id=b.pk)
+    fund(a, "100.00")
+    fund(b, "100.00")
+    holding, release = threading.Event(), threading.Event()
+
+    def first():
+        try:
+            with transaction.atomic():
+                payout_for_person(
+                    person=a, amount=D("10.00"), purpose=Payment.Purpose.BILL,
+                    reference="shard-a", acting_user=None,
+                )  # fmt: skip
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            paid = payout_for_person(
+                person=b, amount=D("15.00"), purpose=Payment.Purpose.BILL,
+                reference="shard-b", acting_user=None,
+            )  # fmt: skip
+    finally:
+        release.set()
+        thread.join()
+    assert paid.own_account_amount == D("15.00")
+    sinks = dict(
+        LedgerAccount.objects.filter(kind=AccountKind.BILLS, person__isnull=True).values_list(
+            "shard", "balance"
+        )
+    )
+    assert sinks[sink_shard_for(person_id=a.pk)] == D("10.00")
+    assert sinks[sink_shard_for(person_id=b.pk)] == D("15.00")
+    assert sum(sinks.values()) == D("25.00")
+    assert ledger_problems() == []
+    call_command("ledger_check")  # exits non-zero on any difference

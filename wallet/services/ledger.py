@@ -11,7 +11,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import InsuredPerson
-from wallet.models import HOLDING_SHARDS, LedgerAccount, LedgerEntry, MovementKind
+from wallet.models import HOLDING_SHARDS, SINK_SHARDS, LedgerAccount, LedgerEntry, MovementKind
 
 CENT = Decimal("0.01")
 
@@ -36,6 +36,11 @@ def system_account_id(*, kind: str, shard: int = 0) -> int:
 def holding_shard_for(*, sender_id: int) -> int:
     """Which holding-account row a sender's transfers use (see HOLDING_SHARDS)."""
     return sender_id % HOLDING_SHARDS
+
+
+def sink_shard_for(*, person_id: int) -> int:
+    """Which bills / premiums sink row a person's pay-outs go to (SINK_SHARDS)."""
+    return person_id % SINK_SHARDS
 
 
 def person_account(*, person: InsuredPerson, kind: str) -> LedgerAccount:
@@ -109,5 +114,6 @@ __all__ = [
     "lock_accounts",
     "person_account",
     "post_pair",
+    "sink_shard_for",
     "system_account_id",
 ]

@@ -4,6 +4,7 @@ claims (settled bills) and premium payment use."""
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Facility, InsuranceType, InsuredPerson
@@ -19,7 +20,13 @@ from wallet.models import (
     WalletPolicy,
 )
 from wallet.refusals import Refusal
-from wallet.services.ledger import CENT, lock_accounts, post_pair, system_account_id
+from wallet.services.ledger import (
+    CENT,
+    lock_accounts,
+    post_pair,
+    sink_shard_for,
+    system_account_id,
+)
 from wallet.services.pooling import pooling_check
 
 # W11: what wallet money may pay for (bills and drugs at facilities that take it,
@@ -32,26 +39,34 @@ WALLET_PURPOSES = {
 }
 
 
-def _pooling_accounts(*, person: InsuredPerson, policy: WalletPolicy) -> dict[int, int]:
+def _pooling_accounts(*, person: InsuredPerson) -> dict[int, int]:
     """{personal account id: employee id} of the employees whose active binding to
-    `person` is valid right now (P1, P2, checked again at use time)."""
-    found = {}
-    bindings = PoolingBinding.objects.filter(
-        relative=person, status=PoolingBinding.Status.ACTIVE
-    ).select_related("employee__region__province", "relative__region__province")
-    for binding in bindings:
+    `person` is valid right now (P1, P2, checked again at use time). One query
+    when there are none (most people)."""
+    # Most people have no binding: a light query first, the employees after.
+    employee_ids = list(
+        PoolingBinding.objects.filter(relative=person, status=PoolingBinding.Status.ACTIVE)
+        .order_by()
+        .values_list("employee_id", flat=True)
+    )
+    if not employee_ids:
+        return {}
+    policy = WalletPolicy.current()
+    valid = []
+    employees = InsuredPerson.objects.filter(pk__in=employee_ids).select_related("region__province")
+    for employee in employees.order_by("pk"):
         try:
-            pooling_check(employee=binding.employee, relative=person, policy=policy)
+            pooling_check(employee=employee, relative=person, policy=policy)
         except Refusal:
             continue
-        account_id = (
-            LedgerAccount.objects.filter(person=binding.employee, kind=AccountKind.PERSONAL)
-            .values_list("pk", flat=True)
-            .first()
+        valid.append(employee.pk)
+    if not valid:
+        return {}
+    return dict(
+        LedgerAccount.objects.filter(person_id__in=valid, kind=AccountKind.PERSONAL).values_list(
+            "pk", "person_id"
         )
-        if account_id is not None:
-            found[account_id] = binding.employee_id
-    return found
+    )
 
 
 def payout_for_person(
@@ -68,7 +83,8 @@ def payout_for_person(
     at a facility that takes wallet payment, and premiums), their own personal
     account, one pooling relative's personal account (P1–P3: the bound employee
     with the most money), and the rest in cash. The split is recorded on the
-    Payment; each part is one ledger movement into the bills or premiums sink.
+    Payment; each part is one ledger movement into the bills or premiums sink
+    (the person's shard of it, see SINK_SHARDS).
 
     P4: all or nothing. With ``allow_cash=False`` a payment the accounts cannot
     cover in full is refused (Refusal "P4.1") and nothing moves.
@@ -84,23 +100,27 @@ def payout_for_person(
     if existing is not None:
         return _same_payment(existing, person=person, amount=amount)
 
-    policy = WalletPolicy.current()
-    wallet_account = None
-    wallet_usable = purpose in WALLET_PURPOSES and (facility is None or facility.wallet_payment)
-    if wallet_usable and Wallet.objects.filter(person=person, status=Wallet.Status.OPEN).exists():
-        wallet_account = (
-            LedgerAccount.objects.filter(person=person, kind=AccountKind.WALLET)
-            .values_list("pk", flat=True)
-            .first()
+    # The person's wallet (if open) and personal account, in one query.
+    own = {
+        kind: (pk, wallet_open)
+        for pk, kind, wallet_open in LedgerAccount.objects.filter(
+            person=person, kind__in=(AccountKind.WALLET, AccountKind.PERSONAL)
         )
-    own_account = (
-        LedgerAccount.objects.filter(person=person, kind=AccountKind.PERSONAL)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    pooling = _pooling_accounts(person=person, policy=policy)
+        .annotate(
+            wallet_open=Exists(Wallet.objects.filter(person=person, status=Wallet.Status.OPEN))
+        )
+        .values_list("pk", "kind", "wallet_open")
+    }
+    wallet_usable = purpose in WALLET_PURPOSES and (facility is None or facility.wallet_payment)
+    wallet_account = None
+    if wallet_usable and AccountKind.WALLET in own and own[AccountKind.WALLET][1]:
+        wallet_account = own[AccountKind.WALLET][0]
+    own_account = own[AccountKind.PERSONAL][0] if AccountKind.PERSONAL in own else None
+    pooling = _pooling_accounts(person=person)
     sink_kind = AccountKind.PREMIUMS if purpose in Payment.PREMIUM_PURPOSES else AccountKind.BILLS
-    sink = system_account_id(kind=sink_kind)
+    # The person's own sink row (SINK_SHARDS): pay-outs for different persons
+    # lock different rows, so they do not queue behind each other.
+    sink = system_account_id(kind=sink_kind, shard=sink_shard_for(person_id=person.pk))
     actor = acting_user if acting_user and acting_user.is_authenticated else None
     try:
         with transaction.atomic():
