@@ -147,12 +147,19 @@ class LedgerEntry(models.Model):
     object ("transfer:42", "payment:7", "contribution:3")."""
 
     movement = models.UUIDField(_("movement"), editable=False)
+    # On PostgreSQL the reference is checked per INSERT statement by a trigger
+    # (migration 0005) instead of a declarative foreign key: the morning sweep
+    # writes 20,000 entries a statement, and the foreign key's row-by-row check at
+    # commit was a quarter of its time. The guarantee is the same: every entry's
+    # account exists when it is written, and ledger accounts are never deleted or
+    # renumbered (another trigger), so no entry can lose its account later.
     account = models.ForeignKey(
         LedgerAccount,
         on_delete=models.PROTECT,
         related_name="entries",
         verbose_name=_("account"),
         db_index=False,  # covered by the (account, id) index
+        db_constraint=False,
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
