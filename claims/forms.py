@@ -91,6 +91,11 @@ class ChronicApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["person"] = person_field(user)
         self.fields["person"].label = _("Patient")
+        # C5: recognised at home, so only hospitals in the family's insured provinces.
+        provinces = self.fields["person"].queryset.values("region__province")
+        self.fields["hospital"].queryset = self.fields["hospital"].queryset.filter(
+            region__province__in=provinces
+        )
 
 
 class EstimateForm(forms.Form):

@@ -23,6 +23,10 @@ REASONS = {
         "Cross-province chronic care needs a non-local registration and a facility "
         "flagged for chronic-disease settlement: general outpatient rate."
     ),
+    "C5-04": _(
+        "This disease is not on the national list for cross-province chronic-disease "
+        "settlement in the year of care: general outpatient rate."
+    ),
     # F1 facilities
     "F1-01": _("This facility is not in outpatient pooling: general outpatient not reimbursed."),
     # F2 designated outpatient facility

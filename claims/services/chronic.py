@@ -30,6 +30,18 @@ def recognition_apply(
         raise ValidationError(
             {"hospital": _("C5: recognition is applied for at a hospital.")}, code="not_hospital"
         )
+    if hospital.region.province_id != person.region.province_id:
+        # C5: a recognition is made at home (the insured location); cross-province
+        # use then follows from it, never the other way round.
+        raise ValidationError(
+            {
+                "hospital": _(
+                    "C5: recognition is applied for at home: choose a hospital in the "
+                    "patient's insured province."
+                )
+            },
+            code="not_at_home",
+        )
     today = timezone.localdate()
     if ChronicRecognition.objects.filter(
         person=person,

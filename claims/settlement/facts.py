@@ -51,6 +51,8 @@ class Facts:
     is_designated: bool  # the facility is their designated one on that day
     disease_id: int | None
     recognised: bool  # a valid recognition for that disease on that day (C5)
+    # C5: the disease is on the national cross-province list in the year of care.
+    disease_cross_province: bool
     registration: str  # a NonLocalRegistration kind, or NO_REGISTRATION
     emergency: bool
     class_b_share: Decimal
@@ -95,6 +97,20 @@ def _recognised(*, person: InsuredPerson, disease_id: int | None, day) -> bool:
         valid_from__lte=day,
         valid_until__gte=day,
     ).exists()
+
+
+def _on_cross_province_list(*, disease: Disease | int | None, day) -> bool:
+    """C5: cross-province settlement covers only the diseases of the national list,
+    each from the year it was added (five more since 2024)."""
+    if disease is None:
+        return False
+    if not isinstance(disease, Disease):
+        disease = Disease.objects.filter(pk=disease).only("cross_province", "cross_province_since").first()
+        if disease is None:
+            return False
+    return disease.cross_province and (
+        disease.cross_province_since is None or disease.cross_province_since <= day.year
+    )
 
 
 def _registration(*, person, facility: Facility, day) -> str:
@@ -165,6 +181,9 @@ def gather(
         disease_id=disease_id,
         recognised=visit == Visit.OUTPATIENT
         and _recognised(person=person, disease_id=disease_id, day=day),
+        disease_cross_province=cross_province
+        and visit == Visit.OUTPATIENT
+        and _on_cross_province_list(disease=disease, day=day),
         registration=_registration(person=person, facility=facility, day=day)
         if non_local
         else NO_REGISTRATION,
@@ -192,9 +211,13 @@ def decide(facts: Facts) -> Decision:
     if facts.visit == Visit.INPATIENT:
         care_type = CareType.INPATIENT
     elif facts.disease_id is not None and facts.recognised:
-        # C5: cross-province chronic care needs recognition at home, a non-local
-        # registration and a facility flagged for chronic-disease settlement.
-        if facts.cross_province and (
+        # C5: cross-province chronic care covers only the national list's
+        # diseases, and needs recognition at home, a non-local registration and a
+        # facility flagged for chronic-disease settlement.
+        if facts.cross_province and not facts.disease_cross_province:
+            care_type = CareType.GENERAL_OUTPATIENT
+            notes.append("C5-04")
+        elif facts.cross_province and (
             facts.registration == NO_REGISTRATION or not facts.chronic_settlement_facility
         ):
             care_type = CareType.GENERAL_OUTPATIENT
