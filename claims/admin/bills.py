@@ -129,6 +129,36 @@ class BillAdmin(admin.ModelAdmin):
     def reason_list(self, obj) -> str:
         return " ".join(obj.reasons)
 
+    # C6: a settled bill is the money trail of its payment and of the person's
+    # running totals (C3): it is never deleted, whether one at a time or through
+    # the "delete selected" action.
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_settled:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        settled = [
+            _("Bill %(ref)s is settled: it is kept as the record of its payment (C6).")
+            % {"ref": bill.reference}
+            for bill in objs
+            if bill.is_settled
+        ]
+        if settled:
+            # Say why instead of Django's "no permission to delete bills" (which
+            # has_delete_permission(obj) causes for a settled bill).
+            perms_needed = perms_needed - {Bill._meta.verbose_name}
+        return deleted, counts, perms_needed, [*protected, *settled]
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset.exclude(status=Bill.Status.SETTLED))
+
+    def delete_model(self, request, obj) -> None:
+        if obj.is_settled:
+            raise PermissionDenied
+        super().delete_model(request, obj)
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.entered_by = request.user

@@ -105,7 +105,11 @@ def _on_cross_province_list(*, disease: Disease | int | None, day) -> bool:
     if disease is None:
         return False
     if not isinstance(disease, Disease):
-        disease = Disease.objects.filter(pk=disease).only("cross_province", "cross_province_since").first()
+        disease = (
+            Disease.objects.filter(pk=disease)
+            .only("cross_province", "cross_province_since")
+            .first()
+        )
         if disease is None:
             return False
     return disease.cross_province and (
