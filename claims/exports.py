@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,32 +79,32 @@ def _font() -> str:
     return CJK_FONT
 
 
-def summary_pdf(summary: YearSummary, bills) -> bytes:
+def _text(value) -> str:
+    """Plain text for a reportlab Paragraph, which reads its text as markup: names,
+    facility names and labels are escaped so that `<`, `>` and `&` print as
+    themselves instead of breaking the PDF or injecting tags (fonts, images)."""
+    return escape(str(value))
+
+
+def _para(value, style) -> Paragraph:
+    """A paragraph of plain text (see _text)."""
+    return Paragraph(_text(value), style)
+
+
+def summary_story(summary: YearSummary, bills) -> list:
+    """The PDF's flowables (separate from the document so tests can read them)."""
     font = _font()
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
     small = ParagraphStyle("small", fontName=font, fontSize=8, leading=11)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=f"{_('Annual medical cost summary')} {summary.year} {summary.person.name}",
-    )
     story = [
-        Paragraph(f"{_('Annual medical cost summary')} · {summary.year}", title),
-        Paragraph(f"{summary.person.name} · {summary.person.masked_id}", body),
-        Paragraph(f"{summary.person.get_insurance_type_display()} · {summary.person.region}", body),
+        _para(f"{_('Annual medical cost summary')} · {summary.year}", title),
+        _para(f"{summary.person.name} · {summary.person.masked_id}", body),
+        _para(f"{summary.person.get_insurance_type_display()} · {summary.person.region}", body),
         Spacer(1, 6 * mm),
     ]
     figures = Table(
-        [
-            [Paragraph(label, body), Paragraph(str(value), body)]
-            for label, value in _figures(summary)
-        ],
+        [[_para(label, body), _para(str(value), body)] for label, value in _figures(summary)],
         colWidths=[110 * mm, 50 * mm],
     )
     figures.setStyle(
@@ -118,7 +119,7 @@ def summary_pdf(summary: YearSummary, bills) -> bytes:
     story += [
         figures,
         Spacer(1, 4 * mm),
-        Paragraph(
+        _para(
             _(
                 "T2: deduction = min(max(personal share within the directory − "
                 "%(threshold)s, 0), %(cap)s)."
@@ -126,7 +127,7 @@ def summary_pdf(summary: YearSummary, bills) -> bytes:
             % {"threshold": summary.threshold, "cap": summary.cap},
             small,
         ),
-        Paragraph(f"{_('Who may claim the deduction')}: {summary.claimant.text}", body),
+        _para(f"{_('Who may claim the deduction')}: {summary.claimant.text}", body),
         Spacer(1, 6 * mm),
     ]
     header = [
@@ -137,16 +138,16 @@ def summary_pdf(summary: YearSummary, bills) -> bytes:
         _("Personal share (自付)"),
         _("Self-pay (自费)"),
     ]
-    rows = [[Paragraph(str(cell), small) for cell in header]]
+    rows = [[_para(str(cell), small) for cell in header]]
     for bill in bills:
         rows.append(
             [
-                Paragraph(bill.service_date.isoformat(), small),
-                Paragraph(bill.facility.name, small),
-                Paragraph(str(bill.total), small),
-                Paragraph(str(bill.fund_paid), small),
-                Paragraph(str(bill.personal_in_directory), small),
-                Paragraph(str(bill.self_pay), small),
+                _para(bill.service_date.isoformat(), small),
+                _para(bill.facility.name, small),
+                _para(str(bill.total), small),
+                _para(str(bill.fund_paid), small),
+                _para(str(bill.personal_in_directory), small),
+                _para(str(bill.self_pay), small),
             ]
         )
     table = Table(rows, colWidths=[24 * mm, 60 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm])
@@ -154,11 +155,26 @@ def summary_pdf(summary: YearSummary, bills) -> bytes:
     story += [
         table,
         Spacer(1, 6 * mm),
-        Paragraph(
+        _para(
             _("Printed %(when)s (China Standard Time). Amounts in yuan (CNY).")
             % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
             small,
         ),
     ]
-    doc.build(story)
+    return story
+
+
+def summary_pdf(summary: YearSummary, bills) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        # Document metadata is not markup: reportlab escapes it itself.
+        title=f"{_('Annual medical cost summary')} {summary.year} {summary.person.name}",
+    )
+    doc.build(summary_story(summary, bills))
     return buffer.getvalue()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -173,7 +173,15 @@ def summary(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The first year a summary can cover: basic medical insurance for employees
+# started in 1998 (State Council document 1998 No. 44). A bound for URLs, not a rule.
+FIRST_SUMMARY_YEAR = 1998
+
+
 def _summary_for(request: HttpRequest, person_id: int, year: int):
+    if not FIRST_SUMMARY_YEAR <= year <= timezone.localdate().year:
+        # Year 0, year 99999 or a year to come: no such summary (not a 500).
+        raise Http404
     person = accounts_selectors.person_for_user(user=request.user, person_id=person_id)
     viewer = accounts_selectors.own_person(user=request.user)
     summary = selectors.annual_summary(person=person, year=year, viewer=viewer, user=request.user)
