@@ -21,6 +21,28 @@ from claims.selectors.summary import YearSummary
 
 CJK_FONT = "STSong-Light"
 
+# A spreadsheet runs a cell starting with one of these as a formula
+# ("=HYPERLINK(…)"): names and facility names are typed by people, so text cells
+# get a leading apostrophe (OWASP's advice, as in the wallet's bulk reports).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """A CSV cell: text that would start a formula is neutralised; numbers stay."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """csv.writer that neutralises every text cell (see _cell)."""
+
+    def __init__(self, out) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([_cell(value) for value in row])
+
 
 def _figures(summary: YearSummary) -> list[tuple[str, object]]:
     return [
@@ -38,12 +60,12 @@ def summary_csv(summary: YearSummary, bills) -> bytes:
     """The summary figures, then one row per settled bill. UTF-8 with BOM so
     Excel in China opens it correctly."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow([_("Annual medical cost summary"), summary.person.name, summary.year])
     writer.writerow([_("ID number"), summary.person.masked_id])
     for label, value in _figures(summary):
-        writer.writerow([label, value])
-    writer.writerow([_("Who may claim the deduction"), summary.claimant.text])
+        writer.writerow([str(label), value])
+    writer.writerow([_("Who may claim the deduction"), str(summary.claimant.text)])
     writer.writerow([])
     writer.writerow(
         [

@@ -66,3 +66,23 @@ def test_impossible_years_answer_404(user_client, marked_up, year):
 def test_a_past_year_still_exports(user_client, marked_up):
     response = user_client.get(reverse("claims:summary_csv", args=[marked_up.pk, 2020]))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "typed", ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1)", "\tx"]
+)
+def test_csv_cells_that_would_run_as_formulas_get_an_apostrophe(cq, user, user_client, typed):
+    import csv
+    import io
+
+    me = InsuredPersonFactory(region=cq, insurance_type="employee", user=user, name=typed)
+    hospital = FacilityFactory(region=cq, tier=2, name=typed)
+    bill = settle(me, hospital, [("A100", 1, "300.00")], day=datetime.date(2026, 5, 2))
+    response = user_client.get(reverse("claims:summary_csv", args=[me.pk, 2026]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][1] == "'" + typed  # the name
+    bill_row = next(row for row in rows if row and row[0] == bill.reference)
+    assert bill_row[3] == "'" + typed  # the facility
+    # Numbers stay numbers: employee tier 2, deductible 200, 70 % of 100 = 70.00.
+    assert bill_row[4:6] == ["300.00", "70.00"]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t")) for row in rows for cell in row)
