@@ -24,7 +24,7 @@ from claims.forms import (
     FacilitySearchForm,
     YearForm,
 )
-from claims.models import ChronicRecognition, DirectoryItem, DirectoryVersion
+from claims.models import ChronicRecognition, ClaimsSettings, DirectoryItem, DirectoryVersion
 from claims.reasons import REASONS
 from claims.services.chronic import recognition_apply
 
@@ -263,5 +263,11 @@ def chronic(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "claims/chronic.html",
-        {"form": form, "recognitions": recognitions, "today": timezone.localdate()},
+        {
+            "form": form,
+            "recognitions": recognitions,
+            "today": timezone.localdate(),
+            # C5: the validity is a setting (2 years by default), never a literal.
+            "validity_years": ClaimsSettings.current().chronic_validity_years,
+        },
     )

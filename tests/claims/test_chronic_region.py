@@ -124,3 +124,16 @@ def test_the_application_form_offers_only_hospitals_at_home(user_client, user, r
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not ChronicRecognition.objects.exists()
+
+
+def test_the_validity_shown_comes_from_the_setting(user_client, cq, english):
+    from claims.models import ClaimsSettings
+
+    english(user_client)
+    page = user_client.get(reverse("claims:chronic")).content.decode()
+    assert "A recognition is valid for 2 years." in page  # the seeded default
+    settings = ClaimsSettings.current()
+    settings.chronic_validity_years = 1
+    settings.save()
+    page = user_client.get(reverse("claims:chronic")).content.decode()
+    assert "A recognition is valid for 1 year." in page and "2 years" not in page
