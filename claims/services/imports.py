@@ -11,12 +11,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Facility, InsuredPerson
 from accounts.services import audit_record
-from claims.models import Bill, DirectoryItem, DirectoryVersion, Disease, ItemClass, ItemKind, Visit
+from claims.models import (
+    Bill,
+    BillLine,
+    DirectoryItem,
+    DirectoryVersion,
+    Disease,
+    ItemClass,
+    ItemKind,
+    Visit,
+)
 
 DIRECTORY_COLUMNS = ("code", "name", "kind", "class", "unit", "price_limit", "typical_price")
 BILL_COLUMNS = (
@@ -53,6 +62,9 @@ CLASS_ALIASES = {
     "丙": ItemClass.OUT,
     "自费": ItemClass.OUT,
 }
+REFERENCE_LENGTH = Bill._meta.get_field("reference").max_length
+CODE_LENGTH = BillLine._meta.get_field("code").max_length
+
 VISIT_ALIASES = {
     "outpatient": Visit.OUTPATIENT,
     "门诊": Visit.OUTPATIENT,
@@ -78,30 +90,80 @@ class ImportReport:
         self.errors.append(RowError(row, message))
 
 
+# What other files start with (a PDF, an Excel workbook new and old, a zip).
+_NOT_CSV_SIGNATURES = (b"%PDF", b"\xd0\xcf\x11\xe0")
+_WORKBOOK_SIGNATURE = b"PK\x03\x04"
+# Text in a CSV has no control characters other than tab and line ends.
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+
+
+def _not_csv() -> ValidationError:
+    return ValidationError(
+        _(
+            "This file is not a CSV text file (UTF-8 or GB18030). In Excel, use "
+            'Save As, choose "CSV UTF-8", and upload that file.'
+        ),
+        code="not_csv",
+    )
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(_WORKBOOK_SIGNATURE):
+        raise ValidationError(
+            _(
+                "This is an Excel workbook, not a CSV file. In Excel, use Save As, "
+                'choose "CSV UTF-8", and upload that file.'
+            ),
+            code="workbook",
+        )
+    if data.startswith(_NOT_CSV_SIGNATURES) or b"\x00" in data:
+        raise _not_csv()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.isdisjoint(text):
+            return text
+        break
+    raise _not_csv()
+
+
 def read_csv(data: bytes | str, *, required: tuple[str, ...]) -> list[dict]:
     """Rows as dicts (keys lower-cased and stripped). Accepts UTF-8 with or
-    without BOM and GB18030 (what Excel in China saves)."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("gb18030")
-    else:
-        text = data
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    missing = [name for name in required if name not in header]
-    if missing:
-        raise ValidationError(
-            _("The file has no column %(columns)s (row 1 must name the columns).")
-            % {"columns": ", ".join(missing)},
-            code="columns",
-        )
-    reader.fieldnames = header
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    without BOM and GB18030 (what Excel in China saves; GBK is part of it).
+    Anything else (a PDF or workbook renamed .csv, binary data, a file that is
+    not CSV at all) is refused with a ValidationError before any row is read,
+    so an import never starts on it."""
+    text = _decode(data) if isinstance(data, bytes) else data
+    if not text.strip():
+        raise ValidationError(_("The file is empty."), code="empty")
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise ValidationError(
+                _("The file has no column %(columns)s (row 1 must name the columns).")
+                % {"columns": ", ".join(missing)},
+                code="columns",
+            )
+        reader.fieldnames = header
+        return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    except csv.Error:
+        raise _not_csv() from None
 
 
-def _decimal(value: str, *, allow_empty: bool = False) -> Decimal | None:
+class TooLarge(ValueError):
+    """A number that does not fit its database column."""
+
+
+# Integer digits the columns hold: quantity numeric(10, 3), prices numeric(12, 2),
+# settled amounts numeric(14, 2).
+QUANTITY_DIGITS, PRICE_DIGITS, AMOUNT_DIGITS = 7, 10, 12
+
+
+def _decimal(value: str, *, allow_empty: bool = False, digits: int = PRICE_DIGITS):
     if value == "" and allow_empty:
         return None
     try:
@@ -110,7 +172,15 @@ def _decimal(value: str, *, allow_empty: bool = False) -> Decimal | None:
         raise ValueError(value) from None
     if not number.is_finite() or number < 0:
         raise ValueError(value)
+    if number >= Decimal(10) ** digits:
+        raise TooLarge(value)
     return number
+
+
+def _number_problem(exc: ValueError) -> str:
+    if isinstance(exc, TooLarge):
+        return _("%(value)s is too large") % {"value": exc.args[0]}
+    return _("%(value)s is not a number") % {"value": exc.args[0]}
 
 
 @transaction.atomic
@@ -141,6 +211,9 @@ def directory_import(*, version: DirectoryVersion, data: bytes | str, acting_use
         try:
             limit = _decimal(row.get("price_limit", ""), allow_empty=True)
             typical = _decimal(row.get("typical_price", ""), allow_empty=True)
+        except TooLarge as exc:
+            problems.append(_("%(value)s is too large") % {"value": exc.args[0]})
+            limit = typical = None
         except ValueError as exc:
             problems.append(_("%(value)s is not a price") % {"value": exc.args[0]})
             limit = typical = None
@@ -229,9 +302,14 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
         first_number, first = members[0]
         bad = False
         lines = []
-        if not reference:
+        bill_total = Decimal(0)
+        if not reference or len(reference) > REFERENCE_LENGTH:
             for number, _row in members:
-                report.error(number, _("the reference is empty"))
+                report.error(
+                    number,
+                    _("the reference is empty or longer than %(n)d characters")
+                    % {"n": REFERENCE_LENGTH},
+                )
             continue
         if reference in taken:
             for number, _row in members:
@@ -275,14 +353,20 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
                     problems.append(
                         _("%(column)s differs from the bill's first row") % {"column": column}
                     )
-            if not row.get("item_code"):
-                problems.append(_("the item code is empty"))
+            if not row.get("item_code") or len(row["item_code"]) > CODE_LENGTH:
+                problems.append(
+                    _("the item code is empty or longer than %(n)d characters") % {"n": CODE_LENGTH}
+                )
             try:
-                quantity = _decimal(row.get("quantity", ""))
+                quantity = _decimal(row.get("quantity", ""), digits=QUANTITY_DIGITS)
                 price = _decimal(row.get("unit_price", ""))
             except ValueError as exc:
-                problems.append(_("%(value)s is not a number") % {"value": exc.args[0]})
+                problems.append(_number_problem(exc))
                 quantity = price = None
+            else:
+                bill_total += quantity * price
+                if bill_total >= Decimal(10) ** AMOUNT_DIGITS:
+                    problems.append(_("the bill's amount is too large"))
             if problems:
                 report.error(number, "; ".join(str(p) for p in problems))
                 bad = True
@@ -315,6 +399,11 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
                     bill = bill_settle(bill=bill, acting_user=acting_user, settled_on=settled_on)
         except ValidationError as exc:
             report.error(first_number, "; ".join(exc.messages))
+            continue
+        except DataError:
+            # A value the checks above let through but the database refuses:
+            # this bill is rolled back (its savepoint), the others go on.
+            report.error(first_number, _("a value is too large or too long for the database"))
             continue
         report.created += 1
         report.bills.append(bill)
