@@ -14,7 +14,10 @@ class ClaimsSettings(models.Model):
     """The claims rules' global numbers (one row, pk=1)."""
 
     chronic_validity_years = models.PositiveSmallIntegerField(
-        _("chronic recognition valid for (years) (C5)"), default=2
+        _("chronic recognition valid for (years) (C5)"),
+        default=2,
+        # 0 would approve recognitions that end the day before they start.
+        validators=[MinValueValidator(1)],
     )
     default_class_b_share = models.DecimalField(
         _("class-B first-pay share where a region sets none (%) (C1)"),

@@ -137,3 +137,24 @@ def test_the_validity_shown_comes_from_the_setting(user_client, cq, english):
     settings.save()
     page = user_client.get(reverse("claims:chronic")).content.decode()
     assert "A recognition is valid for 1 year." in page and "2 years" not in page
+
+
+def test_the_validity_setting_cannot_be_zero(admin_client, english):
+    from claims.models import ClaimsSettings
+
+    english(admin_client)
+    settings = ClaimsSettings.current()
+    url = reverse("admin:claims_claimssettings_change", args=[settings.pk])
+    response = admin_client.post(
+        url,
+        {
+            "chronic_validity_years": "0",
+            "default_class_b_share": "10",
+            "tax_threshold": "15000",
+            "tax_cap": "80000",
+        },
+    )
+    assert response.status_code == 200
+    assert "greater than or equal to 1" in response.content.decode()
+    settings.refresh_from_db()
+    assert settings.chronic_validity_years == 2
