@@ -122,22 +122,25 @@ def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def binding_resend(request: HttpRequest, binding_id: int) -> HttpResponse:
+    """Send a new code. A request that stopped waiting meanwhile (confirmed from
+    the relative's login, expired after wrong codes, withdrawn) gets the reason
+    in place, on the code page without JavaScript."""
     binding = selectors.binding_for_user(user=request.user, binding_id=binding_id)
-    form = CodeForm()
     try:
         binding = services.dependent_resend_code(user=request.user, binding=binding)
     except ValidationError as exc:
-        _refuse(form, exc)
-    else:
-        messages.success(
-            request, _("A new code was sent to %(name)s.") % {"name": binding.person.name}
-        )
+        binding.refresh_from_db()
+        context = {"binding": binding, "form": CodeForm(), "refused": " ".join(exc.messages)}
+        if request.htmx:
+            return render(request, "accounts/binding_code.html#pending-item", context)
+        return render(request, "accounts/binding_code.html", context)
     if request.htmx:
         return render(
             request,
             "accounts/binding_code.html#pending-item",
-            {"binding": binding, "form": form, "resent": not form.errors},
+            {"binding": binding, "form": CodeForm(), "resent": True},
         )
+    messages.success(request, _("A new code was sent to %(name)s.") % {"name": binding.person.name})
     return redirect("accounts:binding_code", binding_id=binding.pk)
 
 

@@ -227,6 +227,24 @@ def test_resend_sends_a_new_code(me_client, me, father):
     assert OutboundMessage.objects.filter(person=father).count() == 2
 
 
+def test_resend_after_the_request_stopped_waiting_explains_in_place(me_client, me, father):
+    """Five wrong codes expire the request; "send a new code" on the stale page
+    then says why, in place and without JavaScript (it used to answer 500)."""
+    me_client.post(reverse("accounts:dependent_add"), add_data(father))
+    binding = DependentBinding.objects.get(person=father)
+    for _ in range(5):
+        me_client.post(reverse("accounts:binding_code", args=[binding.pk]), {"code": "000000"})
+    url = reverse("accounts:binding_resend", args=[binding.pk])
+    for extra in ({}, HX):
+        response = me_client.post(url, **extra)
+        assert response.status_code == 200
+        html = unescape(response.content.decode())
+        assert "A3: this request is no longer waiting for a code." in html
+        assert "Add the relative again" in html
+        assert ("<html" in html) == (extra == {})  # the full page without htmx
+    assert OutboundMessage.objects.filter(person=father).count() == 1
+
+
 def test_relative_confirms_from_their_own_family_page(me, father):
     father.user = UserFactory(username="zhangjianguo")
     father.save(update_fields=["user"])
