@@ -5,6 +5,7 @@ import datetime
 from html import unescape
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -185,6 +186,50 @@ def test_add_child_with_document_waits_for_review(me_client, me, daughter):
     assert binding.status == "pending_review" and binding.document
     family = me_client.get(reverse("home")).content.decode()
     assert "An administrator is checking the document." in family
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (("setup.exe", b"MZ\x90\x00 program", "application/x-dosexec"), "Upload a PDF, JPG"),
+        (("birth.pdf", b"<html>not a pdf</html>", "application/pdf"), "Upload a PDF, JPG or PNG"),
+        (("birth.pdf", b"%PDF-1.4" + b"0" * (1024 * 1024 + 1), "application/pdf"),
+         "This file is 1.0 MB; the largest allowed is 1 MB."),
+    ],
+)  # fmt: skip
+def test_child_document_of_a_wrong_type_or_too_large_is_refused_in_place(
+    me_client, me, daughter, settings, upload, message
+):
+    settings.ACCOUNTS_DOCUMENT_MAX_MB = 1
+    data = add_data(daughter, relation="child")
+    for extra in ({}, HX):
+        file = SimpleUploadedFile(*upload)
+        html = me_client.post(reverse("accounts:dependent_add"), {**data, "document": file},
+                              **extra).content.decode()  # fmt: skip
+        assert message in field_group(html, "document")
+        assert f'value="{daughter.name}"' in html  # the rest of the input is kept
+    assert not DependentBinding.objects.exists()
+
+
+def test_documents_are_stored_under_a_random_name(me_client, me, daughter):
+    """People name the scan after the ID number: that name must not be kept (A1)."""
+    named = SimpleUploadedFile(f"{daughter.national_id}.PDF", b"%PDF-1.4 birth", "application/pdf")
+    data = add_data(daughter, relation="child", document=named)
+    assert me_client.post(reverse("accounts:dependent_add"), data).status_code == 302
+    stored = DependentBinding.objects.get(person=daughter).document.name
+    assert daughter.national_id not in stored and stored.endswith(".pdf")
+
+
+def test_proof_of_residence_of_a_wrong_type_is_refused_in_place(me_client, me):
+    url = reverse("accounts:registration_new", args=[me.pk])
+    text = SimpleUploadedFile("permit.txt", b"plain text")
+    data = registration_data(proof="residence", proof_document=text)
+    html = me_client.post(url, data).content.decode()
+    assert "Upload a PDF, JPG or PNG" in field_group(html, "proof_document")
+    assert not NonLocalRegistration.objects.exists()
+    photo = SimpleUploadedFile("permit.jpeg", b"\xff\xd8\xff\xe0 photo", "image/jpeg")
+    assert me_client.post(url, {**data, "proof_document": photo}).status_code == 302
+    assert NonLocalRegistration.objects.get().proof_document.name.endswith(".jpg")
 
 
 # Codes and consent ----------------------------------------------------------------------
