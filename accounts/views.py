@@ -244,6 +244,11 @@ def person_qr_svg(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def facility_choose(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_for_user(user=request.user, person_id=person_id)
+    if request.htmx and request.method == "GET" and "cancel" in request.GET:
+        # "Cancel" in the form swapped into a card: the card's facility part again,
+        # on the family page and on a person's page alike.
+        member = selectors.family_member(user=request.user, person_id=person.pk)
+        return render(request, "accounts/_facility.html", {"member": member})
     choices = list(selectors.designated_facilities(person=person).select_related("region"))
     form = FacilityChoiceForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():

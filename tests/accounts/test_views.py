@@ -361,6 +361,26 @@ def test_choose_a_facility_in_place(me_client, me):
     assert DesignatedFacilityChoice.objects.get(person=me).facility == mine
 
 
+def test_cancel_in_the_facility_form_puts_the_card_back_on_any_page(me_client, me):
+    """The form swapped into a card offers "Cancel": it restores that card's facility
+    part in place, also on a person's page, which has no family section to reload."""
+    FacilityFactory(region=chongqing(), name="大坪社区卫生服务中心")
+    url = reverse("accounts:facility_choose", args=[me.pk])
+    form = me_client.get(url, **HX).content.decode()
+    cancel = f'hx-get="{url}?cancel=1" hx-target="#facility-{me.pk}"'
+    assert cancel in form and 'hx-target="#family"' not in form
+    assert (
+        f'id="facility-{me.pk}"'
+        in me_client.get(reverse("accounts:person_detail", args=[me.pk])).content.decode()
+    )
+    html = me_client.get(url, {"cancel": "1"}, **HX).content.decode()
+    assert html.startswith(f'<div class="facility" id="facility-{me.pk}">')
+    assert "Choose a facility" in html and "<form" not in html
+    assert not DesignatedFacilityChoice.objects.exists()
+    # Without JavaScript, "Cancel" is a plain link home.
+    assert f'<a href="{reverse("home")}" >' in me_client.get(url).content.decode()
+
+
 def test_facility_page_without_javascript(me_client, me):
     mine = FacilityFactory(region=chongqing(), name="大坪社区卫生服务中心")
     url = reverse("accounts:facility_choose", args=[me.pk])
