@@ -142,6 +142,25 @@ def test_approve_asks_for_confirmation_then_activates(admin_client, people):
     assert list(queue) == []
 
 
+def test_approving_for_a_login_unlinked_meanwhile_is_refused_with_a_message(
+    admin_client, english, people
+):
+    """The requester's login was unlinked from their record while the child waited:
+    approving says why (it used to answer 500) and changes nothing."""
+    english(admin_client)
+    binding = people["child_binding"]
+    people["me"].user = None
+    people["me"].save(update_fields=["user"])
+    url = reverse("admin:accounts_pendingchildbinding_changelist")
+    data = {"action": "approve_bindings", ACTION_CHECKBOX_NAME: [binding.pk], "post": "yes"}
+    response = admin_client.post(url, data, follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "0 bindings approved." in html and "not linked to an insurance record" in html
+    binding.refresh_from_db()
+    assert binding.status == "pending_review"
+
+
 def test_reject_from_the_bindings_list(admin_client, people):
     binding = people["child_binding"]
     url = reverse("admin:accounts_dependentbinding_changelist")
