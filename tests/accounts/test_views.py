@@ -137,6 +137,17 @@ def test_add_relative_without_javascript_redirects_home(me_client, me, father):
     assert DependentBinding.objects.get(person=father).status == "pending_code"
 
 
+def test_the_add_page_alone_posts_normally_so_the_confirmation_is_seen(me_client, me, father):
+    """Swapped in place, the form would be emptied with no word of what happened
+    (the confirmation rides on the family section, absent from this page)."""
+    page = me_client.get(reverse("accounts:dependent_add")).content.decode()
+    assert "hx-post" not in page.split('id="add-dependent"')[1]
+    home = me_client.get(reverse("home")).content.decode()
+    assert f'hx-post="{reverse("accounts:dependent_add")}"' in home
+    response = me_client.post(reverse("accounts:dependent_add"), add_data(father), follow=True)
+    assert "A code was sent to 张建国" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
