@@ -111,7 +111,10 @@ def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
                 request, _("%(name)s is now on your family page.") % {"name": binding.person.name}
             )
             if request.htmx:
-                return _changed(HttpResponse(""))
+                # "Confirmed" in place (on the code page alone nothing else would
+                # say so); the family page reloads its section on the event.
+                context = {"binding": binding, "form": None}
+                return _changed(render(request, "accounts/binding_code.html#pending-item", context))
             return redirect("home")
     context = {"binding": binding, "form": form}
     if request.htmx:

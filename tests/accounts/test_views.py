@@ -260,6 +260,10 @@ def test_wrong_then_right_code_in_place(me_client, me, father):
     assert response["HX-Trigger"] == '{"familyChanged": {}}'
     binding.refresh_from_db()
     assert binding.status == "active"
+    # Said in place: on the code page alone there is no family section to reload.
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<li class="pending-item" id="binding-{binding.pk}"')
+    assert "Confirmed." in html and "Back to my family" in html
 
 
 def test_code_page_without_javascript(me_client, me, father):
