@@ -84,6 +84,43 @@ class AuditedAdmin(admin.ModelAdmin):
             details={"fields": list(form.changed_data)},
         )
 
+    def save_formset(self, request, form, formset, change):
+        """Rows added, changed or deleted in an inline (a province's regions) are
+        audited one by one, like the parent."""
+        deleted = [
+            (f.instance, f.instance.pk, str(f.instance))
+            for f in formset.deleted_forms
+            if f.instance.pk is not None
+        ]
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            services.audit_record(
+                actor=request.user,
+                action=f"admin.{obj._meta.model_name}.add",
+                person=self._audit_person(obj),
+                target=obj,
+                details={"parent": f"{form.instance._meta.label}:{form.instance.pk}"},
+            )
+        for obj, fields in formset.changed_objects:
+            services.audit_record(
+                actor=request.user,
+                action=f"admin.{obj._meta.model_name}.change",
+                person=self._audit_person(obj),
+                target=obj,
+                details={"fields": list(fields)},
+            )
+        for obj, pk, label in deleted:
+            if obj not in formset.deleted_objects:
+                continue
+            AuditEvent.objects.create(
+                **services.audit_row(
+                    actor=request.user,
+                    action=f"admin.{obj._meta.model_name}.delete",
+                    target_label=f"{obj._meta.label}:{pk}",
+                    details={"label": label},
+                )
+            )
+
     def delete_model(self, request, obj):
         services.audit_record(
             actor=request.user,

@@ -2,7 +2,11 @@
 fields); the rules themselves live in accounts.services, whose refusals the views
 attach back to the fields with form.add_error."""
 
+import uuid
+
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts import national_id
@@ -29,6 +33,49 @@ class NationalIdField(forms.CharField):
         return normalized
 
 
+# What a scanned or photographed document may be, told by its first bytes (a name
+# ending in .pdf proves nothing): type -> the stored file's extension.
+DOCUMENT_SIGNATURES = {
+    b"%PDF-": "pdf",
+    b"\xff\xd8\xff": "jpg",
+    b"\x89PNG\r\n\x1a\n": "png",
+}
+
+
+def document_max_mb() -> int:
+    return int(getattr(settings, "ACCOUNTS_DOCUMENT_MAX_MB", 10))
+
+
+class DocumentField(forms.FileField):
+    """A birth certificate, household register page or residence permit: a PDF,
+    JPG or PNG file of at most ACCOUNTS_DOCUMENT_MAX_MB (10) megabytes. It is
+    stored under a random name: people often name such files after their ID
+    number, which must not end up in paths, links or download headers (A1)."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload or not hasattr(upload, "read"):
+            return upload
+        limit = document_max_mb()
+        if upload.size > limit * 1024 * 1024:
+            raise ValidationError(
+                _("This file is %(size).1f MB; the largest allowed is %(max)d MB."),
+                code="document_size",
+                params={"size": upload.size / 1024 / 1024, "max": limit},
+            )
+        upload.seek(0)
+        head = upload.read(8)
+        upload.seek(0)
+        kind = next((ext for sig, ext in DOCUMENT_SIGNATURES.items() if head.startswith(sig)), None)
+        if kind is None:
+            raise ValidationError(
+                _("Upload a PDF, JPG or PNG file (a scan or a photo of the document)."),
+                code="document_type",
+            )
+        upload.name = f"{uuid.uuid4().hex}.{kind}"
+        return upload
+
+
 class DependentAddForm(forms.Form):
     national_id = NationalIdField(help_text=_("The relative's 18-character ID number."))
     name = forms.CharField(label=_("Name"), max_length=50)
@@ -37,12 +84,12 @@ class DependentAddForm(forms.Form):
         choices=[("", "---------"), *DependentBinding.Relation.choices]
         + [(NOT_CLOSE, _("other relative (in-law, cousin, …)"))],
     )
-    document = forms.FileField(
+    document = DocumentField(
         label=_("Birth certificate or household register page"),
         required=False,
         help_text=_(
             "Needed for relatives aged 16 or under (A3): an administrator checks it "
-            "before the child appears on your family page."
+            "before the child appears on your family page. A PDF, JPG or PNG file."
         ),
     )
 
@@ -103,7 +150,11 @@ class RegistrationForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("Without a residence permit for the destination, sign the commitment letter."),
     )
-    proof_document = forms.FileField(label=_("Proof of residence"), required=False)
+    proof_document = DocumentField(
+        label=_("Proof of residence"),
+        required=False,
+        help_text=_("A PDF, JPG or PNG file of the residence permit."),
+    )
     commitment_accepted = forms.BooleanField(
         label=_("I have read and accept the commitment letter"), required=False
     )

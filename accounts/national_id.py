@@ -22,10 +22,15 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
+# Spaces and the dashes people type or paste between the groups (4401-0119…).
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
 def normalize(value: str) -> str:
-    """Full-width digits to ASCII, spaces removed, a lower-case x made upper-case."""
+    """Full-width digits to ASCII, spaces and dashes between groups removed, a
+    lower-case x made upper-case."""
     value = unicodedata.normalize("NFKC", value or "")
-    return re.sub(r"\s+", "", value).upper()
+    return _SEPARATORS.sub("", value).upper()
 
 
 def parse(value: str) -> tuple[str, datetime.date, str]:

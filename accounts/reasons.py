@@ -4,6 +4,7 @@ rule (RULES.md A, F) and is shown next to the field it is about."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 REASONS = {
     # A1: insured persons and sign-up
@@ -29,7 +30,11 @@ REASONS = {
         "A3: relatives aged %(age)d or under need a birth certificate or household "
         "register page, reviewed by an administrator."
     ),
-    "A3-04": _("A3: that code is not right. %(left)d tries left."),
+    "A3-04": ngettext_lazy(
+        "A3: that code is not right. %(left)d try left.",
+        "A3: that code is not right. %(left)d tries left.",
+        "left",
+    ),
     "A3-05": _(
         "A3: this code has expired: send a new one and enter it within %(minutes)d minutes."
     ),

@@ -111,7 +111,10 @@ def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
                 request, _("%(name)s is now on your family page.") % {"name": binding.person.name}
             )
             if request.htmx:
-                return _changed(HttpResponse(""))
+                # "Confirmed" in place (on the code page alone nothing else would
+                # say so); the family page reloads its section on the event.
+                context = {"binding": binding, "form": None}
+                return _changed(render(request, "accounts/binding_code.html#pending-item", context))
             return redirect("home")
     context = {"binding": binding, "form": form}
     if request.htmx:
@@ -122,22 +125,25 @@ def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def binding_resend(request: HttpRequest, binding_id: int) -> HttpResponse:
+    """Send a new code. A request that stopped waiting meanwhile (confirmed from
+    the relative's login, expired after wrong codes, withdrawn) gets the reason
+    in place, on the code page without JavaScript."""
     binding = selectors.binding_for_user(user=request.user, binding_id=binding_id)
-    form = CodeForm()
     try:
         binding = services.dependent_resend_code(user=request.user, binding=binding)
     except ValidationError as exc:
-        _refuse(form, exc)
-    else:
-        messages.success(
-            request, _("A new code was sent to %(name)s.") % {"name": binding.person.name}
-        )
+        binding.refresh_from_db()
+        context = {"binding": binding, "form": CodeForm(), "refused": " ".join(exc.messages)}
+        if request.htmx:
+            return render(request, "accounts/binding_code.html#pending-item", context)
+        return render(request, "accounts/binding_code.html", context)
     if request.htmx:
         return render(
             request,
             "accounts/binding_code.html#pending-item",
-            {"binding": binding, "form": form, "resent": not form.errors},
+            {"binding": binding, "form": CodeForm(), "resent": True},
         )
+    messages.success(request, _("A new code was sent to %(name)s.") % {"name": binding.person.name})
     return redirect("accounts:binding_code", binding_id=binding.pk)
 
 
@@ -241,6 +247,11 @@ def person_qr_svg(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def facility_choose(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_for_user(user=request.user, person_id=person_id)
+    if request.htmx and request.method == "GET" and "cancel" in request.GET:
+        # "Cancel" in the form swapped into a card: the card's facility part again,
+        # on the family page and on a person's page alike.
+        member = selectors.family_member(user=request.user, person_id=person.pk)
+        return render(request, "accounts/_facility.html", {"member": member})
     choices = list(selectors.designated_facilities(person=person).select_related("region"))
     form = FacilityChoiceForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():

@@ -172,7 +172,9 @@ def dependent_request(
 
 def _activate(*, binding: DependentBinding, actor, how: str) -> DependentBinding:
     """Record the relationship (A2; a contradiction refuses) and open the binding."""
-    own = InsuredPerson.objects.get(user_id=binding.user_id)
+    own = InsuredPerson.objects.filter(user_id=binding.user_id).first()
+    if own is None:  # the login was unlinked from its record meanwhile
+        raise refusal("A1-03")
     kind, relative_first = RELATION_STORAGE[binding.relation]
     person_a, person_b = (binding.person, own) if relative_first else (own, binding.person)
     try:
@@ -260,7 +262,9 @@ def dependent_resend_code(*, user, binding: DependentBinding) -> DependentBindin
         raise PermissionDenied
     if binding.status != Status.PENDING_CODE:
         raise refusal("A3-08", "code")
-    own = InsuredPerson.objects.get(user=user)
+    own = InsuredPerson.objects.filter(user=user).first()
+    if own is None:
+        raise refusal("A1-03")
     _send_code(binding=binding, requester=own, policy=AccountsPolicy.current())
     audit_record(actor=user, action="dependent.code_resend", person=binding.person, target=binding)
     return binding

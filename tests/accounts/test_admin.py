@@ -142,6 +142,25 @@ def test_approve_asks_for_confirmation_then_activates(admin_client, people):
     assert list(queue) == []
 
 
+def test_approving_for_a_login_unlinked_meanwhile_is_refused_with_a_message(
+    admin_client, english, people
+):
+    """The requester's login was unlinked from their record while the child waited:
+    approving says why (it used to answer 500) and changes nothing."""
+    english(admin_client)
+    binding = people["child_binding"]
+    people["me"].user = None
+    people["me"].save(update_fields=["user"])
+    url = reverse("admin:accounts_pendingchildbinding_changelist")
+    data = {"action": "approve_bindings", ACTION_CHECKBOX_NAME: [binding.pk], "post": "yes"}
+    response = admin_client.post(url, data, follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "0 bindings approved." in html and "not linked to an insurance record" in html
+    binding.refresh_from_db()
+    assert binding.status == "pending_review"
+
+
 def test_reject_from_the_bindings_list(admin_client, people):
     binding = people["child_binding"]
     url = reverse("admin:accounts_dependentbinding_changelist")
@@ -263,3 +282,49 @@ def test_bindings_cannot_be_added_or_deleted_in_the_admin(admin_client, people):
     binding = DependentBinding.objects.first()
     delete = reverse("admin:accounts_dependentbinding_delete", args=[binding.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_regions_edited_inside_a_province_are_audited(admin_client):
+    """The province page lists its regions inline: adding, renaming and deleting
+    one there leaves an audit row each, like any other admin change."""
+    sichuan = chengdu().province
+    kept = sichuan.regions.get(code="510100")
+    doomed = sichuan.regions.create(code="519999", name="测试市", name_en="Test")
+    data = {
+        "code": sichuan.code,
+        "name": sichuan.name,
+        "name_en": sichuan.name_en,
+        "wallet_live": "on",
+        "usage_location_change": "on",
+        "cross_province_pooling": "unknown",
+        "regions-TOTAL_FORMS": "3",
+        "regions-INITIAL_FORMS": "2",
+        "regions-0-id": kept.pk,
+        "regions-0-province": sichuan.pk,
+        "regions-0-code": kept.code,
+        "regions-0-name": kept.name,
+        "regions-0-name_en": "Chengdu City",
+        "regions-1-id": doomed.pk,
+        "regions-1-province": sichuan.pk,
+        "regions-1-code": doomed.code,
+        "regions-1-name": doomed.name,
+        "regions-1-name_en": doomed.name_en,
+        "regions-1-DELETE": "on",
+        "regions-2-province": sichuan.pk,
+        "regions-2-code": "519998",
+        "regions-2-name": "新测试市",
+        "regions-2-name_en": "New test",
+        "_save": "Save",
+    }
+    url = reverse("admin:accounts_province_change", args=[sichuan.pk])
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    added = sichuan.regions.get(code="519998")
+    rows = {e.action: e for e in AuditEvent.objects.filter(action__startswith="admin.region.")}
+    assert set(rows) == {"admin.region.add", "admin.region.change", "admin.region.delete"}
+    assert rows["admin.region.add"].target == f"accounts.Region:{added.pk}"
+    assert rows["admin.region.change"].details == {"fields": ["name_en"]}
+    assert rows["admin.region.delete"].target == f"accounts.Region:{doomed.pk}"
+    assert rows["admin.region.delete"].actor_label == "admin"
+    list_html = admin_client.get(reverse("admin:accounts_auditevent_changelist")).content.decode()
+    assert "admin.region.delete" in list_html

@@ -34,6 +34,27 @@ def test_valid_id_gives_birth_date_and_sex_and_is_normalised():
     assert sex == "F"  # the 17th character, 2, is even: female
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "110105-19491231-002x",  # groups separated with hyphens
+        "110105 1949 1231 002X",
+        "１１０１０５－１９４９１２３１－００２ｘ",  # full-width, full-width hyphens
+        "110105—19491231—002X",  # dashes pasted from a document
+    ],
+)
+def test_separators_between_groups_are_ignored(typed):
+    assert national_id.parse(typed)[0] == "11010519491231002X"
+
+
+def test_a_birth_date_after_today_is_not_possible():
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)  # noqa: DTZ011
+    with pytest.raises(ValidationError) as exc:
+        national_id.parse(national_id.make("110105", tomorrow, 1))
+    assert exc.value.code == "id_birth_date"
+    national_id.parse(national_id.make("110105", datetime.date.today(), 1))  # noqa: DTZ011
+
+
 def test_masking_shows_only_first_and_last_four():
     assert national_id.mask("11010519491231002X") == "1101**********002X"
 

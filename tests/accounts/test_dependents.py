@@ -90,7 +90,10 @@ def test_wrong_codes_count_and_the_fifth_expires_the_request(me, father):
             dependent_confirm_code(user=me.user, binding=binding, code=wrong)
         assert error_codes(exc.value, "code") == ["A3-04"]
         with translation.override("en"):
-            assert f"{left} tries left." in exc.value.error_dict["code"][0].messages[0]
+            expected = "1 try left." if left == 1 else f"{left} tries left."
+            assert expected in exc.value.error_dict["code"][0].messages[0]
+        with translation.override("zh-hans"):
+            assert f"还可以再试 {left} 次" in exc.value.error_dict["code"][0].messages[0]
     with pytest.raises(ValidationError) as exc:
         dependent_confirm_code(user=me.user, binding=binding, code=wrong)
     assert error_codes(exc.value, "code") == ["A3-06"]

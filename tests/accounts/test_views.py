@@ -5,6 +5,7 @@ import datetime
 from html import unescape
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -136,6 +137,17 @@ def test_add_relative_without_javascript_redirects_home(me_client, me, father):
     assert DependentBinding.objects.get(person=father).status == "pending_code"
 
 
+def test_the_add_page_alone_posts_normally_so_the_confirmation_is_seen(me_client, me, father):
+    """Swapped in place, the form would be emptied with no word of what happened
+    (the confirmation rides on the family section, absent from this page)."""
+    page = me_client.get(reverse("accounts:dependent_add")).content.decode()
+    assert "hx-post" not in page.split('id="add-dependent"')[1]
+    home = me_client.get(reverse("home")).content.decode()
+    assert f'hx-post="{reverse("accounts:dependent_add")}"' in home
+    response = me_client.post(reverse("accounts:dependent_add"), add_data(father), follow=True)
+    assert "A code was sent to 张建国" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
@@ -187,6 +199,50 @@ def test_add_child_with_document_waits_for_review(me_client, me, daughter):
     assert "An administrator is checking the document." in family
 
 
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (("setup.exe", b"MZ\x90\x00 program", "application/x-dosexec"), "Upload a PDF, JPG"),
+        (("birth.pdf", b"<html>not a pdf</html>", "application/pdf"), "Upload a PDF, JPG or PNG"),
+        (("birth.pdf", b"%PDF-1.4" + b"0" * (1024 * 1024 + 1), "application/pdf"),
+         "This file is 1.0 MB; the largest allowed is 1 MB."),
+    ],
+)  # fmt: skip
+def test_child_document_of_a_wrong_type_or_too_large_is_refused_in_place(
+    me_client, me, daughter, settings, upload, message
+):
+    settings.ACCOUNTS_DOCUMENT_MAX_MB = 1
+    data = add_data(daughter, relation="child")
+    for extra in ({}, HX):
+        file = SimpleUploadedFile(*upload)
+        html = me_client.post(reverse("accounts:dependent_add"), {**data, "document": file},
+                              **extra).content.decode()  # fmt: skip
+        assert message in field_group(html, "document")
+        assert f'value="{daughter.name}"' in html  # the rest of the input is kept
+    assert not DependentBinding.objects.exists()
+
+
+def test_documents_are_stored_under_a_random_name(me_client, me, daughter):
+    """People name the scan after the ID number: that name must not be kept (A1)."""
+    named = SimpleUploadedFile(f"{daughter.national_id}.PDF", b"%PDF-1.4 birth", "application/pdf")
+    data = add_data(daughter, relation="child", document=named)
+    assert me_client.post(reverse("accounts:dependent_add"), data).status_code == 302
+    stored = DependentBinding.objects.get(person=daughter).document.name
+    assert daughter.national_id not in stored and stored.endswith(".pdf")
+
+
+def test_proof_of_residence_of_a_wrong_type_is_refused_in_place(me_client, me):
+    url = reverse("accounts:registration_new", args=[me.pk])
+    text = SimpleUploadedFile("permit.txt", b"plain text")
+    data = registration_data(proof="residence", proof_document=text)
+    html = me_client.post(url, data).content.decode()
+    assert "Upload a PDF, JPG or PNG" in field_group(html, "proof_document")
+    assert not NonLocalRegistration.objects.exists()
+    photo = SimpleUploadedFile("permit.jpeg", b"\xff\xd8\xff\xe0 photo", "image/jpeg")
+    assert me_client.post(url, {**data, "proof_document": photo}).status_code == 302
+    assert NonLocalRegistration.objects.get().proof_document.name.endswith(".jpg")
+
+
 # Codes and consent ----------------------------------------------------------------------
 
 
@@ -204,6 +260,10 @@ def test_wrong_then_right_code_in_place(me_client, me, father):
     assert response["HX-Trigger"] == '{"familyChanged": {}}'
     binding.refresh_from_db()
     assert binding.status == "active"
+    # Said in place: on the code page alone there is no family section to reload.
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<li class="pending-item" id="binding-{binding.pk}"')
+    assert "Confirmed." in html and "Back to my family" in html
 
 
 def test_code_page_without_javascript(me_client, me, father):
@@ -225,6 +285,24 @@ def test_resend_sends_a_new_code(me_client, me, father):
     ).content.decode()
     assert "A new code was sent." in html
     assert OutboundMessage.objects.filter(person=father).count() == 2
+
+
+def test_resend_after_the_request_stopped_waiting_explains_in_place(me_client, me, father):
+    """Five wrong codes expire the request; "send a new code" on the stale page
+    then says why, in place and without JavaScript (it used to answer 500)."""
+    me_client.post(reverse("accounts:dependent_add"), add_data(father))
+    binding = DependentBinding.objects.get(person=father)
+    for _ in range(5):
+        me_client.post(reverse("accounts:binding_code", args=[binding.pk]), {"code": "000000"})
+    url = reverse("accounts:binding_resend", args=[binding.pk])
+    for extra in ({}, HX):
+        response = me_client.post(url, **extra)
+        assert response.status_code == 200
+        html = unescape(response.content.decode())
+        assert "A3: this request is no longer waiting for a code." in html
+        assert "Add the relative again" in html
+        assert ("<html" in html) == (extra == {})  # the full page without htmx
+    assert OutboundMessage.objects.filter(person=father).count() == 1
 
 
 def test_relative_confirms_from_their_own_family_page(me, father):
@@ -296,6 +374,26 @@ def test_choose_a_facility_in_place(me_client, me):
     html = response.content.decode()
     assert "大坪社区卫生服务中心" in html and "Change facility" in html
     assert DesignatedFacilityChoice.objects.get(person=me).facility == mine
+
+
+def test_cancel_in_the_facility_form_puts_the_card_back_on_any_page(me_client, me):
+    """The form swapped into a card offers "Cancel": it restores that card's facility
+    part in place, also on a person's page, which has no family section to reload."""
+    FacilityFactory(region=chongqing(), name="大坪社区卫生服务中心")
+    url = reverse("accounts:facility_choose", args=[me.pk])
+    form = me_client.get(url, **HX).content.decode()
+    cancel = f'hx-get="{url}?cancel=1" hx-target="#facility-{me.pk}"'
+    assert cancel in form and 'hx-target="#family"' not in form
+    assert (
+        f'id="facility-{me.pk}"'
+        in me_client.get(reverse("accounts:person_detail", args=[me.pk])).content.decode()
+    )
+    html = me_client.get(url, {"cancel": "1"}, **HX).content.decode()
+    assert html.startswith(f'<div class="facility" id="facility-{me.pk}">')
+    assert "Choose a facility" in html and "<form" not in html
+    assert not DesignatedFacilityChoice.objects.exists()
+    # Without JavaScript, "Cancel" is a plain link home.
+    assert f'<a href="{reverse("home")}" >' in me_client.get(url).content.decode()
 
 
 def test_facility_page_without_javascript(me_client, me):
