@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.admin import PersonSearchMixin
 from claims.admin.imports import BillUploadForm, import_page
 from claims.models import (
     Bill,
@@ -64,7 +65,7 @@ class BillLineInline(admin.TabularInline):
 
 
 @admin.register(Bill)
-class BillAdmin(admin.ModelAdmin):
+class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "person",
@@ -78,7 +79,9 @@ class BillAdmin(admin.ModelAdmin):
         "reason_list",
     )
     list_filter = ("status", "visit", "care_type", "settled_on")
-    search_fields = ("reference", "person__name", "person__national_id", "facility__name")
+    # A1: by name, phone and the masked ID suffix (PersonSearchMixin), never the
+    # full ID number, which would land in the URL and the access log.
+    search_fields = ("reference", "person__name", "person__phone", "facility__name")
     date_hierarchy = "service_date"
     list_select_related = ("person", "facility")
     raw_id_fields = ("person", "facility")

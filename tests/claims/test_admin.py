@@ -258,3 +258,17 @@ def test_recheck_action_recomputes_settlements(admin_client, cq, english):
         url, {"action": "recheck", "_selected_action": [bill.pk]}, follow=True
     )
     assert f"Different when re-computed: {bill.reference}" in response.content.decode()
+
+
+def test_bills_are_searched_by_id_suffix_never_by_the_full_number(admin_client, cq):
+    """A1: an admin search is a GET, so a full ID number would land in URLs and logs;
+    bills are found by the person's masked ID suffix (or name), as everywhere else."""
+    from tests.claims.factories import settle
+
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    bill = settle(person, FacilityFactory(region=cq, tier=2), [("A100", 1, "300.00")])
+    url = reverse("admin:claims_bill_changelist")
+    found = admin_client.get(url, {"q": person.national_id[-4:]}).context["cl"].result_list
+    assert [b.pk for b in found] == [bill.pk]
+    found = admin_client.get(url, {"q": person.national_id}).context["cl"].result_list
+    assert list(found) == []
