@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import views
+from portal.media import media_for_staff
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,7 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded documents: staff only, whatever DEBUG says (portal/media.py).
+urlpatterns.append(
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_for_staff, name="media")
+)
