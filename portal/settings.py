@@ -50,9 +50,6 @@ CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS_ONLY
 SESSION_COOKIE_SECURE = HTTPS_ONLY
-# A login moves money and shows medical bills, often from a shared family
-# computer: it lasts a working day (8 hours), not Django's two weeks.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 60 * 60))
 CSRF_COOKIE_SECURE = HTTPS_ONLY
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if HTTPS_ONLY else 0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
