@@ -43,6 +43,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-dev-only-key-chang
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 # HTTPS hardening is on by default outside DEBUG. Tests and the local run turn it
 # off explicitly (HTTPS_ONLY=0) because they talk plain HTTP to localhost.

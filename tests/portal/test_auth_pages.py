@@ -158,3 +158,20 @@ def test_base_template_has_htmx_and_csrf_header(user_client):
     html = user_client.get(reverse("home")).content.decode()
     assert "htmx" in html and ".js" in html
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
+
+
+def test_password_change_errors_sit_by_their_field_in_chinese(user_client):
+    response = user_client.post(
+        reverse("password_change"),
+        {"old_password": "wrong-old-pw", "new_password1": "N3w-pass-word", "new_password2": "x"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "旧密码不正确" in _error_near(html, "old_password")
+    assert "不一致" in _error_near(html, "new_password2")
+    assert "wrong-old-pw" not in html and "N3w-pass-word" not in html  # passwords not echoed
+
+
+def test_login_error_is_in_chinese_by_default(client, user):
+    html = client.post(reverse("login"), {"username": "lihua", "password": "nope"}).content
+    assert "请输入一个正确的" in html.decode()

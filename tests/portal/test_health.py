@@ -4,6 +4,7 @@ import pytest
 from django.db.utils import ConnectionHandler
 from django.urls import reverse
 
+from portal import health
 from portal.health import check_database
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +48,34 @@ def test_database_check_reports_an_unreachable_server():
 
 def test_healthz_is_not_cached(client):
     assert "no-cache" in client.get(reverse("healthz"))["Cache-Control"]
+
+
+def test_healthz_503_names_the_database_when_it_is_down(client, settings, monkeypatch):
+    """The database answers nothing (wrong port): 503, the database named, the
+    broker still checked, and none of the connection's secrets in the answer."""
+    down = ConnectionHandler(
+        {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "portal",
+                "USER": "portal-db-user",
+                "PASSWORD": "db-pw-Zk4",
+                "HOST": "127.0.0.1",
+                "PORT": "1",
+                "OPTIONS": {"connect_timeout": 2},
+            }
+        }
+    )
+    monkeypatch.setattr(health, "connections", down)
+    settings.CELERY_BROKER_URL = "redis://:broker-pw-Qx7@127.0.0.1:1/0"
+    try:
+        response = client.get(reverse("healthz"))
+    finally:
+        down.close_all()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"] == "OperationalError" and body["broker"] != "ok"
+    assert "database" in body["status"] and "broker" in body["status"]
+    text = response.content.decode()
+    for secret in ("db-pw-Zk4", "portal-db-user", "broker-pw-Qx7", "127.0.0.1"):
+        assert secret not in text

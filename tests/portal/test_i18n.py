@@ -41,3 +41,13 @@ def test_admin_is_titled_for_the_portal(admin_client, english):
 def test_browser_language_does_not_override_the_default(client):
     html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-hans">' in html
+
+
+def test_the_language_switcher_keeps_the_page(client):
+    html = client.get("/login/?next=/wallet/").content.decode()
+    assert '<input type="hidden" name="next" value="/login/?next=/wallet/">' in html
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "/login/?next=/wallet/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/login/?next=/wallet/"
+    assert '<html lang="en">' in client.get(response["Location"]).content.decode()

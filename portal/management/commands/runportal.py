@@ -11,8 +11,10 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from kombu.utils.url import maybe_sanitize_url
 
+from accounts.demo import UNCLAIMED_ID
 from portal.demo import DEMO_LOGINS
 
 
@@ -20,7 +22,7 @@ class Command(BaseCommand):
     help = "Migrate, load demo data and run web + Celery worker + beat (Ctrl-C stops all)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="address:port to serve on")
         parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
         parser.add_argument(
             "--server",
@@ -77,13 +79,16 @@ class Command(BaseCommand):
             name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()
         }
         self.stdout.write(self.style.SUCCESS(f"\nThe portal is running at http://{addr}/"))
-        for username, password, what in DEMO_LOGINS:
-            self.stdout.write(f"  log in as {username} / {password}  ({what})")
+        if not no_demo:
+            for username, password, what in DEMO_LOGINS:
+                self.stdout.write(f"  log in as {username} / {password}  ({what})")
+            self.stdout.write(f"  or sign up as 赵丽, ID number {UNCLAIMED_ID} (unclaimed record)")
         self.stdout.write(
-            f"  broker: {settings.CELERY_BROKER_URL}  database: "
+            f"  broker: {maybe_sanitize_url(settings.CELERY_BROKER_URL)}  database: "
             f"{settings.DATABASES['default']['NAME']}"
         )
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and beat.\n")
+        gone: list[str] = []
         try:
             while not stopping and all(p.poll() is None for p in procs.values()):
                 time.sleep(0.2)
@@ -102,3 +107,8 @@ class Command(BaseCommand):
                     p.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     p.kill()
+                    p.wait()
+        if gone:
+            # A process that died on its own is a failure, whatever its exit code:
+            # the caller (make, a process manager) must see it.
+            raise CommandError(f"{', '.join(gone)} exited unexpectedly.")
