@@ -17,8 +17,8 @@ HAN = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3001-\u3011]+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
 # Latin words that are the same in both languages: units, formats, the time zone,
 # the switcher's "English", the tax formula's min/max.
-LATIN_IN_CHINESE = {"CNY", "PDF", "CSV", "SVG", "ID", "QR", "GBK", "UTF", "xlsx", "English",
-                    "Asia", "Shanghai", "min", "max"}  # fmt: skip
+LATIN_IN_CHINESE = {"CNY", "PDF", "JPG", "PNG", "CSV", "SVG", "ID", "QR", "GBK", "UTF", "xlsx",
+                    "English", "Asia", "Shanghai", "min", "max"}  # fmt: skip
 # Chinese terms the English pages quote on purpose, as they appear on receipts.
 GLOSSARY = {"简体中文", "自付", "自费"}
 
