@@ -40,10 +40,14 @@ class TransferForm(forms.Form):
         coerce=int,
         error_messages={"invalid_choice": REASONS["W5.1"][1], "required": REASONS["W5.1"][1]},
     )
+    # Any text is passed on: the service reads the amount and refuses anything that
+    # is not one with a W6 message (a length limit here would answer in Django's
+    # words instead).
     amount = forms.CharField(
         label=_("Amount (yuan)"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20}
+        ),
     )
     source = forms.ChoiceField(
         label=_("Paid from"), choices=Transfer.Source.choices, initial=Transfer.Source.PERSONAL

@@ -84,3 +84,31 @@ def test_staff_without_permission_cannot_sweep(db):
     client.force_login(staff)
     assert client.get(reverse("admin:wallet_transfer_changelist")).status_code == 403
     assert not Transfer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_money_inputs_in_the_admin_refuse_nonsense_amounts_with_a_field_error(admin_client):
+    for typed in ("1e30", "NaN", "Infinity", "1" * 40):
+        posts = [
+            (
+                reverse("admin:wallet_contributionrate_add"),
+                {"valid_from": "2026-01-01", "employee_share": typed, "employer_credit": "1"},
+            ),
+            (reverse("admin:wallet_premiumrate_add"), {"year": "2026", "amount": typed}),
+            (
+                reverse("admin:wallet_walletpolicy_change", args=[1]),
+                {
+                    "min_amount": "1.00",
+                    "max_amount": typed,
+                    "daily_count": 3,
+                    "quiet_start": "22:00",
+                    "quiet_end": "06:00",
+                    "sweep_at": "06:00",
+                },
+            ),
+        ]
+        for url, data in posts:
+            page = admin_client.post(url, data)
+            assert page.status_code == 200, (url, typed)
+            assert b"errorlist" in page.content, (url, typed)
+    assert WalletPolicy.current().max_amount == 2000

@@ -129,6 +129,25 @@ def test_refusals_are_translated(fam):
 
 
 @pytest.mark.django_db
+def test_nonsense_amounts_get_a_w6_field_error_not_a_server_error(fam):
+    client = login(fam["user"])
+    for typed in ("1e30", "NaN", "Infinity", "1" * 40, "10.001"):
+        data = {"recipient": fam["parent"].pk, "amount": typed, "idempotency_key": "abc"}
+        page = client.post(reverse("wallet:transfer"), data, headers={"HX-Request": "true"})
+        assert page.status_code == 200, typed
+        html = page.content.decode()
+        assert re.search(r'<ul class="errorlist[^>]*>\s*<li>W6: ', html), typed
+        assert f'value="{typed}"' in html  # what was typed stays in the field
+    assert not Transfer.objects.exists()
+    chinese = login(fam["user"], english=False)
+    data = {"recipient": fam["parent"].pk, "amount": "1e30", "idempotency_key": "abc"}
+    html = chinese.post(reverse("wallet:transfer"), data).content.decode()
+    assert "W6：请输入 1.00 至 2000.00 元之间的金额，最多两位小数" in html
+    live = client.get(reverse("wallet:allowance"), {"amount": "1e30"})
+    assert live.status_code == 200
+
+
+@pytest.mark.django_db
 def test_stranger_as_recipient_is_refused_w5(fam):
     stranger = InsuredPersonFactory(region=chongqing())
     client = login(fam["user"])
