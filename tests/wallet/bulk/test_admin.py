@@ -138,6 +138,25 @@ def test_cancel(operator_client, batch):
     assert not Wallet.objects.exists()
 
 
+def test_a_batch_that_does_not_exist_is_404_on_every_page(operator_client, batch):
+    missing = batch.pk + 1000
+    for action in ("confirm", "cancel", "resume"):
+        for pk in (missing, 10**30):
+            url = reverse(f"admin:wallet_batch_{action}", args=[pk])
+            assert operator_client.post(url).status_code == 404, url
+    for url in (
+        reverse("admin:wallet_batch_change", args=[missing]),
+        reverse("admin:wallet_batch_progress", args=[missing]),
+        reverse("admin:wallet_batch_report", args=[missing, "csv"]),
+        reverse("admin:wallet_batch_report", args=[missing, "xlsx"]),
+        "/admin/wallet/batch/abc/change/",
+        f"/admin/wallet/batch/{10**30}/progress/",
+    ):
+        assert operator_client.get(url).status_code == 404, url
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.CHECKED
+
+
 def test_the_batch_page_costs_a_few_queries(operator_client, batch, django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
         assert operator_client.get(page(batch)).status_code == 200
