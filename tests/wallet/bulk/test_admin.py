@@ -96,6 +96,13 @@ def test_upload_checks_the_file_and_shows_the_preview(
     assert not Wallet.objects.exists()
 
 
+def test_a_utf16_file_from_excel_is_accepted_by_the_upload_page(operator_client, people):
+    data = csv_bytes([person_row(p) for p in people], encoding="utf-16", delimiter="\t")
+    page = operator_client.post(ADD, {"file": SimpleUploadedFile("名单.txt", data)})
+    assert page.status_code == 302
+    assert page.url == reverse("admin:wallet_batch_change", args=[Batch.objects.get().pk])
+
+
 def test_a_bad_file_is_refused_next_to_the_field_and_nothing_is_stored(operator_client):
     data = csv_bytes([["1", "2"]], header=["身份证号", "姓名"])
     response = operator_client.post(ADD, {"file": SimpleUploadedFile("x.csv", data)})
