@@ -267,7 +267,9 @@ def test_premium_paid_from_pooling_on_the_page(fam):
     client.post(reverse("wallet:premium", args=[fam["parent"].pk]))
     payment = Payment.objects.get(person=fam["parent"])
     assert payment.pooling_amount == D("400.00") and payment.pooling_from == fam["employee"]
-    assert "paid" in client.get(reverse("wallet:index")).content.decode()
+    html = client.get(reverse("wallet:index")).content.decode()
+    assert "paid" in html
+    assert "wallet 0.00, family pooling 400.00, cash 0.00." in html
 
 
 @pytest.mark.django_db
