@@ -64,6 +64,20 @@ class TransferForm(forms.Form):
         if not self.is_bound:
             self.initial["idempotency_key"] = new_idempotency_key()
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_error("idempotency_key"):
+            # The hidden key was missing or mangled: the page shows no hidden
+            # field's error, so say it above the form and carry a fresh key, with
+            # which sending again works.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("idempotency_key")] = new_idempotency_key()
+            raise forms.ValidationError(
+                _("This form was out of date and nothing was sent: check it and press Send again."),
+                code="stale_form",
+            )
+        return cleaned
+
 
 class HistoryFilterForm(forms.Form):
     DIRECTIONS = [("", _("sent and received")), ("sent", _("sent")), ("received", _("received"))]

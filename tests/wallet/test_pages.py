@@ -108,6 +108,22 @@ def test_transfer_form_carries_a_key_and_a_double_submit_makes_one(fam):
 
 
 @pytest.mark.django_db
+def test_a_form_without_its_key_says_so_and_sending_again_works(fam):
+    client = login(fam["user"])
+    for key in (None, "x" * 80):
+        data = {"recipient": fam["parent"].pk, "amount": "250.00"}
+        if key:
+            data["idempotency_key"] = key
+        html = client.post(reverse("wallet:transfer"), data).content.decode()
+        assert "This form was out of date and nothing was sent" in html
+        assert 'value="250.00"' in html
+        fresh = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
+        assert not Transfer.objects.exists()
+    page = client.post(reverse("wallet:transfer"), {**data, "idempotency_key": fresh})
+    assert page.status_code == 302 and Transfer.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_refusal_is_a_sentence_next_to_the_field_and_input_is_kept(fam):
     client = login(fam["user"])
     data = {"recipient": fam["parent"].pk, "amount": "0.99", "idempotency_key": "abc"}
