@@ -71,6 +71,19 @@ def test_post_contributions_from_the_admin(admin_client):
 
 
 @pytest.mark.django_db
+def test_contributions_are_not_posted_for_a_month_not_begun(admin_client, time_machine):
+    time_machine.move_to("2026-03-31 23:00 +08:00")
+    make_family(balance=None, open_wallets=False)
+    url = reverse("admin:wallet_contribution_post")
+    page = admin_client.post(url, {"month": "2026-04-01"})
+    assert page.status_code == 200
+    assert b"not for 2026-04" in page.content
+    assert not Contribution.objects.exists()
+    assert admin_client.post(url, {"month": "2026-03-31"}).status_code == 302
+    assert Contribution.objects.get().month == datetime.date(2026, 3, 1)
+
+
+@pytest.mark.django_db
 def test_policy_rows_are_editable(admin_client):
     policy = WalletPolicy.current()
     url = reverse("admin:wallet_walletpolicy_change", args=[policy.pk])
