@@ -138,6 +138,17 @@ class PostMonthForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    def clean_month(self):
+        month = self.cleaned_data["month"].replace(day=1)
+        if month > timezone.localdate().replace(day=1):
+            # A month not begun yet would credit money that has not been paid in.
+            raise forms.ValidationError(
+                _("Contributions can be posted for this month or earlier ones, not for %(month)s.")
+                % {"month": f"{month:%Y-%m}"},
+                code="future_month",
+            )
+        return month
+
 
 @admin.register(Contribution)
 class ContributionAdmin(ReadOnlyAdmin):

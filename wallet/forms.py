@@ -40,10 +40,14 @@ class TransferForm(forms.Form):
         coerce=int,
         error_messages={"invalid_choice": REASONS["W5.1"][1], "required": REASONS["W5.1"][1]},
     )
+    # Any text is passed on: the service reads the amount and refuses anything that
+    # is not one with a W6 message (a length limit here would answer in Django's
+    # words instead).
     amount = forms.CharField(
         label=_("Amount (yuan)"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20}
+        ),
     )
     source = forms.ChoiceField(
         label=_("Paid from"), choices=Transfer.Source.choices, initial=Transfer.Source.PERSONAL
@@ -59,6 +63,20 @@ class TransferForm(forms.Form):
             del self.fields["source"]
         if not self.is_bound:
             self.initial["idempotency_key"] = new_idempotency_key()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_error("idempotency_key"):
+            # The hidden key was missing or mangled: the page shows no hidden
+            # field's error, so say it above the form and carry a fresh key, with
+            # which sending again works.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("idempotency_key")] = new_idempotency_key()
+            raise forms.ValidationError(
+                _("This form was out of date and nothing was sent: check it and press Send again."),
+                code="stale_form",
+            )
+        return cleaned
 
 
 class HistoryFilterForm(forms.Form):

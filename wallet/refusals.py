@@ -64,7 +64,13 @@ REASONS = {
         "amount",
         _("W6: at most %(cap)s yuan a day can be sent; %(left)s yuan is left today."),
     ),
-    "W6.5": ("amount", _("W6: amounts are in yuan with at most two decimals.")),
+    "W6.5": (
+        "amount",
+        _(
+            "W6: enter an amount in yuan from %(min)s to %(max)s, with at most two decimals "
+            "(for example 200 or 99.50)."
+        ),
+    ),
     "W7.1": (
         None,
         _("W7: no transfers between %(start)s and %(end)s. Please try again after %(end)s."),

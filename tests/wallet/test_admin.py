@@ -71,6 +71,19 @@ def test_post_contributions_from_the_admin(admin_client):
 
 
 @pytest.mark.django_db
+def test_contributions_are_not_posted_for_a_month_not_begun(admin_client, time_machine):
+    time_machine.move_to("2026-03-31 23:00 +08:00")
+    make_family(balance=None, open_wallets=False)
+    url = reverse("admin:wallet_contribution_post")
+    page = admin_client.post(url, {"month": "2026-04-01"})
+    assert page.status_code == 200
+    assert b"not for 2026-04" in page.content
+    assert not Contribution.objects.exists()
+    assert admin_client.post(url, {"month": "2026-03-31"}).status_code == 302
+    assert Contribution.objects.get().month == datetime.date(2026, 3, 1)
+
+
+@pytest.mark.django_db
 def test_policy_rows_are_editable(admin_client):
     policy = WalletPolicy.current()
     url = reverse("admin:wallet_walletpolicy_change", args=[policy.pk])
@@ -84,3 +97,31 @@ def test_staff_without_permission_cannot_sweep(db):
     client.force_login(staff)
     assert client.get(reverse("admin:wallet_transfer_changelist")).status_code == 403
     assert not Transfer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_money_inputs_in_the_admin_refuse_nonsense_amounts_with_a_field_error(admin_client):
+    for typed in ("1e30", "NaN", "Infinity", "1" * 40):
+        posts = [
+            (
+                reverse("admin:wallet_contributionrate_add"),
+                {"valid_from": "2026-01-01", "employee_share": typed, "employer_credit": "1"},
+            ),
+            (reverse("admin:wallet_premiumrate_add"), {"year": "2026", "amount": typed}),
+            (
+                reverse("admin:wallet_walletpolicy_change", args=[1]),
+                {
+                    "min_amount": "1.00",
+                    "max_amount": typed,
+                    "daily_count": 3,
+                    "quiet_start": "22:00",
+                    "quiet_end": "06:00",
+                    "sweep_at": "06:00",
+                },
+            ),
+        ]
+        for url, data in posts:
+            page = admin_client.post(url, data)
+            assert page.status_code == 200, (url, typed)
+            assert b"errorlist" in page.content, (url, typed)
+    assert WalletPolicy.current().max_amount == 2000

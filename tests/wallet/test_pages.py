@@ -108,6 +108,22 @@ def test_transfer_form_carries_a_key_and_a_double_submit_makes_one(fam):
 
 
 @pytest.mark.django_db
+def test_a_form_without_its_key_says_so_and_sending_again_works(fam):
+    client = login(fam["user"])
+    for key in (None, "x" * 80):
+        data = {"recipient": fam["parent"].pk, "amount": "250.00"}
+        if key:
+            data["idempotency_key"] = key
+        html = client.post(reverse("wallet:transfer"), data).content.decode()
+        assert "This form was out of date and nothing was sent" in html
+        assert 'value="250.00"' in html
+        fresh = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
+        assert not Transfer.objects.exists()
+    page = client.post(reverse("wallet:transfer"), {**data, "idempotency_key": fresh})
+    assert page.status_code == 302 and Transfer.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_refusal_is_a_sentence_next_to_the_field_and_input_is_kept(fam):
     client = login(fam["user"])
     data = {"recipient": fam["parent"].pk, "amount": "0.99", "idempotency_key": "abc"}
@@ -126,6 +142,25 @@ def test_refusals_are_translated(fam):
     html = client.post(reverse("wallet:transfer"), data).content.decode()
     assert "W6" in html and "2000.00" in html
     assert "the largest transfer" not in html  # shown in Chinese
+
+
+@pytest.mark.django_db
+def test_nonsense_amounts_get_a_w6_field_error_not_a_server_error(fam):
+    client = login(fam["user"])
+    for typed in ("1e30", "NaN", "Infinity", "1" * 40, "10.001"):
+        data = {"recipient": fam["parent"].pk, "amount": typed, "idempotency_key": "abc"}
+        page = client.post(reverse("wallet:transfer"), data, headers={"HX-Request": "true"})
+        assert page.status_code == 200, typed
+        html = page.content.decode()
+        assert re.search(r'<ul class="errorlist[^>]*>\s*<li>W6: ', html), typed
+        assert f'value="{typed}"' in html  # what was typed stays in the field
+    assert not Transfer.objects.exists()
+    chinese = login(fam["user"], english=False)
+    data = {"recipient": fam["parent"].pk, "amount": "1e30", "idempotency_key": "abc"}
+    html = chinese.post(reverse("wallet:transfer"), data).content.decode()
+    assert "W6：请输入 1.00 至 2000.00 元之间的金额，最多两位小数" in html
+    live = client.get(reverse("wallet:allowance"), {"amount": "1e30"})
+    assert live.status_code == 200
 
 
 @pytest.mark.django_db
@@ -248,7 +283,9 @@ def test_premium_paid_from_pooling_on_the_page(fam):
     client.post(reverse("wallet:premium", args=[fam["parent"].pk]))
     payment = Payment.objects.get(person=fam["parent"])
     assert payment.pooling_amount == D("400.00") and payment.pooling_from == fam["employee"]
-    assert "paid" in client.get(reverse("wallet:index")).content.decode()
+    html = client.get(reverse("wallet:index")).content.decode()
+    assert "paid" in html
+    assert "wallet 0.00, family pooling 400.00, cash 0.00." in html
 
 
 @pytest.mark.django_db

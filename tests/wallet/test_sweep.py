@@ -136,12 +136,25 @@ def test_concurrent_sweeps_return_each_transfer_once(time_machine):
 @pytest.mark.django_db
 def test_operator_command_with_now(time_machine, capsys):
     pending_from(2, time_machine)
+    time_machine.move_to(at("2026-03-03 07:00:00"), tick=False)
     call_command("sweep_unclaimed_transfers", "--now", "2026-03-03T05:59:59")
     assert "0 unclaimed" in capsys.readouterr().out
     call_command("sweep_unclaimed_transfers", "--now", "2026-03-03T06:00:00+08:00")
     assert "2 unclaimed" in capsys.readouterr().out
     with pytest.raises(CommandError):
         call_command("sweep_unclaimed_transfers", "--now", "tomorrow")
+
+
+@pytest.mark.django_db
+def test_operator_command_refuses_a_future_time_and_an_empty_chunk(time_machine):
+    """A future --now would return transfers their recipients may still accept (W9)."""
+    fams = pending_from(1, time_machine)
+    time_machine.move_to(at("2026-03-03 05:00:00"), tick=False)
+    with pytest.raises(CommandError, match="in the future"):
+        call_command("sweep_unclaimed_transfers", "--now", "2026-03-03T06:00:00")
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("sweep_unclaimed_transfers", "--chunk-size", "0")
+    assert Transfer.objects.get(sender=fams[0]["employee"]).is_pending
 
 
 @pytest.mark.django_db

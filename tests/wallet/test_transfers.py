@@ -76,6 +76,44 @@ def test_amount_edges_w6(fam, time_machine):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("1e30", "W6.5"),
+        ("1E+400", "W6.5"),
+        ("NaN", "W6.5"),
+        ("sNaN", "W6.5"),
+        ("Infinity", "W6.5"),
+        ("-Infinity", "W6.5"),
+        ("1e2", "W6.5"),
+        ("12.345", "W6.5"),
+        ("10,00", "W6.5"),
+        (D("1E+30"), "W6.2"),
+        ("9" * 40, "W6.2"),
+        ("9" * 13 + ".99", "W6.2"),
+        ("-5", "W6.1"),
+    ],
+)
+def test_unreadable_or_huge_amounts_are_refused_citing_w6(fam, time_machine, typed, code):
+    time_machine.move_to(MONDAY_10)
+    err = refused(code, send, fam, typed)
+    assert str(err).startswith("W6")
+    if code == "W6.5":
+        assert "from 1.00 to 2,000.00, with at most two decimals" in str(err)
+    assert not Transfer.objects.exists()
+    assert balance(fam["employee"]) == D("10000.00")
+
+
+@pytest.mark.django_db
+def test_amounts_as_people_type_them(fam, time_machine):
+    time_machine.move_to(MONDAY_10)
+    for typed, sent in [("１００．５０", "100.50"), ("1,000", "1000.00"), (" 5. ", "5.00")]:
+        transfer = send(fam, typed)
+        assert transfer.amount == D(sent)
+        accept(fam, transfer)
+
+
+@pytest.mark.django_db
 def test_fourth_transfer_of_the_day_is_refused_declined_and_returned_count(fam, time_machine):
     time_machine.move_to(MONDAY_10)
     accept(fam, send(fam, "10.00"))

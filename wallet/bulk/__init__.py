@@ -6,8 +6,8 @@ reading.py     the file: format and encoding detection, headers, streamed rows
 validation.py  per-row checks against accounts, set-based per chunk
 reasons.py     the numbered, translatable reason codes of the per-row report
 models.py      Batch and BatchRow (imported by wallet/models.py)
-services/      checking.py (upload, the dry run), running.py (confirm, cancel, resume, the job)
-wallets.py     wallets opened set-based (wallet_open_bulk in SQL on PostgreSQL)
+services/      checking.py (upload, the dry run), running.py (confirm, cancel, resume, the
+               job, which opens wallets through wallet.services.wallet_open_bulk)
 selectors.py   progress, problems and the rows of the report
 export.py      the report (CSV, .xlsx) and the template files
 tasks.py       the Celery jobs (load an id, call a service)

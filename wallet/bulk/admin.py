@@ -123,7 +123,10 @@ class BatchAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         if not self._allowed(request):
             raise PermissionDenied
-        batch = get_object_or_404(selectors.batch_list(), pk=object_id)
+        try:
+            batch = get_object_or_404(selectors.batch_list(), pk=int(object_id))
+        except (TypeError, ValueError):  # /admin/wallet/batch/abc/change/
+            raise Http404 from None
         return TemplateResponse(
             request, "wallet/bulk/batch.html", _batch_context(request, self.admin_site, batch)
         )
@@ -197,7 +200,7 @@ def _act(request: HttpRequest, batch_id: int, action, done_message) -> HttpRespo
     try:
         action(batch_id=batch_id, acting_user=request.user)
     except Batch.DoesNotExist:
-        raise PermissionDenied from None
+        raise Http404 from None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -11,9 +11,9 @@ Each CSV line is decoded on its own (UTF-8 first, then GB18030), because lists
 pasted together from several sources mix encodings; the mix is reported.
 """
 
+import codecs
 import csv
 import datetime
-import io
 import re
 import unicodedata
 from collections import Counter
@@ -92,6 +92,7 @@ _OLE2 = b"\xd0\xcf\x11\xe0"  # old .xls, or any password-protected Office file
 _IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _DELIMITERS = (",", "\t", ";", "，")  # the last is a full-width comma typed by hand
 
 
@@ -215,6 +216,21 @@ def _cr_lines(binary: IO[bytes]) -> Iterator[bytes]:
         yield pending
 
 
+def _utf16_lines(binary: IO[bytes]) -> Iterator[str]:
+    """Lines of a UTF-16 file (Excel's "Unicode text"), decoded as they stream.
+    Not an io.TextIOWrapper: dropping one closes the file under it, and the
+    uploaded file is read again after its header is checked."""
+    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+    pending = ""
+    for chunk in iter(lambda: binary.read(65536), b""):
+        *lines, pending = (pending + decoder.decode(chunk)).split("\n")
+        for line in lines:
+            yield line + "\n"
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
 def _decoded_lines(binary: Iterable[bytes], stats: Stats) -> Iterator[str]:
     """Each line decoded on its own: UTF-8 (strict, so GBK bytes never pass as
     UTF-8), else GB18030 (a superset of GBK), else UTF-8 with U+FFFD marks."""
@@ -307,10 +323,11 @@ def _open_rows(binary: IO[bytes], stats: Stats) -> Iterator[tuple[int, list]]:
     if head.startswith(_OLE2):
         raise FileProblem("xls")
     stats.kind = "csv"
+    if head.startswith(_UTF32_BOMS):  # no office tool saves it; UTF-16 would misread it
+        raise FileProblem("binary")
     if head.startswith(_UTF16_BOMS):
-        text = io.TextIOWrapper(binary, encoding="utf-16", newline="")
         stats.encodings["utf-16"] += 1
-        return _csv_rows(iter(text))
+        return _csv_rows(_utf16_lines(binary))
     if head.startswith(_IMAGES) or b"\x00" in head:
         raise FileProblem("binary")
     if b"\r" in head and b"\n" not in head:

@@ -39,6 +39,10 @@ WALLET_PURPOSES = {
 }
 
 
+# Nothing taken from an account, in fen: the split is shown as "0.00", not "0".
+NONE = Decimal("0.00")
+
+
 def _pooling_accounts(*, person: InsuredPerson) -> dict[int, int]:
     """{personal account id: employee id} of the employees whose active binding to
     `person` is valid right now (P1, P2, checked again at use time). One query
@@ -134,14 +138,14 @@ def payout_for_person(
             left = amount
             parts: dict[str, Decimal] = {}
             for name, account_id in (("wallet", wallet_account), ("own", own_account)):
-                take = min(left, locked[account_id].balance) if account_id else Decimal(0)
+                take = min(left, locked[account_id].balance) if account_id else NONE
                 parts[name] = take
                 left -= take
             pool_account = None
             if left > 0 and pooling:
                 # The richest valid binding pays (ties: the oldest account).
                 pool_account = max(pooling, key=lambda a: (locked[a].balance, -a))
-            take = min(left, locked[pool_account].balance) if pool_account else Decimal(0)
+            take = min(left, locked[pool_account].balance) if pool_account else NONE
             parts["pooling"] = take
             left -= take
             if left > 0 and not allow_cash:

@@ -8,9 +8,12 @@ the daily count, the one-pending rule and the balance are decided on fresh data.
 """
 
 import datetime
-from decimal import Decimal, InvalidOperation
+import re
+import unicodedata
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
@@ -27,16 +30,36 @@ from wallet.services.ledger import CENT, lock_accounts, post_pair
 from wallet.services.transfer_io import Facts, Seen, load_facts, load_seen, write_transfer
 from wallet.services.wallets import place_name
 
+# Plain yuan as people type it: digits (thousands may be grouped with commas), an
+# optional point and decimals. No exponent ("1e30"), NaN or Infinity, which
+# Decimal() would take and a Decimal context cannot always round to the fen.
+_AMOUNT = re.compile(r"-?(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d*))?", re.ASCII)
+# More whole digits than any policy maximum can have (MONEY: 14 digits, 2 decimals).
+_MOST_WHOLE_DIGITS = 12
 
-def parse_amount(value) -> Decimal:
-    """A yuan amount with at most two decimals (W6), or a Refusal."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise Refusal("W6.5") from None
-    if not amount.is_finite() or amount != amount.quantize(CENT):
-        raise Refusal("W6.5")
-    return amount.quantize(CENT)
+
+def parse_amount(value, *, policy: WalletPolicy | None = None) -> Decimal:
+    """A yuan amount with at most two decimals (W6), or a Refusal that says what
+    an amount looks like and the range allowed. Full-width digits and points (a
+    Chinese input method's "１００．５０") and grouped thousands are accepted."""
+    if isinstance(value, Decimal) and value.is_finite():
+        value = format(value, "f")  # Decimal("1E+3") is written out, not refused
+    text = unicodedata.normalize("NFKC", str(value)).replace(" ", "")
+    match = _AMOUNT.fullmatch(text)
+    whole = match.group(1).replace(",", "") if match else ""
+    decimals = (match.group(2) or "") if match else ""
+    if not (whole or decimals) or len(decimals) > 2:
+        policy = policy or WalletPolicy.current()
+        raise Refusal(
+            "W6.5",
+            min=floatformat(policy.min_amount, "2g"),
+            max=floatformat(policy.max_amount, "2g"),
+        )
+    if len(whole.lstrip("0")) > _MOST_WHOLE_DIGITS:
+        policy = policy or WalletPolicy.current()
+        raise Refusal("W6.2", max=policy.max_amount)
+    sign = "-" if text.startswith("-") else ""
+    return Decimal(f"{sign}{whole or 0}.{decimals or 0}").quantize(CENT)
 
 
 def in_quiet_hours(*, policy: WalletPolicy, local: datetime.datetime) -> bool:

@@ -87,7 +87,7 @@ def test_a_batch_interrupted_mid_chunk_resumes_and_does_every_row_exactly_once(
     settings.BULK_ACTIVATION_CHUNK = 3
     batch = checked(people)
     services.batch_confirm(batch_id=batch.pk, acting_user=operator, queue_run=False)
-    real = running.open_wallets
+    real = running.wallet_open_bulk
     calls = []
 
     def dies_in_the_second_chunk(**kwargs):
@@ -97,7 +97,7 @@ def test_a_batch_interrupted_mid_chunk_resumes_and_does_every_row_exactly_once(
             raise Crash  # ...when the worker is killed
         return opened
 
-    monkeypatch.setattr(running, "open_wallets", dies_in_the_second_chunk)
+    monkeypatch.setattr(running, "wallet_open_bulk", dies_in_the_second_chunk)
     with pytest.raises(Crash):
         services.batch_run(batch_id=batch.pk)
     batch.refresh_from_db()
@@ -106,7 +106,7 @@ def test_a_batch_interrupted_mid_chunk_resumes_and_does_every_row_exactly_once(
     assert Wallet.objects.count() == 3  # the second chunk rolled back entirely
     assert AuditEvent.objects.filter(action="wallet.open").count() == 3
 
-    monkeypatch.setattr(running, "open_wallets", real)
+    monkeypatch.setattr(running, "wallet_open_bulk", real)
     batch = services.batch_run(batch_id=batch.pk)  # resumed
     assert batch.status == Batch.Status.DONE
     assert (batch.n_activated, batch.n_ready, batch.n_already_open) == (7, 0, 0)
@@ -126,7 +126,7 @@ def test_running_a_finished_batch_again_changes_nothing(checked, run_batch, peop
 
 def test_one_failing_row_never_stops_the_others(checked, run_batch, people, monkeypatch):
     bad = people[3]
-    real_bulk, real_one = running.open_wallets, running.wallet_open
+    real_bulk, real_one = running.wallet_open_bulk, running.wallet_open
 
     def bulk(**kwargs):
         if any(person_id == bad.pk for person_id, _ in kwargs["rows"]):
@@ -138,7 +138,7 @@ def test_one_failing_row_never_stops_the_others(checked, run_batch, people, monk
             raise RuntimeError("simulated")
         return real_one(**kwargs)
 
-    monkeypatch.setattr(running, "open_wallets", bulk)
+    monkeypatch.setattr(running, "wallet_open_bulk", bulk)
     monkeypatch.setattr(running, "wallet_open", one)
     batch = run_batch(checked(people))
     assert batch.status == Batch.Status.DONE

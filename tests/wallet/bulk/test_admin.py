@@ -96,6 +96,13 @@ def test_upload_checks_the_file_and_shows_the_preview(
     assert not Wallet.objects.exists()
 
 
+def test_a_utf16_file_from_excel_is_accepted_by_the_upload_page(operator_client, people):
+    data = csv_bytes([person_row(p) for p in people], encoding="utf-16", delimiter="\t")
+    page = operator_client.post(ADD, {"file": SimpleUploadedFile("名单.txt", data)})
+    assert page.status_code == 302
+    assert page.url == reverse("admin:wallet_batch_change", args=[Batch.objects.get().pk])
+
+
 def test_a_bad_file_is_refused_next_to_the_field_and_nothing_is_stored(operator_client):
     data = csv_bytes([["1", "2"]], header=["身份证号", "姓名"])
     response = operator_client.post(ADD, {"file": SimpleUploadedFile("x.csv", data)})
@@ -136,6 +143,25 @@ def test_cancel(operator_client, batch):
     operator_client.post(reverse("admin:wallet_batch_cancel", args=[batch.pk]))
     assert Batch.objects.get(pk=batch.pk).status == Batch.Status.CANCELLED
     assert not Wallet.objects.exists()
+
+
+def test_a_batch_that_does_not_exist_is_404_on_every_page(operator_client, batch):
+    missing = batch.pk + 1000
+    for action in ("confirm", "cancel", "resume"):
+        for pk in (missing, 10**30):
+            url = reverse(f"admin:wallet_batch_{action}", args=[pk])
+            assert operator_client.post(url).status_code == 404, url
+    for url in (
+        reverse("admin:wallet_batch_change", args=[missing]),
+        reverse("admin:wallet_batch_progress", args=[missing]),
+        reverse("admin:wallet_batch_report", args=[missing, "csv"]),
+        reverse("admin:wallet_batch_report", args=[missing, "xlsx"]),
+        "/admin/wallet/batch/abc/change/",
+        f"/admin/wallet/batch/{10**30}/progress/",
+    ):
+        assert operator_client.get(url).status_code == 404, url
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.CHECKED
 
 
 def test_the_batch_page_costs_a_few_queries(operator_client, batch, django_assert_max_num_queries):

@@ -84,6 +84,22 @@ def test_unreadable_files_are_refused_at_upload(operator, data, code):
     assert not Batch.objects.exists()
 
 
+def test_unicode_text_from_excel_uploads_and_checks(upload, people):
+    # Excel's "Unicode text" (.txt): UTF-16 with a BOM, tab-separated. Checking its
+    # header used to close the uploaded file, and storing it then failed.
+    data = csv_bytes([person_row(p) for p in people], encoding="utf-16", delimiter="\t")
+    batch = upload(data, "名单.txt")
+    assert (batch.status, batch.n_ready) == (Batch.Status.CHECKED, 5)
+
+
+def test_utf32_is_refused_as_not_a_list(operator):
+    data = csv_bytes([["1", "张三", "重庆"]], encoding="utf-32")
+    with pytest.raises(ValidationError) as exc:
+        batch_upload(file=SimpleUploadedFile("a.csv", data), uploaded_by=operator)
+    assert exc.value.code == "binary"
+    assert not Batch.objects.exists()
+
+
 def test_too_many_rows_reject_the_batch_without_any_row(upload, people, settings):
     settings.BULK_ACTIVATION_MAX_ROWS = 3
     batch = upload(csv_bytes([person_row(p) for p in people]))

@@ -29,14 +29,14 @@ WORKER = textwrap.dedent(
     from wallet.bulk.services import running
 
     settings.BULK_ACTIVATION_CHUNK = 5
-    real = running.open_wallets
+    real = running.wallet_open_bulk
 
     def slow(**kwargs):
         opened = real(**kwargs)
         time.sleep(0.3)  # most of the job's life is inside a chunk's transaction
         return opened
 
-    running.open_wallets = slow
+    running.wallet_open_bulk = slow
     services.batch_run(batch_id={batch_id})
     """
 )

@@ -1,13 +1,14 @@
-"""open_wallets (set-based SQL on PostgreSQL) keeps wallet_open_bulk's rules and
-writes the same rows (W1, W2)."""
+"""wallet.services.wallet_open_bulk, the one service bulk proxy activation opens
+wallets with: the set-based SQL on PostgreSQL and the ORM path of the embedded run
+keep the same rules (W1, W2) and write the same rows as wallet_open."""
 
 import pytest
 
 from accounts.models import AuditEvent, PersonStatus
 from tests.factories import InsuredPersonFactory
-from wallet.bulk.wallets import open_wallets
 from wallet.models import AccountKind, LedgerAccount, Wallet
 from wallet.services import wallet_open, wallet_open_bulk
+from wallet.services import wallets as wallets_module
 
 pytestmark = pytest.mark.django_db
 
@@ -25,35 +26,59 @@ def family(regions):
 
 
 def written(person):
+    """What a wallet opened for `person` left behind, ids replaced by what they mean."""
     wallet = Wallet.objects.get(person=person)
     audit = AuditEvent.objects.get(person=person, action="wallet.open")
     return {
-        "wallet": (wallet.status, wallet.by_proxy, wallet.opened_by_id, wallet.usage_region_id),
+        "wallet": (
+            wallet.status,
+            wallet.by_proxy,
+            wallet.opened_by_id,
+            wallet.usage_region_id,
+            wallet.batch_ref,
+        ),
         "account": LedgerAccount.objects.filter(person=person, kind=AccountKind.WALLET).count(),
-        "audit": (audit.actor_id, audit.details["by_proxy"], audit.details["batch"]),
+        "audit": (
+            audit.actor_id,
+            audit.target == f"wallet.Wallet:{wallet.pk}",
+            audit.details,
+            audit.actor_label,
+            audit.person_label == f"{person.name} {person.masked_id}",
+        ),
     }
 
 
-def test_open_wallets_writes_what_wallet_open_bulk_writes(regions, operator):
+def test_both_paths_write_what_wallet_open_writes(regions, operator, monkeypatch):
     ours, our_rows = family(regions)
     theirs, their_rows = family(regions)
-    assert open_wallets(rows=our_rows, acting_user=operator, batch_ref="bulk-1") == [ours.pk]
+    one = InsuredPersonFactory(region=regions["chongqing"])
+    assert wallet_open_bulk(rows=our_rows, acting_user=operator, batch_ref="bulk-1") == [ours.pk]
+    monkeypatch.setattr(wallets_module, "_set_based", lambda: False)
     assert wallet_open_bulk(rows=their_rows, acting_user=operator, batch_ref="bulk-1") == [
         theirs.pk
     ]
-    assert written(ours) == written(theirs)
-    assert Wallet.objects.get(person=ours).batch_ref == "bulk-1"
-    audit = AuditEvent.objects.get(person=ours, action="wallet.open")
-    # accounts.services.audit_record's target: "app.Model:pk"; details as wallet_open's.
-    assert audit.target == f"wallet.Wallet:{Wallet.objects.get(person=ours).pk}"
-    assert audit.details["usage_region"] == regions["chongqing"].code
-    assert Wallet.objects.count() == 4  # the suspended and Guangdong rows opened nothing
+    wallet_open(
+        person=one,
+        usage_region=regions["chongqing"],
+        acting_user=operator,
+        by_proxy=True,
+        batch_ref="bulk-1",
+    )
+    assert written(ours) == written(theirs) == written(one)
+    assert written(ours)["audit"][2:4] == (
+        {"usage_region": regions["chongqing"].code, "by_proxy": True, "batch": "bulk-1"},
+        "shequ",
+    )
+    # Two already open, three opened: the suspended and Guangdong rows opened nothing.
+    assert Wallet.objects.count() == 5
 
 
-def test_open_wallets_twice_opens_nothing_twice(regions, operator):
+@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
+def test_opening_twice_opens_nothing_twice(regions, operator, monkeypatch, set_based):
+    monkeypatch.setattr(wallets_module, "_set_based", lambda: set_based)
     ours, rows = family(regions)
-    open_wallets(rows=rows, acting_user=operator, batch_ref="bulk-1")
-    assert open_wallets(rows=rows, acting_user=operator, batch_ref="bulk-2") == []
+    wallet_open_bulk(rows=rows, acting_user=operator, batch_ref="bulk-1")
+    assert wallet_open_bulk(rows=rows, acting_user=operator, batch_ref="bulk-2") == []
     assert Wallet.objects.get(person=ours).batch_ref == "bulk-1"
     assert LedgerAccount.objects.filter(person=ours, kind=AccountKind.WALLET).count() == 1
     assert AuditEvent.objects.filter(person=ours, action="wallet.open").count() == 1

@@ -24,7 +24,7 @@ from wallet.bulk.reading import FileProblem, Reader, scan
 from wallet.bulk.reasons import Outcome
 from wallet.bulk.services.common import COUNTERS, Progress, chunk_size, max_megabytes, max_rows
 from wallet.bulk.validation import CheckedRow, RegionIndex, check_chunk, chunked
-from wallet.bulk.wallets import open_person_ids
+from wallet.models import Wallet
 
 NOTES = {
     "ignored_columns": _("These columns are not used and were ignored: %(columns)s."),
@@ -120,7 +120,11 @@ def open_wallet_person_ids(person_ids: set[int]) -> set[int]:
     """The persons among `person_ids` whose wallet is already open (one query)."""
     if not person_ids:
         return set()
-    return open_person_ids(person_ids)
+    return set(
+        Wallet.objects.filter(person_id__in=person_ids, status=Wallet.Status.OPEN).values_list(
+            "person_id", flat=True
+        )
+    )
 
 
 def _earlier_lines(batch: Batch) -> Callable[[list[str]], dict[str, int]]:

@@ -20,9 +20,8 @@ from wallet.bulk.models import Batch, BatchRow
 from wallet.bulk.reasons import Outcome, Reason
 from wallet.bulk.services.checking import open_wallet_person_ids
 from wallet.bulk.services.common import COUNTERS, STALE_AFTER, Progress, chunk_size
-from wallet.bulk.wallets import open_wallets
 from wallet.refusals import Refusal
-from wallet.services import wallet_open
+from wallet.services import wallet_open, wallet_open_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +160,7 @@ def _open_chunk(batch: Batch, rows: list, acting_user) -> dict[int, Result]:
     try:
         with transaction.atomic():
             opened = set(
-                open_wallets(
+                wallet_open_bulk(
                     rows=[(person_id, region_id) for _, person_id, region_id in rows],
                     acting_user=acting_user,
                     batch_ref=batch.ref,

@@ -27,10 +27,19 @@ class Command(BaseCommand):
             "--now",
             type=parse_now,
             default=None,
-            help="Sweep as if it were this time (ISO 8601; without an offset: Asia/Shanghai).",
+            help=(
+                "Sweep as if it were this time, not later than now "
+                "(ISO 8601; without an offset: Asia/Shanghai)."
+            ),
         )
         parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
 
     def handle(self, *args, now=None, chunk_size=CHUNK_SIZE, **options) -> None:
+        # A time in the future would return transfers their recipients may still
+        # accept (W8, W9); a past one only what is overdue now as well.
+        if now is not None and now > timezone.now():
+            raise CommandError(f"--now {now.isoformat()} is in the future")
+        if chunk_size < 1:
+            raise CommandError("--chunk-size must be at least 1")
         returned = transfers_sweep(now=now, chunk_size=chunk_size)
         self.stdout.write(f"{returned} unclaimed transfer(s) returned to their senders")
