@@ -70,10 +70,28 @@ class ChronicRecognitionAdmin(admin.ModelAdmin):
             },
         )
 
+    def _report_error(self, request, recognition, exc: ValidationError) -> None:
+        self.message_user(request, f"{recognition}: {'; '.join(exc.messages)}", messages.ERROR)
+
+    def _report_already_decided(self, request, queryset: QuerySet) -> None:
+        """Selected from a stale page: another administrator has decided these
+        already; say so, and leave them as they are."""
+        for recognition in queryset.exclude(status=ChronicRecognition.Status.PENDING):
+            self.message_user(
+                request,
+                _(
+                    "%(recognition)s: this application has already been decided (%(status)s); "
+                    "nothing was changed."
+                )
+                % {"recognition": recognition, "status": recognition.get_status_display()},
+                messages.WARNING,
+            )
+
     @admin.action(
         permissions=["change"], description=gettext_lazy("Approve the selected applications (C5)")
     )
     def approve(self, request, queryset: QuerySet):
+        self._report_already_decided(request, queryset)
         pending = queryset.filter(status=ChronicRecognition.Status.PENDING)
         if request.POST.get("post") != "yes":
             return self._confirm(
@@ -85,9 +103,7 @@ class ChronicRecognitionAdmin(admin.ModelAdmin):
                 recognition_approve(recognition=recognition, acting_user=request.user)
                 done += 1
             except ValidationError as exc:
-                self.message_user(
-                    request, f"{recognition}: {'; '.join(exc.messages)}", messages.ERROR
-                )
+                self._report_error(request, recognition, exc)
         self.message_user(
             request, _("%(n)d recognitions approved.") % {"n": done}, messages.SUCCESS
         )
@@ -97,17 +113,24 @@ class ChronicRecognitionAdmin(admin.ModelAdmin):
         permissions=["change"], description=gettext_lazy("Refuse the selected applications (C5)")
     )
     def refuse(self, request, queryset: QuerySet):
+        self._report_already_decided(request, queryset)
         pending = queryset.filter(status=ChronicRecognition.Status.PENDING)
         form = RefusalForm(request.POST if request.POST.get("post") == "yes" else None)
         if not form.is_bound or not form.is_valid():
             return self._confirm(
                 request, pending, action="refuse", title=_("Refuse recognitions"), form=form
             )
+        done = 0
         for recognition in pending:
-            recognition_refuse(
-                recognition=recognition, acting_user=request.user, note=form.cleaned_data["note"]
-            )
-        self.message_user(
-            request, _("%(n)d applications refused.") % {"n": pending.count()}, messages.SUCCESS
-        )
+            try:
+                recognition_refuse(
+                    recognition=recognition,
+                    acting_user=request.user,
+                    note=form.cleaned_data["note"],
+                )
+                done += 1
+            except ValidationError as exc:
+                # Another administrator decided it between the list and now.
+                self._report_error(request, recognition, exc)
+        self.message_user(request, _("%(n)d applications refused.") % {"n": done}, messages.SUCCESS)
         return None

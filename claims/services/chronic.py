@@ -15,6 +15,21 @@ from accounts.services import audit_record
 from claims.models import ChronicRecognition, ClaimsSettings, Disease
 
 
+def _check_at_home(*, person: InsuredPerson, hospital: Facility) -> None:
+    if hospital.region.province_id != person.region.province_id:
+        # C5: a recognition is made at home (the insured location); cross-province
+        # use then follows from it, never the other way round.
+        raise ValidationError(
+            {
+                "hospital": _(
+                    "C5: recognition is applied for at home: choose a hospital in the "
+                    "patient's insured province."
+                )
+            },
+            code="not_at_home",
+        )
+
+
 @transaction.atomic
 def recognition_apply(
     *,
@@ -30,18 +45,7 @@ def recognition_apply(
         raise ValidationError(
             {"hospital": _("C5: recognition is applied for at a hospital.")}, code="not_hospital"
         )
-    if hospital.region.province_id != person.region.province_id:
-        # C5: a recognition is made at home (the insured location); cross-province
-        # use then follows from it, never the other way round.
-        raise ValidationError(
-            {
-                "hospital": _(
-                    "C5: recognition is applied for at home: choose a hospital in the "
-                    "patient's insured province."
-                )
-            },
-            code="not_at_home",
-        )
+    _check_at_home(person=person, hospital=hospital)
     today = timezone.localdate()
     if ChronicRecognition.objects.filter(
         person=person,
@@ -97,6 +101,9 @@ def recognition_approve(
     """Approve a recognition (C5): valid from `valid_from` (today) for the number
     of years in the claims settings (2 by default)."""
     recognition = _pending(recognition.pk)
+    # C5 again at the decision: the patient may have moved their insurance to
+    # another province since applying (or the application predates the rule).
+    _check_at_home(person=recognition.person, hospital=recognition.hospital)
     start = valid_from or timezone.localdate()
     years = ClaimsSettings.current().chronic_validity_years
     recognition.status = ChronicRecognition.Status.APPROVED

@@ -158,12 +158,30 @@ class TooLarge(ValueError):
     """A number that does not fit its database column."""
 
 
+class TooPrecise(ValueError):
+    """A number with more decimal places than its database column keeps: the
+    database would round it silently, so the row is refused instead."""
+
+    def __init__(self, value: str, column: str, places: int):
+        super().__init__(value, column, places)
+
+
 # Integer digits the columns hold: quantity numeric(10, 3), prices numeric(12, 2),
 # settled amounts numeric(14, 2).
 QUANTITY_DIGITS, PRICE_DIGITS, AMOUNT_DIGITS = 7, 10, 12
+# Decimal places the columns keep.
+QUANTITY_PLACES = BillLine._meta.get_field("quantity").decimal_places
+PRICE_PLACES = BillLine._meta.get_field("unit_price").decimal_places
 
 
-def _decimal(value: str, *, allow_empty: bool = False, digits: int = PRICE_DIGITS):
+def _decimal(
+    value: str,
+    *,
+    allow_empty: bool = False,
+    digits: int = PRICE_DIGITS,
+    places: int = PRICE_PLACES,
+    column: str = "",
+):
     if value == "" and allow_empty:
         return None
     try:
@@ -174,12 +192,22 @@ def _decimal(value: str, *, allow_empty: bool = False, digits: int = PRICE_DIGIT
         raise ValueError(value)
     if number >= Decimal(10) ** digits:
         raise TooLarge(value)
+    # Trailing zeros (12.500) change nothing; any other digit past the column's
+    # places would be rounded away by the database.
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise TooPrecise(value, column, places)
     return number
 
 
 def _number_problem(exc: ValueError) -> str:
     if isinstance(exc, TooLarge):
         return _("%(value)s is too large") % {"value": exc.args[0]}
+    if isinstance(exc, TooPrecise):
+        value, column, places = exc.args
+        return _(
+            "%(column)s %(value)s has more than %(places)d decimal places: give it with at "
+            "most %(places)d (nothing is rounded on import)"
+        ) % {"column": column, "value": value, "places": places}
     return _("%(value)s is not a number") % {"value": exc.args[0]}
 
 
@@ -209,10 +237,12 @@ def directory_import(*, version: DirectoryVersion, data: bytes | str, acting_use
         if item_class is None:
             problems.append(_("class must be A, B or OUT"))
         try:
-            limit = _decimal(row.get("price_limit", ""), allow_empty=True)
-            typical = _decimal(row.get("typical_price", ""), allow_empty=True)
-        except TooLarge as exc:
-            problems.append(_("%(value)s is too large") % {"value": exc.args[0]})
+            limit = _decimal(row.get("price_limit", ""), allow_empty=True, column="price_limit")
+            typical = _decimal(
+                row.get("typical_price", ""), allow_empty=True, column="typical_price"
+            )
+        except (TooLarge, TooPrecise) as exc:
+            problems.append(_number_problem(exc))
             limit = typical = None
         except ValueError as exc:
             problems.append(_("%(value)s is not a price") % {"value": exc.args[0]})
@@ -358,8 +388,13 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
                     _("the item code is empty or longer than %(n)d characters") % {"n": CODE_LENGTH}
                 )
             try:
-                quantity = _decimal(row.get("quantity", ""), digits=QUANTITY_DIGITS)
-                price = _decimal(row.get("unit_price", ""))
+                quantity = _decimal(
+                    row.get("quantity", ""),
+                    digits=QUANTITY_DIGITS,
+                    places=QUANTITY_PLACES,
+                    column="quantity",
+                )
+                price = _decimal(row.get("unit_price", ""), column="unit_price")
             except ValueError as exc:
                 problems.append(_number_problem(exc))
                 quantity = price = None

@@ -7,8 +7,10 @@ from decimal import Decimal as D
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from claims.models import Bill, ChronicRecognition, DirectoryItem, DirectoryVersion
 from claims.services.chronic import recognition_apply
 from tests.claims.factories import DiseaseFactory
@@ -57,6 +59,76 @@ def test_refusal_needs_a_reason(admin_client, pending, english):
     admin_client.post(url, {**data, "note": "诊断证明不全"})
     refused = ChronicRecognition.objects.get()
     assert refused.status == "refused" and refused.decision_note == "诊断证明不全"
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("refuse", "refuse"), ("approve", "refuse"), ("refuse", "approve"), ("approve", "approve")],
+)
+def test_a_decision_from_a_stale_page_says_already_decided_and_changes_nothing(
+    admin_client, django_user_model, pending, english, first, second
+):
+    """Two administrators open the same pending application; the second one's
+    confirmation arrives after the first has decided."""
+    other = Client()
+    other.force_login(django_user_model.objects.create_superuser("wang", "w@example.com", "x"))
+    url = reverse("admin:claims_chronicrecognition_changelist")
+    english(admin_client)
+    other.post(url, {"action": first, "_selected_action": [pending.pk], "post": "yes", "note": "A"})
+    pending.refresh_from_db()
+    before = (pending.status, pending.decided_at, pending.decision_note, pending.valid_until)
+    response = admin_client.post(
+        url,
+        {"action": second, "_selected_action": [pending.pk], "post": "yes", "note": "B"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    said = _messages(response)
+    assert any("already been decided" in m for m in said), said
+    pending.refresh_from_db()
+    assert (
+        pending.status,
+        pending.decided_at,
+        pending.decision_note,
+        pending.valid_until,
+    ) == before
+    assert AuditEvent.objects.filter(action__startswith="claims.chronic_").count() == 2
+
+
+@pytest.mark.parametrize("action", ["refuse", "approve"])
+def test_a_decision_racing_another_administrator_says_already_decided(
+    admin_client, django_user_model, pending, english, monkeypatch, action
+):
+    """The other administrator commits between this one's list of pending
+    applications and the locked decision: an error message, not a 500."""
+    from claims.admin import chronic as chronic_admin
+    from claims.services import chronic as chronic_services
+
+    wang = django_user_model.objects.create_superuser("wang", "w@example.com", "x")
+    real = getattr(chronic_services, f"recognition_{action}")
+
+    def decided_just_before(*, recognition, acting_user, **kwargs):
+        chronic_services.recognition_refuse(recognition=recognition, acting_user=wang, note="A")
+        return real(recognition=recognition, acting_user=acting_user, **kwargs)
+
+    monkeypatch.setattr(chronic_admin, f"recognition_{action}", decided_just_before)
+    english(admin_client)
+    url = reverse("admin:claims_chronicrecognition_changelist")
+    response = admin_client.post(
+        url,
+        {"action": action, "_selected_action": [pending.pk], "post": "yes", "note": "B"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    said = _messages(response)
+    assert any("already been decided" in m for m in said), said
+    assert any(m.startswith("0 ") for m in said), said
+    pending.refresh_from_db()
+    assert (pending.status, pending.decision_note, pending.decided_by) == ("refused", "A", wang)
 
 
 def test_enter_a_bill_with_inline_lines_and_settle_it(admin_client, cq):

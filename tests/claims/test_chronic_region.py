@@ -106,6 +106,39 @@ def test_recognition_is_applied_for_at_home(resettled):
     )
 
 
+def test_approval_refuses_a_hospital_no_longer_in_the_insured_province(
+    resettled, admin_client, english
+):
+    """The patient moved their insurance to Sichuan after applying at a Chongqing
+    hospital: approval refuses with the application's C5 message, nothing changes."""
+    person, home = resettled["person"], resettled["home"]
+    recognition = recognition_apply(
+        person=person, disease=DiseaseFactory(), hospital=home, diagnosis="x", acting_user=None
+    )
+    person.region = resettled["there"].region
+    person.save(update_fields=["region"])
+
+    english(admin_client)
+    response = admin_client.post(
+        reverse("admin:claims_chronicrecognition_changelist"),
+        {"action": "approve", "_selected_action": [recognition.pk], "post": "yes"},
+        follow=True,
+    )
+    said = [str(m) for m in response.context["messages"]]
+    assert any(
+        "C5: recognition is applied for at home: choose a hospital in the patient's insured "
+        "province." in m
+        for m in said
+    ), said
+    assert "0 recognitions approved." in said
+    recognition.refresh_from_db()
+    assert (recognition.status, recognition.valid_until) == ("pending", None)
+
+    with pytest.raises(ValidationError) as caught:
+        recognition_approve(recognition=recognition, acting_user=None)
+    assert "hospital" in caught.value.message_dict
+
+
 def test_the_application_form_offers_only_hospitals_at_home(user_client, user, resettled, english):
     english(user_client)
     person, home, there = resettled["person"], resettled["home"], resettled["there"]

@@ -2,6 +2,7 @@
 asked for: a clear, translated error on the form, never a 500, nothing written."""
 
 import datetime
+from decimal import Decimal as D
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -128,3 +129,52 @@ def test_values_too_large_for_the_database_are_row_errors(admin_client, cq, engl
     assert [e.row for e in report.errors] == [3, 4, 5, 6]
     assert list(Bill.objects.values_list("reference", flat=True)) == ["OK1"]
     assert BillLine.objects.count() == 1
+
+
+def test_prices_and_quantities_finer_than_their_columns_are_row_errors_never_rounded(
+    admin_client, cq, english
+):
+    """PostgreSQL would round 12.345 to 12.35 without a word: the row is refused
+    with the column and the precision it allows; trailing zeros are fine."""
+    english(admin_client)
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    FacilityFactory(region=cq, tier=1, code="CQ-T1")
+    nid = person.national_id
+    rows = [
+        f"OK1,{nid},CQ-T1,2026-03-01,outpatient,,,,A100,,1.500,12.500,",  # row 2: fine
+        f"P1,{nid},CQ-T1,2026-03-01,outpatient,,,,A100,,1,12.345,",  # row 3: price
+        f"P2,{nid},CQ-T1,2026-03-01,outpatient,,,,A100,,1,1.00,",  # row 4: same bill as 5
+        f"P2,{nid},CQ-T1,2026-03-01,outpatient,,,,A100,,0.0005,10.00,",  # row 5: quantity
+    ]
+    report = _bill_upload(admin_client, "\n".join([BILL_HEADER, *rows]).encode()).context["report"]
+    errors = {e.row: e.message for e in report.errors}
+    assert sorted(errors) == [3, 5]
+    assert "unit_price 12.345 has more than 2 decimal places" in errors[3]
+    assert "quantity 0.0005 has more than 3 decimal places" in errors[5]
+    assert list(Bill.objects.values_list("reference", flat=True)) == ["OK1"]
+    line = BillLine.objects.get()
+    assert (line.quantity, line.unit_price) == (D("1.500"), D("12.50"))
+
+    directory_text = "\n".join(
+        [
+            DIRECTORY_HEADER,
+            "D1,阿莫西林胶囊,drug,A,盒,9.80,9.800",
+            "D2,某药,drug,A,盒,9.805,",  # row 3: price limit
+            "D3,某药,drug,A,盒,,9.999",  # row 4: typical price
+        ]
+    )
+    report = _directory_upload(admin_client, directory_text.encode()).context["report"]
+    errors = {e.row: e.message for e in report.errors}
+    assert sorted(errors) == [3, 4]
+    assert "price_limit 9.805 has more than 2 decimal places" in errors[3]
+    assert "typical_price 9.999 has more than 2 decimal places" in errors[4]
+    assert list(
+        DirectoryItem.objects.filter(version__name="2027").values_list("code", flat=True)
+    ) == ["D1"]
+
+
+def test_the_precision_error_is_translated(admin_client, cq):
+    text = "\n".join([DIRECTORY_HEADER, "D2,某药,drug,A,盒,9.805,"])
+    report = _directory_upload(admin_client, text.encode()).context["report"]
+    (error,) = report.errors
+    assert "price_limit" in error.message and "decimal places" not in error.message
