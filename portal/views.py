@@ -1,4 +1,5 @@
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -91,3 +92,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     layout and language, tells the person to reload and carries a fresh token."""
     context = {"no_cookie": reason == REASON_NO_CSRF_COOKIE}
     return render(request, "403_csrf.html", context, status=403)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out is a POST (Django 5). A typed or bookmarked /logout/ gets a page
+    with the button instead of an empty 405; signed-out visitors go home."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("home")
+        return render(request, "registration/logout_confirm.html")

@@ -126,6 +126,19 @@ def test_login_and_logout(client, user):
     assert not client.get(reverse("home")).context["user"].is_authenticated
 
 
+def test_a_typed_logout_address_asks_before_logging_out(client, user):
+    """GET /logout/ (a bookmark, a typed address) neither logs out nor answers an
+    empty 405: it shows the button; a signed-out visitor is sent home."""
+    assert client.get(reverse("logout")).status_code == 302
+    client.force_login(user)
+    response = client.get(reverse("logout"))
+    html = response.content.decode()
+    assert response.status_code == 200 and "退出登录" in html and "lihua" in html
+    assert client.get(reverse("home")).context["user"].is_authenticated
+    client.post(reverse("logout"))
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
 def test_wrong_password_keeps_the_username(client, user, english):
     response = english(client).post(reverse("login"), {"username": "lihua", "password": "nope"})
     html = response.content.decode()
