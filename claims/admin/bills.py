@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.admin import PersonSearchMixin
 from claims.admin.imports import BillUploadForm, import_page
@@ -213,7 +213,11 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
                 self.message_user(
                     request, f"{bill.reference}: {'; '.join(exc.messages)}", messages.ERROR
                 )
-        self.message_user(request, _("%(n)d bills settled.") % {"n": done}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(n)d bill settled.", "%(n)d bills settled.", done) % {"n": done},
+            messages.SUCCESS,
+        )
         return None
 
     @admin.action(
@@ -238,7 +242,12 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         else:
             self.message_user(
                 request,
-                _("%(n)d settlements re-computed: all identical.") % {"n": settled.count()},
+                ngettext(
+                    "%(n)d settlement re-computed: identical.",
+                    "%(n)d settlements re-computed: all identical.",
+                    settled.count(),
+                )
+                % {"n": settled.count()},
                 messages.SUCCESS,
             )
 
@@ -274,7 +283,12 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
             bills_settle.delay([bill.pk for bill in report.bills], request.user.pk)
             self.message_user(
                 request,
-                _("%(n)d bills are being settled in the background.") % {"n": len(report.bills)},
+                ngettext(
+                    "%(n)d bill is being settled in the background.",
+                    "%(n)d bills are being settled in the background.",
+                    len(report.bills),
+                )
+                % {"n": len(report.bills)},
                 messages.INFO,
             )
         return report

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from claims.models import (
     ChronicRecognition,
@@ -105,7 +105,10 @@ class ChronicRecognitionAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 self._report_error(request, recognition, exc)
         self.message_user(
-            request, _("%(n)d recognitions approved.") % {"n": done}, messages.SUCCESS
+            request,
+            ngettext("%(n)d recognition approved.", "%(n)d recognitions approved.", done)
+            % {"n": done},
+            messages.SUCCESS,
         )
         return None
 
@@ -132,5 +135,10 @@ class ChronicRecognitionAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 # Another administrator decided it between the list and now.
                 self._report_error(request, recognition, exc)
-        self.message_user(request, _("%(n)d applications refused.") % {"n": done}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(n)d application refused.", "%(n)d applications refused.", done)
+            % {"n": done},
+            messages.SUCCESS,
+        )
         return None

@@ -318,7 +318,7 @@ def test_recheck_action_recomputes_settlements(admin_client, cq, english):
     response = admin_client.post(
         url, {"action": "recheck", "_selected_action": [bill.pk]}, follow=True
     )
-    assert "1 settlements re-computed: all identical." in response.content.decode()
+    assert "1 settlement re-computed: identical." in response.content.decode()
     # A tampered row that still adds up (the database refuses one that doesn't).
     Bill.objects.filter(pk=bill.pk).update(
         fund_paid=D("71.00"),
