@@ -23,8 +23,8 @@ from wallet.forms import (
     TransferForm,
     WalletOpenForm,
 )
-from wallet.models import PoolingBinding, WalletPolicy
-from wallet.refusals import Refusal
+from wallet.models import PoolingBinding, Transfer, WalletPolicy
+from wallet.refusals import Refusal, yuan
 from wallet.services import (
     pooling_bind,
     pooling_end,
@@ -128,6 +128,28 @@ def _transfer_context(request: HttpRequest, form=None) -> dict:
     return context
 
 
+def _sent_message(made: Transfer) -> str:
+    """What became of the transfer: a form posted again with the same key gets
+    back the transfer it made earlier, which may be decided by now."""
+    names = {"amount": yuan(made.amount), "name": made.recipient.name}
+    if made.state == Transfer.State.ACCEPTED:
+        return _("This transfer was already made: %(name)s accepted %(amount)s yuan.") % names
+    if made.state == Transfer.State.DECLINED:
+        return (
+            _("This transfer was already made: %(name)s declined it and %(amount)s yuan went back.")
+            % names
+        )
+    if made.state == Transfer.State.RETURNED:
+        return (
+            _(
+                "This transfer was already made: %(name)s did not accept it in time and "
+                "%(amount)s yuan went back (W9)."
+            )
+            % names
+        )
+    return _("%(amount)s yuan is on its way to %(name)s; it waits for them to accept.") % names
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer(request: HttpRequest) -> HttpResponse:
@@ -156,11 +178,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
         except Refusal as refusal:
             _show(form, refusal)
         else:
-            messages.success(
-                request,
-                _("%(amount)s yuan is on its way to %(name)s; it waits for them to accept.")
-                % {"amount": made.amount, "name": made.recipient.name},
-            )
+            messages.success(request, _sent_message(made))
             if request.htmx:
                 # A fresh form (and key) for the next transfer, with the message.
                 return render(request, "wallet/transfer.html#section", _transfer_context(request))
