@@ -265,13 +265,18 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "page": page, "mine": mine})
 
 
-def _pooling_context(request: HttpRequest, form=None) -> dict:
-    own = people.own_person(user=request.user)
-    can_bind = (
+def _can_bind(own) -> bool:
+    """Only an active employee gets the binding form (P1)."""
+    return (
         own is not None
         and own.insurance_type == InsuranceType.EMPLOYEE
         and own.status == PersonStatus.ACTIVE
     )
+
+
+def _pooling_context(request: HttpRequest, form=None) -> dict:
+    own = people.own_person(user=request.user)
+    can_bind = _can_bind(own)
     if can_bind and form is None:
         form = PoolingBindForm(relatives=selectors.close_relatives(person=own))
     return {
@@ -289,6 +294,10 @@ def pooling(request: HttpRequest) -> HttpResponse:
         own = people.own_person(user=request.user)
         if own is None:
             raise Http404
+        if not _can_bind(own):
+            # No form is shown to them, so say why nothing was bound (P1).
+            messages.error(request, str(Refusal("P1.1", name=own.name)))
+            return render(request, "wallet/pooling.html", _pooling_context(request))
         relatives = {p.pk: p for p in selectors.close_relatives(person=own)}
         form = PoolingBindForm(request.POST, relatives=relatives.values())
         if form.is_valid():

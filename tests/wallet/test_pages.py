@@ -311,6 +311,18 @@ def test_pooling_page_bind_and_either_side_ends(fam):
 
 
 @pytest.mark.django_db
+def test_a_resident_posting_to_the_pooling_page_is_told_p1(fam):
+    """A resident gets no binding form; posting anyway used to show nothing."""
+    parent = login(fam["parent_user"])
+    page = parent.post(reverse("wallet:pooling"), {"relative": fam["employee"].pk})
+    html = page.content.decode()
+    assert page.status_code == 200
+    name = fam["parent"].name
+    assert f"P1: family pooling uses an employee&#x27;s personal account, and {name} is not" in html
+    assert not PoolingBinding.objects.exists()
+
+
+@pytest.mark.django_db
 def test_premium_paid_from_pooling_on_the_page(fam):
     pooling_bind(employee=fam["employee"], relative=fam["parent"], acting_user=None)
     client = login(fam["user"])
