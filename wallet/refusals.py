@@ -6,6 +6,7 @@ the rule, and whose ``field`` tells a form where to show it (None: above the for
 """
 
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 
 REASONS = {
@@ -124,6 +125,13 @@ REASONS = {
         ),
     ),
 }
+
+
+def yuan(value) -> str:
+    """An amount of money as every refusal prints it: two decimals, grouped the
+    way the active language groups them (2,000.00 in English, 2000.00 in
+    Chinese), the same as the pages' ``floatformat:"2g"``."""
+    return floatformat(value, "2g")
 
 
 class Refusal(ValidationError):

@@ -23,8 +23,8 @@ from wallet.forms import (
     TransferForm,
     WalletOpenForm,
 )
-from wallet.models import PoolingBinding, WalletPolicy
-from wallet.refusals import Refusal
+from wallet.models import PoolingBinding, Transfer, WalletPolicy
+from wallet.refusals import Refusal, yuan
 from wallet.services import (
     pooling_bind,
     pooling_end,
@@ -128,6 +128,28 @@ def _transfer_context(request: HttpRequest, form=None) -> dict:
     return context
 
 
+def _sent_message(made: Transfer) -> str:
+    """What became of the transfer: a form posted again with the same key gets
+    back the transfer it made earlier, which may be decided by now."""
+    names = {"amount": yuan(made.amount), "name": made.recipient.name}
+    if made.state == Transfer.State.ACCEPTED:
+        return _("This transfer was already made: %(name)s accepted %(amount)s yuan.") % names
+    if made.state == Transfer.State.DECLINED:
+        return (
+            _("This transfer was already made: %(name)s declined it and %(amount)s yuan went back.")
+            % names
+        )
+    if made.state == Transfer.State.RETURNED:
+        return (
+            _(
+                "This transfer was already made: %(name)s did not accept it in time and "
+                "%(amount)s yuan went back (W9)."
+            )
+            % names
+        )
+    return _("%(amount)s yuan is on its way to %(name)s; it waits for them to accept.") % names
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer(request: HttpRequest) -> HttpResponse:
@@ -156,11 +178,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
         except Refusal as refusal:
             _show(form, refusal)
         else:
-            messages.success(
-                request,
-                _("%(amount)s yuan is on its way to %(name)s; it waits for them to accept.")
-                % {"amount": made.amount, "name": made.recipient.name},
-            )
+            messages.success(request, _sent_message(made))
             if request.htmx:
                 # A fresh form (and key) for the next transfer, with the message.
                 return render(request, "wallet/transfer.html#section", _transfer_context(request))
@@ -247,13 +265,18 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "page": page, "mine": mine})
 
 
-def _pooling_context(request: HttpRequest, form=None) -> dict:
-    own = people.own_person(user=request.user)
-    can_bind = (
+def _can_bind(own) -> bool:
+    """Only an active employee gets the binding form (P1)."""
+    return (
         own is not None
         and own.insurance_type == InsuranceType.EMPLOYEE
         and own.status == PersonStatus.ACTIVE
     )
+
+
+def _pooling_context(request: HttpRequest, form=None) -> dict:
+    own = people.own_person(user=request.user)
+    can_bind = _can_bind(own)
     if can_bind and form is None:
         form = PoolingBindForm(relatives=selectors.close_relatives(person=own))
     return {
@@ -271,6 +294,10 @@ def pooling(request: HttpRequest) -> HttpResponse:
         own = people.own_person(user=request.user)
         if own is None:
             raise Http404
+        if not _can_bind(own):
+            # No form is shown to them, so say why nothing was bound (P1).
+            messages.error(request, str(Refusal("P1.1", name=own.name)))
+            return render(request, "wallet/pooling.html", _pooling_context(request))
         relatives = {p.pk: p for p in selectors.close_relatives(person=own)}
         form = PoolingBindForm(request.POST, relatives=relatives.values())
         if form.is_valid():

@@ -12,7 +12,13 @@ from accounts.models import InsuranceType
 from tests.factories import InsuredPersonFactory, chongqing, guangzhou
 from tests.wallet.factories import bind_dependent, make_family, relate
 from wallet.models import AccountKind, LedgerAccount, Payment, PoolingBinding, Transfer, Wallet
-from wallet.services import pooling_bind, transfer_create
+from wallet.services import (
+    pooling_bind,
+    transfer_accept,
+    transfer_create,
+    transfer_decline,
+    transfers_sweep,
+)
 
 D = Decimal
 MONDAY_10 = "2026-03-02 10:00:00 +08:00"
@@ -105,6 +111,35 @@ def test_transfer_form_carries_a_key_and_a_double_submit_makes_one(fam):
     assert account.balance == D("4750.00")
     page = client.get(reverse("wallet:transfer")).content.decode()
     assert "is waiting to be accepted" in page
+
+
+@pytest.mark.django_db
+def test_a_form_sent_again_after_its_transfer_was_decided_says_what_became_of_it(fam, time_machine):
+    client = login(fam["user"])
+    name = fam["parent"].name
+
+    def post(key):
+        data = {"recipient": fam["parent"].pk, "amount": "1250.00", "idempotency_key": key}
+        return client.post(reverse("wallet:transfer"), data, follow=True).content.decode()
+
+    assert "1,250.00 yuan is on its way" in post("a")
+    transfer_accept(transfer_id=Transfer.objects.get().pk, acting_user=None)
+    html = post("a")
+    assert f"This transfer was already made: {name} accepted 1,250.00 yuan." in html
+    assert "on its way" not in html
+
+    post("b")
+    transfer_decline(transfer_id=Transfer.objects.get(idempotency_key="b").pk, acting_user=None)
+    html = post("b")
+    assert f"{name} declined it and 1,250.00 yuan went back." in html
+
+    post("c")
+    time_machine.move_to("2026-03-03 07:00:00 +08:00")
+    transfers_sweep()
+    html = post("c")
+    assert f"{name} did not accept it in time and 1,250.00 yuan went back (W9)." in html
+    assert "on its way" not in html
+    assert Transfer.objects.count() == 3
 
 
 @pytest.mark.django_db
@@ -273,6 +308,18 @@ def test_pooling_page_bind_and_either_side_ends(fam):
     assert parent.post(reverse("wallet:pooling_end", args=[binding.pk])).status_code == 302
     binding.refresh_from_db()
     assert binding.status == "ended" and binding.end_reason == "relative"
+
+
+@pytest.mark.django_db
+def test_a_resident_posting_to_the_pooling_page_is_told_p1(fam):
+    """A resident gets no binding form; posting anyway used to show nothing."""
+    parent = login(fam["parent_user"])
+    page = parent.post(reverse("wallet:pooling"), {"relative": fam["employee"].pk})
+    html = page.content.decode()
+    assert page.status_code == 200
+    name = fam["parent"].name
+    assert f"P1: family pooling uses an employee&#x27;s personal account, and {name} is not" in html
+    assert not PoolingBinding.objects.exists()
 
 
 @pytest.mark.django_db

@@ -101,7 +101,7 @@ def test_all_or_nothing_without_cash_p4(fam, time_machine):
             allow_cash=False,
         )
     assert exc.value.code == "P4.1"
-    assert "1000.01" in str(exc.value) and "1000.00" in str(exc.value)
+    assert "1,000.01" in str(exc.value) and "1,000.00" in str(exc.value)
     assert not Payment.objects.exists()
     assert balance(fam["employee"], AccountKind.PERSONAL) == D("1000.00")
     exact = payout_for_person(

@@ -105,6 +105,22 @@ def test_unreadable_or_huge_amounts_are_refused_citing_w6(fam, time_machine, typ
 
 
 @pytest.mark.django_db
+def test_w6_amounts_are_printed_alike_in_every_w6_refusal(fam, time_machine):
+    """W6.1/W6.2 used to print 2000.00 while W6.5 printed 2,000.00 in English."""
+    time_machine.move_to(MONDAY_10)
+    WalletPolicy.objects.filter(pk=1).update(min_amount=D("1000.00"), daily_amount_cap=D("3000"))
+    with translation.override("en"):
+        assert "smallest transfer is 1,000.00 yuan" in str(refused("W6.1", send, fam, "999"))
+        assert "largest transfer is 2,000.00 yuan" in str(refused("W6.2", send, fam, "2001"))
+        assert "from 1,000.00 to 2,000.00" in str(refused("W6.5", send, fam, "1.001"))
+        accept(fam, send(fam, "2000"))
+        err = refused("W6.4", send, fam, "1500")
+        assert "at most 3,000.00 yuan a day" in str(err) and "1,000.00 yuan is left" in str(err)
+    with translation.override("zh-hans"):
+        assert "2000.00" in str(refused("W6.2", send, fam, "2001"))  # Chinese: no grouping
+
+
+@pytest.mark.django_db
 def test_amounts_as_people_type_them(fam, time_machine):
     time_machine.move_to(MONDAY_10)
     for typed, sent in [("１００．５０", "100.50"), ("1,000", "1000.00"), (" 5. ", "5.00")]:

@@ -19,7 +19,7 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
-from wallet.refusals import Refusal
+from wallet.refusals import Refusal, yuan
 from wallet.services.ledger import (
     CENT,
     lock_accounts,
@@ -149,7 +149,7 @@ def payout_for_person(
             parts["pooling"] = take
             left -= take
             if left > 0 and not allow_cash:
-                raise Refusal("P4.1", amount=amount, available=amount - left)
+                raise Refusal("P4.1", amount=yuan(amount), available=yuan(amount - left))
             payment = Payment.objects.create(
                 person=person,
                 amount=amount,

@@ -13,7 +13,6 @@ import unicodedata
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
@@ -25,7 +24,7 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
-from wallet.refusals import Refusal
+from wallet.refusals import Refusal, yuan
 from wallet.services.ledger import CENT, lock_accounts, post_pair
 from wallet.services.transfer_io import Facts, Seen, load_facts, load_seen, write_transfer
 from wallet.services.wallets import place_name
@@ -52,12 +51,12 @@ def parse_amount(value, *, policy: WalletPolicy | None = None) -> Decimal:
         policy = policy or WalletPolicy.current()
         raise Refusal(
             "W6.5",
-            min=floatformat(policy.min_amount, "2g"),
-            max=floatformat(policy.max_amount, "2g"),
+            min=yuan(policy.min_amount),
+            max=yuan(policy.max_amount),
         )
     if len(whole.lstrip("0")) > _MOST_WHOLE_DIGITS:
         policy = policy or WalletPolicy.current()
-        raise Refusal("W6.2", max=policy.max_amount)
+        raise Refusal("W6.2", max=yuan(policy.max_amount))
     sign = "-" if text.startswith("-") else ""
     return Decimal(f"{sign}{whole or 0}.{decimals or 0}").quantize(CENT)
 
@@ -184,9 +183,9 @@ def _check(*, facts: Facts, seen: Seen, sender, recipient, amount, source, now) 
     them; raises the first Refusal."""
     policy = facts.policy
     if amount < policy.min_amount:
-        raise Refusal("W6.1", min=policy.min_amount)
+        raise Refusal("W6.1", min=yuan(policy.min_amount))
     if amount > policy.max_amount:
-        raise Refusal("W6.2", max=policy.max_amount)
+        raise Refusal("W6.2", max=yuan(policy.max_amount))
     if in_quiet_hours(policy=policy, local=timezone.localtime(now)):
         raise Refusal("W7.1", start=hhmm(policy.quiet_start), end=hhmm(policy.quiet_end))
     if sender.insurance_type != InsuranceType.EMPLOYEE:
@@ -209,11 +208,11 @@ def _check(*, facts: Facts, seen: Seen, sender, recipient, amount, source, now) 
     if policy.daily_amount_cap is not None:
         left = max(policy.daily_amount_cap - seen.today_sum, Decimal(0))
         if amount > left:
-            raise Refusal("W6.4", cap=policy.daily_amount_cap, left=left)
+            raise Refusal("W6.4", cap=yuan(policy.daily_amount_cap), left=yuan(left))
     if policy.one_pending and seen.pending is not None:
         _refuse_pending(seen.pending)
     if facts.balance < amount:
-        raise Refusal("W4.4", balance=facts.balance, amount=amount)
+        raise Refusal("W4.4", balance=yuan(facts.balance), amount=yuan(amount))
 
 
 def _refuse_pending(transfer_id: int):

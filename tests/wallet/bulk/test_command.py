@@ -60,6 +60,27 @@ def test_run_opens_the_wallets_with_a_progress_bar_and_writes_the_report(
     assert Wallet.objects.count() == 5
 
 
+def test_a_report_path_that_cannot_be_written_is_refused_before_anything_is_done(
+    list_file, operator, tmp_path
+):
+    for report, problem in (
+        (tmp_path / "missing" / "report.csv", "the folder .* does not exist"),
+        (tmp_path, "that is a folder"),
+    ):
+        with pytest.raises(CommandError, match=f"Cannot write the report to .*: {problem}"):
+            run(str(list_file), "--by", operator.username, "--report", str(report))
+    assert not Batch.objects.exists() and not Wallet.objects.exists()
+    with pytest.raises(CommandError, match="报告"):
+        run(
+            str(list_file),
+            "--by",
+            operator.username,
+            "--report",
+            str(tmp_path),
+            language="zh-hans",
+        )
+
+
 def test_chinese_output_by_default(list_file, operator, tmp_path):
     path = tmp_path / "名单.xlsx"
     path.write_bytes(xlsx_bytes([]))

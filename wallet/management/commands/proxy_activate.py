@@ -5,6 +5,7 @@ pages: the file is stored as a batch, checked row by row, then (unless --dry-run
 confirmed in the name of USERNAME and run in chunks, with a progress bar.
 """
 
+import os
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
+        if report:
+            self._check_report_path(report)
         with path.open("rb") as binary:
             try:
                 batch = services.batch_upload(
@@ -96,6 +99,24 @@ class Command(BaseCommand):
                 for chunk in export.report_csv(batch, language=language):
                     out.write(chunk)
             self.stdout.write(_("Report written to %(path)s") % {"path": report})
+
+    def _check_report_path(self, report: str) -> None:
+        """Refuse a --report path that cannot be written before anything is
+        stored or opened, rather than crash after the wallets were opened."""
+        target = Path(report)
+        folder = target.parent
+        if target.is_dir():
+            problem = _("that is a folder")
+        elif not folder.is_dir():
+            problem = _("the folder %(folder)s does not exist") % {"folder": folder}
+        elif not os.access(target if target.exists() else folder, os.W_OK):
+            problem = _("permission denied")
+        else:
+            return
+        raise CommandError(
+            _("Cannot write the report to %(path)s: %(problem)s. Nothing was done.")
+            % {"path": report, "problem": problem}
+        )
 
     def _bar(self, label: str):
         def show(batch: Batch) -> None:
