@@ -32,6 +32,9 @@ def main() -> int:
                 entry.msgstr = value
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
+        # makemessages' "#| previous msgid" notes only matter while fuzzy.
+        if not entry.fuzzy:
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
     po.metadata_is_fuzzy = False
     po.header = "Simplified Chinese translation of the family medical-insurance portal."
     po.metadata["Project-Id-Version"] = "family-insurance-portal"
