@@ -5,6 +5,7 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("", views.family, name="family"),
     path("add/", views.dependent_add, name="dependent_add"),
     path("requests/<int:binding_id>/code/", views.binding_code, name="binding_code"),
     path("requests/<int:binding_id>/resend/", views.binding_resend, name="binding_resend"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("requests/<int:binding_id>/leave/", views.binding_leave, name="binding_leave"),
     path("people/<int:person_id>/", views.person_detail, name="person_detail"),
     path("people/<int:person_id>/qr/", views.person_qr_refresh, name="person_qr_refresh"),
+    path("people/<int:person_id>/counter/", views.person_qr_counter, name="person_qr_counter"),
     path("people/<int:person_id>/qr.svg", views.person_qr_svg, name="person_qr_svg"),
     path("people/<int:person_id>/facility/", views.facility_choose, name="facility_choose"),
     path(

@@ -28,13 +28,19 @@ from accounts.forms import (
 )
 from accounts.models import AccountsPolicy, NonLocalRegistration
 from accounts.reasons import refusal
-from accounts.templatetags.accounts_qr import qr_payload
+from accounts.templatetags.accounts_qr import counter_payload, counter_seconds, qr_payload
 
 FAMILY_CHANGED = "familyChanged"  # the family section reloads itself on this event
 
 
 def _changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, FAMILY_CHANGED)
+
+
+def _name_of(user) -> str:
+    """A login's person by their name (the login name only if it has no record)."""
+    person = getattr(user, "insured_person", None)
+    return person.name if person is not None else user.get_username()
 
 
 def _refuse(form, exc: ValidationError) -> None:
@@ -44,6 +50,29 @@ def _refuse(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+# The family (家人): everyone the login looks after, and the requests ----------
+
+
+@login_required
+@require_GET
+def family(request: HttpRequest) -> HttpResponse:
+    """The family tab: each person with what can be done for them, requests to
+    answer or waiting for an answer, who looks after the user's own record. The
+    list reloads itself after an action (htmx event familyChanged)."""
+    members = selectors.family_members(user=request.user)
+    own = next((m for m in members if m.user_id == request.user.pk), None)
+    context = {
+        "members": members,
+        "own": own,
+        "pending": selectors.pending_requests(user=request.user),
+        "requests_for_me": selectors.requests_for_relative(user=request.user) if own else [],
+        "looked_after_by": selectors.bindings_of_own_record(user=request.user) if own else [],
+    }
+    if request.htmx:
+        return render(request, "accounts/family.html#family-list", context)
+    return render(request, "accounts/family.html", context)
 
 
 # Dependents (A3) ------------------------------------------------------------
@@ -172,7 +201,7 @@ def binding_respond(request: HttpRequest, binding_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        who = binding.user.get_username()
+        who = _name_of(binding.user)
         if accept:
             note = _("%(who)s can now look after your insurance.")
         else:
@@ -191,7 +220,7 @@ def binding_leave(request: HttpRequest, binding_id: int) -> HttpResponse:
     services.dependent_end(actor=request.user, binding=binding)
     messages.success(
         request,
-        _("%(who)s no longer looks after your insurance.") % {"who": binding.user.get_username()},
+        _("%(who)s no longer looks after your insurance.") % {"who": _name_of(binding.user)},
     )
     if request.htmx:
         return _changed(HttpResponse(""))
@@ -238,6 +267,24 @@ def person_qr_svg(request: HttpRequest, person_id: int) -> HttpResponse:
     svg = segno.make(qr_payload(person.qr_token), error="m").svg_inline(scale=8, border=2)
     svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
     return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@never_cache
+@login_required
+@require_GET
+def person_qr_counter(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The QR code to show at the counter, full screen: a code signed with the
+    time, renewed by the page every few seconds (a photo of it soon stops
+    working). htmx asks for the code alone when the countdown ends."""
+    person = selectors.person_for_user(user=request.user, person_id=person_id)
+    context = {
+        "member": person,
+        "payload": counter_payload(person.qr_token),
+        "seconds": counter_seconds(),
+    }
+    if request.htmx:
+        return render(request, "accounts/qr_counter.html#code", context)
+    return render(request, "accounts/qr_counter.html", context)
 
 
 # Designated outpatient facility (F2) ---------------------------------------------

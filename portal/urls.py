@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("signup/", views.signup, name="signup"),
+    path("me/", views.me, name="me"),
+    path("me/elder-mode/", views.elder_mode_set, name="elder_mode"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,5 +1,7 @@
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -8,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
@@ -49,6 +51,30 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "portal/home.html#family", context)
     return render(request, "portal/home.html", context)
+
+
+@login_required
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    """我的: the person's own record, elder mode, settings, signing out."""
+    return render(
+        request, "portal/me.html", {"own": accounts_selectors.own_person(user=request.user)}
+    )
+
+
+@login_required
+@require_POST
+def elder_mode_set(request: HttpRequest) -> HttpResponse:
+    """Switch elder mode (长辈模式) on or off for this login."""
+    on = request.POST.get("on") == "1"
+    request.session["elder_mode"] = on
+    if on:
+        messages.success(
+            request, _("Elder mode is on: larger text and buttons, the essentials first.")
+        )
+    else:
+        messages.success(request, _("Elder mode is off."))
+    return redirect("me")
 
 
 @sensitive_post_parameters("national_id", "password1", "password2")

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts import selectors as people
 from accounts.models import InsuranceType, PersonStatus
@@ -62,7 +63,10 @@ def _index_context(request: HttpRequest) -> dict:
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """Balances of the user and their dependents, wallets, transfers to accept."""
+    """Balances of the user and their dependents, wallets, transfers to accept.
+    The balance cards alone when they reload themselves (htmx, balancesChanged)."""
+    if request.htmx and request.htmx.target == "balances":
+        return render(request, "wallet/index.html#balances", _index_context(request))
     return render(request, "wallet/index.html", _index_context(request))
 
 
@@ -202,9 +206,15 @@ def allowance(request: HttpRequest) -> HttpResponse:
     )
 
 
+BALANCES_CHANGED = "balancesChanged"  # every card showing a balance reloads on it
+
+
 def _decided(request: HttpRequest) -> HttpResponse:
+    """After an accept or a decline: the pending list in place, and an event
+    on which every card showing a balance on the page reloads itself."""
     if request.htmx:
-        return render(request, "wallet/index.html#pending", _index_context(request))
+        response = render(request, "wallet/index.html#pending", _index_context(request))
+        return trigger_client_event(response, BALANCES_CHANGED)
     return redirect("wallet:index")
 
 

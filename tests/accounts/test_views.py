@@ -393,7 +393,10 @@ def test_cancel_in_the_facility_form_puts_the_card_back_on_any_page(me_client, m
     assert "Choose a facility" in html and "<form" not in html
     assert not DesignatedFacilityChoice.objects.exists()
     # Without JavaScript, "Cancel" is a plain link home.
-    assert f'<a href="{reverse("home")}" >' in me_client.get(url).content.decode()
+    assert (
+        f'<a class="button secondary" href="{reverse("home")}" >'
+        in me_client.get(url).content.decode()
+    )
 
 
 def test_facility_page_without_javascript(me_client, me):

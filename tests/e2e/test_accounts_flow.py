@@ -75,7 +75,7 @@ def test_family_flow(live_server, page: Page, browser: Browser, records, tmp_pat
     page.locator("#id_password1").fill("Family-2026-pw")
     page.get_by_label("密码确认").fill("Family-2026-pw")
     page.get_by_role("button", name="创建账号").click()
-    expect(page.get_by_role("heading", name="欢迎，zhangwei")).to_be_visible()
+    expect(page.get_by_role("heading", name="欢迎，张伟")).to_be_visible()
     expect(page.locator(f"#person-{me.pk}")).to_contain_text(me.masked_id)
     expect(page.locator(f"#qr-{me.pk} svg")).to_be_visible()
     old_qr = page.locator(f"#qr-{me.pk} svg").inner_html()

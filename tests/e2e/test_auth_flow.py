@@ -22,24 +22,24 @@ def test_sign_up_log_in_and_switch_language(live_server, page: Page):
     page.locator("#id_password1").fill("Family-2026-pw")
     page.get_by_label("密码确认").fill("Family-2026-pw")
     page.get_by_role("button", name="创建账号").click()
-    expect(page.get_by_role("heading", name="欢迎，zhangmin")).to_be_visible()
+    expect(page.get_by_role("heading", name="欢迎，张敏")).to_be_visible()
     assert get_user_model().objects.filter(username="zhangmin").exists()
     record.refresh_from_db()
     assert record.user.username == "zhangmin"
-    expect(page.get_by_role("heading", name="张敏")).to_be_visible()
+    expect(page.get_by_role("heading", name="张敏", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("link", name="登录").first.click()
     page.get_by_label("用户名").fill("zhangmin")
     page.locator("#id_password").fill("Family-2026-pw")
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="欢迎，zhangmin")).to_be_visible()
+    expect(page.get_by_role("heading", name="欢迎，张敏")).to_be_visible()
 
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", name="Welcome, zhangmin")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome, 张敏")).to_be_visible()
     page.get_by_role("button", name="简体中文").click()
-    expect(page.get_by_role("heading", name="欢迎，zhangmin")).to_be_visible()
+    expect(page.get_by_role("heading", name="欢迎，张敏")).to_be_visible()
 
 
 @pytest.mark.django_db(transaction=True)
