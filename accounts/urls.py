@@ -5,7 +5,6 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.family, name="family"),
     path("add/", views.dependent_add, name="dependent_add"),
     path("requests/<int:binding_id>/code/", views.binding_code, name="binding_code"),
     path("requests/<int:binding_id>/resend/", views.binding_resend, name="binding_resend"),

@@ -52,29 +52,6 @@ def _refuse(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-# The family (家人): everyone the login looks after, and the requests ----------
-
-
-@login_required
-@require_GET
-def family(request: HttpRequest) -> HttpResponse:
-    """The family tab: each person with what can be done for them, requests to
-    answer or waiting for an answer, who looks after the user's own record. The
-    list reloads itself after an action (htmx event familyChanged)."""
-    members = selectors.family_members(user=request.user)
-    own = next((m for m in members if m.user_id == request.user.pk), None)
-    context = {
-        "members": members,
-        "own": own,
-        "pending": selectors.pending_requests(user=request.user),
-        "requests_for_me": selectors.requests_for_relative(user=request.user) if own else [],
-        "looked_after_by": selectors.bindings_of_own_record(user=request.user) if own else [],
-    }
-    if request.htmx:
-        return render(request, "accounts/family.html#family-list", context)
-    return render(request, "accounts/family.html", context)
-
-
 # Dependents (A3) ------------------------------------------------------------
 
 

@@ -52,7 +52,7 @@ def _figures(summary: YearSummary) -> list[tuple[str, object]]:
         (_("Personal share within the directory (自付)"), summary.personal_in_directory),
         (_("Self-pay outside the directory (自费)"), summary.self_pay),
         (_("Paid personally in all"), summary.personal_total),
-        (_("Major-illness deduction (T2)"), summary.deduction),
+        (_("Major-illness tax deduction"), summary.deduction),
     ]
 
 

@@ -87,6 +87,16 @@ def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def bill_by_reference(request: HttpRequest, reference: str) -> HttpResponse:
+    """A bill named by its reference (how payments and messages know it)."""
+    found = selectors.bills_for_user(user=request.user).filter(reference=reference).first()
+    if found is None:
+        raise Http404
+    return redirect("claims:bill_detail", pk=found.pk)
+
+
+@login_required
+@require_GET
 def estimate(request: HttpRequest) -> HttpResponse:
     """Cost estimate before a visit (reads only; reuses the settlement)."""
     bound = "person" in request.GET

@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 SECTIONS = {
     "home": "home",
     "accounts": "family",
+    "family": "family",
     "wallet": "wallet",
     "claims": "costs",
     "me": "me",

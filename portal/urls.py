@@ -24,6 +24,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("family/", views.family, name="family"),
     path("family/", include("accounts.urls")),
     path("wallet/", include("wallet.urls")),
     path("claims/", include("claims.urls")),

@@ -55,6 +55,30 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def family(request: HttpRequest) -> HttpResponse:
+    """The family tab: each person with what can be done for them, requests to
+    answer or waiting for an answer, who looks after the user's own record. The
+    list reloads itself after an action (htmx event familyChanged)."""
+    members = accounts_selectors.family_members(user=request.user)
+    own = next((m for m in members if m.user_id == request.user.pk), None)
+    context = {
+        "members": members,
+        "own": own,
+        "pending": accounts_selectors.pending_requests(user=request.user),
+        "requests_for_me": accounts_selectors.requests_for_relative(user=request.user)
+        if own
+        else [],
+        "looked_after_by": accounts_selectors.bindings_of_own_record(user=request.user)
+        if own
+        else [],
+    }
+    if request.htmx:
+        return render(request, "portal/family.html#family-list", context)
+    return render(request, "portal/family.html", context)
+
+
+@login_required
+@require_GET
 def me(request: HttpRequest) -> HttpResponse:
     """我的: the person's own record, elder mode, settings, signing out."""
     return render(

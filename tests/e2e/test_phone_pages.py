@@ -48,7 +48,7 @@ def family_pages() -> list[str]:
     pages = [
         reverse("home"),
         reverse("me"),
-        reverse("accounts:family"),
+        reverse("family"),
         reverse("accounts:dependent_add"),
         reverse("accounts:person_detail", args=[relatives[0].pk]),
         reverse("accounts:person_qr_counter", args=[me.pk]),
@@ -61,6 +61,7 @@ def family_pages() -> list[str]:
         reverse("wallet:history"),
         reverse("wallet:pooling"),
         reverse("wallet:open", args=[without_wallet.pk]),
+        reverse("wallet:statement", args=[me.pk]),
         reverse("claims:bills"),
         reverse("claims:bill_detail", args=[bill.pk]),
         reverse("claims:estimate"),

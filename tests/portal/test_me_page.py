@@ -1,4 +1,4 @@
-"""我的: the person's own page and elder mode (长辈模式)."""
+"""我的 (the person's own page, elder mode 长辈模式) and 家人 (the family tab)."""
 
 import pytest
 from django.urls import reverse
@@ -38,6 +38,17 @@ def test_every_page_has_the_skip_link_and_the_tab_bar(user_client, person):
 
 
 def test_pages_carry_no_inline_script_or_style(user_client, person):
-    for name in ("home", "me", "accounts:family", "wallet:index", "claims:summary"):
+    for name in ("home", "me", "family", "wallet:index", "claims:summary"):
         html = user_client.get(reverse(name)).content.decode()
         assert "<script>" not in html and "<style" not in html and ' style="' not in html
+
+
+def test_family_tab_lists_the_people_and_what_can_be_done_for_them(user_client, person, english):
+    html = english(user_client).get(reverse("family")).content.decode()
+    assert "<h1>Family</h1>" in html and "李华" in html
+    assert reverse("accounts:person_qr_counter", args=[person.pk]) in html
+    assert reverse("wallet:statement", args=[person.pk]) in html
+    assert reverse("accounts:dependent_add") in html
+    # It reloads itself after an action elsewhere on the page (htmx).
+    part = user_client.get(reverse("family"), HTTP_HX_REQUEST="true").content.decode()
+    assert part.lstrip().startswith('<div id="family-list"') and "<html" not in part

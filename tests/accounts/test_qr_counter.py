@@ -1,4 +1,4 @@
-"""The family tab (家人) and the QR code shown at the counter."""
+"""The QR code shown at the counter; people named by their names."""
 
 import datetime
 
@@ -9,16 +9,6 @@ from accounts.templatetags.accounts_qr import counter_payload, counter_token
 from tests.factories import InsuredPersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_family_tab_lists_the_people_and_what_can_be_done_for_them(me_client, me):
-    html = me_client.get(reverse("accounts:family")).content.decode()
-    assert "<h1>Family</h1>" in html and me.name in html
-    assert reverse("accounts:person_qr_counter", args=[me.pk]) in html
-    assert reverse("accounts:dependent_add") in html
-    # It reloads itself after an action elsewhere on the page (htmx).
-    part = me_client.get(reverse("accounts:family"), HTTP_HX_REQUEST="true").content.decode()
-    assert part.lstrip().startswith('<div id="family-list"') and "<html" not in part
 
 
 def test_the_greeting_names_the_person_not_the_login(me_client, me):
