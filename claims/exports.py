@@ -143,8 +143,8 @@ def summary_story(summary: YearSummary, bills) -> list:
         Spacer(1, 4 * mm),
         _para(
             _(
-                "T2: deduction = min(max(personal share within the directory − "
-                "%(threshold)s, 0), %(cap)s)."
+                "The major-illness tax deduction is the personal share within the "
+                "directory above %(threshold)s yuan, at most %(cap)s yuan a year."
             )
             % {"threshold": summary.threshold, "cap": summary.cap},
             small,

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from portal import views
 from portal.media import media_for_staff
 
@@ -25,6 +26,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("family/", views.family, name="family"),
+    path("verify/<str:token>/", accounts_views.proof_verify, name="proof_verify"),
     path("family/", include("accounts.urls")),
     path("wallet/", include("wallet.urls")),
     path("claims/", include("claims.urls")),

@@ -36,9 +36,19 @@ def home(request: HttpRequest) -> HttpResponse:
         member.wallet_card = wallet_cards.get(member.pk)
         member.claims_card = claims_cards.get(member.pk)
     own = next((m for m in members if m.user_id == request.user.pk), None)
+    if own is not None:
+        request._display_name = own.name  # the greeting's name, without asking again
+    glances = [card["glance"] for card in claims_cards.values()]
     context = {
         "members": members,
         "own": own,
+        # The family's year: what the fund paid, what the family paid.
+        "family_year": {
+            "bills": sum(g.bills for g in glances),
+            "total": sum(g.total for g in glances),
+            "fund": sum(g.fund_paid for g in glances),
+            "personal": sum(g.personal for g in glances),
+        },
         "pending": accounts_selectors.pending_requests(user=request.user),
         "requests_for_me": accounts_selectors.requests_for_relative(user=request.user)
         if own

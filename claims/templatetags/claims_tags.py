@@ -20,3 +20,13 @@ def yuan(value) -> str:
     if value is None or value == "":
         return "—"
     return f"{Decimal(value):,.2f}"
+
+
+@register.filter
+def span(figure) -> str:
+    """A policy figure (glance.Figure): ¥300.00, or ¥100.00–¥800.00 by facility tier."""
+    if figure is None:
+        return "—"
+    if figure.single:
+        return f"¥{yuan(figure.low)}"
+    return f"¥{yuan(figure.low)}–¥{yuan(figure.high)}"

@@ -78,7 +78,8 @@ def test_family_page_shows_this_years_costs_in_constant_queries(
         assert user_client.get("/").status_code == 200
     assert len(after) == len(before)
     members = family_members(user=family["me"].user)
-    with django_assert_num_queries(2):
+    # Totals, running totals, policy rules, chronic recognitions.
+    with django_assert_num_queries(4):
         cards = family_cards(persons=members)
     assert len(cards) == 5
 
@@ -343,3 +344,24 @@ def test_the_tax_deduction_is_explained_in_words(user_client, family, english):
     assert f"{name} paid ¥60.00 within the directory in 2026." in html
     assert "so there is no deduction for 2026" in html
     assert "min(max(" not in html and "(T2)" not in html
+
+
+def test_each_card_shows_this_year_at_a_glance_from_the_running_totals(
+    user_client, family, english
+):
+    """The parent's 130.00 bill (tier 2): the fund paid 40.00 of the 300.00 general
+    outpatient cap; the employee's 200.00 yearly deductible is untouched; the
+    inpatient deductible is per stay (100–800 by tier), so nothing is 'left'."""
+    me = family["me"]
+    settle(me, family["hospital"], [("A100", 1, "150.00")], day=datetime.date(2026, 5, 3))
+    html = english(user_client).get("/").content.decode()
+    parent_card = html.split(f'id="person-{family["parent"].pk}"')[1]
+    assert "2026 at a glance" in parent_card and "(1 bill settled)" in parent_card
+    assert "the fund can still pay ¥260.00 this year (cap ¥300.00)" in parent_card
+    assert "deductible ¥100.00–¥800.00 each time" in parent_card
+    my_card = html.split(f'id="person-{me.pk}"')[1].split('id="person-')[0]
+    # 150.00 at tier 2: the 200.00 yearly deductible takes it all; nothing paid.
+    assert "deductible used ¥150.00, ¥50.00 left" in my_card
+    assert "the fund can still pay ¥2,000.00 this year (cap ¥2,000.00)" in my_card
+    # The family's year, in one sentence.
+    assert "This year the family's 2 settled bills came to ¥280.00" in html

@@ -14,9 +14,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page
 
 from accounts.models import DependentBinding, NonLocalRegistration
+from accounts.proof import proof_token
 from accounts.selectors import family_members
 from claims.models import Bill
 
@@ -62,6 +64,7 @@ def family_pages() -> list[str]:
         reverse("wallet:pooling"),
         reverse("wallet:open", args=[without_wallet.pk]),
         reverse("wallet:statement", args=[me.pk]),
+        reverse("proof_verify", args=[proof_token(person=me, issued=timezone.localdate())]),
         reverse("claims:bills"),
         reverse("claims:bill_detail", args=[bill.pk]),
         reverse("claims:estimate"),
