@@ -525,3 +525,6 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.purpose}"
+
+
+# The message centre and login preferences live in their own module.

@@ -1,8 +1,10 @@
 """What every page's frame needs: which tab is current, the person's name for the
-greeting, elder mode. Lazy: nothing here queries the database unless the page
-being drawn reads it (admin pages never do)."""
+greeting, the unread messages badge, elder mode. Lazy: nothing here queries the
+database unless the page being drawn reads it (admin pages never do), and then
+one query answers all three."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -15,6 +17,7 @@ SECTIONS = {
     "wallet": "wallet",
     "claims": "costs",
     "me": "me",
+    "inbox": "me",
     "password_change": "me",
     "password_change_done": "me",
     "logout": "me",
@@ -28,35 +31,31 @@ def section_of(request: HttpRequest) -> str:
     return SECTIONS.get(match.namespace) or SECTIONS.get(match.url_name or "", "")
 
 
-def display_name(request: HttpRequest) -> str:
-    """The name a person is greeted by: their insured record's name, else the login."""
+def frame_facts(request: HttpRequest) -> dict:
+    """The signed-in login's name (their insured record's, else the login), unread
+    messages and elder mode, in one query, once per request."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return ""
-    cached = getattr(request, "_display_name", None)
+        return {"name": "", "unread": 0, "elder": False}
+    cached = getattr(request, "_frame_facts", None)
     if cached is None:
-        name = (
+        row = (
             get_user_model()
             .objects.filter(pk=user.pk)
-            .values_list("insured_person__name", flat=True)
+            .annotate(unread=Count("inbox", filter=Q(inbox__read_at__isnull=True)))
+            .values_list("insured_person__name", "unread", "preference__elder_mode")
             .first()
-        )
-        cached = name or user.get_username()
-        request._display_name = cached
+        ) or (None, 0, False)
+        name, unread, elder = row
+        cached = {"name": name or user.get_username(), "unread": unread, "elder": bool(elder)}
+        request._frame_facts = cached
     return cached
-
-
-def elder_mode(request: HttpRequest) -> bool:
-    """Elder mode (长辈模式): larger text and targets, essentials only."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return False
-    return bool(request.session.get("elder_mode"))
 
 
 def portal(request: HttpRequest) -> dict:
     return {
         "section": SimpleLazyObject(lambda: section_of(request)),
-        "display_name": SimpleLazyObject(lambda: display_name(request)),
-        "elder_mode": SimpleLazyObject(lambda: elder_mode(request)),
+        "display_name": SimpleLazyObject(lambda: frame_facts(request)["name"]),
+        "unread_count": SimpleLazyObject(lambda: frame_facts(request)["unread"]),
+        "elder_mode": SimpleLazyObject(lambda: frame_facts(request)["elder"]),
     }

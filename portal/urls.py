@@ -13,6 +13,9 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("me/", views.me, name="me"),
     path("me/elder-mode/", views.elder_mode_set, name="elder_mode"),
+    path("messages/", views.inbox, name="inbox"),
+    path("messages/<int:message_id>/", views.inbox_open, name="inbox_open"),
+    path("messages/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path(

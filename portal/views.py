@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
@@ -36,8 +37,6 @@ def home(request: HttpRequest) -> HttpResponse:
         member.wallet_card = wallet_cards.get(member.pk)
         member.claims_card = claims_cards.get(member.pk)
     own = next((m for m in members if m.user_id == request.user.pk), None)
-    if own is not None:
-        request._display_name = own.name  # the greeting's name, without asking again
     glances = [card["glance"] for card in claims_cards.values()]
     context = {
         "members": members,
@@ -101,7 +100,7 @@ def me(request: HttpRequest) -> HttpResponse:
 def elder_mode_set(request: HttpRequest) -> HttpResponse:
     """Switch elder mode (长辈模式) on or off for this login."""
     on = request.POST.get("on") == "1"
-    request.session["elder_mode"] = on
+    accounts_services.preference_set(user=request.user, elder_mode=on)
     if on:
         messages.success(
             request, _("Elder mode is on: larger text and buttons, the essentials first.")
@@ -109,6 +108,33 @@ def elder_mode_set(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Elder mode is off."))
     return redirect("me")
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """消息中心: the login's messages, newest first, unread ones marked."""
+    page = Paginator(accounts_selectors.inbox_for(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/inbox.html", {"page": page})
+
+
+@login_required
+@require_GET
+def inbox_open(request: HttpRequest, message_id: int) -> HttpResponse:
+    """Open a message: it is marked read and the page it is about opens."""
+    message = accounts_services.inbox_open(user=request.user, message_id=message_id)
+    return redirect(message.link or "inbox")
+
+
+@login_required
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    done = accounts_services.inbox_read_all(user=request.user)
+    if done:
+        messages.success(request, _("All messages are marked read."))
+    return redirect("inbox")
 
 
 @sensitive_post_parameters("national_id", "password1", "password2")

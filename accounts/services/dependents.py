@@ -12,11 +12,13 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import national_id as nid
+from accounts.inbox import MessageKind
 from accounts.models import (
     AccountsPolicy,
     DependentBinding,
@@ -27,6 +29,7 @@ from accounts.models import (
 from accounts.reasons import refusal
 from accounts.selectors import relation_of
 from accounts.services.audit import audit_record
+from accounts.services.messages import message_send
 from accounts.services.persons import names_match
 from accounts.services.relationships import relationship_create
 
@@ -160,6 +163,15 @@ def dependent_request(
     )
     if not needs_review:
         _send_code(binding=binding, requester=own, policy=policy)
+        # The relative with a login also finds the request in their message
+        # centre (not by SMS again: the code's SMS has just gone).
+        message_send(
+            kind=MessageKind.DELEGATION_REQUEST,
+            user_ids=[relative.user_id],
+            about=relative,
+            facts={"requester": own.name, "relation": relation},
+            link=reverse("home"),
+        )
     audit_record(
         actor=user,
         action="dependent.request",
@@ -279,6 +291,13 @@ def dependent_respond(*, user, binding: DependentBinding, accept: bool) -> Depen
         raise PermissionDenied
     if binding.status != Status.PENDING_CODE:
         raise refusal("A3-08")
+    message_send(
+        kind=MessageKind.DELEGATION_ACCEPTED if accept else MessageKind.DELEGATION_DECLINED,
+        user_ids=[binding.user_id],
+        about=binding.person,
+        facts={"person": binding.person.name},
+        link=reverse("family") if accept else reverse("accounts:dependent_add"),
+    )
     if accept:
         return _activate(binding=binding, actor=user, how="relative_login")
     binding.status = Status.REJECTED
@@ -302,6 +321,13 @@ def dependent_review(
     binding.reviewed_by = actor
     binding.review_note = note[:200]
     binding.save(update_fields=["reviewed_by", "review_note"])
+    message_send(
+        kind=MessageKind.CHILD_APPROVED if approve else MessageKind.CHILD_REFUSED,
+        user_ids=[binding.user_id],
+        about=binding.person,
+        facts={"person": binding.person.name, "note": binding.review_note or "—"},
+        link=reverse("family") if approve else reverse("accounts:dependent_add"),
+    )
     if approve:
         return _activate(binding=binding, actor=actor, how="review")
     binding.status = Status.REJECTED

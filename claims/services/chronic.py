@@ -7,11 +7,13 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.inbox import MessageKind
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
+from accounts.services import audit_record, message_send
 from claims.models import ChronicRecognition, ClaimsSettings, Disease
 
 
@@ -122,6 +124,18 @@ def recognition_approve(
             "decision_note",
         ]
     )
+    message_send(
+        kind=MessageKind.CHRONIC_APPROVED,
+        user_ids=[recognition.applied_by_id],
+        to_family_of=recognition.person,
+        exclude=acting_user,
+        facts={
+            "person": recognition.person.name,
+            "disease": recognition.disease.name,
+            "until": recognition.valid_until.isoformat(),
+        },
+        link=reverse("claims:chronic"),
+    )
     audit_record(
         actor=acting_user,
         action="claims.chronic_approve",
@@ -145,6 +159,18 @@ def recognition_refuse(
     recognition.decided_by = acting_user
     recognition.decision_note = note.strip()
     recognition.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    message_send(
+        kind=MessageKind.CHRONIC_REFUSED,
+        user_ids=[recognition.applied_by_id],
+        to_family_of=recognition.person,
+        exclude=acting_user,
+        facts={
+            "person": recognition.person.name,
+            "disease": recognition.disease.name,
+            "note": recognition.decision_note,
+        },
+        link=reverse("claims:chronic"),
+    )
     audit_record(
         actor=acting_user,
         action="claims.chronic_refuse",

@@ -50,6 +50,7 @@ def family_pages() -> list[str]:
     pages = [
         reverse("home"),
         reverse("me"),
+        reverse("inbox"),
         reverse("family"),
         reverse("accounts:dependent_add"),
         reverse("accounts:person_detail", args=[relatives[0].pk]),

@@ -85,6 +85,7 @@ PAGES = [
     "/claims/facilities/",
     "/claims/chronic/",
     "/me/",
+    "/messages/",
     "/family/",
     "/no-such-page/",
 ]

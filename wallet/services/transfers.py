@@ -13,10 +13,12 @@ import unicodedata
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.inbox import MessageKind
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
-from accounts.services import audit_record, audit_row
+from accounts.services import audit_record, audit_row, message_send
 from wallet.models import (
     AccountKind,
     MovementKind,
@@ -154,6 +156,15 @@ def transfer_create(
                     details={"to": recipient.masked_id, "amount": str(amount)},
                 ),
             )
+            # The recipient and whoever looks after them hear of it (once it commits).
+            message_send(
+                kind=MessageKind.TRANSFER_WAITING,
+                to_family_of=recipient,
+                exclude=acting_user,
+                facts={"sender": sender.name, "recipient": recipient.name, "amount": amount},
+                link=reverse("wallet:index") + "#pending",
+                important=True,
+            )
             return transfer
     except Refusal:
         # A retry of a request that went through (after 22:00, say) still gets
@@ -220,6 +231,14 @@ def _refuse_pending(transfer_id: int):
     raise Refusal("W8.1", name=name or "")
 
 
+# What the sender hears when a transfer is decided (the message centre).
+SETTLED_MESSAGES = {
+    Transfer.State.ACCEPTED: MessageKind.TRANSFER_ACCEPTED,
+    Transfer.State.DECLINED: MessageKind.TRANSFER_DECLINED,
+    Transfer.State.RETURNED: MessageKind.TRANSFER_RETURNED,
+}
+
+
 def _settle(*, transfer: Transfer, state: str, acting_user, now) -> None:
     """Move a locked pending transfer's money out of the holding account: to the
     recipient's wallet (accepted) or back where it came from (declined,
@@ -243,6 +262,13 @@ def _settle(*, transfer: Transfer, state: str, acting_user, now) -> None:
     transfer.decided_at = now
     transfer.decided_by = acting_user if acting_user and acting_user.is_authenticated else None
     transfer.save(update_fields=["state", "decided_at", "decided_by"])
+    message_send(
+        kind=SETTLED_MESSAGES[state],
+        to_family_of=transfer.sender,
+        exclude=acting_user,
+        facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
+        link=reverse("wallet:history"),
+    )
     audit_record(
         actor=acting_user,
         action=f"transfer.{state}",
