@@ -69,10 +69,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
-    "portal",
+    "core",
     "accounts",
     "wallet",
     "claims",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +125,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     # The hottest hand-written statements (wallet transfers) are prepared once per
-    # connection (portal/db.py); the ORM's client-side-binding cursors never
+    # connection (core/db.py); the ORM's client-side-binding cursors never
     # prepare, whatever this says. Turn it off behind a transaction-mode pooler
     # that cannot follow prepared statements (PgBouncer before 1.21).
     if env_bool("PORTAL_PREPARED_STATEMENTS", True):

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 
 from accounts.models import AuditEvent, InsuredPerson, PersonStatus, Province, Region
 from accounts.services import audit_record, audit_row
+from core.db import set_based
 from wallet.models import AccountKind, LedgerAccount, Wallet
 from wallet.refusals import Refusal
 from wallet.services.ledger import person_account
@@ -88,10 +89,6 @@ def wallet_open(
     return wallet
 
 
-def _set_based() -> bool:
-    return connection.vendor == "postgresql"
-
-
 @transaction.atomic
 def wallet_open_bulk(*, rows: Iterable[tuple[int, int]], acting_user, batch_ref: str) -> list[int]:
     """Open many wallets by proxy at once (W2, bulk activation), set-based. The one
@@ -115,7 +112,7 @@ def wallet_open_bulk(*, rows: Iterable[tuple[int, int]], acting_user, batch_ref:
         return []
     actor = acting_user if acting_user and acting_user.is_authenticated else None
     now = timezone.now()
-    opener = _open_bulk_sql if _set_based() else _open_bulk_orm
+    opener = _open_bulk_sql if set_based() else _open_bulk_orm
     return opener(wanted=wanted, actor=actor, now=now, batch_ref=batch_ref)
 
 

@@ -8,7 +8,6 @@ from accounts.models import AuditEvent, PersonStatus
 from tests.factories import InsuredPersonFactory
 from wallet.models import AccountKind, LedgerAccount, Wallet
 from wallet.services import wallet_open, wallet_open_bulk
-from wallet.services import wallets as wallets_module
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +47,12 @@ def written(person):
     }
 
 
-def test_both_paths_write_what_wallet_open_writes(regions, operator, monkeypatch):
+def test_both_paths_write_what_wallet_open_writes(regions, operator, settings):
     ours, our_rows = family(regions)
     theirs, their_rows = family(regions)
     one = InsuredPersonFactory(region=regions["chongqing"])
     assert wallet_open_bulk(rows=our_rows, acting_user=operator, batch_ref="bulk-1") == [ours.pk]
-    monkeypatch.setattr(wallets_module, "_set_based", lambda: False)
+    settings.PORTAL_SET_BASED_SQL = False
     assert wallet_open_bulk(rows=their_rows, acting_user=operator, batch_ref="bulk-1") == [
         theirs.pk
     ]
@@ -74,8 +73,8 @@ def test_both_paths_write_what_wallet_open_writes(regions, operator, monkeypatch
 
 
 @pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
-def test_opening_twice_opens_nothing_twice(regions, operator, monkeypatch, set_based):
-    monkeypatch.setattr(wallets_module, "_set_based", lambda: set_based)
+def test_opening_twice_opens_nothing_twice(regions, operator, settings, set_based):
+    settings.PORTAL_SET_BASED_SQL = set_based
     ours, rows = family(regions)
     wallet_open_bulk(rows=rows, acting_user=operator, batch_ref="bulk-1")
     assert wallet_open_bulk(rows=rows, acting_user=operator, batch_ref="bulk-2") == []
