@@ -33,6 +33,7 @@ from accounts.models import (
     Region,
     Relationship,
 )
+from core.reasons import admin_messages
 
 _SUFFIX = re.compile(r"^\d{3}[\dX]$")
 _MASKED = re.compile(r"^(\d{4})\*+(\d{3}[\dX])$")
@@ -320,7 +321,7 @@ def _review_action(modeladmin, request, queryset, *, approve: bool):
                 )
                 done += 1
             except ValidationError as exc:
-                refused.append(f"{binding.person.name}: {' '.join(exc.messages)}")
+                refused.append(f"{binding.person.name}: {' '.join(admin_messages(exc))}")
         if approve:
             text = ngettext("%(n)d binding approved.", "%(n)d bindings approved.", done)
         else:

@@ -7,6 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
+        from accounts import reasons  # noqa: F401 - registers the A and F reasons
+
         # Runs after django.contrib.admin's autodiscover (it comes first in
         # INSTALLED_APPS), so claims may already have registered Facility.
         from accounts.admin import register_facility_admin

@@ -69,11 +69,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "portal",
     "core",
     "accounts",
     "wallet",
     "claims",
-    "portal",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ import csv
 import datetime
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import DataError, transaction
@@ -26,6 +26,7 @@ from claims.models import (
     ItemKind,
     Visit,
 )
+from core.money import AmountError, NotAnAmount, TooLarge, TooPrecise, parse_amount
 
 DIRECTORY_COLUMNS = ("code", "name", "kind", "class", "unit", "price_limit", "typical_price")
 BILL_COLUMNS = (
@@ -154,18 +155,6 @@ def read_csv(data: bytes | str, *, required: tuple[str, ...]) -> list[dict]:
         raise _not_csv() from None
 
 
-class TooLarge(ValueError):
-    """A number that does not fit its database column."""
-
-
-class TooPrecise(ValueError):
-    """A number with more decimal places than its database column keeps: the
-    database would round it silently, so the row is refused instead."""
-
-    def __init__(self, value: str, column: str, places: int):
-        super().__init__(value, column, places)
-
-
 # Integer digits the columns hold: quantity numeric(10, 3), prices numeric(12, 2),
 # settled amounts numeric(14, 2).
 QUANTITY_DIGITS, PRICE_DIGITS, AMOUNT_DIGITS = 7, 10, 12
@@ -182,33 +171,30 @@ def _decimal(
     places: int = PRICE_PLACES,
     column: str = "",
 ):
+    """A non-negative number as core.money.parse_amount reads it (strict: no
+    exponent, NaN or stray commas; trailing zeros accepted, nothing rounded)."""
     if value == "" and allow_empty:
         return None
     try:
-        number = Decimal(value.replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(value) from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(value)
-    if number >= Decimal(10) ** digits:
-        raise TooLarge(value)
-    # Trailing zeros (12.500) change nothing; any other digit past the column's
-    # places would be rounded away by the database.
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise TooPrecise(value, column, places)
+        number = parse_amount(value, places=places, whole_digits=digits)
+        if number < 0:
+            raise NotAnAmount(value)
+    except AmountError as exc:
+        exc.column = column  # named in the row's error
+        raise
     return number
 
 
-def _number_problem(exc: ValueError) -> str:
+def _number_problem(exc: AmountError) -> str:
     if isinstance(exc, TooLarge):
-        return _("%(value)s is too large") % {"value": exc.args[0]}
+        return _("%(value)s is too large") % {"value": exc.text}
     if isinstance(exc, TooPrecise):
-        value, column, places = exc.args
+        value, column, places = exc.text, getattr(exc, "column", ""), exc.places
         return _(
             "%(column)s %(value)s has more than %(places)d decimal places: give it with at "
             "most %(places)d (nothing is rounded on import)"
         ) % {"column": column, "value": value, "places": places}
-    return _("%(value)s is not a number") % {"value": exc.args[0]}
+    return _("%(value)s is not a number") % {"value": exc.text}
 
 
 @transaction.atomic

@@ -3,8 +3,7 @@ template to fill in (CSV and .xlsx), in the reader's language.
 
 Report cells are the administrator's own input echoed back, so they may hold
 anything, including text Excel would run as a formula ("=HYPERLINK(…)", "+1…",
-"@SUM(…)"): CSV injection. In the CSV such a cell is prefixed with an apostrophe
-(OWASP's advice); in the workbook it is written as a string cell, never a formula.
+"@SUM(…)"): core.export neutralises them (CSV injection).
 """
 
 import csv
@@ -15,22 +14,14 @@ from typing import IO
 import openpyxl
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from accounts import national_id
+from core.export import UTF8_BOM, Echo, SafeWriter, xlsx_cell
 from wallet.bulk.models import Batch
 from wallet.bulk.reading import HEADERS_EN, HEADERS_ZH, REQUIRED, Column
 from wallet.bulk.reasons import Outcome, ReasonText
 from wallet.bulk.selectors import report_rows
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-UTF8_BOM = "\ufeff"  # Excel in China opens a CSV as GBK unless it starts with a BOM
-
-
-def neutralise(value: str) -> str:
-    """A CSV cell Excel would read as a formula, made plain text."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def masked(value: str) -> str:
@@ -78,27 +69,13 @@ def report_lines(batch: Batch) -> Iterator[list]:
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def report_csv(batch: Batch, *, language: str) -> Iterator[bytes]:
     """The report as CSV (UTF-8 with a BOM), streamed line by line."""
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(Echo())
     with translation.override(language):
         yield UTF8_BOM.encode()
         for values in report_lines(batch):
-            cells = [neutralise(v) if isinstance(v, str) else v for v in values]
-            yield writer.writerow(cells).encode("utf-8")
-
-
-def _cell(sheet, value):
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # shown as typed, never a formula
-        return cell
-    return value
+            yield writer.writerow(values).encode("utf-8")
 
 
 def report_xlsx(batch: Batch, out: IO[bytes], *, language: str) -> None:
@@ -109,7 +86,7 @@ def report_xlsx(batch: Batch, out: IO[bytes], *, language: str) -> None:
         for width, column in zip((8, 22, 14, 16, 15, 24, 22, 60), "ABCDEFGH", strict=True):
             sheet.column_dimensions[column].width = width
         for values in report_lines(batch):
-            sheet.append([_cell(sheet, value) for value in values])
+            sheet.append([xlsx_cell(sheet, value) for value in values])
     workbook.save(out)
 
 

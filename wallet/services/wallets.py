@@ -10,8 +10,8 @@ from django.utils.translation import get_language
 from accounts.models import AuditEvent, InsuredPerson, PersonStatus, Province, Region
 from accounts.services import audit_record, audit_row
 from core.db import set_based
+from core.reasons import Refusal
 from wallet.models import AccountKind, LedgerAccount, Wallet
-from wallet.refusals import Refusal
 from wallet.services.ledger import person_account
 
 
@@ -42,10 +42,10 @@ def wallet_open(
     if existing is not None and existing.is_open:
         return existing
     if person.status != PersonStatus.ACTIVE:
-        raise Refusal("W1.2")
+        raise Refusal("W1-02")
     province = usage_region.province
     if not province.wallet_live:
-        raise Refusal("W1.1", province=place_name(province))
+        raise Refusal("W1-01", province=place_name(province))
     now = timezone.now()
     if existing is not None:  # a closed wallet opens again with its old account
         existing.status = Wallet.Status.OPEN
@@ -271,12 +271,12 @@ def wallet_change_usage(*, person: InsuredPerson, usage_region: Region, acting_u
     province supports it, and only to a region where the wallet is live (W1)."""
     wallet = Wallet.objects.select_for_update().filter(person=person).first()
     if wallet is None or not wallet.is_open:
-        raise Refusal("W3.2")
+        raise Refusal("W3-02")
     home = person.region.province
     if not home.usage_location_change:
-        raise Refusal("W3.1", province=place_name(home))
+        raise Refusal("W3-01", province=place_name(home))
     if not usage_region.province.wallet_live:
-        raise Refusal("W1.1", province=place_name(usage_region.province))
+        raise Refusal("W1-01", province=place_name(usage_region.province))
     old = wallet.usage_region.code
     wallet.usage_region = usage_region
     wallet.usage_changed_at = timezone.now()

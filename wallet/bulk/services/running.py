@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, PersonStatus, Region
 from accounts.services import audit_record
+from core.reasons import Refusal
 from wallet.bulk.models import Batch, BatchRow
 from wallet.bulk.reasons import Outcome, Reason
 from wallet.bulk.services.checking import open_wallet_person_ids
 from wallet.bulk.services.common import COUNTERS, STALE_AFTER, Progress, chunk_size
-from wallet.refusals import Refusal
 from wallet.services import wallet_open, wallet_open_bulk
 
 logger = logging.getLogger(__name__)
@@ -225,7 +225,7 @@ def _open_one_by_one(batch: Batch, rows: list, acting_user) -> dict[int, Result]
             else:
                 results[pk] = (Outcome.ALREADY_OPEN, Reason.ALREADY_OPEN, "")
         except Refusal as refusal:
-            if refusal.code == "W1.2":
+            if refusal.code == "W1-02":
                 results[pk] = (Outcome.INVALID, Reason.PERSON_NOT_ACTIVE, "")
             else:
                 province = regions[region_id].province.code
