@@ -33,6 +33,7 @@ from accounts.models import (
     Region,
     Relationship,
 )
+from core import normalise
 from core.reasons import admin_messages
 
 _SUFFIX = re.compile(r"^\d{3}[\dX]$")
@@ -210,6 +211,19 @@ class InsuredPersonForm(forms.ModelForm):
     class Meta:
         model = InsuredPerson
         fields = ["name", "national_id", "phone", "insurance_type", "region", "status", "user"]
+
+    def clean_phone(self) -> str:
+        """Stored as bulk activation stores it (core.normalise): digits only."""
+        typed = self.cleaned_data["phone"]
+        if not typed:
+            return ""
+        phone = normalise.phone(typed)
+        if phone is None:
+            raise ValidationError(
+                _("Enter a mobile number (11 digits) or a landline with its area code."),
+                code="phone",
+            )
+        return phone
 
 
 @admin.register(InsuredPerson)

@@ -26,8 +26,8 @@ from accounts.models import (
 )
 from accounts.selectors import relation_of
 from accounts.services.audit import audit_record
-from accounts.services.persons import names_match
 from accounts.services.relationships import relationship_create
+from core.normalise import names_match
 from core.reasons import Refusal
 
 Relation = DependentBinding.Relation

@@ -6,12 +6,8 @@ from django.db import transaction
 from accounts import national_id as nid
 from accounts.models import InsuredPerson, new_qr_token
 from accounts.services.audit import audit_record
+from core.normalise import names_match
 from core.reasons import Refusal
-
-
-def names_match(typed: str, recorded: str) -> bool:
-    """Names compare without spaces (张 伟 = 张伟) and case-insensitively."""
-    return "".join(typed.split()).casefold() == "".join(recorded.split()).casefold()
 
 
 def person_claimable(*, national_id: str, name: str, lock: bool = False) -> InsuredPerson:

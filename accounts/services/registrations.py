@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
 from accounts.services.audit import audit_record
-from accounts.services.persons import names_match
+from core.normalise import names_match
 from core.reasons import Refusal
 
 Kind = NonLocalRegistration.Kind

@@ -25,9 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from core.tabular import message_for
 from wallet.bulk import export, selectors, services
 from wallet.bulk.models import Batch
-from wallet.bulk.reading import message_for
 from wallet.bulk.reasons import ReasonText
 
 PERMISSION = "wallet.bulk_proxy_activate"

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import national_id
 from accounts.models import InsuredPerson, PersonStatus, Region
+from core import normalise
 from wallet.bulk.reading import Column, RawRow, column_label
 from wallet.bulk.reasons import Outcome, Reason
 
@@ -36,45 +37,12 @@ MAX_LENGTHS = {
     Column.NOTE: 200,
 }
 
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
-_SPACES = re.compile(r"\s+")
-_DOTS = re.compile("[.\u00b7\u2022\u2027\u2219\u22c5\u30fb\uff65]")  # 阿依古丽·买买提
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{9,11}$")
 _ID_CODES = {
     "id_length": Reason.ID_LENGTH,
     "id_shape": Reason.ID_SHAPE,
     "id_birth_date": Reason.ID_BIRTH_DATE,
     "id_check_digit": Reason.ID_CHECK_DIGIT,
 }
-
-
-def normalise_id(value: str) -> str:
-    """Full-width digits, spaces, a lower-case x, Excel's text apostrophe and
-    invisible characters all normalised: " １１０１０５… x" -> "110105…X"."""
-    value = _INVISIBLE.sub("", unicodedata.normalize("NFKC", value or ""))
-    return national_id.normalize(value.strip().lstrip("'‘’`"))
-
-
-def normalise_name(value: str) -> str:
-    """Names compare without spaces ("王  芳"), full-width forms or the variants of
-    the middle dot in names such as 阿依古丽·买买提."""
-    value = _INVISIBLE.sub("", unicodedata.normalize("NFKC", value or ""))
-    return _DOTS.sub("·", _SPACES.sub("", value))
-
-
-def normalise_phone(value: str) -> str | None:
-    """Digits only, without +86 / 0086; None when it is no phone number at all."""
-    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", value or ""))
-    digits = digits.lstrip("'")
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix) :]
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if _MOBILE.match(digits) or _LANDLINE.match(digits):
-        return digits
-    return None
 
 
 def _looks_like_formula(value: str) -> bool:
@@ -199,7 +167,7 @@ def _check_columns(raw: RawRow, row: CheckedRow, regions: RegionIndex) -> None:
     for column in (Column.NAME, Column.USAGE_LOCATION):
         if _looks_like_formula(raw.values[column]):
             return row.stop(Outcome.INVALID, Reason.FORMULA, column_label(column))
-    if not normalise_name(row.name):
+    if not normalise.name(row.name):
         return row.stop(Outcome.INVALID, Reason.NAME_MISSING)
     for column, value in raw.values.items():
         if column is not Column.NATIONAL_ID and len(value) > MAX_LENGTHS[column]:
@@ -211,7 +179,7 @@ def _check_columns(raw: RawRow, row: CheckedRow, regions: RegionIndex) -> None:
     if not region.wallet_live:
         return row.stop(Outcome.INVALID, Reason.LOCATION_NOT_LIVE, region.province_code)
     if row.phone:
-        phone = normalise_phone(row.phone)
+        phone = normalise.phone(row.phone)
         if phone is None:
             return row.stop(Outcome.INVALID, Reason.PHONE_INVALID)
         row.phone = phone
@@ -236,7 +204,9 @@ def check_chunk(
         values = raw.values
         row = CheckedRow(
             line=raw.line,
-            national_id=_clip(normalise_id(values[Column.NATIONAL_ID]), Column.NATIONAL_ID),
+            national_id=_clip(
+                normalise.national_id(values[Column.NATIONAL_ID]), Column.NATIONAL_ID
+            ),
             name=_clip(values[Column.NAME], Column.NAME),
             usage_location=_clip(values[Column.USAGE_LOCATION], Column.USAGE_LOCATION),
             phone=_clip(values.get(Column.PHONE, ""), Column.PHONE),
@@ -277,7 +247,7 @@ def check_chunk(
             continue
         pk, name, status = person
         row.person_id = pk
-        if normalise_name(name) != normalise_name(row.name):
+        if not normalise.names_match(row.name, name):
             row.stop(Outcome.INVALID, Reason.NAME_MISMATCH)
         elif status != PersonStatus.ACTIVE:
             row.stop(Outcome.INVALID, Reason.PERSON_NOT_ACTIVE, status)

@@ -84,7 +84,7 @@ def test_a_report_path_that_cannot_be_written_is_refused_before_anything_is_done
 def test_chinese_output_by_default(list_file, operator, tmp_path):
     path = tmp_path / "名单.xlsx"
     path.write_bytes(xlsx_bytes([]))
-    with pytest.raises(CommandError, match="没有人员数据行"):
+    with pytest.raises(CommandError, match="没有数据行"):
         run(str(path), "--by", operator.username, language="zh-hans")
 
 

@@ -7,8 +7,9 @@ import zipfile
 
 import pytest
 
+from core.tabular import FileProblem
 from tests.wallet.bulk.files import HEADER_EN, csv_bytes, xlsx_bytes
-from wallet.bulk.reading import Column, FileProblem, Reader, scan
+from wallet.bulk.reading import Column, Reader, scan
 
 ID = "11010519491231002X"
 ROWS = [

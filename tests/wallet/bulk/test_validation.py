@@ -13,9 +13,6 @@ from wallet.bulk.reasons import Outcome, Reason, render_reason
 from wallet.bulk.validation import (
     RegionIndex,
     check_chunk,
-    normalise_id,
-    normalise_name,
-    normalise_phone,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,30 +40,6 @@ def check(rows, *, earlier=None, open_ids=()):
 
 def outcome(row):
     return (row.outcome, row.reason)
-
-
-def test_ids_with_lower_case_x_spaces_and_full_width_digits_are_normalised():
-    assert normalise_id(" １１０１０５ １９４９１２３１００２x ") == "11010519491231002X"
-    assert normalise_id("'11010519491231002x\u200b") == "11010519491231002X"
-
-
-def test_names_compare_without_spaces_and_dot_variants():
-    assert normalise_name("王  芳") == normalise_name("王芳")
-    assert normalise_name("阿依古丽・买买提") == normalise_name("阿依古丽·买买提")
-
-
-@pytest.mark.parametrize(
-    ("typed", "expected"),
-    [
-        ("139 0000 1111", "13900001111"),
-        ("+86 139-0000-1111", "13900001111"),
-        ("023-6888 1234", "02368881234"),
-        ("12345", None),
-        ("ask the son", None),
-    ],
-)
-def test_phone_numbers(typed, expected):
-    assert normalise_phone(typed) == expected
 
 
 def test_usage_location_by_code_name_short_name_province_or_english(regions):

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import audit_record
+from core.tabular import FileProblem
 from wallet.bulk.models import Batch, BatchRow
-from wallet.bulk.reading import FileProblem, Reader, scan
+from wallet.bulk.reading import Reader, scan
 from wallet.bulk.reasons import Outcome
 from wallet.bulk.services.common import COUNTERS, Progress, chunk_size, max_megabytes, max_rows
 from wallet.bulk.validation import CheckedRow, RegionIndex, check_chunk, chunked

@@ -15,10 +15,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.tabular import message_for
 from wallet.bulk import export, selectors, services
 from wallet.bulk.admin import PERMISSION
 from wallet.bulk.models import Batch
-from wallet.bulk.reading import message_for
 from wallet.bulk.reasons import ReasonText
 
 BAR_WIDTH = 30
