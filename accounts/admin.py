@@ -1,6 +1,6 @@
 """Admin for people (RULES.md A, F): every model, searchable by the masked ID
 suffix (last 4 characters), name and phone; the approval queue for child
-bindings; the SMS outbox and the audit log read-only. The full ID number shows
+bindings; the SMS outbox read-only (the audit log's page is core/admin.py). The full ID number shows
 only on an insured person's change page. Every change made here is audited."""
 
 import re
@@ -21,7 +21,6 @@ from accounts import national_id, services
 from accounts.forms import NationalIdField
 from accounts.models import (
     AccountsPolicy,
-    AuditEvent,
     DependentBinding,
     DesignatedFacilityChoice,
     Facility,
@@ -34,6 +33,7 @@ from accounts.models import (
     Relationship,
 )
 from core import normalise
+from core.admin import AuditedAdmin, ReadOnlyAdmin, SingletonAdmin
 from core.reasons import admin_messages
 
 _SUFFIX = re.compile(r"^\d{3}[\dX]$")
@@ -65,88 +65,6 @@ class PersonSearchMixin:
         if lookup is not None:
             results = results | queryset.filter(**lookup)
         return results, may_have_duplicates
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Every add, change and delete made in the admin leaves an audit row
-    (who, for whom, when, which fields; never the values of ID numbers)."""
-
-    def _audit_person(self, obj):
-        if isinstance(obj, InsuredPerson):
-            return obj
-        return getattr(obj, "person", None)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.audit_record(
-            actor=request.user,
-            action=f"admin.{obj._meta.model_name}.{'change' if change else 'add'}",
-            person=self._audit_person(obj),
-            target=obj,
-            details={"fields": list(form.changed_data)},
-        )
-
-    def save_formset(self, request, form, formset, change):
-        """Rows added, changed or deleted in an inline (a province's regions) are
-        audited one by one, like the parent."""
-        deleted = [
-            (f.instance, f.instance.pk, str(f.instance))
-            for f in formset.deleted_forms
-            if f.instance.pk is not None
-        ]
-        super().save_formset(request, form, formset, change)
-        for obj in formset.new_objects:
-            services.audit_record(
-                actor=request.user,
-                action=f"admin.{obj._meta.model_name}.add",
-                person=self._audit_person(obj),
-                target=obj,
-                details={"parent": f"{form.instance._meta.label}:{form.instance.pk}"},
-            )
-        for obj, fields in formset.changed_objects:
-            services.audit_record(
-                actor=request.user,
-                action=f"admin.{obj._meta.model_name}.change",
-                person=self._audit_person(obj),
-                target=obj,
-                details={"fields": list(fields)},
-            )
-        for obj, pk, label in deleted:
-            if obj not in formset.deleted_objects:
-                continue
-            AuditEvent.objects.create(
-                **services.audit_row(
-                    actor=request.user,
-                    action=f"admin.{obj._meta.model_name}.delete",
-                    target_label=f"{obj._meta.label}:{pk}",
-                    details={"label": label},
-                )
-            )
-
-    def delete_model(self, request, obj):
-        services.audit_record(
-            actor=request.user,
-            action=f"admin.{obj._meta.model_name}.delete",
-            person=self._audit_person(obj),
-            target=obj,
-            details={"label": str(obj)},
-        )
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # Regions ---------------------------------------------------------------------------
@@ -229,6 +147,10 @@ class InsuredPersonForm(forms.ModelForm):
 @admin.register(InsuredPerson)
 class InsuredPersonAdmin(PersonSearchMixin, AuditedAdmin):
     person_path = ""
+
+    def audit_person(self, obj):
+        return obj
+
     form = InsuredPersonForm
     list_display = ["name", "masked_id", "insurance_type", "region", "status", "phone", "user"]
     list_filter = ["insurance_type", "status", "region__province", ("region", RegionFilter)]
@@ -589,27 +511,8 @@ class OutboundMessageAdmin(PersonSearchMixin, ReadOnlyAdmin):
     search_fields = ["phone", "person__name", "body"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    """The audit trail, read-only (append-only in the database too)."""
-
-    list_display = ["at", "actor_label", "action", "person_label", "target"]
-    list_filter = ["action", "at"]
-    search_fields = ["action", "target", "actor_label", "person_label"]
-    date_hierarchy = "at"
-    fields = ["at", "actor", "actor_label", "action", "person", "person_label", "target", "details"]
-    readonly_fields = fields
-
-    def get_search_results(self, request, queryset, search_term):
-        results, dup = super().get_search_results(request, queryset, search_term)
-        term = national_id.normalize(search_term)
-        if _SUFFIX.match(term):  # labels hold the masked ID: its last 4 characters
-            results = results | queryset.filter(person_label__endswith=term)
-        return results, dup
-
-
 @admin.register(AccountsPolicy)
-class AccountsPolicyAdmin(AuditedAdmin):
+class AccountsPolicyAdmin(SingletonAdmin, AuditedAdmin):
     list_display = [
         "__str__",
         "max_dependents",
@@ -619,12 +522,6 @@ class AccountsPolicyAdmin(AuditedAdmin):
         "facility_change_delay_days",
         "temporary_registration_months",
     ]
-
-    def has_add_permission(self, request):
-        return not AccountsPolicy.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def register_facility_admin() -> None:

@@ -1,6 +1,6 @@
 """People: regions, insured persons, relationships, dependent accounts, facilities,
-designated-facility choices, non-local registrations, the SMS outbox and the audit
-trail. Rules: RULES.md sections A and F.
+designated-facility choices, non-local registrations and the SMS outbox. Rules:
+RULES.md sections A and F. (The audit trail is core.models.AuditEvent.)
 
 The facility model lives here, not in claims: the designated-facility choice (F2)
 belongs to people, and apps depend one way (claims -> wallet -> accounts).
@@ -240,51 +240,6 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class AuditEvent(models.Model):
-    """Append-only audit trail: who did what, for whom, when (Zulip-style actions)."""
-
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("who"),
-    )
-    person = models.ForeignKey(
-        InsuredPerson,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("for whom"),
-    )
-    action = models.CharField(_("action"), max_length=60, db_index=True)
-    target = models.CharField(_("object"), max_length=100, blank=True)  # "wallet.Transfer:42"
-    details = models.JSONField(_("details"), default=dict, blank=True)
-    # Snapshots taken when the row is written, so the trail still says who and for
-    # whom after a user or person is deleted (the foreign keys then become NULL).
-    actor_label = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
-    person_label = models.CharField(_("for whom (as recorded)"), max_length=80, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise RuntimeError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("audit events are append-only")
 
 
 class AccountsPolicy(models.Model):

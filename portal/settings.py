@@ -132,6 +132,8 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Whom an audit row is about (core.models.AuditEvent.person): the insured person.
+AUDIT_PERSON_MODEL = "accounts.InsuredPerson"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -25,8 +25,8 @@ from accounts.models import (
     RelationshipKind,
 )
 from accounts.selectors import relation_of
-from accounts.services.audit import audit_record
 from accounts.services.relationships import relationship_create
+from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 

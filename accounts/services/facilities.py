@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccountsPolicy, DesignatedFacilityChoice, Facility, InsuredPerson
-from accounts.services.audit import audit_record
+from core.audit import audit_record
 from core.reasons import Refusal
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts import national_id as nid
 from accounts.models import InsuredPerson, new_qr_token
-from accounts.services.audit import audit_record
+from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
-from accounts.services.audit import audit_record
+from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
 from claims.models import Bill, BillLine, Disease, PersonYearTotals, Visit
 from claims.settlement import facts as settlement_facts
 from claims.settlement.calc import SettlementResult, calculate
+from core.audit import audit_record
 from core.db import prepared_cursor
 from core.db import set_based as _set_based
 from wallet.models import Payment

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
 from claims.models import ChronicRecognition, ClaimsSettings, Disease
+from core.audit import audit_record
 from core.reasons import Refusal
 
 

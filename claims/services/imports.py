@@ -15,7 +15,6 @@ from django.db import DataError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
 from claims.models import (
     Bill,
     BillLine,
@@ -26,6 +25,7 @@ from claims.models import (
     ItemKind,
     Visit,
 )
+from core.audit import audit_record
 from core.money import AmountError, NotAnAmount, TooLarge, TooPrecise, parse_amount
 from core.tabular import FileProblem, Table
 

@@ -6,9 +6,10 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from accounts.models import AccountsPolicy, AuditEvent, DesignatedFacilityChoice
+from accounts.models import AccountsPolicy, DesignatedFacilityChoice
 from accounts.selectors import designated_facility_on, family_members
 from accounts.services import facility_choose
+from core.models import AuditEvent
 from tests.accounts.conftest import error_codes
 from tests.factories import FacilityFactory, chengdu, chongqing
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory, chongqing
 
 pytestmark = pytest.mark.django_db

@@ -453,7 +453,7 @@ def test_portable_orm_path_for_the_embedded_run_decides_the_same(fam, time_machi
 def test_create_writes_one_audit_row_with_the_transfer(fam, time_machine, settings, set_based):
     """The PostgreSQL path writes the audit row in the transfer's own statement;
     it is the row audit_record writes on the ORM path, labels and all."""
-    from accounts.models import AuditEvent
+    from core.models import AuditEvent
 
     settings.PORTAL_SET_BASED_SQL = set_based
     time_machine.move_to(MONDAY_10)

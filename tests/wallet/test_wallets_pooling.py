@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import AuditEvent, InsuranceType
+from accounts.models import InsuranceType
+from core.models import AuditEvent
 from core.reasons import Refusal
 from tests.factories import (
     InsuredPersonFactory,

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus
-from accounts.services import audit_record
+from core.audit import audit_record
 from wallet.models import AccountKind, Contribution, ContributionRate, MovementKind
 from wallet.services.ledger import lock_accounts, person_account, post_pair, system_account_id
 

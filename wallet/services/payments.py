@@ -8,7 +8,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Facility, InsuranceType, InsuredPerson
-from accounts.services import audit_record
+from core.audit import audit_record
 from core.money import yuan
 from core.reasons import Refusal
 from wallet.models import (

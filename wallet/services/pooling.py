@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
 from accounts.selectors import relation_of
-from accounts.services import audit_record
+from core.audit import audit_record
 from core.reasons import Refusal
 from wallet.models import PoolingBinding, WalletPolicy
 from wallet.services.wallets import place_name

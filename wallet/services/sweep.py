@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.services import audit_record
+from core.audit import audit_record
 from core.db import set_based
 from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
 from wallet.services.ledger import lock_accounts

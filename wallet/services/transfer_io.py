@@ -21,8 +21,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 
-from accounts.models import AuditEvent, Relationship
+from accounts.models import Relationship
 from core.db import prepared_cursor, set_based
+from core.models import AuditEvent
 from wallet.models import (
     AccountKind,
     LedgerAccount,

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
-from accounts.services import audit_record, audit_row
+from core.audit import audit_record, audit_row
 from core.money import AmountError, TooLarge, yuan
 from core.money import parse_amount as parse_money
 from core.reasons import Refusal

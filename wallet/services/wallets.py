@@ -7,9 +7,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from accounts.models import AuditEvent, InsuredPerson, PersonStatus, Province, Region
-from accounts.services import audit_record, audit_row
+from accounts.models import InsuredPerson, PersonStatus, Province, Region
+from core.audit import audit_record, audit_row
 from core.db import set_based
+from core.models import AuditEvent
 from core.reasons import Refusal
 from wallet.models import AccountKind, LedgerAccount, Wallet
 from wallet.services.ledger import person_account

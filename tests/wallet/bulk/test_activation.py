@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.db.models import Count
 
-from accounts.models import AuditEvent, PersonStatus
+from accounts.models import PersonStatus
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory
 from tests.wallet.bulk.files import csv_bytes, person_row
 from wallet.bulk import services

@@ -34,7 +34,7 @@ def test_check_counts_every_outcome_and_stores_every_row(upload, people, setting
 
 
 def test_the_upload_is_audited(upload, people, operator):
-    from accounts.models import AuditEvent
+    from core.models import AuditEvent
 
     batch = upload(csv_bytes([person_row(p) for p in people]))
     event = AuditEvent.objects.get(action="wallet.bulk_upload")

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory
 from tests.wallet.bulk.files import csv_bytes, person_row, xlsx_bytes
 from wallet.bulk.models import Batch

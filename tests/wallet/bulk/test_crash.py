@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
-from accounts.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory
 from wallet.bulk import services
 from wallet.bulk.models import Batch, BatchRow

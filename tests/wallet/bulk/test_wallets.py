@@ -4,7 +4,8 @@ keep the same rules (W1, W2) and write the same rows as wallet_open."""
 
 import pytest
 
-from accounts.models import AuditEvent, PersonStatus
+from accounts.models import PersonStatus
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory
 from wallet.models import AccountKind, LedgerAccount, Wallet
 from wallet.services import wallet_open, wallet_open_bulk

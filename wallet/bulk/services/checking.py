@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.services import audit_record
+from core.audit import audit_record
 from core.tabular import FileProblem
 from wallet.bulk.models import Batch, BatchRow
 from wallet.bulk.reading import Reader, scan

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, PersonStatus, Region
-from accounts.services import audit_record
+from core.audit import audit_record
 from core.reasons import Refusal
 from wallet.bulk.models import Batch, BatchRow
 from wallet.bulk.reasons import Outcome, Reason
