@@ -386,26 +386,39 @@ class PendingChildBindingAdmin(BindingAdminBase):
 # Facilities (F1, F2), registrations (F3) ---------------------------------------------------
 
 
+@admin.register(Facility)
 class FacilityAdmin(AuditedAdmin):
+    """THE facility model (F1) and its flags, which the people rules (F2) and the
+    claims rules (C5, F4, W11) read: editable in the list, every change audited."""
+
     list_display = [
         "code",
         "name",
         "region",
         "kind",
         "tier",
-        "designated_outpatient",
         "outpatient_pooling",
+        "designated_outpatient",
         "cross_province_direct",
         "chronic_settlement",
         "wallet_payment",
     ]
     list_filter = [
+        "region__province",
         "kind",
         "tier",
+        "outpatient_pooling",
         "designated_outpatient",
         "cross_province_direct",
+        "chronic_settlement",
         "wallet_payment",
-        "region__province",
+    ]
+    list_editable = [
+        "outpatient_pooling",
+        "designated_outpatient",
+        "cross_province_direct",
+        "chronic_settlement",
+        "wallet_payment",
     ]
     list_select_related = ["region__province"]
     search_fields = ["code", "name", "address", "region__name"]
@@ -522,11 +535,3 @@ class AccountsPolicyAdmin(SingletonAdmin, AuditedAdmin):
         "facility_change_delay_days",
         "temporary_registration_months",
     ]
-
-
-def register_facility_admin() -> None:
-    """Facility is THE facility model (F1) and the claims app may register a
-    richer admin for it; register ours only if nobody did (called from
-    AccountsConfig.ready, after every admin module has been imported)."""
-    if not admin.site.is_registered(Facility):
-        admin.site.register(Facility, FacilityAdmin)

@@ -8,9 +8,3 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import reasons  # noqa: F401 - registers the A and F reasons
-
-        # Runs after django.contrib.admin's autodiscover (it comes first in
-        # INSTALLED_APPS), so claims may already have registered Facility.
-        from accounts.admin import register_facility_admin
-
-        register_facility_admin()

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "accounts",
     "wallet",
     "claims",
+    "bulk",
 ]
 
 MIDDLEWARE = [

@@ -240,7 +240,3 @@ class ContributionRateAdmin(admin.ModelAdmin):
 class PremiumRateAdmin(admin.ModelAdmin):
     list_display = ["region", "year", "amount"]
     list_filter = ["year"]
-
-
-# Bulk proxy activation (W2, issue 6) registers its batch pages from its own package.
-from wallet.bulk import admin as bulk_admin  # noqa: E402, F401

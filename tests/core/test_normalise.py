@@ -44,9 +44,9 @@ def test_phone_numbers(typed, expected):
 def test_sign_up_and_bulk_activation_accept_the_same_names(dot):
     """Sign-up refused 阿依古丽•买买提 for the record 阿依古丽·买买提 while bulk
     activation accepted it: both read names through core.normalise now."""
-    from wallet.bulk.reading import Column, RawRow
-    from wallet.bulk.reasons import Outcome
-    from wallet.bulk.validation import RegionIndex, check_chunk
+    from bulk.reading import Column, RawRow
+    from bulk.reasons import Outcome
+    from bulk.validation import RegionIndex, check_chunk
 
     person = InsuredPersonFactory(region=chongqing(), name="阿依古丽·买买提")
     typed = f"阿依古丽{dot}买买提"

@@ -8,9 +8,9 @@ import io
 import openpyxl
 import pytest
 
+from bulk.reading import Column, Reader
 from claims.models import DirectoryItem, DirectoryVersion
 from claims.services.imports import directory_import
-from wallet.bulk.reading import Column, Reader
 
 HEADER = ["code", "name", "kind", "class", "unit", "price_limit", "typical_price"]
 ROWS = [

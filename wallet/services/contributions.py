@@ -5,7 +5,6 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus
@@ -19,12 +18,7 @@ log = logging.getLogger(__name__)
 def rate_for(*, region_id: int, month: datetime.date) -> ContributionRate | None:
     """The contribution rate in force for a region in a month: the region's own
     latest row valid then, else the national default's."""
-    return (
-        ContributionRate.objects.filter(Q(region_id=region_id) | Q(region__isnull=True))
-        .filter(valid_from__lte=month)
-        .order_by("region_id", "-valid_from")  # NULL (the default) sorts last
-        .first()
-    )
+    return ContributionRate.in_force(region_id=region_id, valid_from__lte=month)
 
 
 def contribution_post(

@@ -213,10 +213,7 @@ def _same_payment(payment: Payment, *, person: InsuredPerson, amount: Decimal) -
 def premium_for(*, person: InsuredPerson, year: int) -> Decimal:
     """The resident premium due for `person` in `year` (a setting per region and
     year; the national default row when the region has none)."""
-    rate = (
-        PremiumRate.objects.filter(year=year, region_id=person.region_id).first()
-        or PremiumRate.objects.filter(year=year, region__isnull=True).first()
-    )
+    rate = PremiumRate.in_force(region_id=person.region_id, year=year)
     if rate is None:
         raise Refusal("P3-02", region=person.region, year=year)
     return rate.amount
