@@ -1,4 +1,4 @@
-"""Bulk proxy activation speed (issue 6): check and open 100,000 rows.
+"""Bulk proxy activation speed (W2): check and open 100,000 rows.
 
 Creates the insured people set-based, writes a 100,000-row CSV file of them (GBK,
 as Excel saves it on a Chinese Windows), then runs the check job (the dry run)

@@ -215,7 +215,8 @@ def check_chunk(
         _check_id(raw, row)
         rows.append(row)
 
-    # Duplicates: the first row with an ID number is the one used (W2, item 5).
+    # Duplicates: the first row with an ID number is the one used (W2-40 for the
+    # later ones), so a list pasted together twice opens each wallet once.
     with_id = [row for row in rows if row.open]
     earlier = earlier_lines(sorted({row.national_id for row in with_id}))
     first_line: dict[str, int] = {}

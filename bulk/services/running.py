@@ -228,7 +228,7 @@ def _open_one_by_one(batch: Batch, rows: list, acting_user) -> dict[int, Result]
             else:
                 province = regions[region_id].province.code
                 results[pk] = (Outcome.INVALID, Reason.LOCATION_NOT_LIVE, province)
-        except Exception as exc:  # one bad row never stops the others (item 5)
+        except Exception as exc:  # one bad row never stops the others (W2: the rest still open)
             logger.exception("bulk batch %s: row %s failed", batch.pk, pk)
             results[pk] = (Outcome.FAILED, Reason.FAILED, type(exc).__name__)
     return results

@@ -1,4 +1,4 @@
-"""Admin (issue 3, item 8): every model, search by masked ID suffix / name / phone,
+"""People admin (A1–A3, F1–F3): every model, search by masked ID suffix / name / phone,
 filters, the child-binding approval queue, read-only outbox and audit log."""
 
 import datetime

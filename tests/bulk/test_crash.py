@@ -1,5 +1,5 @@
 """A worker killed with SIGKILL in the middle of a batch: the batch resumes and
-ends with every row done exactly once (issue 6, item 5)."""
+ends with every row done exactly once (W2: each chunk commits as a checkpoint)."""
 
 import os
 import signal

@@ -1,4 +1,4 @@
-"""Reading activation files (issue 6, bad input): formats and encodings detected
+"""Reading activation files (W2, bad input): formats and encodings detected
 from the content, headers in Chinese or English, rows streamed."""
 
 import io

@@ -1,5 +1,5 @@
 """Bulk proxy activation in a real browser with a real Celery worker over Redis
-(issue 6): upload a small file, see the dry run, confirm, watch the progress bar
+(W2): upload a small file, see the dry run, confirm, watch the progress bar
 reach 100 %, leave and come back, download the per-row report."""
 
 import io

@@ -1,4 +1,4 @@
-"""The wallet in a real browser (issue 4): open a wallet, proxy-open a parent's,
+"""The wallet in a real browser (W1, W2, W8, W9): open a wallet, proxy-open a parent's,
 send money, the parent accepts; a second transfer left pending is swept back after
 the clock moves to the next morning."""
 

@@ -1,4 +1,4 @@
-"""Sign-up, log-in, log-out and password change (issue 2, item 5)."""
+"""Sign-up (A1), log-in, log-out and password change."""
 
 import datetime
 from html import unescape
