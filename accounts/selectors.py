@@ -266,6 +266,6 @@ def regions_for_choice() -> QuerySet[Region]:
 
 def inbox_for(*, user):
     """The login's messages, newest first (the message centre)."""
-    from accounts.inbox import InboxMessage
+    from accounts.models import InboxMessage
 
     return InboxMessage.objects.filter(user=user).order_by("-created_at", "-pk")

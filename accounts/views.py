@@ -28,8 +28,8 @@ from accounts.forms import (
     RegistrationForm,
 )
 from accounts.models import AccountsPolicy, NonLocalRegistration
-from accounts.reasons import refusal
 from accounts.templatetags.accounts_qr import counter_payload, counter_seconds, qr_payload
+from core.reasons import Refusal, attach
 
 FAMILY_CHANGED = "familyChanged"  # the family section reloads itself on this event
 
@@ -42,15 +42,6 @@ def _name_of(user) -> str:
     """A login's person by their name (the login name only if it has no record)."""
     person = getattr(user, "insured_person", None)
     return person.name if person is not None else user.get_username()
-
-
-def _refuse(form, exc: ValidationError) -> None:
-    """Attach a service refusal to the form: to its field, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # Dependents (A3) ------------------------------------------------------------
@@ -66,7 +57,7 @@ def dependent_add(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["relation"] == NOT_CLOSE:
-                raise refusal("A2-01", "relation")
+                raise Refusal("A2-01", field="relation")
             binding = services.dependent_request(
                 user=request.user,
                 national_id=data["national_id"],
@@ -75,7 +66,7 @@ def dependent_add(request: HttpRequest) -> HttpResponse:
                 document=data["document"],
             )
         except ValidationError as exc:
-            _refuse(form, exc)
+            attach(form, exc)
         else:
             if binding.status == binding.Status.PENDING_REVIEW:
                 note = _("Request sent: an administrator will check the document for %(name)s.")
@@ -111,7 +102,7 @@ def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
                 user=request.user, binding=binding, code=form.cleaned_data["code"]
             )
         except ValidationError as exc:
-            _refuse(form, exc)
+            attach(form, exc)
             binding.refresh_from_db()
         else:
             messages.success(
@@ -318,7 +309,7 @@ def facility_choose(request: HttpRequest, person_id: int) -> HttpResponse:
                 actor=request.user, person=person, facility=form.cleaned_data["facility"]
             )
         except ValidationError as exc:
-            _refuse(form, exc)
+            attach(form, exc)
         else:
             if choice.effective_from > timezone.localdate():
                 note = _("%(facility)s becomes %(name)s's designated facility on %(day)s.")
@@ -384,7 +375,7 @@ def registration_new(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             registration = services.registration_file(actor=request.user, person=person, **data)
         except ValidationError as exc:
-            _refuse(form, exc)
+            attach(form, exc)
         else:
             messages.success(
                 request,

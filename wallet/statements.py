@@ -11,7 +11,6 @@ a time: the year opens with the balance of everything before it.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from collections import defaultdict
@@ -25,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import InsuredPerson
-from wallet.bulk.export import neutralise
+from core.export import UTF8_BOM, SafeWriter
 from wallet.models import (
     AccountKind,
     Contribution,
@@ -223,10 +222,10 @@ def statement_csv(*, person: InsuredPerson, year: int) -> bytes:
     """The statement as CSV (UTF-8 with BOM for Excel in China), every text cell
     neutralised so a name can never run as a formula."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
 
     def row(*cells) -> None:
-        writer.writerow([neutralise(c) if isinstance(c, str) else c for c in cells])
+        writer.writerow(cells)
 
     row(_("Personal-account statement"), person.name, person.masked_id, year)
     for account in statement(person=person, year=year):
@@ -242,4 +241,4 @@ def statement_csv(*, person: InsuredPerson, year: int) -> bytes:
                 local = timezone.localtime(line.at)
                 row(f"{local:%Y-%m-%d %H:%M}", line.what, line.amount, line.balance)
         row(_("Closing balance"), "", "", account.closing)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return (UTF8_BOM + out.getvalue()).encode("utf-8")

@@ -23,8 +23,3 @@ def post_monthly_contributions() -> int:
 def notify_premiums_due() -> int:
     """Daily: families hear of a resident premium for this year not paid yet."""
     return premiums_due_notify()
-
-
-# Bulk proxy activation's jobs (W2, issue 6) live in wallet/bulk/tasks.py; importing
-# them here lets the worker's autodiscovery of "wallet.tasks" register them.
-from wallet.bulk.tasks import bulk_check, bulk_run  # noqa: E402, F401

@@ -15,8 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from accounts.inbox import InboxMessage
-from accounts.models import DependentBinding, InsuredPerson, OutboundMessage
+from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +129,6 @@ def inbox_read_all(*, user) -> int:
 
 def preference_set(*, user, elder_mode: bool) -> None:
     """Elder mode (长辈模式) on or off for this login, on every device."""
-    from accounts.inbox import LoginPreference
+    from accounts.models import LoginPreference
 
     LoginPreference.objects.update_or_create(user=user, defaults={"elder_mode": elder_mode})

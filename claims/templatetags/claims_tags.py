@@ -1,25 +1,15 @@
-from decimal import Decimal
-
 from django import template
 
-from claims.reasons import REASONS
+from core import reasons
+from core.money import yuan
 
 register = template.Library()
 
 
 @register.filter
 def reason(code: str) -> str:
-    """The translated sentence for a reason code (C1-01 …)."""
-    text = REASONS.get(code)
-    return str(text) if text is not None else ""
-
-
-@register.filter
-def yuan(value) -> str:
-    """Money with thousands separators and two decimals: 12,345.60."""
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(value):,.2f}"
+    """The family sentence of a reason code (C1-01 …), in the active language."""
+    return reasons.sentence(code)
 
 
 @register.filter
@@ -28,5 +18,5 @@ def span(figure) -> str:
     if figure is None:
         return "—"
     if figure.single:
-        return f"¥{yuan(figure.low)}"
-    return f"¥{yuan(figure.low)}–¥{yuan(figure.high)}"
+        return yuan(figure.low)
+    return f"{yuan(figure.low)}–{yuan(figure.high)}"

@@ -12,8 +12,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.inbox import InboxMessage, MessageKind
-from accounts.models import DependentBinding, NonLocalRegistration, OutboundMessage
+from accounts.models import (
+    DependentBinding,
+    InboxMessage,
+    MessageKind,
+    NonLocalRegistration,
+    OutboundMessage,
+)
 from accounts.services import (
     dependent_request,
     dependent_respond,

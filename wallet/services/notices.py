@@ -5,8 +5,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.inbox import InboxMessage, MessageKind
-from accounts.models import DependentBinding, InsuranceType, InsuredPerson, PersonStatus
+from accounts.models import (
+    DependentBinding,
+    InboxMessage,
+    InsuranceType,
+    InsuredPerson,
+    MessageKind,
+    PersonStatus,
+)
 from accounts.services import message_send
 from wallet.models import Payment, PremiumRate
 

@@ -23,8 +23,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.inbox import MessageKind
-from accounts.services import audit_record, message_send
+from accounts.models import MessageKind
+from accounts.services import message_send
+from core.audit import audit_record
+from core.db import set_based
 from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
 from wallet.services.ledger import lock_accounts
 
@@ -116,11 +118,6 @@ def transfers_sweep(*, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_
     return total
 
 
-def _set_based() -> bool:
-    """PostgreSQL gets the set-based statements; SQLite the portable ORM path."""
-    return connection.vendor == "postgresql"
-
-
 def _sweep_chunk(*, now, limit: int, ids=None) -> int:
     """One chunk in its own transaction; returns how many transfers it returned."""
     with transaction.atomic():
@@ -128,7 +125,7 @@ def _sweep_chunk(*, now, limit: int, ids=None) -> int:
 
 
 def _return_chunk(*, now, limit: int, ids=None) -> int:
-    if not _set_based():
+    if not set_based():
         changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
         _apply_balances(changes)
         return returned
