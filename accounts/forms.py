@@ -81,7 +81,7 @@ class DependentAddForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     relation = forms.ChoiceField(
         label=_("They are my"),
-        choices=[("", "---------"), *DependentBinding.Relation.choices]
+        choices=[("", _("Choose the relationship")), *DependentBinding.Relation.choices]
         + [(NOT_CLOSE, _("other relative (in-law, cousin, …)"))],
     )
     document = DocumentField(
@@ -133,6 +133,7 @@ class RegistrationForm(forms.Form):
     destination = RegionChoiceField(
         label=_("Destination (where the care happens)"),
         queryset=Region.objects.select_related("province").order_by("code"),
+        empty_label=_("Choose a region"),
     )
     kind = forms.ChoiceField(
         label=_("Kind"),

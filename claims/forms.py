@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as accounts_selectors
@@ -30,10 +31,15 @@ def person_field(user, **kwargs) -> PersonChoiceField:
     )
 
 
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
 class FacilityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         tier = obj.get_tier_display() if obj.tier else obj.get_kind_display()
-        return f"{obj.name} · {obj.region.name} · {tier}"
+        region = obj.region.name_en if _english() else obj.region.name
+        return f"{obj.name} · {region} · {tier}"
 
 
 # What families read for each facility flag (the model's names cite rule ids).

@@ -89,6 +89,8 @@ def check(page: Page, url: str, axe: str) -> dict:
     width = page.evaluate("document.documentElement.scrollWidth")
     h1 = page.locator("h1").count()
     text_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+    # Selects prompt ("Choose a relative"), never Django's bare "---------".
+    dashes = page.locator("option", has_text="---------").count()
     page.add_script_tag(content=axe)
     found = page.evaluate(
         """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
@@ -96,7 +98,14 @@ def check(page: Page, url: str, axe: str) -> dict:
              .map(v => ({id: v.id, impact: v.impact,
                          nodes: v.nodes.map(n => n.target.join(' '))})))"""
     )
-    return {"url": url, "width": width, "h1": h1, "text_px": text_px, "violations": found}
+    return {
+        "url": url,
+        "width": width,
+        "h1": h1,
+        "text_px": text_px,
+        "dashes": dashes,
+        "violations": found,
+    }
 
 
 def log_in(page: Page, base: str, language: str) -> None:
@@ -150,6 +159,8 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
     # Elder mode: body text at least 18 px (the national age-friendly guidance).
     small = [(r["url"], r["language"]) for r in results if r["elder"] and r["text_px"] < 18]
     assert not small, f"elder mode text under 18 px: {small}"
+    dashes = [(r["url"], r["language"]) for r in results if r["dashes"]]
+    assert not dashes, f"selects without a prompt: {dashes}"
     no_h1 = [(r["url"], r["language"]) for r in results if r["h1"] != 1]
     assert not no_h1, f"pages without exactly one h1: {no_h1}"
     bad = [r for r in results if r["violations"]]
