@@ -183,7 +183,7 @@ def family_summary(
 
 
 # Room at the top for the labelled peak line, at the bottom for the month numbers.
-CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 640, 240, 30, 26, 8
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 640, 260, 40, 34, 8
 
 
 def monthly_chart(months: list[Month]) -> dict:
