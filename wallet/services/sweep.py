@@ -11,7 +11,8 @@ returned transfer is no longer pending, so running the job twice, concurrently,
 or again after it was killed half way returns each transfer exactly once.
 A transfer someone is accepting right now is skipped (SKIP LOCKED) and settled
 by them: after 06:00 the accept turns into a return (transfers._decide).
-The same statement writes the senders' "money is back" messages (消息中心).
+The same statement writes the "money is back" message (消息中心) to the login
+that sent each transfer.
 """
 
 import logging
@@ -46,24 +47,19 @@ WITH picked AS (
     SET state = 'returned', decided_at = %(now)s, decided_by_id = NULL
     WHERE t.id = ANY(ARRAY(SELECT id FROM picked))  -- primary-key probes, never a scan
     RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id, t.sender_id,
-        t.recipient_id
+        t.recipient_id, t.created_by_id
 ), told AS (
-    -- The message centre: the sender and every login looking after them hear
-    -- that the money is back, in the same statement (so exactly once too).
+    -- The message centre: the login that sent the money hears it is back, in
+    -- the same statement (so exactly once too). Transfers made without a login
+    -- (none from the portal) tell nobody and cost no join.
     INSERT INTO accounts_inboxmessage
         (user_id, kind, person_id, facts, link, important, key, created_at)
-    SELECT logins.user_id, 'transfer_returned', m.sender_id,
+    SELECT m.created_by_id, 'transfer_returned', m.sender_id,
            jsonb_build_object('recipient', r.name, 'amount', m.amount::text),
            %(link)s, false, '', %(now)s
     FROM moved AS m
     JOIN accounts_insuredperson AS r ON r.id = m.recipient_id
-    CROSS JOIN LATERAL (
-        SELECT p.user_id FROM accounts_insuredperson AS p
-        WHERE p.id = m.sender_id AND p.user_id IS NOT NULL
-        UNION
-        SELECT b.user_id FROM accounts_dependentbinding AS b
-        WHERE b.person_id = m.sender_id AND b.status = 'active'
-    ) AS logins
+    WHERE m.created_by_id IS NOT NULL
 ), entries AS (
     INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
     SELECT m.movement, leg.account_id, leg.amount, %(kind)s, 'transfer:' || m.id, %(now)s
@@ -161,12 +157,13 @@ def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, objec
     Transfer.objects.filter(pk__in=[row[0] for row in batch]).update(
         state=Transfer.State.RETURNED, decided_at=now, decided_by=None
     )
-    for transfer in Transfer.objects.filter(pk__in=[row[0] for row in batch]).select_related(
-        "sender", "recipient"
-    ):
+    for transfer in Transfer.objects.filter(
+        pk__in=[row[0] for row in batch], created_by__isnull=False
+    ).select_related("recipient"):
         message_send(
             kind=MessageKind.TRANSFER_RETURNED,
-            to_family_of=transfer.sender,
+            user_ids=[transfer.created_by_id],
+            about=transfer.sender,
             facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
             link=reverse("wallet:history"),
         )

@@ -245,9 +245,12 @@ def _settle(*, transfer: Transfer, state: str, acting_user, now) -> None:
     transfer.decided_at = now
     transfer.decided_by = acting_user if acting_user and acting_user.is_authenticated else None
     transfer.save(update_fields=["state", "decided_at", "decided_by"])
+    # The login that sent the money hears what became of it (the sender's own
+    # login if it was sent otherwise), as the morning sweep tells it.
     message_send(
         kind=SETTLED_MESSAGES[state],
-        to_family_of=transfer.sender,
+        user_ids=[transfer.created_by_id or transfer.sender.user_id],
+        about=transfer.sender,
         exclude=acting_user,
         facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
         link=reverse("wallet:history"),
