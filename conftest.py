@@ -30,3 +30,11 @@ def _plain_static_files(settings):
 def _fast_password_hashing(settings):
     # PBKDF2's many rounds are the point in production and pure waiting in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _staff_second_factor_off(settings):
+    # Production asks staff for a TOTP code (STAFF_2FA); tests of the admin's own
+    # behaviour log in with force_login and skip it. tests/portal/test_two_factor.py
+    # turns it on and checks the whole second step.
+    settings.STAFF_2FA = False

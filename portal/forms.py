@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -30,3 +30,21 @@ class SignUpForm(UserCreationForm):
             except ValidationError as exc:
                 self.add_error(None, exc)
         return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; the first field takes a username or the mobile
+    number on one's insurance record (accounts.backends)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The username or phone number and the password do not match. "
+            "Note that the password is case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username or phone number")
+        self.fields["username"].widget.attrs["autocomplete"] = "username"

@@ -1,25 +1,28 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import auth_views, views
 from portal.media import media_for_staff
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("signup/", views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/second-factor/", auth_views.second_factor, name="two_factor"),
+    path("login/recovery-codes/", auth_views.recovery_codes, name="recovery_codes"),
+    path("session/kept-form/", auth_views.kept_form, name="kept_form"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        django_auth_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
         "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        django_auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
     path("family/", include("accounts.urls")),

@@ -71,7 +71,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.UsernameOrPhoneBackend")
             return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
 

@@ -144,7 +144,7 @@ def test_wrong_password_keeps_the_username(client, user, english):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'value="lihua"' in html
-    assert "Please enter a correct username and password" in html
+    assert "The username or phone number and the password do not match" in html
 
 
 def test_password_change(user_client, user):
@@ -187,4 +187,4 @@ def test_password_change_errors_sit_by_their_field_in_chinese(user_client):
 
 def test_login_error_is_in_chinese_by_default(client, user):
     html = client.post(reverse("login"), {"username": "lihua", "password": "nope"}).content
-    assert "请输入一个正确的" in html.decode()
+    assert "用户名或手机号与密码不匹配" in html.decode()
