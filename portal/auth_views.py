@@ -113,11 +113,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     wait = two_factor.throttled_for(user=user)
     if request.method == "POST" and form.is_valid():
         if wait:
-            form.add_error(
-                "token",
-                _("Too many wrong codes: wait %(seconds)d seconds, then try again.")
-                % {"seconds": wait},
-            )
+            form.add_error("token", _too_many(wait))
         else:
             device = two_factor.second_factor_check(user=user, token=form.cleaned_data["token"])
             if device is not None:
@@ -133,11 +129,22 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _too_many(wait: int) -> str:
+    return ngettext(
+        "Too many wrong codes: wait %(seconds)d second, then try again.",
+        "Too many wrong codes: wait %(seconds)d seconds, then try again.",
+        wait,
+    ) % {"seconds": wait}
+
+
 def _enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
     device = two_factor.totp_pending(user=user)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    wait = two_factor.throttled_for(user=user, pending=device)
+    if request.method == "POST" and form.is_valid() and wait:
+        form.add_error("token", _too_many(wait))
+    elif request.method == "POST" and form.is_valid():
         confirmed, codes = two_factor.totp_enrol(user=user, token=form.cleaned_data["token"])
         if confirmed is not None:
             otp_login(request, confirmed)

@@ -154,11 +154,12 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's checks, worded and translated by the portal (core/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "core.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "core.passwords.MinimumLengthValidator"},
+    {"NAME": "core.passwords.CommonPasswordValidator"},
+    {"NAME": "core.passwords.NumericPasswordValidator"},
 ]
 # Log in by username or by the phone number on one's insurance record. django-axes
 # comes first: it refuses a locked-out username or address before any password

@@ -188,3 +188,23 @@ def test_password_change_errors_sit_by_their_field_in_chinese(user_client):
 def test_login_error_is_in_chinese_by_default(client, user):
     html = client.post(reverse("login"), {"username": "lihua", "password": "nope"}).content
     assert "用户名或手机号与密码不匹配" in html.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "unwanted"),
+    [
+        ("zh-hans", ["密码太短：至少需要 8 个字符", "不能全是数字"], ["This password", "你的"]),
+        ("en", ["This password is too short: it needs at least 8 characters."], []),
+    ],
+)
+def test_password_rules_speak_the_portals_language(user_client, language, expected, unwanted):
+    user_client.cookies["django_language"] = language
+    response = user_client.post(
+        reverse("password_change"),
+        {"old_password": "Secr3t-pass!", "new_password1": "123", "new_password2": "123"},
+    )
+    html = unescape(response.content.decode())
+    for text in expected:
+        assert text in html
+    for text in unwanted:
+        assert text not in html
