@@ -98,10 +98,14 @@ def throttled_for(*, user, pending: TOTPDevice | None = None) -> int:
     """Seconds to wait before the next try, when wrong codes have slowed it down
     (the confirmed devices, or the authenticator being enrolled)."""
     wait = 0
-    devices = [pending] if pending is not None else [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
-        *StaticDevice.objects.filter(user=user, confirmed=True),
-    ]
+    devices = (
+        [pending]
+        if pending is not None
+        else [
+            *TOTPDevice.objects.filter(user=user, confirmed=True),
+            *StaticDevice.objects.filter(user=user, confirmed=True),
+        ]
+    )
     for device in devices:
         allowed, data = device.verify_is_allowed()
         if not allowed and data and data.get("locked_until"):

@@ -127,9 +127,7 @@ def test_admin_login_is_locked_too_and_an_administrator_lifts_the_lock(member):
     listing = helper.get(reverse("admin:axes_accessattempt_changelist"))
     assert listing.status_code == 200 and "boss" in listing.content.decode()
     attempt = AccessAttempt.objects.get(username="boss")
-    helper.post(
-        reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"}
-    )
+    helper.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
     assert log_in(attacker, "boss", PASSWORD, admin_login).status_code == 302
 
 
