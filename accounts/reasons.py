@@ -15,6 +15,28 @@ REASONS = {
     ),
     "A1-03": _("A1: your login is not linked to an insurance record yet."),
     "A1-04": _("A1: this login is already linked to an insurance record."),
+    # A1: one-time codes sent to a phone (sign-up, new password, relatives)
+    "A1-06": ngettext_lazy(
+        "A1: a code was sent a moment ago: you can ask for another in %(wait)d second.",
+        "A1: a code was sent a moment ago: you can ask for another in %(wait)d seconds.",
+        "wait",
+    ),
+    "A1-07": _(
+        "A1: this phone number or login has had %(count)d codes today, the most allowed: "
+        "try again tomorrow."
+    ),
+    "A1-08": ngettext_lazy(
+        "A1: that code is not right. %(left)d try left today.",
+        "A1: that code is not right. %(left)d tries left today.",
+        "left",
+    ),
+    "A1-09": _("A1: this code has expired or was replaced: ask for a new one."),
+    "A1-10": _(
+        "A1: too many wrong codes today. For your safety, try again tomorrow, or ask an "
+        "administrator at the insurance office to verify you."
+    ),
+    "A1-11": _("A1: enter the 6-digit code from the text message."),
+    "A1-12": _("A1: this step has expired: please start again."),
     # A2: close relatives
     "A2-01": _(
         "A2: only close relatives (spouse, parents, children, brothers and sisters, "
@@ -49,6 +71,10 @@ REASONS = {
     "A3-08": _("A3: this request is no longer waiting for a code."),
     "A3-09": _("A3: this request is no longer waiting for review."),
     "A3-10": _("A3: enter the 6-digit code."),
+    "A3-11": _(
+        "A3: too many wrong codes for this relative today. Try again tomorrow, or ask them "
+        "to confirm from their own login."
+    ),
     # F2: designated outpatient facility
     "F2-01": _(
         "F2: this facility is outside %(name)s's insured region (%(region)s): choose one "

@@ -29,7 +29,7 @@ from accounts.services import (
 from tests.accounts.conftest import document, error_codes, last_code
 from tests.factories import InsuredPersonFactory, UserFactory, chongqing
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms_pacing")]
 Status = DependentBinding.Status
 
 
@@ -420,7 +420,9 @@ def test_every_step_is_audited_without_full_ids(me, father):
     dependent_end(actor=me.user, binding=binding)
     actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
     assert actions == [
+        "sms.send",  # the code's text, audited without the code
         "dependent.request",
+        "sms.send",
         "dependent.code_resend",
         "dependent.code_wrong",
         "relationship.create",

@@ -28,7 +28,7 @@ from accounts.services import (
 from tests.accounts.conftest import document, last_code
 from tests.factories import FacilityFactory, InsuredPersonFactory, UserFactory, chengdu, chongqing
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms_pacing")]
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
