@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -228,9 +229,63 @@ class InsuredPersonAdmin(PersonSearchMixin, AuditedAdmin):
         (_("Portal"), {"fields": ["user", "created_at", "updated_at"]}),
     ]
 
+    actions = ["verify_in_person"]
+
     @admin.display(description=_("ID number"), ordering="national_id")
     def masked_id(self, obj: InsuredPerson) -> str:
         return obj.masked_id
+
+    @admin.action(
+        permissions=["change"],
+        description=_("A1: verify in person and text a sign-up code"),
+    )
+    def verify_in_person(self, request, queryset):
+        """A1: the person stands at the counter with their ID card and a phone;
+        the administrator checks both and texts a sign-up code to that phone
+        (for a record with no phone, or one its owner no longer has)."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one person to verify."), messages.WARNING)
+            return None
+        person = queryset.get()
+        form = VerifyInPersonForm(request.POST if request.POST.get("post") == "yes" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                services.signup_verify_in_person(
+                    actor=request.user, person=person, phone=form.cleaned_data["phone"]
+                )
+            except ValidationError as exc:
+                form.add_error("phone", exc.messages)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "A sign-up code was texted to the checked phone. %(name)s now signs "
+                        "up with their ID number and name and enters that code."
+                    )
+                    % {"name": person.name},
+                    messages.SUCCESS,
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Verify %(name)s in person") % {"name": person.name},
+            "person": person,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/verify_in_person.html", context)
+
+
+class VerifyInPersonForm(forms.Form):
+    checked_id = forms.BooleanField(
+        label=_("I have seen the person's ID card and it matches this record"), required=True
+    )
+    phone = forms.CharField(
+        label=_("Mobile number of the phone in the person's hands"),
+        max_length=20,
+        help_text=_("The sign-up code is texted to this number, not to the record's."),
+    )
 
 
 # Relationships (A2) -------------------------------------------------------------------
@@ -568,10 +623,39 @@ class NonLocalRegistrationAdmin(PersonSearchMixin, admin.ModelAdmin):
 class OutboundMessageAdmin(PersonSearchMixin, ReadOnlyAdmin):
     """The SMS outbox: what would have been sent (no real SMS leaves the portal)."""
 
-    list_display = ["created_at", "phone", "person", "purpose", "body"]
+    list_display = ["created_at", "phone", "person", "purpose", "text", "sent_at"]
     list_filter = ["purpose", "created_at"]
     list_select_related = ["person"]
-    search_fields = ["phone", "person__name", "body"]
+    search_fields = ["phone", "person__name"]
+    fields = ["created_at", "phone", "person", "purpose", "text", "code_expires_at", "sent_at"]
+    readonly_fields = fields
+    actions = ["mark_sent"]
+
+    @admin.display(description=_("message"))
+    def text(self, obj: OutboundMessage) -> str:
+        # A code shows only while the text waits to be sent and is still valid.
+        return obj.readable_body
+
+    def has_mark_sent_permission(self, request) -> bool:
+        # The outbox stays read-only; only this action changes it (as a gateway would).
+        return request.user.has_perm("accounts.change_outboundmessage")
+
+    @admin.action(permissions=["mark_sent"], description=_("Mark as sent (the code is blanked)"))
+    def mark_sent(self, request, queryset):
+        """What an SMS gateway does after handing a text over: from then on the
+        code in it can no longer be read here."""
+        done = 0
+        for message in queryset.filter(sent_at__isnull=True):
+            message.sent_at = timezone.now()
+            message.save(update_fields=["sent_at"])
+            message.redact()
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%(n)d text marked as sent.", "%(n)d texts marked as sent.", done)
+            % {"n": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AuditEvent)

@@ -37,6 +37,7 @@ REASONS = {
     ),
     "A1-11": _("A1: enter the 6-digit code from the text message."),
     "A1-12": _("A1: this step has expired: please start again."),
+    "A1-13": _("A1: enter a mainland mobile number of 11 digits."),
     # A2: close relatives
     "A2-01": _(
         "A2: only close relatives (spouse, parents, children, brothers and sisters, "

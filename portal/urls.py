@@ -3,13 +3,22 @@ from django.contrib import admin
 from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
-from portal import auth_views, views
+from portal import auth_views, signup_views, views
 from portal.media import media_for_staff
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("signup/", views.signup, name="signup"),
+    path("signup/", signup_views.signup, name="signup"),
+    path("signup/code/", signup_views.signup_code, name="signup_code"),
+    path("signup/code/again/", signup_views.signup_resend, name="signup_resend"),
+    path("password/forgot/", signup_views.password_forgot, name="password_forgot"),
+    path("password/forgot/code/", signup_views.password_forgot_code, name="password_forgot_code"),
+    path(
+        "password/forgot/code/again/",
+        signup_views.password_forgot_resend,
+        name="password_forgot_resend",
+    ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("login/second-factor/", auth_views.second_factor, name="two_factor"),
     path("login/recovery-codes/", auth_views.recovery_codes, name="recovery_codes"),

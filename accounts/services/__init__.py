@@ -21,6 +21,13 @@ from accounts.services.registrations import (
     registration_file,
 )
 from accounts.services.relationships import relationship_create, relationship_delete
+from accounts.services.signup import (
+    password_reset_finish,
+    password_reset_start,
+    signup_finish,
+    signup_start,
+    signup_verify_in_person,
+)
 
 __all__ = [
     "audit_record",
@@ -33,6 +40,8 @@ __all__ = [
     "dependent_respond",
     "dependent_review",
     "facility_choose",
+    "password_reset_finish",
+    "password_reset_start",
     "person_claim",
     "person_claimable",
     "person_qr_rotate",
@@ -41,4 +50,7 @@ __all__ = [
     "registration_file",
     "relationship_create",
     "relationship_delete",
+    "signup_finish",
+    "signup_start",
+    "signup_verify_in_person",
 ]
