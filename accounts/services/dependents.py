@@ -256,7 +256,8 @@ def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[Dependen
     )
     if binding.status == Status.EXPIRED:
         _redact_codes(binding)
-        return binding, "A3-06"
+        # Today's guesses used up: adding the relative again waits for tomorrow.
+        return binding, "A3-11" if wrong_before + 1 >= policy.code_max_attempts else "A3-06"
     return binding, "A3-04"
 
 
