@@ -30,9 +30,13 @@ class SignUpFinishForm(UserCreationForm):
     """Sign-up, second step: the code texted to the record's phone, and the
     login to create (Django's username and password checks)."""
 
-    code = CodeField()
+    code = CodeField(widget=forms.TextInput(attrs={"autofocus": True}))
 
     field_order = ["code", "username", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)  # the code comes first
 
 
 class PasswordResetStartForm(forms.Form):
@@ -47,9 +51,13 @@ class PasswordResetFinishForm(SetPasswordForm):
     """The code texted to the phone on the record, and the new password twice
     (Django's password checks)."""
 
-    code = CodeField()
+    code = CodeField(widget=forms.TextInput(attrs={"autofocus": True}))
 
     field_order = ["code", "new_password1", "new_password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].widget.attrs.pop("autofocus", None)
 
 
 class LoginForm(AuthenticationForm):

@@ -9,6 +9,8 @@ from portal.media import media_for_staff
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Pages without a <link rel="icon"> (the admin) make browsers ask for this.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("signup/", signup_views.signup, name="signup"),
     path("signup/code/", signup_views.signup_code, name="signup_code"),
     path("signup/code/again/", signup_views.signup_resend, name="signup_resend"),

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -54,6 +55,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {name: (reason or "ok") for name, reason in problems.items()}
     body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
     return JsonResponse(body, status=503 if down else 200)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
