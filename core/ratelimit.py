@@ -132,18 +132,6 @@ def consume(*limits: Limit) -> None:
         raise RateLimited(limit, timezone.localtime(retry_at))
 
 
-def check(*limits: Limit) -> None:
-    """Raise RateLimited if consume() would; take nothing."""
-    consume(*limits)
-    # consume() took one hit from each; give them back.
-    now = _now()
-    for limit in limits:
-        if isinstance(limit, Interval):
-            cache.delete(limit._cache_key(now))
-        else:
-            cache.decr(limit._cache_key(now))
-
-
 def used(limit: Limit) -> int:
     """Hits counted against `limit` in its current window."""
     return limit.used(_now())

@@ -214,10 +214,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one login
-# (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES; the same number from
-# one address across logins locks that address. The admin's login is guarded
-# too. Administrators see and lift lockouts under "Axes" in the admin.
+# (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES; LOGIN_IP_FAILURE_LIMIT
+# from one address across logins lock that address (raise it where many
+# families share one address, behind a carrier's NAT). The admin's login is
+# guarded too. Administrators see and lift lockouts under "Axes" in the admin.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 5)
+AXES_HANDLER = "portal.security.LoginAttemptsHandler"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # A try during the lockout does not push its end further: the page says when.

@@ -149,3 +149,23 @@ def test_logins_failures_and_lockouts_are_audited_without_passwords(member):
     for secret in (PASSWORD, "Wrong-secret-77", "Another-secret-88", "nobody-here"):
         assert secret not in everything
     assert "Wrong-secret-77" not in str(list(AccessAttempt.objects.values_list("post_data")))
+
+
+def test_a_login_of_ones_own_between_tries_does_not_clear_the_address(member):
+    UserFactory(username="mine")
+    client = en_client()
+    for name in ["a1", "a2"]:
+        log_in(client, name, "guess")
+    assert log_in(client, "mine", PASSWORD).status_code == 302  # the attacker's own login
+    client.post(reverse("logout"))
+    log_in(client, "a3", "guess")
+    log_in(client, "a4", "guess")
+    assert log_in(client, "a5", "guess").status_code == 429
+
+
+def test_the_address_limit_is_its_own_setting(member, settings):
+    settings.LOGIN_IP_FAILURE_LIMIT = 8
+    client = en_client()
+    for name in ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]:
+        assert log_in(client, name, "guess").status_code == 200
+    assert log_in(client, "a8", "guess").status_code == 429
