@@ -80,10 +80,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
-    "axes",
+    "portal.vendor_apps.LockoutsConfig",  # django-axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "portal.vendor_apps.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
+    "portal.vendor_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
     "core",
     "portal",
     "accounts",
