@@ -7,25 +7,18 @@ failures by the login a phone number names (``axes_username``), so trying a
 password by phone and by username counts against the same lockout.
 """
 
-import unicodedata
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.models import InsuredPerson
+from core import normalise
 
 
 def phone_digits(value: str) -> str:
     """A mainland mobile number as typed (spaces, dashes, full-width digits,
     +86 or 0086 in front) reduced to its 11 digits; "" when it is not one."""
-    value = unicodedata.normalize("NFKC", value or "")
-    digits = "".join(ch for ch in value if ch.isdigit())
-    for prefix in ("0086", "86"):
-        if len(digits) == 11 + len(prefix) and digits.startswith(prefix):
-            digits = digits[len(prefix) :]
-    if len(digits) == 11 and digits.startswith("1") and digits.isascii():
-        return digits
-    return ""
+    digits = normalise.phone(value or "")
+    return digits if digits and digits.startswith("1") else ""
 
 
 def user_for_phone(phone: str):

@@ -84,11 +84,12 @@ INSTALLED_APPS = [
     "django_otp",
     "portal.vendor_apps.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
     "portal.vendor_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
-    "core",
     "portal",
+    "core",
     "accounts",
     "wallet",
     "claims",
+    "bulk",
 ]
 
 MIDDLEWARE = [
@@ -146,13 +147,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     # The hottest hand-written statements (wallet transfers) are prepared once per
-    # connection (portal/db.py); the ORM's client-side-binding cursors never
+    # connection (core/db.py); the ORM's client-side-binding cursors never
     # prepare, whatever this says. Turn it off behind a transaction-mode pooler
     # that cannot follow prepared statements (PgBouncer before 1.21).
     if env_bool("PORTAL_PREPARED_STATEMENTS", True):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Whom an audit row is about (core.models.AuditEvent.person): the insured person.
+AUDIT_PERSON_MODEL = "accounts.InsuredPerson"
 
 # Django's checks, worded and translated by the portal (core/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [

@@ -13,7 +13,7 @@ from django.dispatch import receiver
 
 from accounts.backends import login_username
 from accounts.models import InsuredPerson
-from accounts.services import audit_record
+from core.audit import audit_record
 from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from portal.security import client_ip
 

@@ -17,7 +17,7 @@ from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.services import audit_record
+from core.audit import audit_record
 
 TOTP_NAME = "authenticator"
 RECOVERY_NAME = "recovery codes"

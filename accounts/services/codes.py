@@ -18,10 +18,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts.models import AuditEvent, InsuredPerson, OutboundMessage
-from accounts.reasons import refusal
-from accounts.services.audit import audit_record
+from accounts.models import InsuredPerson, OutboundMessage
 from core import ratelimit
+from core.audit import audit_record
+from core.models import AuditEvent
+from core.reasons import Refusal
 
 
 def new_code() -> str:
@@ -38,7 +39,7 @@ def typed_code(code: str, reason: str = "A1-11", field: str = "code") -> str:
     """A code as typed (spaces, full-width digits) or a refusal."""
     code = "".join(unicodedata.normalize("NFKC", code or "").split())
     if len(code) != 6 or not (code.isascii() and code.isdigit()):
-        raise refusal(reason, field)
+        raise Refusal(reason, field=field)
     return code
 
 
@@ -64,8 +65,8 @@ def sms_allowance(*, phone: str, owner: str, field: str | None = "code") -> None
         ratelimit.consume(*sms_limits(phone=phone, owner=owner))
     except ratelimit.RateLimited as exc:
         if isinstance(exc.limit, ratelimit.Interval):
-            raise refusal("A1-06", field, wait=exc.wait_seconds) from None
-        raise refusal("A1-07", field, count=settings.SMS_PER_DAY) from None
+            raise Refusal("A1-06", field=field, wait=exc.wait_seconds) from None
+        raise Refusal("A1-07", field=field, count=settings.SMS_PER_DAY) from None
 
 
 def sms_send(

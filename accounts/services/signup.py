@@ -30,10 +30,11 @@ from django.utils.translation import gettext_noop
 from accounts import national_id as nid
 from accounts.backends import phone_digits, user_for_phone
 from accounts.models import AccountsPolicy, CodeChallenge, InsuredPerson
-from accounts.reasons import refusal
 from accounts.services import codes
-from accounts.services.audit import audit_record
-from accounts.services.persons import names_match, person_claim
+from accounts.services.persons import person_claim
+from core.audit import audit_record
+from core.normalise import names_match
+from core.reasons import Refusal
 
 Purpose = CodeChallenge.Purpose
 SIGNUP_WRONG = "signup.code_wrong"
@@ -110,7 +111,7 @@ def signup_start(*, national_id: str, name: str) -> CodeChallenge:
     if person is None or not names_match(name, person.name):
         return _challenge(purpose=Purpose.SIGNUP, policy=policy)
     if codes.wrong_codes_today(action=SIGNUP_WRONG, person=person) >= policy.code_max_attempts:
-        raise refusal("A1-10")
+        raise Refusal("A1-10")
     if person.user_id is not None:
         if person.phone:  # the owner learns of it; the page says what it says to all
             with translation.override("zh-hans"):
@@ -151,10 +152,10 @@ def signup_verify_in_person(*, actor, person: InsuredPerson, phone: str) -> Code
     phone, or an old one). Audited with the masked number."""
     digits = phone_digits(phone)
     if not digits:
-        raise refusal("A1-13", "phone")
+        raise Refusal("A1-13", field="phone")
     person = InsuredPerson.objects.select_for_update().get(pk=person.pk)
     if person.user_id is not None:
-        raise refusal("A1-02")
+        raise Refusal("A1-02")
     policy = AccountsPolicy.current()
     CodeChallenge.objects.filter(
         purpose=Purpose.SIGNUP, person=person, used_at__isnull=True
@@ -217,7 +218,7 @@ def _check(*, challenge_id: int | None, purpose: str, code: str, wrong_action: s
 
 def _refuse(challenge, reason: str):
     params = {"left": getattr(challenge, "left", 0)} if reason == "A1-08" else {}
-    return refusal(reason, "code", **params)
+    return Refusal(reason, field="code", **params)
 
 
 def _used(challenge: CodeChallenge) -> None:
@@ -267,7 +268,7 @@ def password_reset_start(*, identifier: str) -> CodeChallenge:
     if user is None or not user.is_active or person is None or not person.phone:
         return _challenge(purpose=Purpose.RESET, policy=policy)
     if codes.wrong_codes_today(action=RESET_WRONG, person=person) >= policy.code_max_attempts:
-        raise refusal("A1-10")
+        raise Refusal("A1-10")
     challenge = _challenge(
         purpose=Purpose.RESET, person=person, user=user, phone=person.phone, policy=policy
     )

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from accounts.models import AuditEvent, DependentBinding, OutboundMessage
+from accounts.models import DependentBinding, OutboundMessage
 from accounts.services import (
     dependent_confirm_code,
     dependent_end,
@@ -16,6 +16,7 @@ from accounts.services import (
     dependent_resend_code,
 )
 from core import ratelimit
+from core.models import AuditEvent
 from tests.accounts.conftest import error_codes, last_code
 from tests.factories import InsuredPersonFactory, chengdu
 

@@ -9,7 +9,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

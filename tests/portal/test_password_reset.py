@@ -11,7 +11,8 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEvent, OutboundMessage
+from accounts.models import OutboundMessage
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_reset_texts_are_limited_per_login(member, time_machine):
     ask(client, "wf")
     # Within the minute, by phone number instead: the same login, refused.
     refused = ask(en(), "13912345678").content.decode()
-    assert "a code was sent a moment ago" in refused
+    assert "A code was sent a moment ago" in refused
     assert OutboundMessage.objects.filter(purpose="reset_code").count() == 1
     for minute in range(1, 12):
         time_machine.move_to(START + datetime.timedelta(minutes=minute), tick=False)

@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import national_id
-from accounts.models import AuditEvent, CodeChallenge, OutboundMessage
+from accounts.models import CodeChallenge, OutboundMessage
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory, UserFactory, chongqing
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +132,7 @@ def test_unknown_id_wrong_name_no_phone_or_a_login_all_get_the_same_answer(recor
         pages.append(re.sub(r"[A-Za-z0-9]{64}", "<csrf token>", html))
         # No code can meet these: every guess is wrong.
         wrong = finish(client, "123456").content.decode()
-        assert "that code is not right" in field_errors(wrong, "code")
+        assert "That code is not right" in field_errors(wrong, "code")
     assert len(set(pages)) == 1
     # The page tells the owner of a record without a phone what to do.
     assert "ask an administrator to verify you" in pages[0]
@@ -156,7 +157,7 @@ def test_a_record_without_a_phone_signs_up_after_an_administrators_check(record)
     refused = admin.post(
         changelist, {**action, "post": "yes", "phone": "12345", "checked_id": "on"}
     ).content.decode()
-    assert "enter a mainland mobile number of 11 digits" in refused
+    assert "Enter a mainland mobile number of 11 digits" in refused
     done = admin.post(
         changelist,
         {**action, "post": "yes", "phone": "139 0000 3333", "checked_id": "on"},
@@ -182,7 +183,7 @@ def test_a_second_text_within_a_minute_is_refused_and_the_eleventh_of_the_day(re
     client = en()
     assert start(client, record).status_code == 302
     again = client.post(reverse("signup_resend"), follow=True).content.decode()
-    assert "a code was sent a moment ago: you can ask for another in 60 seconds" in again
+    assert "A code was sent a moment ago: you can ask for another in 60 seconds" in again
     assert OutboundMessage.objects.filter(phone=record.phone).count() == 1
     for minute in range(1, 10):
         time_machine.move_to(START + datetime.timedelta(minutes=minute), tick=False)
@@ -205,7 +206,7 @@ def test_guesses_count_per_person_per_day_across_new_codes(record, time_machine)
     start(client, record)
     for left in (4, 3):
         html = finish(client, "000000").content.decode()
-        assert f"that code is not right. {left} tries left today" in html
+        assert f"That code is not right. {left} tries left today" in html
     # A new code gives no new guesses.
     time_machine.move_to(START + datetime.timedelta(minutes=2), tick=False)
     client.post(reverse("signup_resend"))
@@ -213,13 +214,13 @@ def test_guesses_count_per_person_per_day_across_new_codes(record, time_machine)
         html = finish(client, "000000").content.decode()
         assert f"{left} tr" in field_errors(html, "code")
     html = finish(client, "000000").content.decode()
-    assert "too many wrong codes today" in html
+    assert "Too many wrong codes today" in html
     # Even the right code, and even a fresh start, wait for tomorrow.
     right = finish(client, texted_code(record.phone)).content.decode()
-    assert "too many wrong codes today" in right
+    assert "Too many wrong codes today" in right
     time_machine.move_to(START + datetime.timedelta(minutes=5), tick=False)
     other = en()
-    assert "too many wrong codes today" in start(other, record).content.decode()
+    assert "Too many wrong codes today" in start(other, record).content.decode()
     assert not get_user_model().objects.filter(username="wangfang").exists()
     assert AuditEvent.objects.filter(action="signup.code_wrong", person=record).count() == 5
     time_machine.move_to(START + datetime.timedelta(days=1), tick=False)
@@ -234,7 +235,7 @@ def test_an_expired_code_is_refused_and_unreadable_in_the_outbox(record, time_ma
     code = texted_code(record.phone)
     time_machine.move_to(START + datetime.timedelta(minutes=11), tick=False)
     html = finish(client, code).content.decode()
-    assert "this code has expired or was replaced" in html
+    assert "This code has expired or was replaced" in html
     message = OutboundMessage.objects.get(phone=record.phone)
     assert code not in message.readable_body
     from accounts.tasks import redact_expired_codes
