@@ -252,6 +252,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 STAFF_2FA = env_bool("STAFF_2FA", not DEBUG)
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Family insurance portal")
 STAFF_2FA_RECOVERY_CODES = 10
+# The admin lists authenticators (to remove a lost one) but never shows their
+# secret key, QR code or recovery codes: only the owner sees those, once.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # SMS sends (codes for sign-up, password reset, relatives): per phone and per
 # login, at most one every SMS_INTERVAL_SECONDS and SMS_PER_DAY a day.

@@ -139,3 +139,27 @@ def test_on_by_default_in_production_and_off_in_the_demo():
     assert production.stdout.split()[-1] == "True", production.stderr
     demo = run_manage("shell", "-c", code, env={**PRODUCTION_ENV, "DEBUG": "1"})
     assert demo.stdout.split()[-1] == "False", demo.stderr
+
+
+def test_another_administrator_removes_a_lost_authenticator_without_seeing_its_secret(
+    staff, settings
+):
+    from portal import two_factor
+
+    device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
+    two_factor.recovery_codes_renew(user=staff)
+    settings.STAFF_2FA = False  # the helper's own second step is tested above
+    helper = english()
+    helper.force_login(UserFactory(username="ops2", is_staff=True, is_superuser=True))
+    change = helper.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert change.status_code == 200
+    assert device.key not in change.content.decode()
+    assert helper.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
+    helper.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    # At the next login the owner enrols a new authenticator.
+    settings.STAFF_2FA = True
+    client = english()
+    admin_login(client)
+    page = client.get(reverse("two_factor")).content.decode()
+    assert "Set up your authenticator" in page
