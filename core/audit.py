@@ -39,6 +39,7 @@ class Action(models.TextChoices):
     AUTH_LOGIN_FAILED = "auth.login_failed", _("failed login")
     AUTH_LOCKOUT = "auth.lockout", _("login locked after failed logins")
     AUTH_PASSWORD_RESET = "auth.password_reset", _("new password set with a texted code")
+    AUTH_SESSIONS_END = "auth.sessions_end", _("sessions of a login ended")
     RESET_CODE_WRONG = "reset.code_wrong", _("wrong password-reset code")
     TWO_FACTOR_ENROL = "2fa.enrol", _("authenticator enrolled")
     TWO_FACTOR_VERIFY = "2fa.verify", _("second factor checked")

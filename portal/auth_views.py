@@ -5,7 +5,8 @@ back a form sent after the session ended."""
 from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
-from django.contrib.auth import views as auth_views
+from django.contrib import messages
+from django.contrib.auth import views as django_auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,9 +25,10 @@ from accounts.backends import axes_username
 from portal import two_factor
 from portal.forms import LoginForm
 from portal.middleware import KEPT_FORM
+from portal.sessions import sessions_active, sessions_end
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(django_auth_views.LoginView):
     """Django's login, by username or phone number; after a few wrong passwords
     it says how many tries are left before the lockout."""
 
@@ -201,3 +203,57 @@ def kept_form(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     context = {"path": path, "fields": kept["fields"]}
     return render(request, "registration/kept_form.html", context)
+
+
+# Password change and where one is logged in ------------------------------------------
+
+
+class PasswordChangeView(django_auth_views.PasswordChangeView):
+    """Django's password change; every other session of the login ends with it
+    (Django's session check would refuse them at their next request; ending
+    them here also takes them off the list of where one is logged in)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        sessions_end(
+            actor=self.request.user,
+            user=self.request.user,
+            keep=self.request.session.session_key,
+        )
+        return response
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def login_sessions(request: HttpRequest) -> HttpResponse:
+    """Where this login is logged in (browser, address, since, last active),
+    with a button that ends every other session after the password is typed
+    again (ASVS V7)."""
+    user = request.user
+    form = ConfirmPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if user.check_password(form.cleaned_data["password"]):
+            ended = sessions_end(actor=user, user=user, keep=request.session.session_key)
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d other session was ended.", "%(n)d other sessions were ended.", ended
+                )
+                % {"n": ended},
+            )
+            return redirect("login_sessions")
+        form.add_error("password", _("This is not your password."))
+    rows = list(sessions_active(user=user))
+    for row in rows:
+        row.current = row.session_key == request.session.session_key
+    return render(request, "registration/login_sessions.html", {"rows": rows, "form": form})

@@ -13,6 +13,8 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from portal.sessions import session_touch
+
 
 class PortalLocaleMiddleware:
     """Simplified Chinese unless the user picked another language.
@@ -121,6 +123,7 @@ class SessionLimitsMiddleware:
             return "idle"
         if last is None or now - last >= self.TOUCH_SECONDS:
             session[SESSION_LAST_SEEN] = now
+            session_touch(session_key=session.session_key)
         return ""
 
     def _end(self, request: HttpRequest, why: str) -> HttpResponse:

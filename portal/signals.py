@@ -16,6 +16,7 @@ from accounts.models import InsuredPerson
 from core.audit import audit_record
 from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from portal.security import client_ip
+from portal.sessions import session_closed, session_register
 
 
 def _where(request) -> dict:
@@ -46,6 +47,7 @@ def session_clock_start(sender, request, user, **kwargs) -> None:
         now = time.time()
         request.session[SESSION_STARTED] = now
         request.session[SESSION_LAST_SEEN] = now
+        session_register(request=request, user=user)
 
 
 @receiver(user_logged_in, dispatch_uid="portal.audit_login")
@@ -57,6 +59,8 @@ def audit_login(sender, request, user, **kwargs) -> None:
 def audit_logout(sender, request, user, **kwargs) -> None:
     if user is not None:
         audit_record(actor=user, action="auth.logout", details=_where(request))
+    if request is not None and hasattr(request, "session"):
+        session_closed(session_key=request.session.session_key)
 
 
 @receiver(user_login_failed, dispatch_uid="portal.audit_login_failed")

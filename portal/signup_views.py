@@ -21,6 +21,7 @@ from portal.forms import (
     SignUpFinishForm,
     SignUpStartForm,
 )
+from portal.sessions import sessions_end
 
 SIGNUP = "portal_signup"  # session: {"challenge": pk, "national_id": ..., "name": ...}
 RESET = "portal_reset"  # session: {"challenge": pk, "identifier": ...}
@@ -151,6 +152,7 @@ def password_forgot_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(RESET, None)
             # Proving the phone lifts a login lockout of this login (not of the address).
             axes_reset(username=user.get_username())
+            sessions_end(actor=user, user=user)  # every session of the login, at once
             messages.success(
                 request,
                 _(

@@ -25,10 +25,11 @@ urlpatterns = [
     path("login/second-factor/", auth_views.second_factor, name="two_factor"),
     path("login/recovery-codes/", auth_views.recovery_codes, name="recovery_codes"),
     path("session/kept-form/", auth_views.kept_form, name="kept_form"),
+    path("sessions/", auth_views.login_sessions, name="login_sessions"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        django_auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
