@@ -25,7 +25,7 @@ from accounts.backends import axes_username
 from portal import two_factor
 from portal.forms import LoginForm
 from portal.middleware import KEPT_FORM
-from portal.sessions import sessions_active, sessions_end
+from portal.sessions import session_rekey, sessions_active, sessions_end
 
 
 class LoginView(django_auth_views.LoginView):
@@ -214,7 +214,9 @@ class PasswordChangeView(django_auth_views.PasswordChangeView):
     them here also takes them off the list of where one is logged in)."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        old_key = self.request.session.session_key
+        response = super().form_valid(form)  # keeps this session under a new key
+        session_rekey(old=old_key, new=self.request.session.session_key)
         sessions_end(
             actor=self.request.user,
             user=self.request.user,

@@ -36,6 +36,12 @@ def session_touch(*, session_key: str | None) -> None:
         LoginSession.objects.filter(session_key=session_key).update(last_seen=timezone.now())
 
 
+def session_rekey(*, old: str | None, new: str | None) -> None:
+    """The same session under a new key (Django changes it on a password change)."""
+    if old and new and old != new:
+        LoginSession.objects.filter(session_key=old).update(session_key=new)
+
+
 def session_closed(*, session_key: str | None) -> None:
     """Logged out (or timed out): the row leaves the list."""
     if session_key:

@@ -67,3 +67,14 @@ def test_logging_out_takes_the_session_off_the_list(member):
     phone.post(reverse("logout"))
     page = laptop.get(reverse("login_sessions")).content.decode()
     assert "Phone/1.0" not in page and "Laptop/3.0" in page
+
+
+def test_a_password_change_keeps_this_session_listed_and_ends_the_others(member):
+    phone, laptop = browser("Phone/1.0"), browser("Laptop/3.0")
+    laptop.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "Zz-9-new-pw", "new_password2": "Zz-9-new-pw"},
+    )
+    page = laptop.get(reverse("login_sessions")).content.decode()
+    assert "Laptop/3.0" in page and "this browser" in page and "Phone/1.0" not in page
+    assert phone.get(reverse("wallet:index")).status_code == 302
