@@ -28,6 +28,13 @@ from accounts.services.registrations import (
     registrations_ending_notify,
 )
 from accounts.services.relationships import relationship_create, relationship_delete
+from accounts.services.signup import (
+    password_reset_finish,
+    password_reset_start,
+    signup_finish,
+    signup_start,
+    signup_verify_in_person,
+)
 
 __all__ = [
     "commitment_text",
@@ -42,6 +49,8 @@ __all__ = [
     "inbox_read_all",
     "logins_for",
     "message_send",
+    "password_reset_finish",
+    "password_reset_start",
     "preference_set",
     "person_claim",
     "person_claimable",
@@ -52,4 +61,7 @@ __all__ = [
     "registrations_ending_notify",
     "relationship_create",
     "relationship_delete",
+    "signup_finish",
+    "signup_start",
+    "signup_verify_in_person",
 ]

@@ -5,10 +5,10 @@ Messages are written when the caller's transaction commits (on_commit): a
 transfer that rolls back leaves no "transfer waiting" behind, and a message
 that cannot be written never undoes the money (robust=True logs it instead).
 Important messages also go to the SMS outbox, to the phone of the login's own
-insured record, at most ACCOUNTS_SMS_NOTICES_PER_DAY (5) a phone and day.
+insured record, at most ACCOUNTS_SMS_NOTICES_PER_DAY (5) a phone and day
+(core.ratelimit).
 """
 
-import datetime
 import logging
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
+from core import ratelimit
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +87,18 @@ def message_send(
 
 
 def _sms(message: InboxMessage) -> None:
-    """Queue the message as an SMS to the login's own phone, within the day's
-    limit per phone (a family's phone must not be flooded)."""
+    """Queue the message as an SMS to the login's own phone, within the notices'
+    daily limit per phone (core.ratelimit, ACCOUNTS_SMS_NOTICES_PER_DAY, 5): a
+    family's phone must not be flooded. Notices have their own budget, so they
+    never use up the one-time codes' sends (A1)."""
     own = InsuredPerson.objects.filter(user_id=message.user_id).only("pk", "phone").first()
     if own is None or not own.phone:
         return
-    limit = int(getattr(settings, "ACCOUNTS_SMS_NOTICES_PER_DAY", 5))
-    today = timezone.localdate()
-    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    sent = OutboundMessage.objects.filter(
-        phone=own.phone, purpose__startswith=NOTICE, created_at__gte=start
-    ).count()
-    if sent >= limit:
-        log.info("SMS notice to %s not queued: %d sent today", own.pk, sent)
+    per_day = int(getattr(settings, "ACCOUNTS_SMS_NOTICES_PER_DAY", 5))
+    try:
+        ratelimit.consume(ratelimit.Daily("sms-notice-day", own.phone, per_day))
+    except ratelimit.RateLimited:
+        log.info("SMS notice to person %s not queued: the day's %d are sent", own.pk, per_day)
         return
     with translation.override(settings.LANGUAGE_CODE):  # SMS in the portal's language
         body = message.text

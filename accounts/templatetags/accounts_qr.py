@@ -66,3 +66,11 @@ def counter_qr_svg(payload: str, title: str = "") -> str:
     """Inline SVG of a counter code (changes every time: not cached)."""
     svg = segno.make(payload, error="m").svg_inline(scale=6, border=4, title=str(title) or None)
     return mark_safe(svg)  # noqa: S308
+
+
+@register.simple_tag
+def qr_svg_for(payload: str, title: str = "") -> str:
+    """Inline SVG of a QR code for any text (e.g. an authenticator's otpauth://
+    address); not cached, as such payloads are secrets shown once."""
+    svg = segno.make(payload, error="m").svg_inline(scale=4, border=2, title=str(title) or None)
+    return mark_safe(svg)  # noqa: S308 - segno escapes the title; the payload is encoded

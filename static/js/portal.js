@@ -1,4 +1,5 @@
-/* The portal's own script: loaded from a file (no inline script on any page). */
+// The portal's few lines of script, served as a static file so that the
+// Content-Security-Policy can forbid every inline script and style.
 (function () {
   "use strict";
 
@@ -13,6 +14,18 @@
       document.close();
     }
   });
+
+  // Progress bars carry their value in data-progress; the width is set here
+  // (a style="" attribute would be inline style, which the policy forbids).
+  function drawProgress(root) {
+    var bars = (root || document).querySelectorAll("[data-progress]");
+    for (var i = 0; i < bars.length; i++) {
+      var value = Math.max(0, Math.min(100, parseFloat(bars[i].getAttribute("data-progress")) || 0));
+      bars[i].style.width = value + "%";
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { drawProgress(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { drawProgress(event.target); });
 
   // The QR code at the counter: a countdown to the code's renewal. When it
   // reaches zero the element asks for a fresh code (hx-trigger="renew").
@@ -35,22 +48,21 @@
     }
   }
   window.setInterval(tick, 1000);
-})();
 
-/* Keep the screen on while the QR code is shown at the counter (where the
-   browser allows it); nothing happens where it does not. */
-(function () {
-  "use strict";
-  if (!document.querySelector("[data-wake-lock]") || !navigator.wakeLock) {
-    return;
-  }
-  function hold() {
-    navigator.wakeLock.request("screen").catch(function () {});
-  }
-  hold();
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") {
-      hold();
+  // Keep the screen on while the QR code is shown at the counter (where the
+  // browser allows it); nothing happens where it does not.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.querySelector("[data-wake-lock]") || !navigator.wakeLock) {
+      return;
     }
+    function hold() {
+      navigator.wakeLock.request("screen").catch(function () {});
+    }
+    hold();
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") {
+        hold();
+      }
+    });
   });
 })();

@@ -56,5 +56,6 @@ def test_confirming_a_request_names_the_person_not_the_login(me, father, django_
     client.force_login(father_user)
     client.cookies["django_language"] = "en"
     url = reverse("accounts:binding_respond", args=[binding.pk])
-    html = client.post(url, {"answer": "accept"}, follow=True).content.decode()
+    data = {"answer": "accept", "step": "confirm"}
+    html = client.post(url, data, follow=True).content.decode()
     assert "张伟 can now look after your insurance." in html and "zhangwei can" not in html
