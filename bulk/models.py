@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bulk.reasons import Outcome
+from core.transitions import Flow
 
 
 class Batch(models.Model):
@@ -30,6 +31,15 @@ class Batch(models.Model):
         DONE = "done", _("done")
 
     WAITING = (Status.CHECKING, Status.QUEUED, Status.RUNNING)  # a job is on it
+    # W2: checked (a dry run), then confirmed or cancelled, then run to the end.
+    flow = Flow(
+        {
+            Status.CHECKING: (Status.CHECKED, Status.REJECTED),
+            Status.CHECKED: (Status.QUEUED, Status.CANCELLED),
+            Status.QUEUED: (Status.RUNNING,),
+            Status.RUNNING: (Status.DONE,),
+        }
+    )
 
     file = models.FileField(_("file"), upload_to="bulk/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)

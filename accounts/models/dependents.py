@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
+from core.transitions import Flow
 
 
 class DependentBinding(models.Model):
@@ -20,6 +21,15 @@ class DependentBinding(models.Model):
         ENDED = "ended", _("ended")
 
     OPEN_STATUSES = (Status.PENDING_CODE, Status.PENDING_REVIEW, Status.ACTIVE)
+    # A3: a request is confirmed (code, the relative's login, a review), refused
+    # or given up; an open binding is ended by either side.
+    flow = Flow(
+        {
+            Status.PENDING_CODE: (Status.ACTIVE, Status.REJECTED, Status.EXPIRED, Status.ENDED),
+            Status.PENDING_REVIEW: (Status.ACTIVE, Status.REJECTED, Status.ENDED),
+            Status.ACTIVE: (Status.ENDED,),
+        }
+    )
 
     class Relation(models.TextChoices):
         """What the relative is to the user (declared when adding)."""

@@ -17,6 +17,7 @@ from accounts.models import Facility, InsuredPerson
 from claims.models.chronic import Disease
 from claims.models.directory import DirectoryItem, ItemClass
 from claims.models.policy import CareType, PolicyRule
+from core.transitions import Flow
 
 HALF_FEN = Decimal("0.005")
 
@@ -62,6 +63,10 @@ class Bill(models.Model):
     class Status(models.TextChoices):
         ENTERED = "entered", _("entered, not settled")
         SETTLED = "settled", _("settled")
+
+    # C6: settled once. bill_settle (claims/services/bills.py) makes this change
+    # by hand, in the settlement's own statements, with its lock and audit row.
+    flow = Flow({Status.ENTERED: (Status.SETTLED,)})
 
     reference = models.CharField(
         _("reference"), max_length=40, unique=True, default=new_bill_reference

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
+from core.transitions import Flow
 
 
 class Disease(models.Model):
@@ -42,6 +43,8 @@ class ChronicRecognition(models.Model):
         PENDING = "pending", _("waiting for review")
         APPROVED = "approved", _("approved")
         REFUSED = "refused", _("refused")
+
+    flow = Flow({Status.PENDING: (Status.APPROVED, Status.REFUSED)})  # C5: decided once
 
     person = models.ForeignKey(
         InsuredPerson,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
+from core.transitions import Flow
 
 
 class PoolingBinding(models.Model):
@@ -16,6 +17,8 @@ class PoolingBinding(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
         ENDED = "ended", _("ended")
+
+    flow = Flow({Status.ACTIVE: (Status.ENDED,)})  # P1: either side ends it, once
 
     class EndReason(models.TextChoices):
         EMPLOYEE = "employee", _("ended by the employee")

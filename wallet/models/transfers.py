@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
 from core.money import MONEY, yuan
+from core.transitions import Flow
 from wallet.models.ledger import LedgerAccount
 
 
@@ -24,6 +25,9 @@ class Transfer(models.Model):
         ACCEPTED = "accepted", _("accepted")
         DECLINED = "declined", _("declined")
         RETURNED = "returned", _("returned (not accepted in time)")
+
+    # W8, W9: a pending transfer is accepted, declined or swept back, once.
+    flow = Flow({State.PENDING: (State.ACCEPTED, State.DECLINED, State.RETURNED)}, field="state")
 
     class Source(models.TextChoices):
         PERSONAL = "personal", _("personal account")

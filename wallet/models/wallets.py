@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, Region
+from core.transitions import Flow
 
 
 class Wallet(models.Model):
@@ -23,6 +24,8 @@ class Wallet(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("open")
         CLOSED = "closed", _("closed")
+
+    flow = Flow({Status.CLOSED: (Status.OPEN,)})  # W1: a closed wallet opens again
 
     person = models.OneToOneField(
         InsuredPerson, on_delete=models.PROTECT, related_name="wallet", verbose_name=_("holder")

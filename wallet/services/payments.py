@@ -8,7 +8,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Facility, InsuranceType, InsuredPerson
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.money import yuan
 from core.reasons import Refusal
 from wallet.models import (
@@ -182,7 +182,7 @@ def payout_for_person(
                     )
             audit_record(
                 actor=acting_user,
-                action="payment.create",
+                action=Action.PAYMENT_CREATE,
                 person=person,
                 target=payment,
                 details={

@@ -14,10 +14,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
-from core.audit import audit_record, audit_row
+from core.audit import Action, audit_row
 from core.money import AmountError, TooLarge, yuan
 from core.money import parse_amount as parse_money
 from core.reasons import Refusal
+from core.transitions import lock, transition
 from wallet.models import (
     AccountKind,
     MovementKind,
@@ -132,7 +133,7 @@ def transfer_create(
                 # Written in the same statement as the transfer (PostgreSQL).
                 audit=audit_row(
                     actor=acting_user,
-                    action="transfer.create",
+                    action=Action.TRANSFER_CREATE,
                     person=sender,
                     details={"to": recipient.masked_id, "amount": str(amount)},
                 ),
@@ -203,34 +204,41 @@ def _refuse_pending(transfer_id: int):
     raise Refusal("W8-01", name=name or "")
 
 
-def _settle(*, transfer: Transfer, state: str, acting_user, now) -> None:
-    """Move a locked pending transfer's money out of the holding account: to the
-    recipient's wallet (accepted) or back where it came from (declined,
-    returned)."""
+def _settle(*, transfer: Transfer, state: str, acting_user, now) -> Transfer:
+    """Decide a locked pending transfer: its money leaves the holding account for
+    the recipient's wallet (accepted) or goes back where it came from (declined,
+    returned), in the transition that records the decision and its audit row."""
     if state == Transfer.State.ACCEPTED:
         kind, into = MovementKind.TRANSFER_ACCEPT, transfer.to_account_id
     elif state == Transfer.State.DECLINED:
         kind, into = MovementKind.TRANSFER_DECLINE, transfer.from_account_id
     else:
         kind, into = MovementKind.TRANSFER_RETURN, transfer.from_account_id
-    lock_accounts([transfer.holding_account_id, into])
-    post_pair(
-        kind=kind,
-        out_of=transfer.holding_account_id,
-        into=into,
-        amount=transfer.amount,
-        ref=f"transfer:{transfer.pk}",
-        at=now,
-    )
-    transfer.state = state
-    transfer.decided_at = now
-    transfer.decided_by = acting_user if acting_user and acting_user.is_authenticated else None
-    transfer.save(update_fields=["state", "decided_at", "decided_by"])
-    audit_record(
+
+    def move_money(locked: Transfer) -> None:
+        lock_accounts([locked.holding_account_id, into])
+        post_pair(
+            kind=kind,
+            out_of=locked.holding_account_id,
+            into=into,
+            amount=locked.amount,
+            ref=f"transfer:{locked.pk}",
+            at=now,
+        )
+
+    return transition(
+        transfer,
+        to=state,
         actor=acting_user,
-        action=f"transfer.{state}",
+        action=Action(f"transfer.{state}"),
         person=transfer.recipient if state != Transfer.State.RETURNED else transfer.sender,
-        target=transfer,
+        locked=True,
+        refuse=lambda t: Refusal("W8-02", state=t.get_state_display()),
+        check=move_money,
+        changes={
+            "decided_at": now,
+            "decided_by": acting_user if acting_user and acting_user.is_authenticated else None,
+        },
         details={"amount": str(transfer.amount)},
     )
 
@@ -240,7 +248,7 @@ def _decide(*, transfer_id: int, acting_user, accept: bool) -> tuple[Transfer, b
     with transaction.atomic():
         # The transfer row is locked first, then the accounts (pk order): the
         # same order as the sweep, which locks transfers before accounts.
-        transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
+        transfer = lock(Transfer, transfer_id)
         if transfer.state != Transfer.State.PENDING:
             raise Refusal("W8-02", state=transfer.get_state_display())
         if now >= transfer.due_back_at:
