@@ -18,8 +18,9 @@ from claims.models import (
     BillLine,
     PersonYearTotals,
 )
+from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.selectors import bill_recompute
-from claims.services.bills import RESULT_FIELDS, bill_settle
+from claims.services.bills import bill_settle
 from claims.services.imports import BILL_COLUMNS, bill_import
 from claims.tasks import bills_settle
 from core import reasons
@@ -96,7 +97,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         "care_type",
         "policy_rule",
         "rate",
-        *[name for name in RESULT_FIELDS if name != "rate"],
+        *SETTLED_AMOUNTS,
         "reasons",
         "inputs",
     )
@@ -231,7 +232,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         settled = queryset.filter(status=Bill.Status.SETTLED)
         for bill in settled:
             again = bill_recompute(bill)
-            if any(getattr(again, name) != getattr(bill, name) for name in RESULT_FIELDS):
+            if any(getattr(again, name) != getattr(bill, name) for name in SETTLED_FIGURES):
                 different.append(bill.reference)
         if different:
             self.message_user(

@@ -39,8 +39,10 @@ class Visit(models.TextChoices):
     INPATIENT = "inpatient", _("inpatient")
 
 
-# The settled figures that must never go negative (C6).
-NON_NEGATIVE = (
+# The settled figures of a bill (C6), in the order a settlement shows them: the
+# one list the model's constraints, the settlement service (what it stores) and
+# the admin (what it shows read-only) all read. None may go negative.
+SETTLED_AMOUNTS = (
     "total",
     "out_of_directory",
     "over_limit",
@@ -55,6 +57,8 @@ NON_NEGATIVE = (
     "personal_in_directory",
     "personal_total",
 )
+# ...and the rate the fund paid at.
+SETTLED_FIGURES = (*SETTLED_AMOUNTS, "rate")
 
 
 class Bill(models.Model):
@@ -162,7 +166,7 @@ class Bill(models.Model):
                     condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 0}),
                     name=f"bill_{name}_not_negative",
                 )
-                for name in NON_NEGATIVE
+                for name in SETTLED_AMOUNTS
             ),
             # C6: every yuan of a settled bill is either the fund's or the patient's.
             # (Within half a fen: exact on PostgreSQL's numeric; SQLite, used by the

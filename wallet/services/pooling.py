@@ -1,5 +1,6 @@
-"""Family pooling (家庭共济, P1–P5): an employee's personal account pays for bound
-close relatives."""
+"""Family pooling (家庭共济): an employee's personal account pays for bound close
+relatives (P1 binding, P2 scope, P3 what it pays, P4 no double spending; P5:
+bills settled away from home are paid the same way, see payments.py)."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone

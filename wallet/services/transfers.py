@@ -7,7 +7,6 @@ the sender's account, so concurrent requests from one sender are serialised and
 the daily count, the one-pending rule and the balance are decided on fresh data.
 """
 
-import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -26,6 +25,7 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
+from wallet.rules import due_back_at, hhmm, in_quiet_hours
 from wallet.services.ledger import lock_accounts, post_pair
 from wallet.services.transfer_io import Facts, Seen, load_facts, load_seen, write_transfer
 from wallet.services.wallets import place_name
@@ -43,28 +43,6 @@ def parse_amount(value, *, policy: WalletPolicy | None = None) -> Decimal:
     except AmountError:
         policy = policy or WalletPolicy.current()
         raise Refusal("W6-05", min=yuan(policy.min_amount), max=yuan(policy.max_amount)) from None
-
-
-def in_quiet_hours(*, policy: WalletPolicy, local: datetime.datetime) -> bool:
-    """W7: [quiet_start, quiet_end) in China Standard Time; wraps past midnight."""
-    t = local.time()
-    start, end = policy.quiet_start, policy.quiet_end
-    if start <= end:
-        return start <= t < end
-    return t >= start or t < end
-
-
-def due_back_at(*, policy: WalletPolicy, local_day: datetime.date) -> datetime.datetime:
-    """W9: the moment a transfer made on `local_day` goes back: sweep_at (06:00)
-    on the next day, China Standard Time."""
-    next_day = local_day + datetime.timedelta(days=1)
-    return timezone.make_aware(
-        datetime.datetime.combine(next_day, policy.sweep_at), timezone.get_default_timezone()
-    )
-
-
-def hhmm(value: datetime.time) -> str:
-    return value.strftime("%H:%M")
 
 
 def transfer_create(
