@@ -178,6 +178,9 @@ class BatchRow(models.Model):
     reason = models.CharField(_("reason"), max_length=5, blank=True)  # "W2-05"
     reason_arg = models.CharField(max_length=60, blank=True)
 
+    # The row as the file gave it (echoed back in the report, in this order).
+    AS_TYPED = ("line", "national_id", "name", "usage_location", "phone", "note")
+
     class Meta:
         db_table = "wallet_batchrow"
         ordering = ["batch", "line"]

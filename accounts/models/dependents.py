@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
+from core.fields import user_field
 from core.transitions import Flow
 
 
@@ -64,14 +65,7 @@ class DependentBinding(models.Model):
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("reviewed by"),
-    )
+    reviewed_by = user_field(_("reviewed by"))
     review_note = models.CharField(_("review note"), max_length=200, blank=True)
 
     class Meta:

@@ -162,20 +162,7 @@ def _row_model(batch: Batch, row: CheckedRow) -> BatchRow:
     )
 
 
-ROW_FIELDS = (
-    "batch",
-    "line",
-    "national_id",
-    "name",
-    "usage_location",
-    "phone",
-    "note",
-    "person",
-    "region",
-    "outcome",
-    "reason",
-    "reason_arg",
-)
+ROW_FIELDS = ("batch", *BatchRow.AS_TYPED, "person", "region", "outcome", "reason", "reason_arg")
 
 
 def _insert_rows(batch: Batch, rows: list[CheckedRow]) -> None:

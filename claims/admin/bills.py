@@ -29,19 +29,7 @@ from core import reasons
 class BillLineInline(admin.TabularInline):
     model = BillLine
     extra = 3
-    fields = (
-        "position",
-        "code",
-        "name",
-        "quantity",
-        "unit_price",
-        "item_class",
-        "amount",
-        "self_pay",
-        "class_b_first_pay",
-        "eligible",
-        "reason_codes",
-    )
+    # What the settlement fills in (C1, C2) is shown, never edited.
     readonly_fields = (
         "item_class",
         "amount",
@@ -50,6 +38,7 @@ class BillLineInline(admin.TabularInline):
         "eligible",
         "reason_codes",
     )
+    fields = ("position", "code", "name", "quantity", "unit_price", *readonly_fields)
 
     @admin.display(description=gettext_lazy("reason codes"))
     def reason_codes(self, obj) -> str:

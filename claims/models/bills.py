@@ -4,7 +4,6 @@ per-year totals (C3) that make the tenth bill of the year right."""
 import secrets
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +16,7 @@ from accounts.models import Facility, InsuredPerson
 from claims.models.chronic import Disease
 from claims.models.directory import DirectoryItem, ItemClass
 from claims.models.policy import CareType, PolicyRule
+from core.fields import user_field
 from core.transitions import Flow
 
 HALF_FEN = Decimal("0.005")
@@ -100,14 +100,7 @@ class Bill(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ENTERED
     )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("entered by"),
-    )
+    entered_by = user_field(_("entered by"))
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
 
     # The settlement (filled once by services.bill_settle; see settlement/calc.py).

@@ -1,11 +1,11 @@
 """Monthly personal-account contributions (个人账户划入)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
+from core.fields import user_field
 from core.money import MONEY, yuan
 
 
@@ -24,14 +24,7 @@ class Contribution(models.Model):
     employee_amount = models.DecimalField(_("employee share"), **MONEY)
     employer_amount = models.DecimalField(_("employer part"), **MONEY)
     posted_at = models.DateTimeField(_("posted"), default=timezone.now)
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    posted_by = user_field(db_index=False)
 
     class Meta:
         ordering = ["-month", "person"]

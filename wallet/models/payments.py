@@ -1,12 +1,12 @@
 """Payments for a person and how they were paid (W11, P3, P4, C6)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
+from core.fields import user_field
 from core.money import MONEY, yuan
 
 
@@ -54,14 +54,7 @@ class Payment(models.Model):
     )
     cash_amount = models.DecimalField(_("in cash"), default=0, **MONEY)
     created_at = models.DateTimeField(_("paid"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = user_field(db_index=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,12 +1,12 @@
 """Family pooling bindings (家庭共济, P1)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
+from core.fields import user_field
 from core.transitions import Flow
 
 
@@ -42,23 +42,9 @@ class PoolingBinding(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(_("bound"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = user_field(db_index=False)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    ended_by = user_field(db_index=False)
     end_reason = models.CharField(
         _("why it ended"), max_length=16, choices=EndReason.choices, blank=True
     )
