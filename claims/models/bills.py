@@ -17,6 +17,7 @@ from claims.models.chronic import Disease
 from claims.models.directory import DirectoryItem, ItemClass
 from claims.models.policy import CareType, PolicyRule
 from core.fields import user_field
+from core.money import money_field as money_column
 from core.transitions import Flow
 
 HALF_FEN = Decimal("0.005")
@@ -27,9 +28,8 @@ def new_bill_reference() -> str:
 
 
 def money_field(verbose_name, **kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        verbose_name, max_digits=14, decimal_places=2, null=True, blank=True, **kwargs
-    )
+    """A settled figure: a money column (core.money), NULL until the bill is settled."""
+    return money_column(verbose_name, optional=True, **kwargs)
 
 
 class Visit(models.TextChoices):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
 from core.fields import user_field
-from core.money import MONEY, yuan
+from core.money import money_field, yuan
 from core.transitions import Flow
 from wallet.models.ledger import LedgerAccount
 
@@ -47,7 +47,7 @@ class Transfer(models.Model):
         verbose_name=_("recipient"),
         db_index=False,
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = money_field(_("amount"))
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )
