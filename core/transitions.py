@@ -82,27 +82,44 @@ def transition(
 
     ``person`` (or a function of the row) is whom the audit row is about;
     ``locked=True`` only when the caller already holds this row's lock (it got
-    it from ``lock`` in the same transaction)."""
-    with transaction.atomic():
-        obj = instance if locked else lock(instance, related=related)
-        if guard is not None:
-            guard(obj)
-        flow: Flow = type(obj).flow
-        if not flow.allows(getattr(obj, flow.field), to):
-            if refuse is None:
-                return obj  # already there (or past it): nothing to do
-            raise refuse(obj)
-        if check is not None:
-            check(obj)
-        values = {flow.field: to, **(_value(changes, obj) or {})}
-        for name, value in values.items():
-            setattr(obj, name, value)
-        obj.save(update_fields=list(values))
-        audit_record(
-            actor=actor,
-            action=action,
-            person=_value(person, obj),
-            target=obj,
-            details=dict(_value(details, obj) or {}),
-        )
-        return obj
+    it from ``lock`` in the same transaction). Inside the caller's transaction
+    it opens no savepoint (two round trips less on a hot path such as a
+    transfer's accept); alone, it is its own transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return transition(
+                instance,
+                to=to,
+                actor=actor,
+                action=action,
+                person=person,
+                changes=changes,
+                details=details,
+                guard=guard,
+                check=check,
+                refuse=refuse,
+                related=related,
+                locked=locked,
+            )
+    obj = instance if locked else lock(instance, related=related)
+    if guard is not None:
+        guard(obj)
+    flow: Flow = type(obj).flow
+    if not flow.allows(getattr(obj, flow.field), to):
+        if refuse is None:
+            return obj  # already there (or past it): nothing to do
+        raise refuse(obj)
+    if check is not None:
+        check(obj)
+    values = {flow.field: to, **(_value(changes, obj) or {})}
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.save(update_fields=list(values))
+    audit_record(
+        actor=actor,
+        action=action,
+        person=_value(person, obj),
+        target=obj,
+        details=dict(_value(details, obj) or {}),
+    )
+    return obj
