@@ -2,6 +2,7 @@
 saves only what changed and writes its audit row — and no service changes a
 status any other way (a test reads the source)."""
 
+import datetime
 import re
 from pathlib import Path
 
@@ -23,8 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def registration():
     person = InsuredPersonFactory(region=chongqing())
-    import datetime
-
     return NonLocalRegistration.objects.create(
         person=person,
         destination=chengdu(),
