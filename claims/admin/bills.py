@@ -18,8 +18,9 @@ from claims.models import (
     BillLine,
     PersonYearTotals,
 )
+from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.selectors import bill_recompute
-from claims.services.bills import RESULT_FIELDS, bill_settle
+from claims.services.bills import bill_settle
 from claims.services.imports import BILL_COLUMNS, bill_import
 from claims.tasks import bills_settle
 from core import reasons
@@ -28,19 +29,7 @@ from core import reasons
 class BillLineInline(admin.TabularInline):
     model = BillLine
     extra = 3
-    fields = (
-        "position",
-        "code",
-        "name",
-        "quantity",
-        "unit_price",
-        "item_class",
-        "amount",
-        "self_pay",
-        "class_b_first_pay",
-        "eligible",
-        "reason_codes",
-    )
+    # What the settlement fills in (C1, C2) is shown, never edited.
     readonly_fields = (
         "item_class",
         "amount",
@@ -49,6 +38,7 @@ class BillLineInline(admin.TabularInline):
         "eligible",
         "reason_codes",
     )
+    fields = ("position", "code", "name", "quantity", "unit_price", *readonly_fields)
 
     @admin.display(description=gettext_lazy("reason codes"))
     def reason_codes(self, obj) -> str:
@@ -96,7 +86,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         "care_type",
         "policy_rule",
         "rate",
-        *[name for name in RESULT_FIELDS if name != "rate"],
+        *SETTLED_AMOUNTS,
         "reasons",
         "inputs",
     )
@@ -231,7 +221,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         settled = queryset.filter(status=Bill.Status.SETTLED)
         for bill in settled:
             again = bill_recompute(bill)
-            if any(getattr(again, name) != getattr(bill, name) for name in RESULT_FIELDS):
+            if any(getattr(again, name) != getattr(bill, name) for name in SETTLED_FIGURES):
                 different.append(bill.reference)
         if different:
             self.message_user(
