@@ -77,7 +77,7 @@ def proof_check(token: str) -> Verdict:
     if verdict.person is None:
         return Verdict("changed")
     if not verdict.person.is_active:
-        verdict.state = "not_insured"
+        return Verdict("not_insured", verdict.person, verdict.issued)
     return verdict
 
 

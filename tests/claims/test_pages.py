@@ -97,7 +97,7 @@ def test_bill_list_and_detail_show_the_breakdown_and_reason_codes(
     assert "40.00" in detail and "90.00" in detail  # fund; you pay 60 + 30
     # Families read sentences; the reason codes stay with the administrators.
     assert "C1-01" not in detail and "Out of the directory" in detail
-    assert "What commercial insurance would pay" in detail
+    assert "What commercial insurance would pay" in detail  # T3's comparison
 
 
 def test_bill_list_partial_for_htmx(user_client, family):
