@@ -88,7 +88,7 @@ class DependentAddForm(forms.Form):
         label=_("Birth certificate or household register page"),
         required=False,
         help_text=_(
-            "Needed for relatives aged 16 or under (A3): an administrator checks it "
+            "Needed for relatives aged 16 or under: an administrator checks it "
             "before the child appears on your family page. A PDF, JPG or PNG file."
         ),
     )
@@ -138,9 +138,7 @@ class RegistrationForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=NonLocalRegistration.Kind.choices,
-        help_text=_(
-            "Long-term kinds are valid until changed; temporary kinds for a fixed time (F3)."
-        ),
+        help_text=_("Long-term kinds are valid until changed; temporary kinds for a fixed time."),
     )
     start_date = forms.DateField(
         label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
