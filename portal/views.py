@@ -18,6 +18,17 @@ from portal.health import check_broker, check_database
 from wallet import selectors as wallet_selectors
 
 
+def _requests_both_ways(*, user, own) -> dict:
+    """Requests the user made that wait for an answer, requests waiting for the
+    user's answer, and who looks after the user's own record (none of the last
+    two without a record of one's own)."""
+    return {
+        "pending": accounts_selectors.pending_requests(user=user),
+        "requests_for_me": accounts_selectors.requests_for_relative(user=user) if own else [],
+        "looked_after_by": accounts_selectors.bindings_of_own_record(user=user) if own else [],
+    }
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The family page: the user and each active dependent as a card. Each app
@@ -44,13 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "fund": sum(g.fund_paid for g in glances),
             "personal": sum(g.personal for g in glances),
         },
-        "pending": accounts_selectors.pending_requests(user=request.user),
-        "requests_for_me": accounts_selectors.requests_for_relative(user=request.user)
-        if own
-        else [],
-        "looked_after_by": accounts_selectors.bindings_of_own_record(user=request.user)
-        if own
-        else [],
+        **_requests_both_ways(user=request.user, own=own),
         "add_form": DependentAddForm(),
     }
     if request.htmx:
@@ -69,13 +74,7 @@ def family(request: HttpRequest) -> HttpResponse:
     context = {
         "members": members,
         "own": own,
-        "pending": accounts_selectors.pending_requests(user=request.user),
-        "requests_for_me": accounts_selectors.requests_for_relative(user=request.user)
-        if own
-        else [],
-        "looked_after_by": accounts_selectors.bindings_of_own_record(user=request.user)
-        if own
-        else [],
+        **_requests_both_ways(user=request.user, own=own),
     }
     if request.htmx:
         return render(request, "portal/family.html#family-list", context)
