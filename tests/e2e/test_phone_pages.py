@@ -95,12 +95,31 @@ def family_pages() -> list[str]:
     return pages
 
 
+# Tap targets of at least 44 × 44 px: every link, button, field and summary a
+# finger can reach, a check box or radio button by the label around it. A link
+# inside a sentence is exempt, as WCAG 2.5.5 has it.
+SMALL_TARGETS = """() => {
+  const targets = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+  const inSentence = e => getComputedStyle(e).display === 'inline'
+    && e.parentElement.textContent.replace(e.textContent, '').trim() !== '';
+  return [...document.querySelectorAll(targets)]
+    .filter(e => !e.closest('.skip-link, .visually-hidden'))
+    .map(e => ['checkbox', 'radio'].includes(e.type) ? (e.closest('label') || e) : e)
+    .filter(e => e.getClientRects().length && !inSentence(e))
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width < 44 || r.height < 44; })
+    .map(e => { const r = e.getBoundingClientRect();
+                return `${Math.round(r.width)}x${Math.round(r.height)} ${e.tagName.toLowerCase()} `
+                       + (e.textContent || e.name || '').trim().slice(0, 30); });
+}"""
+
+
 def check(page: Page, url: str, axe: str) -> dict:
     response = page.goto(url)
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
     width = page.evaluate("document.documentElement.scrollWidth")
     h1 = page.locator("h1").count()
     text_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+    small = page.evaluate(SMALL_TARGETS)
     # Selects prompt ("Choose a relative"), never Django's bare "---------".
     dashes = page.locator("option", has_text="---------").count()
     # The page's Content-Security-Policy allows scripts from its own origin
@@ -118,6 +137,7 @@ def check(page: Page, url: str, axe: str) -> dict:
         "h1": h1,
         "text_px": text_px,
         "dashes": dashes,
+        "small": small,
         "violations": found,
     }
 
@@ -193,6 +213,8 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
     # Elder mode: body text at least 18 px (the national age-friendly guidance).
     small = [(r["url"], r["language"]) for r in results if r["elder"] and r["text_px"] < 18]
     assert not small, f"elder mode text under 18 px: {small}"
+    small = [(r["url"], r["language"], r["elder"], r["small"]) for r in results if r["small"]]
+    assert not small, "tap targets under 44 × 44 px:\n" + "\n".join(map(str, small))
     dashes = [(r["url"], r["language"]) for r in results if r["dashes"]]
     assert not dashes, f"selects without a prompt: {dashes}"
     no_h1 = [(r["url"], r["language"]) for r in results if r["h1"] != 1]
