@@ -6,7 +6,7 @@ from claims.models import Bill
 from claims.services.bills import bill_settle
 
 
-@shared_task
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def bills_settle(bill_ids: list[int], acting_user_id: int | None = None) -> int:
     """Settle entered bills in date order (a large import settles here). Each bill
     is its own transaction; settling a settled bill changes nothing, so a retried

@@ -3,14 +3,21 @@ tasks autodiscovered from every installed app, the beat schedule defined here.""
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+
+from core import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The id of the request that queued a job is on every log line the job writes.
+signals.before_task_publish.connect(logs.on_task_publish, weak=False)
+signals.task_prerun.connect(logs.on_task_start, weak=False)
+signals.task_postrun.connect(logs.on_task_end, weak=False)
 
 
 def beat_schedule() -> dict:
@@ -31,6 +38,13 @@ def beat_schedule() -> dict:
         "wallet-sweep-after-six": {
             "task": "wallet.tasks.sweep_unclaimed_transfers",
             "schedule": crontab(hour=6, minute=5),
+        },
+        # W10: the ledger reconciled every night, in the quietest hour (no
+        # transfers during W7's quiet hours); the result shows in the admin and
+        # at /healthz.
+        "wallet-ledger-check": {
+            "task": "wallet.tasks.ledger_check",
+            "schedule": crontab(hour=3, minute=30),
         },
         "wallet-monthly-contributions": {
             "task": "wallet.tasks.post_monthly_contributions",

@@ -13,11 +13,11 @@ def enqueue(task, batch_id: int) -> None:
     task.apply_async((batch_id,), **({"queue": queue} if queue else {}))
 
 
-@shared_task
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def bulk_check(batch_id: int) -> None:
     services.batch_check(batch_id=batch_id)
 
 
-@shared_task
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def bulk_run(batch_id: int) -> None:
     services.batch_run(batch_id=batch_id)
