@@ -15,7 +15,7 @@ from accounts import services as accounts_services
 from accounts.forms import DependentAddForm
 from claims import selectors as claims_selectors
 from portal.forms import SignUpForm
-from portal.health import check_broker, check_database
+from portal.health import check_broker, check_database, ledger_check_status
 from wallet import selectors as wallet_selectors
 
 
@@ -79,10 +79,21 @@ def signup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the broker answer; 503 naming what is down."""
-    problems = {"database": check_database(), "broker": check_broker()}
-    down = {name: reason for name, reason in problems.items() if reason}
-    body = {name: (reason or "ok") for name, reason in problems.items()}
+    """200 when the database and the broker answer; 503 saying what is down and
+    why, in words. Also the last ledger reconciliation (W10): a difference there
+    is for an operator to look at, not a reason to take the site out of service."""
+    database, broker = check_database(), check_broker()
+    body = {
+        "database": _("the database does not answer: %(reason)s") % {"reason": database}
+        if database
+        else "ok",
+        "broker": _("the job queue (broker) does not answer: %(reason)s") % {"reason": broker}
+        if broker
+        else "ok",
+    }
+    down = [name for name, reason in (("database", database), ("broker", broker)) if reason]
+    if not database:
+        body["ledger_check"] = ledger_check_status()
     body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
     return JsonResponse(body, status=503 if down else 200)
 

@@ -9,13 +9,15 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from wallet.models import (
     Contribution,
     ContributionRate,
     LedgerAccount,
+    LedgerCheck,
     LedgerEntry,
     Payment,
     PoolingBinding,
@@ -56,6 +58,31 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=ref", "=movement"]
     list_select_related = ["account__person"]
     show_full_result_count = False
+
+
+@admin.register(LedgerCheck)
+class LedgerCheckAdmin(ReadOnlyAdmin):
+    """W10: each run of the ledger reconciliation, the latest first (the nightly
+    job at 03:30 and every `manage.py ledger_check`)."""
+
+    list_display = ["started_at", "trigger", "result", "accounts", "finished_at"]
+    list_filter = ["trigger"]
+    fields = ["trigger", "started_at", "finished_at", "accounts", "problem_count", "problem_list"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("result"))
+    def result(self, obj: LedgerCheck) -> str:
+        if obj.finished_at is None:
+            return _("did not finish")
+        if obj.problem_count == 0:
+            return _("W10 clean: every balance matches its entries")
+        return ngettext(
+            "W10: %(n)d problem found", "W10: %(n)d problems found", obj.problem_count
+        ) % {"n": obj.problem_count}
+
+    @admin.display(description=gettext_lazy("problems found"))
+    def problem_list(self, obj: LedgerCheck):
+        return format_html_join("", "<div>{}</div>", ((line,) for line in obj.problems)) or "—"
 
 
 class TransferDayFilter(admin.SimpleListFilter):

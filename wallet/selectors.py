@@ -16,6 +16,7 @@ from accounts.selectors import persons_for_user
 from wallet.models import (
     AccountKind,
     LedgerAccount,
+    LedgerCheck,
     LedgerEntry,
     Payment,
     PoolingBinding,
@@ -306,3 +307,8 @@ def premiums_due(*, persons: list, year: int) -> dict[int, PremiumDue]:
         )
         for p in residents
     }
+
+
+def ledger_check_latest() -> LedgerCheck | None:
+    """The latest recorded ledger reconciliation (nightly job or command)."""
+    return LedgerCheck.objects.order_by("-started_at", "-pk").first()
