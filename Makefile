@@ -41,11 +41,16 @@ messages: install
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=var --ignore=bench
 	$(PY) manage.py compilemessages -v0
 
-## serve: production-style processes (gunicorn, worker, beat); needs the production environment
+## serve: production processes (gunicorn, worker, beat) under supervisord, each restarted
+## when it dies; needs the production environment (README.md, deploy/README.md)
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py runportal --server gunicorn --no-demo --addr $${BIND:-0.0.0.0:8000}
+	mkdir -p "$${PORTAL_VAR_DIR:-$(CURDIR)/var}"
+	PORTAL_DIR="$(CURDIR)" PORTAL_PYTHON="$(CURDIR)/$(PY)" \
+	  PORTAL_VAR_DIR="$${PORTAL_VAR_DIR:-$(CURDIR)/var}" BIND="$${BIND:-0.0.0.0:8000}" \
+	  WEB_CONCURRENCY="$${WEB_CONCURRENCY:-3}" WORKER_CONCURRENCY="$${WORKER_CONCURRENCY:-2}" \
+	  exec $(PY) -m supervisor.supervisord -c deploy/supervisord.conf
 
 clean:
 	rm -rf var .pytest_cache

@@ -23,3 +23,15 @@ def english(settings):
         return client
 
     return switch
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own on a free port (started), which the test
+    may stop and start; never the shared one."""
+    from tests.processes import PrivateRedis
+
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    yield redis
+    redis.stop()
