@@ -12,8 +12,11 @@ import datetime
 import json
 import logging
 import re
+import time
 import traceback
 import uuid
+
+from django.conf import settings
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -171,20 +174,34 @@ def on_task_end(task=None, **kwargs) -> None:
         _outer_ids.set(outer[:-1])
 
 
+access_log = logging.getLogger("portal.request")
+
+
 class RequestIdMiddleware:
     """Gives each request an id (the proxy's X-Request-ID when it sends a sane
     one), logs carry it, and the response names it so a user's report ("it said
-    error, reference …") finds the lines."""
+    error, reference …") finds the lines. One access line per request outside
+    DEBUG (Django's development server writes its own)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        self.access_lines = not settings.DEBUG
 
     def __call__(self, request):
         rid = new_request_id(request.headers.get("X-Request-ID"))
         token = request_id.set(rid)
         request.request_id = rid
+        started = time.monotonic()
         try:
             response = self.get_response(request)
+            if self.access_lines:
+                access_log.info(
+                    "%s %s %s %.0f ms",
+                    request.method,
+                    request.get_full_path(),
+                    response.status_code,
+                    (time.monotonic() - started) * 1000,
+                )
         finally:
             request_id.reset(token)
         response.headers.setdefault("X-Request-ID", rid)
