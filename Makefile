@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install messages lint serve bench clean
+.PHONY: run test install messages lint serve bench clean prove-money
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -31,6 +31,12 @@ test: install
 	scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
 	  $(PY) -m pytest -n 2 --dist loadgroup
+
+## prove-money: the money rules' state machine (tests/wallet/test_stateful.py) run long,
+## with fresh randomness (MONEY_PROOF_EXAMPLES=400 by default); make test runs it short
+prove-money: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 LOG_LEVEL=WARNING \
+	  MONEY_PROOF=long $(PY) -m pytest tests/wallet/test_stateful.py -p no:xdist -q -s
 
 lint: install
 	$(PY) -m ruff check .
