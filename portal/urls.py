@@ -6,6 +6,8 @@ from django.urls import include, path
 from portal import views
 from portal.media import media_for_staff
 
+handler500 = "portal.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

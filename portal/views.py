@@ -1,11 +1,15 @@
+import sys
+
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -96,6 +100,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
         body["ledger_check"] = ledger_check_status()
     body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
     return JsonResponse(body, status=503 if down else 200)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A request cut off by the database (the connection dropped or
+    was terminated, a failover) gets 503 and "try again" — every write is one
+    transaction, so nothing was half-done, and the forms that move money carry
+    an idempotency key, so sending one again is safe. Anything else: the 500 page.
+    Rendered without a context: the database may still be away."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        body = loader.get_template("503.html").render()
+        return HttpResponse(body, status=503, headers={"Retry-After": "5"})
+    return defaults.server_error(request)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
