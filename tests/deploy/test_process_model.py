@@ -162,7 +162,7 @@ def test_make_serve_keeps_serving_when_each_process_is_killed(tmp_path, private_
 def worker_answers(broker_url: str) -> bool:
     """A worker on that broker answers a ping (a bare app: the portal's own talks
     to the shared Redis)."""
-    probe = Celery(broker=broker_url)
+    probe = Celery(broker=broker_url, set_as_current=False)
     try:
         return bool(probe.control.ping(timeout=1))
     finally:

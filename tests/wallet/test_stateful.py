@@ -40,18 +40,21 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from accounts.models import InsuranceType
+from accounts.models import InsuranceType, Province
 from tests.factories import FacilityFactory, InsuredPersonFactory, chengdu, chongqing, guangzhou
 from tests.wallet.factories import fund, relate
+from wallet.defaults import ensure_defaults
 from wallet.models import (
     INTERNAL_KINDS,
     AccountKind,
     Contribution,
+    ContributionRate,
     LedgerAccount,
     LedgerEntry,
     MovementKind,
     Payment,
     PoolingBinding,
+    PremiumRate,
     Transfer,
     WalletPolicy,
 )
@@ -137,6 +140,20 @@ class MoneyMachine(RuleBasedStateMachine):
         (Sichuan), the elder's resident son; an employee cousin in Guangzhou, where
         wallets are not live (W1). Some wallets open, some not yet."""
         cq, cd, gz = chongqing(), chengdu(), guangzhou()
+        # The same world whatever the database held before (seeded rows, or the
+        # factories' after a flush): explicit flags, national rates, default rules.
+        Province.objects.filter(pk__in=[cq.province_id, cd.province_id]).update(
+            wallet_live=True, cross_province_pooling=None
+        )
+        Province.objects.filter(pk=gz.province_id).update(
+            wallet_live=False, cross_province_pooling=None
+        )
+        for region in (cq, cd, gz):
+            region.province.refresh_from_db()
+        ContributionRate.objects.filter(region__isnull=False).delete()
+        PremiumRate.objects.filter(region__isnull=False).delete()
+        WalletPolicy.objects.all().delete()
+        ensure_defaults()
         self.mother = InsuredPersonFactory(
             region=cd, insurance_type=InsuranceType.RESIDENT, born=datetime.date(1958, 3, 1)
         )
