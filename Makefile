@@ -55,7 +55,7 @@ serve: install
 	mkdir -p "$${PORTAL_VAR_DIR:-$(CURDIR)/var}"
 	PORTAL_DIR="$(CURDIR)" PORTAL_PYTHON="$(CURDIR)/$(PY)" \
 	  PORTAL_VAR_DIR="$${PORTAL_VAR_DIR:-$(CURDIR)/var}" BIND="$${BIND:-0.0.0.0:8000}" \
-	  WEB_CONCURRENCY="$${WEB_CONCURRENCY:-3}" WORKER_CONCURRENCY="$${WORKER_CONCURRENCY:-2}" \
+	  WEB_CONCURRENCY="$${WEB_CONCURRENCY:-2}" WORKER_CONCURRENCY="$${WORKER_CONCURRENCY:-2}" \
 	  exec $(PY) -m supervisor.supervisord -c deploy/supervisord.conf
 
 clean:
