@@ -25,8 +25,8 @@ from claims.forms import (
     YearForm,
 )
 from claims.models import ChronicRecognition, ClaimsSettings, DirectoryItem, DirectoryVersion
-from claims.reasons import REASONS
 from claims.services.chronic import recognition_apply
+from core.reasons import attach
 
 
 def _year(request: HttpRequest) -> int:
@@ -78,7 +78,6 @@ def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "bill": bill,
             "lines": list(bill.lines.all()),
-            "reasons": REASONS,
             "commercial": commercial,
             "payment": bill.payment,
         },
@@ -141,7 +140,6 @@ def estimate(request: HttpRequest) -> HttpResponse:
         "scenarios": scenarios,
         "commercial": commercial,
         "error": error,
-        "reasons": REASONS,
         "items": version.items.order_by("code").only("code", "name", "item_class")
         if version
         else [],
@@ -250,9 +248,7 @@ def chronic(request: HttpRequest) -> HttpResponse:
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            attach(form, exc)
         else:
             messages.success(request, _("Application sent. An administrator will review it (C5)."))
             return redirect("claims:chronic")

@@ -25,8 +25,3 @@ def ledger_check() -> int:
     """W10, nightly: reconcile the ledger and record the result (read-only, so a
     repeated run only records another check). Returns the number of problems."""
     return ledger_check_run(trigger=LedgerCheck.Trigger.NIGHTLY).problem_count
-
-
-# Bulk proxy activation's jobs (W2, issue 6) live in wallet/bulk/tasks.py; importing
-# them here lets the worker's autodiscovery of "wallet.tasks" register them.
-from wallet.bulk.tasks import bulk_check, bulk_run  # noqa: E402, F401

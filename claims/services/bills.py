@@ -7,17 +7,18 @@ import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
 from claims.models import Bill, BillLine, Disease, PersonYearTotals, Visit
 from claims.settlement import facts as settlement_facts
 from claims.settlement.calc import SettlementResult, calculate
-from portal.db import prepared_cursor
+from core.audit import audit_record
+from core.db import prepared_cursor
+from core.db import set_based as _set_based
 from wallet.models import Payment
 from wallet.services.payments import payout_for_person
 
@@ -133,11 +134,6 @@ STORED_LINE_FIELDS = [
     "eligible",
     "reasons",
 ]
-
-
-def _set_based() -> bool:
-    """PostgreSQL gets the hand-written statement; SQLite (make run) the ORM."""
-    return connection.vendor == "postgresql"
 
 
 def _store(bill: Bill, lines: list[BillLine], items: dict, result: SettlementResult) -> None:

@@ -8,7 +8,9 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Facility, InsuranceType, InsuredPerson
-from accounts.services import audit_record
+from core.audit import audit_record
+from core.money import yuan
+from core.reasons import Refusal
 from wallet.models import (
     AccountKind,
     LedgerAccount,
@@ -19,7 +21,6 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
-from wallet.refusals import Refusal, yuan
 from wallet.services.ledger import (
     CENT,
     lock_accounts,
@@ -91,7 +92,7 @@ def payout_for_person(
     (the person's shard of it, see SINK_SHARDS).
 
     P4: all or nothing. With ``allow_cash=False`` a payment the accounts cannot
-    cover in full is refused (Refusal "P4.1") and nothing moves.
+    cover in full is refused (Refusal "P4-01") and nothing moves.
 
     Idempotent on `reference`: the same reference returns the same Payment,
     however often (or concurrently) it is called."""
@@ -149,7 +150,7 @@ def payout_for_person(
             parts["pooling"] = take
             left -= take
             if left > 0 and not allow_cash:
-                raise Refusal("P4.1", amount=yuan(amount), available=yuan(amount - left))
+                raise Refusal("P4-01", amount=yuan(amount), available=yuan(amount - left))
             payment = Payment.objects.create(
                 person=person,
                 amount=amount,
@@ -212,12 +213,9 @@ def _same_payment(payment: Payment, *, person: InsuredPerson, amount: Decimal) -
 def premium_for(*, person: InsuredPerson, year: int) -> Decimal:
     """The resident premium due for `person` in `year` (a setting per region and
     year; the national default row when the region has none)."""
-    rate = (
-        PremiumRate.objects.filter(year=year, region_id=person.region_id).first()
-        or PremiumRate.objects.filter(year=year, region__isnull=True).first()
-    )
+    rate = PremiumRate.in_force(region_id=person.region_id, year=year)
     if rate is None:
-        raise Refusal("P3.2", region=person.region, year=year)
+        raise Refusal("P3-02", region=person.region, year=year)
     return rate.amount
 
 
@@ -232,7 +230,7 @@ def premium_pay(
     if paid is not None:
         return paid
     if person.insurance_type != InsuranceType.RESIDENT:
-        raise Refusal("P3.1", name=person.name)
+        raise Refusal("P3-01", name=person.name)
     return payout_for_person(
         person=person,
         amount=premium_for(person=person, year=year),
