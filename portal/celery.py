@@ -27,6 +27,14 @@ def beat_schedule() -> dict:
             "task": "core.tasks.heartbeat",
             "schedule": crontab(),  # every minute: shows worker and beat are alive
         },
+        # The job outbox: send what the broker never took, again what a dead
+        # worker left half done (core/jobs.py). Every minute unless the
+        # environment says otherwise (read here: the schedule is built before
+        # Django's settings are).
+        "core-relay-jobs": {
+            "task": "core.tasks.relay_jobs",
+            "schedule": float(os.environ.get("JOBS_RELAY_EVERY_SECONDS", 60)),
+        },
         # W9: transfers not accepted by 06:00 on the day after go back. The run
         # at 05:55 finds nothing due yet on most days (due is 06:00 sharp) but
         # settles anything overdue from a missed run; 06:05 returns today's.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from kombu import Connection
 
+from core.jobs import jobs_waiting
 from wallet.selectors import ledger_check_latest
 
 
@@ -94,3 +95,15 @@ def ledger_check_status(now=None) -> str:
     if now - check.started_at > datetime.timedelta(hours=LEDGER_CHECK_DUE_EVERY_HOURS):
         return _("clean at %(when)s, and not checked since") % {"when": when}
     return _("clean at %(when)s") % {"when": when}
+
+
+def jobs_status() -> str:
+    """The job outbox: "ok", or how many jobs wait for the broker and since when."""
+    waiting, oldest = jobs_waiting()
+    if not waiting:
+        return "ok"
+    return ngettext(
+        "%(n)d job queued since %(when)s, waiting for the job queue",
+        "%(n)d jobs queued since %(when)s, waiting for the job queue",
+        waiting,
+    ) % {"n": waiting, "when": f"{timezone.localtime(oldest):%Y-%m-%d %H:%M}"}

@@ -19,7 +19,7 @@ from accounts import services as accounts_services
 from accounts.forms import DependentAddForm
 from claims import selectors as claims_selectors
 from portal.forms import SignUpForm
-from portal.health import check_broker, check_database, ledger_check_status
+from portal.health import check_broker, check_database, jobs_status, ledger_check_status
 from wallet import selectors as wallet_selectors
 
 
@@ -98,6 +98,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     down = [name for name, reason in (("database", database), ("broker", broker)) if reason]
     if not database:
         body["ledger_check"] = ledger_check_status()
+        body["jobs"] = jobs_status()
     body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
     return JsonResponse(body, status=503 if down else 200)
 

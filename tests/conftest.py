@@ -42,3 +42,15 @@ def orm_path(settings):
     """Run the portable ORM twin of every hand-written SQL path (core.db.set_based),
     as SQLite (the embedded `make run`) does, against the test PostgreSQL."""
     settings.PORTAL_SET_BASED_SQL = False
+
+
+@pytest.fixture
+def eager_jobs():
+    """Celery jobs run in the process that sends them (through the job outbox,
+    once the transaction commits)."""
+    from portal.celery import app
+
+    old = app.conf["task_always_eager"]
+    app.conf["task_always_eager"] = True
+    yield
+    app.conf["task_always_eager"] = old

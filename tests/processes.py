@@ -158,3 +158,25 @@ def http_status(url: str, timeout: float = 3) -> int | None:
         return error.code
     except OSError:
         return None
+
+
+@contextlib.contextmanager
+def broker_at(url: str):
+    """This process's Celery app (and /healthz) talk to the broker at `url` for
+    the duration (a private Redis a test may stop): never the shared one."""
+    from portal.celery import app
+
+    def forget_connections() -> None:
+        # Celery keeps (kombu's, per broker URL) connection and producer pools on
+        # the app; both would go on talking to the old broker.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    old = app.conf.broker_url, settings.CELERY_BROKER_URL
+    forget_connections()
+    app.conf.broker_url = settings.CELERY_BROKER_URL = url
+    try:
+        yield app
+    finally:
+        forget_connections()
+        app.conf.broker_url, settings.CELERY_BROKER_URL = old

@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import ReadOnlyAdmin, SingletonAdmin
+from core.jobs import job_note
+from core.models import Job
+from wallet.jobs import contributions_post_later
 from wallet.models import (
     Contribution,
     ContributionRate,
@@ -27,7 +30,7 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
-from wallet.services import contributions_post_month, transfers_sweep
+from wallet.services import transfers_sweep
 
 
 @admin.register(LedgerAccount)
@@ -183,6 +186,21 @@ class ContributionAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        """Above the list: what the latest posting job is doing, if worth a word
+        (queued while the broker is down, restarted, stopped)."""
+        job = (
+            Job.objects.filter(subject__startswith="wallet.contributions:")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        note = job_note(job)
+        if job is not None and job.status in Job.IN_FLIGHT and not note:
+            note = _("Contributions for %(month)s are being posted in the background.") % {
+                "month": job.subject.rsplit(":", 1)[-1]
+            }
+        return super().changelist_view(request, {**(extra_context or {}), "job_note": note})
+
     def post_month_view(self, request: HttpRequest):
         """Post a month's contributions for every active employee (idempotent)."""
         if not request.user.has_perm("wallet.add_contribution"):
@@ -193,15 +211,24 @@ class ContributionAdmin(ReadOnlyAdmin):
             request.POST or None, initial={"month": timezone.localdate().replace(day=1)}
         )
         if request.method == "POST" and form.is_valid():
-            posted = contributions_post_month(
-                month=form.cleaned_data["month"], acting_user=request.user
-            )
-            self.message_user(
-                request,
-                _("%(n)s contributions posted for %(month)s.")
-                % {"n": posted, "month": f"{form.cleaned_data['month']:%Y-%m}"},
-                messages.SUCCESS,
-            )
+            # Every active employee: a job, not this request (the job outbox keeps
+            # it if the broker is down, and a resumed job posts each person once).
+            month = form.cleaned_data["month"]
+            job = contributions_post_later(month=month, acting_user=request.user)
+            names = {"month": f"{month:%Y-%m}"}
+            if job.status == Job.Status.PENDING:
+                text = _(
+                    "Contributions for %(month)s are queued: the job queue is not answering; "
+                    "posting starts by itself when it is back."
+                )
+            elif job.status == Job.Status.DONE:
+                text = _("Contributions for %(month)s are posted.")
+            else:
+                text = _(
+                    "Contributions for %(month)s are being posted in the background; this "
+                    "list shows them as they come."
+                )
+            self.message_user(request, text % names, messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:wallet_contribution_changelist"))
         return TemplateResponse(
             request,
