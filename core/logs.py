@@ -132,6 +132,7 @@ def logging_config(*, json_lines: bool, level: str) -> dict:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
+            "axes": {"level": "WARNING"},  # one line per login attempt otherwise
             # Celery's own loggers reach the root handler (the worker does not
             # install its own when worker_hijack_root_logger is off).
             "celery": {"level": level},

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import OutboundMessage
 from bulk.models import Batch
 from core.models import Job
 from tests.bulk.files import csv_bytes, person_row
@@ -27,9 +28,18 @@ CST = datetime.timezone(datetime.timedelta(hours=8))
 
 
 def test_with_the_broker_down_nothing_fails_and_everything_catches_up(
-    processes, private_redis, operator, regions, english
+    processes, private_redis, operator, regions, english, settings
 ):
+    # The cache (the SMS limits) lives in the same Redis, as in production.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": private_redis.url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
     family = make_family(balance="1000.00")
+    relative = InsuredPersonFactory(region=regions["chengdu"], born=datetime.date(1990, 1, 1))
     people = InsuredPersonFactory.create_batch(8, region=regions["chongqing"])
     user = english(Client(raise_request_exception=False))
     user.force_login(family["user"])
@@ -49,6 +59,16 @@ def test_with_the_broker_down_nothing_fails_and_everything_catches_up(
         )
     assert sent.status_code == 302
     assert Transfer.objects.get().amount == 88
+
+    # Adding a relative texts a code: the SMS limits cannot be checked, so nothing
+    # is sent and the page says to try again in a minute.
+    added = user.post(
+        reverse("accounts:dependent_add"),
+        {"national_id": relative.national_id, "name": relative.name, "relation": "sibling"},
+    )
+    assert added.status_code == 200
+    assert "Codes cannot be sent at this moment" in added.content.decode()
+    assert not OutboundMessage.objects.exists()
 
     upload = SimpleUploadedFile("名单.csv", csv_bytes([person_row(p) for p in people]))
     answer = admin.post(reverse("admin:bulk_batch_add"), {"file": upload})
