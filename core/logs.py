@@ -30,15 +30,21 @@ _GIVEN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,63}")
 _NATIONAL_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _CODE = re.compile(r"(?i)((?:code|验证码|校验码)[^0-9\n]{0,12})\d{4,8}(?!\d)")
+# A quoted run of 4-8 digits: a code as an SQL parameter ('731946' in a query
+# logged at DEBUG) or in a repr'd value. Masks some harmless numbers too (a
+# region code): a debugging line loses a little, a code never shows.
+_QUOTED_DIGITS = re.compile(r"(?<=')\d{4,8}(?=')")
 
 
 def redact(text: str) -> str:
     """`text` with ID numbers shown as 5001**********2149 (A1's masked form),
-    phone numbers as 139****0001, and named one-time codes as ******."""
+    phone numbers as 139****0001, and one-time codes (named, or quoted digits)
+    as ******."""
     if not text:
         return text
     text = _NATIONAL_ID.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(3)[-4:], text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _QUOTED_DIGITS.sub("******", text)
     return _CODE.sub(lambda m: f"{m.group(1)}******", text)
 
 

@@ -40,6 +40,8 @@ def test_with_the_broker_down_nothing_fails_and_everything_catches_up(
     }
     family = make_family(balance="1000.00")
     relative = InsuredPersonFactory(region=regions["chengdu"], born=datetime.date(1990, 1, 1))
+    family["user"].set_password("Family-pw-2026!")
+    family["user"].save()
     people = InsuredPersonFactory.create_batch(8, region=regions["chongqing"])
     user = english(Client(raise_request_exception=False))
     user.force_login(family["user"])
@@ -50,6 +52,11 @@ def test_with_the_broker_down_nothing_fails_and_everything_catches_up(
 
     for url in ("home", "wallet:index", "wallet:transfer", "wallet:history"):
         assert user.get(reverse(url)).status_code == 200, url
+    newcomer = Client(raise_request_exception=False)
+    logged_in = newcomer.post(
+        reverse("login"), {"username": family["user"].username, "password": "Family-pw-2026!"}
+    )
+    assert logged_in.status_code == 302
     assert admin.get(reverse("admin:bulk_batch_changelist")).status_code == 200
 
     with time_machine.travel(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=CST), tick=False):
