@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install messages lint serve bench clean prove-money
+.PHONY: run test test-fast install messages lint serve bench clean prove-money
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -30,7 +30,7 @@ run: install
 test: install
 	scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
-	  $(PY) -m pytest -n 2 --dist loadgroup
+	  $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup
 
 ## prove-money: the money rules' state machine (tests/wallet/test_stateful.py) run long,
 ## with fresh randomness (MONEY_PROOF_EXAMPLES=400 by default); make test runs it short
@@ -38,9 +38,21 @@ prove-money: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 LOG_LEVEL=WARNING \
 	  MONEY_PROOF=long $(PY) -m pytest tests/wallet/test_stateful.py -p no:xdist -q -s
 
+## test-fast: the everyday loop: keeps the test database between runs (--reuse-db),
+## skips the slow tests (real processes, browsers, fault injection), runs last
+## run's failures first; `make test-fast ARGS="tests/wallet -x"` narrows it.
+## After adding a migration, run it once with ARGS=--create-db.
+test-fast: install
+	scripts/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
+	  $(PY) -m pytest --reuse-db -m "not slow" --failed-first \
+	  -n 2 --dist loadgroup $(ARGS)
+
+## lint: ruff, and import-linter's contracts (the floors, thin views/admin/tasks)
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## messages: refresh the translation catalogue after changing user-facing strings
 messages: install

@@ -2,25 +2,16 @@
 
 from celery import shared_task
 
-from claims.models import Bill
-from claims.services.bills import bill_settle
+from claims.services.imports import bills_settle_entered
 from core.jobs import job_progress
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def bills_settle(bill_ids: list[int], acting_user_id: int | None = None) -> int:
-    """Settle entered bills in date order (a large import settles here). Each bill
-    is its own transaction; settling a settled bill changes nothing, so a retried
-    or resumed task (claims.jobs, through the job outbox) settles each bill once."""
+    """Settle entered bills (a large import settles here); see the service. A
+    retried or resumed job (claims.jobs, through the job outbox) settles each bill
+    once; it reports its progress per bill."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=acting_user_id).first() if acting_user_id else None
-    done = 0
-    ids = Bill.objects.filter(pk__in=bill_ids, status=Bill.Status.ENTERED).order_by(
-        "service_date", "pk"
-    )
-    for bill_id in ids.values_list("pk", flat=True):
-        bill_settle(bill=bill_id, acting_user=user)
-        done += 1
-        job_progress()
-    return done
+    return bills_settle_entered(bill_ids=bill_ids, acting_user=user, progress=job_progress)

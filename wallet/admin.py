@@ -16,24 +16,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.admin import ReadOnlyAdmin, SingletonAdmin
 from core.jobs import job_note
 from core.models import Job
+from wallet import models
 from wallet.jobs import contributions_post_later
-from wallet.models import (
-    Contribution,
-    ContributionRate,
-    LedgerAccount,
-    LedgerCheck,
-    LedgerEntry,
-    Payment,
-    PoolingBinding,
-    PremiumRate,
-    Transfer,
-    Wallet,
-    WalletPolicy,
-)
 from wallet.services import transfers_sweep
 
 
-@admin.register(LedgerAccount)
+@admin.register(models.LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
     list_display = ["pk", "kind", "person", "shard", "balance"]
     list_filter = ["kind"]
@@ -42,7 +30,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-@admin.register(LedgerEntry)
+@admin.register(models.LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["pk", "at", "kind", "account", "amount", "ref", "movement"]
     list_filter = ["kind"]
@@ -51,7 +39,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-@admin.register(LedgerCheck)
+@admin.register(models.LedgerCheck)
 class LedgerCheckAdmin(ReadOnlyAdmin):
     """W10: each run of the ledger reconciliation, the latest first (the nightly
     job at 03:30 and every `manage.py ledger_check`)."""
@@ -62,7 +50,7 @@ class LedgerCheckAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     @admin.display(description=gettext_lazy("result"))
-    def result(self, obj: LedgerCheck) -> str:
+    def result(self, obj: models.LedgerCheck) -> str:
         if obj.finished_at is None:
             return _("did not finish")
         if obj.problem_count == 0:
@@ -72,7 +60,7 @@ class LedgerCheckAdmin(ReadOnlyAdmin):
         ) % {"n": obj.problem_count}
 
     @admin.display(description=gettext_lazy("problems found"))
-    def problem_list(self, obj: LedgerCheck):
+    def problem_list(self, obj: models.LedgerCheck):
         return format_html_join("", "<div>{}</div>", ((line,) for line in obj.problems)) or "—"
 
 
@@ -94,11 +82,13 @@ class TransferDayFilter(admin.SimpleListFilter):
         if self.value() == "yesterday":
             return queryset.filter(local_day=today - datetime.timedelta(days=1))
         if self.value() == "overdue":
-            return queryset.filter(state=Transfer.State.PENDING, due_back_at__lte=timezone.now())
+            return queryset.filter(
+                state=models.Transfer.State.PENDING, due_back_at__lte=timezone.now()
+            )
         return queryset
 
 
-@admin.register(Transfer)
+@admin.register(models.Transfer)
 class TransferAdmin(ReadOnlyAdmin):
     list_display = [
         "pk",
@@ -127,7 +117,9 @@ class TransferAdmin(ReadOnlyAdmin):
     def sweep_now(self, request: HttpRequest, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         if request.POST.get("confirm") != "yes":
-            overdue = queryset.filter(state=Transfer.State.PENDING, due_back_at__lte=timezone.now())
+            overdue = queryset.filter(
+                state=models.Transfer.State.PENDING, due_back_at__lte=timezone.now()
+            )
             return TemplateResponse(
                 request,
                 "admin/wallet/transfer/sweep_confirm.html",
@@ -168,7 +160,7 @@ class PostMonthForm(forms.Form):
         return month
 
 
-@admin.register(Contribution)
+@admin.register(models.Contribution)
 class ContributionAdmin(ReadOnlyAdmin):
     list_display = ["person", "month", "employee_amount", "employer_amount", "posted_at"]
     list_filter = ["month"]
@@ -245,7 +237,7 @@ class ContributionAdmin(ReadOnlyAdmin):
         return False
 
 
-@admin.register(Wallet)
+@admin.register(models.Wallet)
 class WalletAdmin(ReadOnlyAdmin):
     list_display = ["person", "usage_region", "status", "by_proxy", "opened_by", "opened_at"]
     list_filter = ["status", "by_proxy", "usage_region__province"]
@@ -253,7 +245,7 @@ class WalletAdmin(ReadOnlyAdmin):
     list_select_related = ["person", "usage_region__province", "opened_by"]
 
 
-@admin.register(PoolingBinding)
+@admin.register(models.PoolingBinding)
 class PoolingBindingAdmin(ReadOnlyAdmin):
     list_display = ["employee", "relative", "status", "created_at", "ended_at", "end_reason"]
     list_filter = ["status", "end_reason"]
@@ -261,7 +253,7 @@ class PoolingBindingAdmin(ReadOnlyAdmin):
     list_select_related = ["employee", "relative"]
 
 
-@admin.register(Payment)
+@admin.register(models.Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "reference",
@@ -279,18 +271,18 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_select_related = ["person"]
 
 
-@admin.register(WalletPolicy)
+@admin.register(models.WalletPolicy)
 class WalletPolicyAdmin(SingletonAdmin):
     """The wallet and pooling rules' numbers (settings), one row."""
 
 
-@admin.register(ContributionRate)
+@admin.register(models.ContributionRate)
 class ContributionRateAdmin(admin.ModelAdmin):
     list_display = ["region", "valid_from", "employee_share", "employer_credit"]
     list_filter = ["region__province"]
 
 
-@admin.register(PremiumRate)
+@admin.register(models.PremiumRate)
 class PremiumRateAdmin(admin.ModelAdmin):
     list_display = ["region", "year", "amount"]
     list_filter = ["year"]

@@ -5,9 +5,8 @@ import datetime
 from celery import shared_task
 
 from core.jobs import job_progress
-from wallet.models import LedgerCheck
 from wallet.services.contributions import contributions_post_month, this_month
-from wallet.services.reconcile import ledger_check_run
+from wallet.services.reconcile import ledger_check_nightly
 from wallet.services.sweep import transfers_sweep
 
 # resumable: beat sends these straight to the broker; the job outbox records them
@@ -41,4 +40,4 @@ def post_contributions(month: str, acting_user_id: int | None = None) -> int:
 def ledger_check() -> int:
     """W10, nightly: reconcile the ledger and record the result (read-only, so a
     repeated run only records another check). Returns the number of problems."""
-    return ledger_check_run(trigger=LedgerCheck.Trigger.NIGHTLY).problem_count
+    return ledger_check_nightly().problem_count

@@ -10,9 +10,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
+from core.transitions import transition
 
 Kind = NonLocalRegistration.Kind
 Proof = NonLocalRegistration.Proof
@@ -122,7 +123,7 @@ def registration_file(
     )
     audit_record(
         actor=actor,
-        action="registration.file",
+        action=Action.REGISTRATION_FILE,
         person=person,
         target=registration,
         details={
@@ -136,24 +137,16 @@ def registration_file(
     return registration
 
 
-@transaction.atomic
 def registration_cancel(*, actor, registration: NonLocalRegistration) -> NonLocalRegistration:
     """Cancel an active registration (F3: long-term ones last until changed)."""
-    registration = (
-        NonLocalRegistration.objects.select_for_update()
-        .select_related("person")
-        .get(pk=registration.pk)
-    )
-    if registration.status != NonLocalRegistration.Status.ACTIVE:
-        raise Refusal("F3-08")
-    registration.status = NonLocalRegistration.Status.CANCELLED
-    registration.cancelled_at = timezone.now()
-    registration.save(update_fields=["status", "cancelled_at"])
-    audit_record(
+    return transition(
+        registration,
+        to=NonLocalRegistration.Status.CANCELLED,
         actor=actor,
-        action="registration.cancel",
-        person=registration.person,
-        target=registration,
-        details={"kind": registration.kind},
+        action=Action.REGISTRATION_CANCEL,
+        person=lambda r: r.person,
+        related=("person",),
+        refuse=lambda r: Refusal("F3-08"),
+        changes={"cancelled_at": timezone.now()},
+        details=lambda r: {"kind": r.kind},
     )
-    return registration

@@ -19,8 +19,9 @@ from claims.models import (
     BillLine,
     PersonYearTotals,
 )
+from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.selectors import bill_recompute
-from claims.services.bills import RESULT_FIELDS, bill_settle
+from claims.services.bills import bill_settle
 from claims.services.imports import BILL_COLUMNS, bill_import
 from core import reasons
 from core.models import Job
@@ -29,19 +30,7 @@ from core.models import Job
 class BillLineInline(admin.TabularInline):
     model = BillLine
     extra = 3
-    fields = (
-        "position",
-        "code",
-        "name",
-        "quantity",
-        "unit_price",
-        "item_class",
-        "amount",
-        "self_pay",
-        "class_b_first_pay",
-        "eligible",
-        "reason_codes",
-    )
+    # What the settlement fills in (C1, C2) is shown, never edited.
     readonly_fields = (
         "item_class",
         "amount",
@@ -50,6 +39,7 @@ class BillLineInline(admin.TabularInline):
         "eligible",
         "reason_codes",
     )
+    fields = ("position", "code", "name", "quantity", "unit_price", *readonly_fields)
 
     @admin.display(description=gettext_lazy("reason codes"))
     def reason_codes(self, obj) -> str:
@@ -97,7 +87,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         "care_type",
         "policy_rule",
         "rate",
-        *[name for name in RESULT_FIELDS if name != "rate"],
+        *SETTLED_AMOUNTS,
         "reasons",
         "inputs",
     )
@@ -232,7 +222,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         settled = queryset.filter(status=Bill.Status.SETTLED)
         for bill in settled:
             again = bill_recompute(bill)
-            if any(getattr(again, name) != getattr(bill, name) for name in RESULT_FIELDS):
+            if any(getattr(again, name) != getattr(bill, name) for name in SETTLED_FIGURES):
                 different.append(bill.reference)
         if different:
             self.message_user(

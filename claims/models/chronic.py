@@ -1,12 +1,13 @@
 """Chronic and special diseases (门诊慢特病, C5): the disease list and a person's
 recognition, applied for at a hospital and decided by an administrator."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
+from core.fields import user_field
+from core.transitions import Flow
 
 
 class Disease(models.Model):
@@ -43,6 +44,8 @@ class ChronicRecognition(models.Model):
         APPROVED = "approved", _("approved")
         REFUSED = "refused", _("refused")
 
+    flow = Flow({Status.PENDING: (Status.APPROVED, Status.REFUSED)})  # C5: decided once
+
     person = models.ForeignKey(
         InsuredPerson,
         on_delete=models.CASCADE,
@@ -64,23 +67,9 @@ class ChronicRecognition(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     applied_at = models.DateTimeField(_("applied"), auto_now_add=True)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("applied by"),
-    )
+    applied_by = user_field(_("applied by"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = user_field(_("decided by"))
     decision_note = models.CharField(_("reason / note"), max_length=200, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
 from claims.models import Bill, BillLine, Disease, PersonYearTotals, Visit
+from claims.models.bills import SETTLED_FIGURES
 from claims.settlement import facts as settlement_facts
 from claims.settlement.calc import SettlementResult, calculate
 from core.audit import audit_record
@@ -172,22 +173,7 @@ def _store(bill: Bill, lines: list[BillLine], items: dict, result: SettlementRes
         cursor.execute(_STORE_LINES_SQL, columns)
 
 
-RESULT_FIELDS = (
-    "total",
-    "out_of_directory",
-    "over_limit",
-    "self_pay",
-    "class_b_first_pay",
-    "eligible",
-    "deductible",
-    "fund_paid",
-    "copay",
-    "over_cap",
-    "not_reimbursed",
-    "personal_in_directory",
-    "personal_total",
-    "rate",
-)
+RESULT_FIELDS = SETTLED_FIGURES  # what a settlement stores (claims/models/bills.py)
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from claims.models import (
     ItemKind,
     Visit,
 )
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.money import AmountError, NotAnAmount, TooLarge, TooPrecise, parse_amount
 from core.tabular import FileProblem, Table
 
@@ -215,7 +215,7 @@ def directory_import(*, version: DirectoryVersion, data: bytes | str, acting_use
     report.created, report.updated = len(to_create), len(to_update)
     audit_record(
         actor=acting_user,
-        action="claims.directory_import",
+        action=Action.DIRECTORY_IMPORT,
         target=version,
         details={
             "created": report.created,
@@ -383,3 +383,20 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
         report.created += 1
         report.bills.append(bill)
     return report
+
+
+def bills_settle_entered(*, bill_ids: list[int], acting_user, progress=None) -> int:
+    """Settle the entered bills among `bill_ids` in date order (an import too large
+    to settle while the administrator waits). Each bill is its own transaction;
+    settling a settled bill changes nothing, so a retried job is harmless.
+    `progress()` is called after each bill (a background job's sign of life)."""
+    from claims.services.bills import bill_settle
+
+    entered = Bill.objects.filter(pk__in=bill_ids, status=Bill.Status.ENTERED)
+    done = 0
+    for bill_id in entered.order_by("service_date", "pk").values_list("pk", flat=True):
+        bill_settle(bill=bill_id, acting_user=acting_user)
+        done += 1
+        if progress is not None:
+            progress()
+    return done

@@ -312,3 +312,22 @@ def test_recognition_shows_on_the_family_card(user_client, family):
     )
     recognition_approve(recognition=r, acting_user=None)
     assert "高血压" in user_client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_one_money_format_on_every_card_of_the_family_page(cq, user, user_client, language):
+    """The wallet's card printed 12345.60 (in Chinese) and the claims card
+    ¥12,345.60 on the same page: both print through core.money.yuan now."""
+    from tests.wallet.factories import fund
+
+    person = InsuredPersonFactory(region=cq, insurance_type="employee", user=user)
+    fund(person, "24691.20")
+    with time_machine.travel("2026-06-01 10:00 +08:00", tick=False):
+        settle(person, FacilityFactory(region=cq, tier=2), [("X100", 1, "12345.60")])
+        user_client.cookies["django_language"] = language
+        html = user_client.get("/").content.decode()
+    wallet_card = html[html.index('class="facts money"') :]
+    claims_card = html[html.index('class="claims-card"') :]
+    assert "¥12,345.60" in wallet_card.split("</dl>")[0]  # the personal account left
+    assert claims_card.split("</dl>")[0].count("¥12,345.60") == 2  # total, paid personally
+    assert "12345.60" not in html and "¥¥" not in html

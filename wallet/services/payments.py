@@ -8,8 +8,8 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Facility, InsuranceType, InsuredPerson
-from core.audit import audit_record
-from core.money import yuan
+from core.audit import Action, audit_record
+from core.money import CENT, yuan
 from core.reasons import Refusal
 from wallet.models import (
     AccountKind,
@@ -22,7 +22,6 @@ from wallet.models import (
     WalletPolicy,
 )
 from wallet.services.ledger import (
-    CENT,
     lock_accounts,
     post_pair,
     sink_shard_for,
@@ -93,6 +92,11 @@ def payout_for_person(
 
     P4: all or nothing. With ``allow_cash=False`` a payment the accounts cannot
     cover in full is refused (Refusal "P4-01") and nothing moves.
+
+    P5: where the care was given does not matter here. A bound relative's bill
+    settled away from home under a registration (F3) is paid by pooling exactly
+    as a local one: the binding needs no registration and the registration no
+    binding (tests/claims/test_payment.py settles one of each).
 
     Idempotent on `reference`: the same reference returns the same Payment,
     however often (or concurrently) it is called."""
@@ -182,7 +186,7 @@ def payout_for_person(
                     )
             audit_record(
                 actor=acting_user,
-                action="payment.create",
+                action=Action.PAYMENT_CREATE,
                 person=person,
                 target=payment,
                 details={

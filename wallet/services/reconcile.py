@@ -41,3 +41,8 @@ def ledger_check_run(*, trigger: str) -> LedgerCheck:
     else:
         log.info("ledger_check: clean (%d accounts)", accounts)
     return check
+
+
+def ledger_check_nightly() -> LedgerCheck:
+    """The nightly job's run (beat, 03:30)."""
+    return ledger_check_run(trigger=LedgerCheck.Trigger.NIGHTLY)

@@ -11,6 +11,11 @@ returned transfer is no longer pending, so running the job twice, concurrently,
 or again after it was killed half way returns each transfer exactly once.
 A transfer someone is accepting right now is skipped (SKIP LOCKED) and settled
 by them: after 06:00 the accept turns into a return (transfers._decide).
+
+The one status change made here outside core.transitions.transition, because
+one statement per chunk is the point: it reads which states may become
+"returned" from Transfer.flow like every single decision does, and writes one
+audit row per run (transfer.sweep, with the count), not one per transfer.
 """
 
 import logging
@@ -21,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.db import set_based
 from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
 from wallet.services.ledger import lock_accounts
@@ -33,13 +38,13 @@ CHUNK_SIZE = 5000
 _RETURN_CHUNK = """
 WITH picked AS (
     SELECT id FROM wallet_transfer
-    WHERE state = 'pending' AND due_back_at <= %(now)s {only_ids}
+    WHERE state IN ({sources}) AND due_back_at <= %(now)s {only_ids}
     ORDER BY due_back_at, id
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 ), moved AS (
     UPDATE wallet_transfer AS t
-    SET state = 'returned', decided_at = %(now)s, decided_by_id = NULL
+    SET state = '{returned}', decided_at = %(now)s, decided_by_id = NULL
     WHERE t.id = ANY(ARRAY(SELECT id FROM picked))  -- primary-key probes, never a scan
     RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id
 ), entries AS (
@@ -75,6 +80,17 @@ SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM applied)
 """
 
 
+# The transition the sweep makes, from the model's flow (core.transitions): the
+# same check every single accept or decline goes through, written into the SQL
+# as literals so the planner keeps using the partial index of pending rows
+# (x IN ('pending') is x = 'pending' to PostgreSQL).
+_SOURCES = Transfer.flow.sources(Transfer.State.RETURNED)
+_STATES = {
+    "sources": ", ".join(f"'{state}'" for state in _SOURCES),
+    "returned": Transfer.State.RETURNED.value,
+}
+
+
 def transfers_sweep(
     *, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_user=None, progress=None
 ) -> int:
@@ -95,7 +111,7 @@ def transfers_sweep(
     if total:
         audit_record(
             actor=acting_user,
-            action="transfer.sweep",
+            action=Action.TRANSFER_SWEEP,
             details={"returned": total, "now": now.isoformat()},
         )
     return total
@@ -118,7 +134,7 @@ def _return_chunk(*, now, limit: int, ids=None) -> int:
         only_ids = "AND id = ANY(%(ids)s)"
         params["ids"] = list(ids)
     with connection.cursor() as cursor:
-        cursor.execute(_RETURN_CHUNK.format(only_ids=only_ids), params)
+        cursor.execute(_RETURN_CHUNK.format(only_ids=only_ids, **_STATES), params)
         returned, _accounts = cursor.fetchone()
     return returned
 
@@ -126,7 +142,7 @@ def _return_chunk(*, now, limit: int, ids=None) -> int:
 def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, object]], int]:
     """The same for SQLite (the embedded run): its transactions are serialised
     (BEGIN IMMEDIATE), so a plain select-then-update is safe there."""
-    queue = Transfer.objects.filter(state=Transfer.State.PENDING, due_back_at__lte=now)
+    queue = Transfer.objects.filter(state__in=_SOURCES, due_back_at__lte=now)
     if ids is not None:
         queue = queue.filter(pk__in=list(ids))
     batch = list(
