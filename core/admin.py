@@ -172,12 +172,9 @@ class JobAdmin(ReadOnlyAdmin):
         permissions=["send_again"], description=gettext_lazy("Send the selected jobs again now")
     )
     def send_again(self, request, queryset) -> None:
-        from core.jobs import job_send
+        from core.jobs import job_send_again
 
-        sent = 0
-        for job in queryset.exclude(status=Job.Status.DONE):
-            Job.objects.filter(pk=job.pk).update(status=Job.Status.PENDING, finished_at=None)
-            sent += job_send(job_id=job.pk)
+        sent = sum(job_send_again(job_id=pk) for pk in queryset.values_list("pk", flat=True))
         self.message_user(
             request,
             ngettext("%(n)d job sent again.", "%(n)d jobs sent again.", sent) % {"n": sent},

@@ -75,6 +75,15 @@ def job_send(*, job_id: int) -> bool:
     return _publish(job)
 
 
+def job_send_again(*, job_id: int) -> bool:
+    """An operator sends a job again (one given up on, after its cause was fixed;
+    or one that waits): it starts over as pending. A finished job is left alone."""
+    Job.objects.filter(pk=job_id, status__in=(Job.Status.FAILED, Job.Status.PENDING)).update(
+        status=Job.Status.PENDING, finished_at=None, sends=0
+    )
+    return job_send(job_id=job_id)
+
+
 def _publish(job: Job, *, again: bool = False) -> bool:
     """Send `job`; on success it is waiting for a worker (a job sent again after
     its worker died, too). On failure nothing about it changes but the note."""

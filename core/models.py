@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import Action
 from core.fields import user_field
+from core.transitions import Flow
 
 
 class AuditEvent(models.Model):
@@ -91,6 +92,17 @@ class Job(models.Model):
         FAILED = "failed", _("stopped with an error")
 
     IN_FLIGHT = (Status.PENDING, Status.SENT, Status.STARTED)
+    # Set by core/jobs.py only, with compare-and-set updates from the sender and
+    # Celery's signals (bookkeeping, no person acts: no audit row). A job sent
+    # again goes back to SENT; an operator may send a stopped one again.
+    flow = Flow(
+        {
+            Status.PENDING: (Status.SENT, Status.STARTED, Status.DONE, Status.FAILED),
+            Status.SENT: (Status.STARTED, Status.DONE, Status.FAILED),
+            Status.STARTED: (Status.SENT, Status.DONE, Status.FAILED),
+            Status.FAILED: (Status.PENDING,),
+        }
+    )
 
     task = models.CharField(_("task"), max_length=200)
     args = models.JSONField(_("arguments"), default=list, blank=True)

@@ -33,7 +33,12 @@ def killed_mid_job(processes, started, *, what: str, slow: float, chunk: int = 0
     """Run a slow worker until `started()` says the job is half way, kill -9 it,
     then start beat and a fresh worker as supervisord would."""
     first = processes.worker("first", slow=slow, chunk=chunk)
-    wait_for(started, 90, f"the first worker to start {what}")
+
+    def half_way() -> bool:
+        assert first.poll() is None, "the worker died:\n" + processes.log("first")
+        return started()
+
+    wait_for(half_way, 90, f"the first worker to start {what}\n" + processes.log("first"))
     kill_group(first)
     processes.beat()
     processes.worker("second", chunk=chunk)

@@ -28,7 +28,7 @@ if chunk:
 
 if slow:
     import bulk.services.running as running
-    import claims.tasks as claims_tasks
+    import claims.services.bills as claims_bills
     from wallet.services import sweep
 
     def slowed(function):
@@ -41,7 +41,7 @@ if slow:
 
     running.wallet_open_bulk = slowed(running.wallet_open_bulk)
     sweep._sweep_chunk = slowed(sweep._sweep_chunk)
-    claims_tasks.bill_settle = slowed(claims_tasks.bill_settle)
+    claims_bills.bill_settle = slowed(claims_bills.bill_settle)
 
 from portal.celery import app  # noqa: E402
 
