@@ -9,10 +9,16 @@ log-in page every 100 ms, it kills the worker, beat and the web server in turn
 (`kill -9` of each program's main process) and prints, per process: the time
 until supervisord has it running again, the time until it works again (web:
 /healthz 200; worker: answers a ping; beat: a periodic job it sent is run), and
-how many probe requests failed meanwhile. Last line: the slowest recovery.
+how many probe requests failed meanwhile. Then a job: a bulk batch of --rows
+rows is uploaded, checked and confirmed through the pages' services, and the
+worker is killed half way through opening the wallets; the batch finishes by
+itself (the job outbox sends it again once it shows no progress for
+JOBS_STALLED_AFTER_MINUTES; --stalled-minutes sets it for the trial). It prints
+the delay this cost against the pace before the kill. Last line: the slowest
+process recovery.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_recovery \\
-        .venv/bin/python bench/recovery.py [--rounds 3]
+        .venv/bin/python bench/recovery.py [--rounds 3] [--rows 100000] [--stalled-minutes 2]
 """
 
 import argparse
@@ -86,6 +92,15 @@ class Prober(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="kills per process (default 3)")
+    parser.add_argument(
+        "--rows", type=int, default=100_000, help="bulk batch rows (default 100000)"
+    )
+    parser.add_argument(
+        "--stalled-minutes",
+        type=float,
+        default=2,
+        help="JOBS_STALLED_AFTER_MINUTES for the trial (default 2, the setting's default)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_DB)
     recreate_database(url)
@@ -110,6 +125,8 @@ def main() -> None:
         "WEB_CONCURRENCY": "2",
         "WORKER_CONCURRENCY": "2",
         "LOG_LEVEL": "INFO",
+        "JOBS_STALLED_AFTER_MINUTES": str(args.stalled_minutes),
+        "MEDIA_ROOT": str(var / "media"),
     }
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([PYTHON, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True,
@@ -176,6 +193,7 @@ def main() -> None:
         before = heartbeats()
         beat_wait = wait(lambda: heartbeats() > before, 90)
         print(f"beat: a periodic job ran {beat_wait:.0f} s after the last beat restart")
+        job_trial(env, args.rows, lambda: pids()["worker"])
     finally:
         prober.stop.set()
         os.killpg(serve.pid, signal.SIGTERM)
@@ -196,6 +214,60 @@ def main() -> None:
             f"failed probes {sum(f for _, _, f in rows)}"
         )
     print(f"slowest recovery after kill -9: {worst:.1f} s")
+
+
+def job_trial(env: dict, rows: int, worker_pid) -> None:
+    """A bulk batch whose worker is killed half way: it finishes by itself."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from bulk_activate import create_people, write_file
+    from django.contrib.auth import get_user_model
+    from django.core.files import File
+
+    from bulk.models import Batch
+    from bulk.services import batch_confirm, batch_upload
+
+    operator = get_user_model().objects.create_user(username="bench-recovery", is_staff=True)
+    path = Path(env["PORTAL_VAR_DIR"]) / "batch.csv"
+    write_file(path, create_people(rows, offset=500_000))
+    with path.open("rb") as binary:
+        batch = batch_upload(file=File(binary, name=path.name), uploaded_by=operator)
+
+    def status() -> Batch:
+        return Batch.objects.get(pk=batch.pk)
+
+    wait(lambda: status().status == Batch.Status.CHECKED, 600)
+    pid = worker_pid()  # asked now: supervisorctl takes a while to answer
+    batch_confirm(batch_id=batch.pk, acting_user=operator)
+    started = time.monotonic()
+    wait(lambda: status().n_activated >= rows // 3, 600)
+    os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+    before_kill = killed - started
+    done_before = status().n_activated
+    if done_before >= rows:
+        raise SystemExit("the batch finished before the kill: use more --rows")
+    wait(lambda: status().status == Batch.Status.DONE, 1800)
+    after = time.monotonic() - killed
+    pace = done_before / before_kill
+    left_at_kill = rows - done_before
+    expected = left_at_kill / pace
+    final = status()
+    from core.jobs import job_for
+
+    job = job_for(f"bulk.Batch:{batch.pk}")
+    print(
+        f"bulk batch of {rows:,} rows, worker killed at {done_before:,} opened "
+        f"({before_kill:.0f} s in): finished by itself {after:.0f} s later "
+        f"(about {expected:.0f} s of work left: {after - expected:.0f} s lost to the kill, "
+        f"JOBS_STALLED_AFTER_MINUTES={env['JOBS_STALLED_AFTER_MINUTES']}); "
+        f"opened {final.n_activated:,}, failed {final.n_failed}; the job was started "
+        f"{job.runs} times"
+    )
 
 
 if __name__ == "__main__":

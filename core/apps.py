@@ -16,6 +16,7 @@ class CoreConfig(AppConfig):
         signals.task_postrun.connect(jobs.on_task_end, weak=False, dispatch_uid="core.jobs.end")
         # A worker that starts (after a crash, a deploy, the broker's return) first
         # sends what is waiting and what its predecessor left half done.
+        signals.worker_init.connect(jobs.on_worker_init, weak=False, dispatch_uid="core.jobs.init")
         signals.worker_ready.connect(
             jobs.on_worker_ready, weak=False, dispatch_uid="core.jobs.ready"
         )

@@ -39,7 +39,7 @@ KEEP_DONE_DAYS = 30
 
 def stalled_after() -> datetime.timedelta:
     """No progress for this long: the job's worker is presumed dead (a setting)."""
-    return datetime.timedelta(minutes=float(getattr(settings, "JOBS_STALLED_AFTER_MINUTES", 5)))
+    return datetime.timedelta(minutes=float(getattr(settings, "JOBS_STALLED_AFTER_MINUTES", 2)))
 
 
 def max_sends() -> int:
@@ -173,11 +173,16 @@ def on_task_start(task=None, **kwargs) -> None:
             started_at=now,
             progress_at=now,
             request_id=logs.request_id.get(),
+            worker=task.request.hostname or "",
         )
         task.request.update({HEADER: job.pk})
         return
     Job.objects.filter(pk=job_id).exclude(status=Job.Status.DONE).update(
-        status=Job.Status.STARTED, started_at=now, progress_at=now, runs=F("runs") + 1
+        status=Job.Status.STARTED,
+        started_at=now,
+        progress_at=now,
+        runs=F("runs") + 1,
+        worker=getattr(task.request, "hostname", "") or "",
     )
 
 
@@ -209,19 +214,33 @@ def on_task_end(task=None, state=None, retval=None, **kwargs) -> None:
 # -- the relay ---------------------------------------------------------------------------
 
 
-def jobs_relay(*, now: datetime.datetime | None = None) -> dict[str, int]:
+def jobs_relay(
+    *,
+    now: datetime.datetime | None = None,
+    restarted_worker: str = "",
+    restarted_at: datetime.datetime | None = None,
+) -> dict[str, int]:
     """Send what the broker never took; send again what it lost (sent, never
     started) or what a dead worker left half done (started, no progress since
-    ``stalled_after()``) — each job is idempotent; give up on a job sent too many
-    times; forget finished jobs after a month. Stops at the first job the broker
-    does not take (it is still away). Safe to run concurrently: rows are claimed
-    with SKIP LOCKED. Returns counts per kind."""
+    ``stalled_after()``; or at once, when `restarted_worker` names the worker
+    that started again under the same name at `restarted_at`: what it had
+    started before then belongs to its previous life, which is over)
+    — each job is idempotent; give up on a job sent too many times; forget
+    finished jobs after a month. Stops at the first job the broker does not take
+    (it is still away). Safe to run concurrently: rows are claimed with SKIP
+    LOCKED. Returns counts per kind."""
     now = now or timezone.now()
     stale = now - stalled_after()
     counts = {"sent": 0, "resent": 0, "given_up": 0, "not_sent": 0}
     due = Q(status=Job.Status.PENDING, created_at__lte=now)
     due |= Q(status=Job.Status.SENT, sent_at__lt=stale)
     due |= Q(status=Job.Status.STARTED, progress_at__lt=stale)
+    if restarted_worker:
+        due |= Q(
+            status=Job.Status.STARTED,
+            worker=restarted_worker,
+            started_at__lt=restarted_at or now,
+        )
     while not counts["not_sent"]:
         with transaction.atomic():
             claimed = list(
@@ -281,13 +300,28 @@ def jobs_waiting() -> tuple[int, datetime.datetime | None]:
     return pending.count(), oldest
 
 
-def on_worker_ready(**kwargs) -> None:
+_booted_at: datetime.datetime | None = None
+
+
+def on_worker_init(**kwargs) -> None:
+    """celery.signals.worker_init: when this worker's life began (before it
+    takes any job)."""
+    global _booted_at
+    _booted_at = timezone.now()
+
+
+def on_worker_ready(sender=None, **kwargs) -> None:
     """celery.signals.worker_ready: run the relay once, in the worker's main
-    process, then let go of its database connection (the pool forks later)."""
+    process, sending again at once what this worker's previous life (same node
+    name: a restart after a crash) left half done; then let go of the database
+    connection (the pool forks later)."""
     from django.db import connections
 
     try:
-        jobs_relay()
+        jobs_relay(
+            restarted_worker=getattr(sender, "hostname", "") or "",
+            restarted_at=_booted_at or timezone.now(),
+        )
     except Exception:  # the database may be away too: beat's next round tries again
         log.exception("job relay at worker start failed")
     finally:

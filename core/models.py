@@ -110,6 +110,9 @@ class Job(models.Model):
     queue = models.CharField(_("queue"), max_length=100, blank=True)
     subject = models.CharField(_("works on"), max_length=100, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # The worker (Celery node name) that last started it: when a worker of that
+    # name starts again, the job was left half done by its previous life.
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
     )

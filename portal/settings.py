@@ -346,7 +346,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # many minutes is presumed dead and sent again (each job is idempotent), at most
 # JOBS_MAX_SENDS times. The relay that does it runs from beat every
 # JOBS_RELAY_EVERY_SECONDS (60; portal/celery.py) and whenever a worker starts.
-JOBS_STALLED_AFTER_MINUTES = float(os.environ.get("JOBS_STALLED_AFTER_MINUTES", 5))
+JOBS_STALLED_AFTER_MINUTES = float(os.environ.get("JOBS_STALLED_AFTER_MINUTES", 2))
 JOBS_MAX_SENDS = int(os.environ.get("JOBS_MAX_SENDS", 6))
 
 # Logs: one line per record on stderr, JSON in production (LOG_FORMAT=json, the

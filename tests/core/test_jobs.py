@@ -142,3 +142,23 @@ def test_healthz_counts_what_waits_for_the_broker(english, broker_down):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["jobs"].startswith("1 job queued since ")
+
+
+def test_a_worker_started_again_sends_at_once_what_its_previous_life_left(queue):
+    """kill -9, supervisord starts the worker again under the same name: its half
+    done job is sent again at once, not after the stall limit; another worker's
+    job, and one this life already started, are left alone."""
+    booted = timezone.now()
+    before = booted - datetime.timedelta(seconds=20)
+    fields = {"task": "core.tasks.heartbeat", "queue": queue, "status": "started", "sends": 1,
+              "runs": 1, "sent_at": before, "progress_at": booted}  # fmt: skip
+    mine = Job.objects.create(worker="celery@host", started_at=before, **fields)
+    other = Job.objects.create(worker="celery@other", started_at=before, **fields)
+    fresh = Job.objects.create(worker="celery@host", started_at=booted, **fields)
+    counts = jobs.jobs_relay(restarted_worker="celery@host", restarted_at=booted)
+    assert counts["resent"] == 1 and queued(queue) == 1
+    assert [Job.objects.get(pk=j.pk).status for j in (mine, other, fresh)] == [
+        "sent",
+        "started",
+        "started",
+    ]

@@ -28,7 +28,7 @@ class Processes:
             REDIS_URL=redis.url,
             CELERY_BROKER_URL=redis.url,
             # A job with no progress for 3 s is presumed dead; the relay runs
-            # every second (production: 5 minutes and every minute).
+            # every second (production: 2 minutes and every minute).
             JOBS_STALLED_AFTER_MINUTES="0.05",
             JOBS_RELAY_EVERY_SECONDS="1",
             PORTAL_VAR_DIR=str(folder),

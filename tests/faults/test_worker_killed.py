@@ -29,9 +29,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CST = datetime.timezone(datetime.timedelta(hours=8))
 
 
-def killed_mid_job(processes, started, *, what: str, slow: float, chunk: int = 0):
+def killed_mid_job(
+    processes, started, *, what: str, slow: float, chunk: int = 0, same_name: bool = True
+):
     """Run a slow worker until `started()` says the job is half way, kill -9 it,
-    then start beat and a fresh worker as supervisord would."""
+    then start beat and a worker again: under the same node name, as supervisord
+    restarts it (it sends its predecessor's job again as it starts), or another
+    worker (beat's relay sends the job again once it has made no progress for
+    JOBS_STALLED_AFTER_MINUTES)."""
     first = processes.worker("first", slow=slow, chunk=chunk)
 
     def half_way() -> bool:
@@ -41,7 +46,7 @@ def killed_mid_job(processes, started, *, what: str, slow: float, chunk: int = 0
     wait_for(half_way, 90, f"the first worker to start {what}\n" + processes.log("first"))
     kill_group(first)
     processes.beat()
-    processes.worker("second", chunk=chunk)
+    processes.worker("first" if same_name else "second", chunk=chunk)
 
 
 def test_a_bulk_batch_finishes_by_itself_after_its_worker_is_killed(
@@ -65,7 +70,7 @@ def test_a_bulk_batch_finishes_by_itself_after_its_worker_is_killed(
     wait_for(
         lambda: Batch.objects.get(pk=batch.pk).status == Batch.Status.DONE,
         90,
-        "the batch to finish by itself\n" + processes.log("second"),
+        "the batch to finish by itself\n" + processes.log("first"),
     )
 
     batch.refresh_from_db()
@@ -76,7 +81,7 @@ def test_a_bulk_batch_finishes_by_itself_after_its_worker_is_killed(
     )
     assert len(opened) == 60 and {row["n"] for row in opened} == {1}  # each row once
     job.refresh_from_db()
-    assert job.status == Job.Status.DONE and job.runs == 2 and job.sends == 2
+    assert job.status == Job.Status.DONE and job.runs >= 2  # started again by itself
     assert ledger_problems() == []
 
 
@@ -104,6 +109,7 @@ def test_the_morning_sweep_finishes_by_itself_after_its_worker_is_killed(process
         what="the sweep",
         slow=0.5,
         chunk=1,
+        same_name=False,
     )
     assert Transfer.objects.filter(state="pending").exists()
     wait_for(
@@ -121,7 +127,7 @@ def test_the_morning_sweep_finishes_by_itself_after_its_worker_is_killed(process
     for sender in senders:  # every yuan back where it came from
         assert sender.ledger_accounts.get(kind="personal").balance == Decimal("500.00")
     job = Job.objects.get(task="wallet.tasks.sweep_unclaimed_transfers")
-    assert job.status == Job.Status.DONE and job.runs == 2
+    assert job.status == Job.Status.DONE and job.runs >= 2  # started again by itself
     assert ledger_problems() == []
 
 
@@ -162,7 +168,7 @@ def test_a_background_settlement_finishes_by_itself_after_its_worker_is_killed(p
     wait_for(
         lambda: not Bill.objects.filter(status=Bill.Status.ENTERED).exists(),
         90,
-        "the settlement to finish by itself\n" + processes.log("second"),
+        "the settlement to finish by itself\n" + processes.log("first"),
     )
 
     settled = Bill.objects.filter(pk__in=bills, status=Bill.Status.SETTLED)
@@ -170,5 +176,5 @@ def test_a_background_settlement_finishes_by_itself_after_its_worker_is_killed(p
     paid = Payment.objects.filter(reference__startswith="claims.bill:").values("reference")
     assert paid.count() == len({row["reference"] for row in paid})  # no bill paid twice
     job.refresh_from_db()
-    assert job.status == Job.Status.DONE and job.runs == 2
+    assert job.status == Job.Status.DONE and job.runs >= 2  # started again by itself
     assert ledger_problems() == []
