@@ -118,8 +118,9 @@ class Command(BaseCommand):
         if given_up is not None:
             # A process that cannot start is a failure the caller (make, a
             # process manager) must see.
+            n = given_up.failed_starts
             raise CommandError(
-                f"{given_up.name} could not be started ({given_up.failed_starts} attempts: "
+                f"{given_up.name} could not be started ({n} attempt{'s' if n != 1 else ''}: "
                 f"{', '.join(given_up.history[-3:])})."
             )
 
