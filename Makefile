@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 # Test services (override in the environment if yours differ).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Where `make run` serves (e.g. make run ADDR=127.0.0.1:8010 when 8000 is taken).
+ADDR ?= 127.0.0.1:8000
 
 .PHONY: run test test-fast install messages lint serve bench clean prove-money
 
@@ -23,8 +25,9 @@ install: $(STAMP)
 	$(PY) manage.py compilemessages -v0
 
 ## run: the portal with demo data, web + Celery worker + beat, on SQLite and a no-server broker
+##      (ADDR=host:port to serve elsewhere than 127.0.0.1:8000)
 run: install
-	DEBUG=1 $(PY) manage.py runportal
+	DEBUG=1 $(PY) manage.py runportal --addr $(ADDR)
 
 ## test: the whole suite against PostgreSQL and Redis (starts them if installed but stopped)
 test: install

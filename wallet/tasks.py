@@ -6,6 +6,7 @@ from celery import shared_task
 
 from core.jobs import job_progress
 from wallet.services.contributions import contributions_post_month, this_month
+from wallet.services.notices import premiums_due_notify
 from wallet.services.reconcile import ledger_check_nightly
 from wallet.services.sweep import transfers_sweep
 
@@ -41,3 +42,9 @@ def ledger_check() -> int:
     """W10, nightly: reconcile the ledger and record the result (read-only, so a
     repeated run only records another check). Returns the number of problems."""
     return ledger_check_nightly().problem_count
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def notify_premiums_due() -> int:
+    """Daily: families hear of a resident premium for this year not paid yet."""
+    return premiums_due_notify()

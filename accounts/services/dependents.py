@@ -11,6 +11,7 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -20,11 +21,13 @@ from accounts.models import (
     AccountsPolicy,
     DependentBinding,
     InsuredPerson,
+    MessageKind,
     OutboundMessage,
     RelationshipKind,
 )
 from accounts.selectors import relation_of
 from accounts.services import codes
+from accounts.services.messages import message_send
 from accounts.services.relationships import relationship_create
 from core.audit import Action, audit_record
 from core.normalise import names_match
@@ -180,6 +183,15 @@ def dependent_request(
     )
     if not needs_review:
         _send_code(binding=binding, requester=own, policy=policy)
+        # The relative with a login also finds the request in their message
+        # centre (not by SMS again: the code's SMS has just gone).
+        message_send(
+            kind=MessageKind.DELEGATION_REQUEST,
+            user_ids=[relative.user_id],
+            about=relative,
+            facts={"requester": own.name, "relation": relation},
+            link=reverse("home"),
+        )
     audit_record(
         actor=user,
         action=Action.DEPENDENT_REQUEST,
@@ -351,24 +363,34 @@ def dependent_respond(*, user, binding: DependentBinding, accept: bool) -> Depen
             raise Refusal("A3-08")
 
     if accept:
-        return _activate(
+        answered = _activate(
             binding, actor=user, how="relative_login", refuse="A3-08", guard=relative_only
         )
-    return transition(
-        binding,
-        to=Status.REJECTED,
-        actor=user,
-        action=Action.DEPENDENT_DECLINE,
-        person=lambda b: b.person,
-        related=("person",),
-        guard=relative_only,
-        refuse=lambda b: Refusal("A3-08"),
-        changes={
-            "ended_at": timezone.now(),
-            "code_hash": "",
-            "review_note": "declined by the relative",
-        },
+    else:
+        answered = transition(
+            binding,
+            to=Status.REJECTED,
+            actor=user,
+            action=Action.DEPENDENT_DECLINE,
+            person=lambda b: b.person,
+            related=("person",),
+            guard=relative_only,
+            refuse=lambda b: Refusal("A3-08"),
+            changes={
+                "ended_at": timezone.now(),
+                "code_hash": "",
+                "review_note": "declined by the relative",
+            },
+        )
+    # The one who asked hears the answer (message centre, once committed).
+    message_send(
+        kind=MessageKind.DELEGATION_ACCEPTED if accept else MessageKind.DELEGATION_DECLINED,
+        user_ids=[answered.user_id],
+        about=answered.person,
+        facts={"person": answered.person.name},
+        link=reverse("family") if accept else reverse("accounts:dependent_add"),
     )
+    return answered
 
 
 def dependent_review(
@@ -378,7 +400,7 @@ def dependent_review(
     document (A3: relatives aged 16 or under)."""
     reviewed = {"reviewed_by": actor, "review_note": note[:200]}
     if approve:
-        return _activate(
+        decided = _activate(
             binding,
             actor=actor,
             how="review",
@@ -386,19 +408,29 @@ def dependent_review(
             guard=_waiting_for_review,
             **reviewed,
         )
-    return transition(
-        binding,
-        to=Status.REJECTED,
-        actor=actor,
-        action=Action.DEPENDENT_REJECT,
-        person=lambda b: b.person,
-        related=("person",),
-        # A code binding (an older relative) is never an administrator's to decide.
-        guard=_waiting_for_review,
-        refuse=lambda b: Refusal("A3-09"),
-        changes={"ended_at": timezone.now(), **reviewed},
-        details={"note": note[:200]},
+    else:
+        decided = transition(
+            binding,
+            to=Status.REJECTED,
+            actor=actor,
+            action=Action.DEPENDENT_REJECT,
+            person=lambda b: b.person,
+            related=("person",),
+            # A code binding (an older relative) is never an administrator's to decide.
+            guard=_waiting_for_review,
+            refuse=lambda b: Refusal("A3-09"),
+            changes={"ended_at": timezone.now(), **reviewed},
+            details={"note": note[:200]},
+        )
+    # The one who asked hears the review (message centre, once committed).
+    message_send(
+        kind=MessageKind.CHILD_APPROVED if approve else MessageKind.CHILD_REFUSED,
+        user_ids=[decided.user_id],
+        about=decided.person,
+        facts={"person": decided.person.name, "note": note[:200] or "—"},
+        link=reverse("family") if approve else reverse("accounts:dependent_add"),
     )
+    return decided
 
 
 def _waiting_for_review(binding: DependentBinding) -> None:

@@ -150,3 +150,51 @@ def registration_cancel(*, actor, registration: NonLocalRegistration) -> NonLoca
         changes={"cancelled_at": timezone.now()},
         details=lambda r: {"kind": r.kind},
     )
+
+
+# A registration ending within this many days is announced (setting, 30).
+def _ending_notice_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "ACCOUNTS_REGISTRATION_NOTICE_DAYS", 30))
+
+
+def registrations_ending_notify(*, today: datetime.date | None = None) -> int:
+    """F3: tell the family of each person whose non-local registration ends
+    within the notice period (30 days) — once per registration and end date,
+    however often the daily job runs. Returns how many registrations it told."""
+    from django.urls import reverse
+
+    from accounts.models import InboxMessage, MessageKind
+    from accounts.services.messages import message_send
+
+    today = today or timezone.localdate()
+    ending = (
+        NonLocalRegistration.objects.filter(
+            status=NonLocalRegistration.Status.ACTIVE,
+            end_date__gte=today,
+            end_date__lte=today + datetime.timedelta(days=_ending_notice_days()),
+        )
+        .select_related("person", "destination__province")
+        .order_by("pk")
+    )
+    told = 0
+    for registration in ending.iterator(chunk_size=500):
+        key = f"registration_ending:{registration.pk}:{registration.end_date}"
+        if InboxMessage.objects.filter(key=key).exists():
+            continue
+        with transaction.atomic():
+            message_send(
+                kind=MessageKind.REGISTRATION_ENDING,
+                to_family_of=registration.person,
+                facts={
+                    "person": registration.person.name,
+                    "destination": str(registration.destination),
+                    "end": registration.end_date.isoformat(),
+                },
+                link=reverse("accounts:registration_detail", args=[registration.pk]),
+                important=True,
+                key=key,
+            )
+        told += 1
+    return told

@@ -3,6 +3,7 @@ recognition, applied for at a hospital and decided by an administrator."""
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
@@ -31,7 +32,10 @@ class Disease(models.Model):
         verbose_name_plural = _("chronic and special diseases")
 
     def __str__(self) -> str:
-        return self.name
+        # The disease's name in the page's language.
+        return (
+            self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+        )
 
 
 class ChronicRecognition(models.Model):

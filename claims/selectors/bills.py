@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from claims.models import Bill, ChronicRecognition
+from claims.selectors.glance import year_at_a_glance
 from claims.settlement.calc import SettlementInput, SettlementResult, calculate
 
 
@@ -49,41 +50,26 @@ def bill_recompute(bill: Bill) -> SettlementResult:
 
 
 def family_cards(*, persons: list) -> dict[int, dict]:
-    """This year's bills for each family member, in two queries however many
-    members: the totals and the chronic recognitions in force."""
+    """This year's costs for each family member, in four queries however many
+    members: this year at a glance (totals, deductible and cap, see glance.py)
+    and the chronic recognitions in force."""
     today = timezone.localdate()
-    ids = [person.pk for person in persons]
+    family = year_at_a_glance(persons=persons, year=today.year)
     cards = {
         pk: {
             "year": today.year,
-            "bills": 0,
-            "total": None,
-            "fund": None,
-            "personal": None,
+            "bills": glance.bills,
+            "total": glance.total if glance.bills else None,
+            "fund": glance.fund_paid if glance.bills else None,
+            "personal": glance.personal if glance.bills else None,
+            "glance": glance,
             "chronic": [],
         }
-        for pk in ids
+        for pk, glance in family.people.items()
     }
-    if not ids:
+    if not cards:
         return cards
-    rows = (
-        Bill.objects.filter(
-            person_id__in=ids,
-            status=Bill.Status.SETTLED,
-            settled_on__range=_year_range(today.year),
-        )
-        .values("person_id")
-        .annotate(
-            n=Count("pk"),
-            total=Sum("total"),
-            fund=Sum("fund_paid"),
-            personal=Sum("personal_total"),
-        )
-    )
-    for row in rows:
-        cards[row["person_id"]].update(
-            bills=row["n"], total=row["total"], fund=row["fund"], personal=row["personal"]
-        )
+    ids = list(cards)
     recognitions = ChronicRecognition.objects.filter(
         person_id__in=ids,
         status=ChronicRecognition.Status.APPROVED,

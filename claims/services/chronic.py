@@ -6,9 +6,11 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Facility, InsuredPerson
+from accounts.models import Facility, InsuredPerson, MessageKind
+from accounts.services import message_send
 from claims.models import ChronicRecognition, ClaimsSettings, Disease
 from core.audit import Action, audit_record
 from core.reasons import Refusal
@@ -77,7 +79,7 @@ def recognition_approve(
     of years in the claims settings (2 by default)."""
     start = valid_from or timezone.localdate()
     years = ClaimsSettings.current().chronic_validity_years
-    return transition(
+    approved = transition(
         recognition,
         to=ChronicRecognition.Status.APPROVED,
         actor=acting_user,
@@ -96,6 +98,13 @@ def recognition_approve(
         },
         details=lambda r: {"valid_until": r.valid_until.isoformat()},
     )
+    _tell(
+        approved,
+        MessageKind.CHRONIC_APPROVED,
+        acting_user,
+        until=approved.valid_until.isoformat(),
+    )
+    return approved
 
 
 def recognition_refuse(
@@ -104,7 +113,7 @@ def recognition_refuse(
     """Refuse a recognition (C5), with the reason the applicant will read."""
     if not note.strip():
         raise Refusal("C5-15")
-    return transition(
+    refused = transition(
         recognition,
         to=ChronicRecognition.Status.REFUSED,
         actor=acting_user,
@@ -117,4 +126,19 @@ def recognition_refuse(
             "decision_note": note.strip(),
         },
         details={"note": note.strip()},
+    )
+    _tell(refused, MessageKind.CHRONIC_REFUSED, acting_user, note=refused.decision_note)
+    return refused
+
+
+def _tell(recognition: ChronicRecognition, kind: str, acting_user, **facts) -> None:
+    """The applicant and the patient's family hear the decision (message centre,
+    once committed); the administrator who decided does not."""
+    message_send(
+        kind=kind,
+        user_ids=[recognition.applied_by_id],
+        to_family_of=recognition.person,
+        exclude=acting_user,
+        facts={"person": recognition.person.name, "disease": recognition.disease.name, **facts},
+        link=reverse("claims:chronic"),
     )

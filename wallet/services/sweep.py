@@ -11,6 +11,8 @@ returned transfer is no longer pending, so running the job twice, concurrently,
 or again after it was killed half way returns each transfer exactly once.
 A transfer someone is accepting right now is skipped (SKIP LOCKED) and settled
 by them: after 06:00 the accept turns into a return (transfers._decide).
+The same statement writes the "money is back" message (消息中心) to the login
+that sent each transfer.
 
 The one status change made here outside core.transitions.transition, because
 one statement per chunk is the point: it reads which states may become
@@ -24,8 +26,11 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import MessageKind
+from accounts.services import message_send
 from core.audit import Action, audit_record
 from core.db import set_based
 from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
@@ -46,7 +51,20 @@ WITH picked AS (
     UPDATE wallet_transfer AS t
     SET state = '{returned}', decided_at = %(now)s, decided_by_id = NULL
     WHERE t.id = ANY(ARRAY(SELECT id FROM picked))  -- primary-key probes, never a scan
-    RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id
+    RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id, t.sender_id,
+        t.recipient_id, t.created_by_id
+), told AS (
+    -- The message centre: the login that sent the money hears it is back, in
+    -- the same statement (so exactly once too). Transfers made without a login
+    -- (none from the portal) tell nobody and cost no join.
+    INSERT INTO accounts_inboxmessage
+        (user_id, kind, person_id, facts, link, important, key, created_at)
+    SELECT m.created_by_id, 'transfer_returned', m.sender_id,
+           jsonb_build_object('recipient', r.name, 'amount', m.amount::text),
+           %(link)s, false, '', %(now)s
+    FROM moved AS m
+    JOIN accounts_insuredperson AS r ON r.id = m.recipient_id
+    WHERE m.created_by_id IS NOT NULL
 ), entries AS (
     INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
     SELECT m.movement, leg.account_id, leg.amount, %(kind)s, 'transfer:' || m.id, %(now)s
@@ -128,7 +146,12 @@ def _return_chunk(*, now, limit: int, ids=None) -> int:
         changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
         _apply_balances(changes)
         return returned
-    params = {"now": now, "limit": limit, "kind": MovementKind.TRANSFER_RETURN}
+    params = {
+        "now": now,
+        "limit": limit,
+        "kind": MovementKind.TRANSFER_RETURN,
+        "link": reverse("wallet:history"),
+    }
     only_ids = ""
     if ids is not None:
         only_ids = "AND id = ANY(%(ids)s)"
@@ -155,6 +178,16 @@ def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, objec
     Transfer.objects.filter(pk__in=[row[0] for row in batch]).update(
         state=Transfer.State.RETURNED, decided_at=now, decided_by=None
     )
+    for transfer in Transfer.objects.filter(
+        pk__in=[row[0] for row in batch], created_by__isnull=False
+    ).select_related("recipient"):
+        message_send(
+            kind=MessageKind.TRANSFER_RETURNED,
+            user_ids=[transfer.created_by_id],
+            about=transfer.sender,
+            facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
+            link=reverse("wallet:history"),
+        )
     changes: dict[int, object] = defaultdict(int)
     entries = []
     for pk, amount, from_id, holding_id in batch:

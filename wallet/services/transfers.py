@@ -10,9 +10,11 @@ the daily count, the one-pending rule and the balance are decided on fresh data.
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
+from accounts.models import InsuranceType, InsuredPerson, MessageKind, PersonStatus, Province
+from accounts.services import message_send
 from core.audit import Action, audit_row
 from core.money import AmountError, TooLarge, yuan
 from core.money import parse_amount as parse_money
@@ -116,6 +118,15 @@ def transfer_create(
                     details={"to": recipient.masked_id, "amount": str(amount)},
                 ),
             )
+            # The recipient and whoever looks after them hear of it (once it commits).
+            message_send(
+                kind=MessageKind.TRANSFER_WAITING,
+                to_family_of=recipient,
+                exclude=acting_user,
+                facts={"sender": sender.name, "recipient": recipient.name, "amount": amount},
+                link=reverse("wallet:index") + "#pending",
+                important=True,
+            )
             return transfer
     except Refusal:
         # A retry of a request that went through (after 22:00, say) still gets
@@ -182,6 +193,14 @@ def _refuse_pending(transfer_id: int):
     raise Refusal("W8-01", name=name or "")
 
 
+# What the sender hears when a transfer is decided (the message centre).
+SETTLED_MESSAGES = {
+    Transfer.State.ACCEPTED: MessageKind.TRANSFER_ACCEPTED,
+    Transfer.State.DECLINED: MessageKind.TRANSFER_DECLINED,
+    Transfer.State.RETURNED: MessageKind.TRANSFER_RETURNED,
+}
+
+
 def _settle(*, transfer: Transfer, state: str, acting_user, now) -> Transfer:
     """Decide a locked pending transfer: its money leaves the holding account for
     the recipient's wallet (accepted) or goes back where it came from (declined,
@@ -204,7 +223,7 @@ def _settle(*, transfer: Transfer, state: str, acting_user, now) -> Transfer:
             at=now,
         )
 
-    return transition(
+    decided = transition(
         transfer,
         to=state,
         actor=acting_user,
@@ -219,6 +238,17 @@ def _settle(*, transfer: Transfer, state: str, acting_user, now) -> Transfer:
         },
         details={"amount": str(transfer.amount)},
     )
+    # The login that sent the money hears what became of it (the sender's own
+    # login if it was sent otherwise), as the morning sweep tells it.
+    message_send(
+        kind=SETTLED_MESSAGES[state],
+        user_ids=[transfer.created_by_id or transfer.sender.user_id],
+        about=transfer.sender,
+        exclude=acting_user,
+        facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
+        link=reverse("wallet:history"),
+    )
+    return decided
 
 
 def _decide(*, transfer_id: int, acting_user, accept: bool) -> tuple[Transfer, bool]:
