@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.admin import PersonSearchMixin
 from claims.admin.imports import BillUploadForm, import_page
+from claims.jobs import bills_settle_later
 from claims.models import (
     Bill,
     BillLine,
@@ -22,8 +23,8 @@ from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.selectors import bill_recompute
 from claims.services.bills import bill_settle
 from claims.services.imports import BILL_COLUMNS, bill_import
-from claims.tasks import bills_settle
 from core import reasons
+from core.models import Job
 
 
 class BillLineInline(admin.TabularInline):
@@ -270,17 +271,25 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         inline = data["settle"] and lines <= self.SETTLE_INLINE_UP_TO
         report = bill_import(data=content, acting_user=request.user, settle=inline)
         if data["settle"] and not inline and report.bills:
-            bills_settle.delay([bill.pk for bill in report.bills], request.user.pk)
-            self.message_user(
-                request,
-                ngettext(
+            job = bills_settle_later(
+                bill_ids=[bill.pk for bill in report.bills], acting_user=request.user
+            )
+            n = len(report.bills)
+            if job.status == Job.Status.PENDING:
+                text = ngettext(
+                    "%(n)d bill will be settled in the background: the job is queued and "
+                    "starts by itself when the job queue answers again.",
+                    "%(n)d bills will be settled in the background: the job is queued and "
+                    "starts by itself when the job queue answers again.",
+                    n,
+                )
+            else:
+                text = ngettext(
                     "%(n)d bill is being settled in the background.",
                     "%(n)d bills are being settled in the background.",
-                    len(report.bills),
+                    n,
                 )
-                % {"n": len(report.bills)},
-                messages.INFO,
-            )
+            self.message_user(request, text % {"n": n}, messages.INFO)
         return report
 
 

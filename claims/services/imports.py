@@ -385,10 +385,11 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
     return report
 
 
-def bills_settle_entered(*, bill_ids: list[int], acting_user) -> int:
+def bills_settle_entered(*, bill_ids: list[int], acting_user, progress=None) -> int:
     """Settle the entered bills among `bill_ids` in date order (an import too large
     to settle while the administrator waits). Each bill is its own transaction;
-    settling a settled bill changes nothing, so a retried job is harmless."""
+    settling a settled bill changes nothing, so a retried job is harmless.
+    `progress()` is called after each bill (a background job's sign of life)."""
     from claims.services.bills import bill_settle
 
     entered = Bill.objects.filter(pk__in=bill_ids, status=Bill.Status.ENTERED)
@@ -396,4 +397,6 @@ def bills_settle_entered(*, bill_ids: list[int], acting_user) -> int:
     for bill_id in entered.order_by("service_date", "pk").values_list("pk", flat=True):
         bill_settle(bill=bill_id, acting_user=acting_user)
         done += 1
+        if progress is not None:
+            progress()
     return done
