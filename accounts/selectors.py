@@ -66,9 +66,15 @@ def relation_of(*, person: InsuredPerson, other: InsuredPerson) -> str | None:
     )
     if rel is None:
         return None
-    if rel.person_a_id == other.pk:
-        return rel.kind  # other is `kind` to person
-    return INVERSE[rel.kind]
+    return relation_read(other_id=other.pk, person_a_id=rel.person_a_id, kind=rel.kind)
+
+
+def relation_read(*, other_id: int, person_a_id: int, kind: str) -> str:
+    """What `other` is to the other person of a stored relationship row (A2): the
+    row says person_a is `kind` to person_b."""
+    if person_a_id == other_id:
+        return kind  # other is `kind` to person
+    return INVERSE[kind]
 
 
 def is_close_relative(a: InsuredPerson, b: InsuredPerson) -> bool:
@@ -98,7 +104,8 @@ def registration_on(*, person: InsuredPerson, day: datetime.date) -> NonLocalReg
             start_date__lte=day,
         )
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .order_by("-start_date")
+        # The latest start wins; two starting the same day: the later filed.
+        .order_by("-start_date", "-pk")
         .first()
     )
 

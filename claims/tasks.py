@@ -1,24 +1,22 @@
 """Celery tasks for claims: load ids, call a service."""
 
+import datetime
+
 from celery import shared_task
 
-from claims.models import Bill
-from claims.services.bills import bill_settle
+from claims.services.bills import bills_settle_many
 
 
 @shared_task
-def bills_settle(bill_ids: list[int], acting_user_id: int | None = None) -> int:
-    """Settle entered bills in date order (a large import settles here). Each bill
-    is its own transaction; settling a settled bill changes nothing, so a retried
-    task is harmless."""
+def bills_settle(
+    bill_ids: list[int], acting_user_id: int | None = None, settled_on: dict | None = None
+) -> int:
+    """Settle entered bills in date order (a large import or admin selection
+    settles here). Settling a settled bill changes nothing, so a retried task is
+    harmless. `settled_on`: {bill id: "YYYY-MM-DD"} where the facility settled a
+    bill on another day (an import, T2)."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=acting_user_id).first() if acting_user_id else None
-    done = 0
-    ids = Bill.objects.filter(pk__in=bill_ids, status=Bill.Status.ENTERED).order_by(
-        "service_date", "pk"
-    )
-    for bill_id in ids.values_list("pk", flat=True):
-        bill_settle(bill=bill_id, acting_user=user)
-        done += 1
-    return done
+    days = {int(pk): datetime.date.fromisoformat(day) for pk, day in (settled_on or {}).items()}
+    return bills_settle_many(bills=bill_ids, acting_user=user, settled_on=days).settled

@@ -20,8 +20,9 @@ from claims.models import (
 )
 from claims.reasons import REASONS
 from claims.selectors import bill_recompute
-from claims.services.bills import RESULT_FIELDS, bill_settle
+from claims.services.bills import bill_settle, bills_settle_many
 from claims.services.imports import BILL_COLUMNS, bill_import
+from claims.settlement.store import RESULT_FIELDS
 from claims.tasks import bills_settle
 
 
@@ -204,15 +205,25 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 },
             )
-        done = 0
-        for bill in waiting.order_by("service_date", "pk"):
-            try:
-                bill_settle(bill=bill, acting_user=request.user)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(
-                    request, f"{bill.reference}: {'; '.join(exc.messages)}", messages.ERROR
+        ids = list(waiting.values_list("pk", flat=True)[: self.SETTLE_INLINE_UP_TO + 1])
+        if len(ids) > self.SETTLE_INLINE_UP_TO:
+            ids = list(waiting.values_list("pk", flat=True))
+            bills_settle.delay(ids, request.user.pk)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d bill is being settled in the background.",
+                    "%(n)d bills are being settled in the background.",
+                    len(ids),
                 )
+                % {"n": len(ids)},
+                messages.INFO,
+            )
+            return None
+        report = bills_settle_many(bills=waiting, acting_user=request.user)
+        for bill, reason in report.failed:
+            self.message_user(request, f"{bill.reference}: {reason}", messages.ERROR)
+        done = report.settled
         self.message_user(
             request,
             ngettext("%(n)d bill settled.", "%(n)d bills settled.", done) % {"n": done},
@@ -271,7 +282,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
             run=lambda data: self._import_bills(request, data),
         )
 
-    # Larger files are settled by a Celery worker, one bill per transaction.
+    # Larger files and selections are settled by a Celery worker.
     SETTLE_INLINE_UP_TO = 200
 
     def _import_bills(self, request, data):
@@ -280,7 +291,11 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         inline = data["settle"] and lines <= self.SETTLE_INLINE_UP_TO
         report = bill_import(data=content, acting_user=request.user, settle=inline)
         if data["settle"] and not inline and report.bills:
-            bills_settle.delay([bill.pk for bill in report.bills], request.user.pk)
+            bills_settle.delay(
+                [bill.pk for bill in report.bills],
+                request.user.pk,
+                {str(pk): day.isoformat() for pk, day in report.settled_on.items()},
+            )
             self.message_user(
                 request,
                 ngettext(
