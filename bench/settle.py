@@ -1,26 +1,30 @@
-"""Settle many bills (C3) and show the database queries per bill stay constant.
+"""Bill settlement throughput against pgbench, queries per bill, and a
+hospital's day settled at once.
 
 Creates a PostgreSQL database of its own (default portal_bench_claims, dropped and
 recreated), the demo reference data (directory, policies, facilities), N persons
 (employees and residents in Chongqing and Chengdu; some with personal-account
 money, some with a recognised chronic disease, some treated non-locally with a
-registration) and B bills of 5 lines each, then settles every bill through
-claims.services.bills.bill_settle — the same service the admin uses, including
-the pay-out of the personal part through wallet.services.payout_for_person.
+registration) and B bills of 5 lines each.
 
-Bills are settled in rounds: round k settles every person's k-th bill of the
-year, so the figures for round 1 and round 10 compare the 1st and the 10th bill
-of the same persons. Target: the same number of queries per bill in every round
-(independent of how many bills the person already has).
+1. Single bills: C client processes settle every bill through
+   claims.services.bills.bill_settle — the admin's and the service's path,
+   including the pay-out of the personal part — in rounds: round k settles every
+   person's k-th bill of the year, so round 1 and round 10 compare the 1st and the
+   10th bill of the same persons (target: the same number of queries, ≤ 8).
+   pgbench's tpcb-like script runs with the same client count on the same server
+   before and after; the figure printed last is bills/s ÷ pgbench TPS
+   (target ≥ 0.15).
+2. Many bills (the full run, or --many N): a fresh database with the same kind of
+   data, and bills_settle_many settles all of them in one call (target: 100,000
+   bills in ≤ 120 s, memory flat: the peak RSS grows by a few MB, not with the
+   number of bills).
 
-References (same run, same connection): the time of one `SELECT 1` round trip
-and of one committed single-row write transaction (INSERT + COMMIT, so it pays
-the WAL flush a settlement pays); a bill's settlement is reported as a multiple
-of each — the ratios say more than bills/s on a shared, busy machine.
+manage.py ledger_check runs after each part (W10).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_claims \\
-        .venv/bin/python bench/settle.py                 # 100,000 bills, 10,000 persons
-    .venv/bin/python bench/settle.py --persons 500 --bills 5000   # a quick look
+        .venv/bin/python bench/settle.py --quick    # 2,000 bills, a few minutes
+    .venv/bin/python bench/settle.py                # 100,000 bills + 100,000 at once
 """
 
 import argparse
@@ -36,6 +40,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pgbench import run_pgbench  # noqa: E402
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench_claims"
 YEAR = 2026
 
@@ -198,6 +205,11 @@ def build(persons: int, bills: int, rng: random.Random) -> list[list[int]]:
         flush()
     total = sum(len(r) for r in rounds)
     print(f"  {total:,} bills × 5 lines in {time.monotonic() - started:.1f} s")
+    # Statistics, as a database in service has them (autovacuum would, later).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return rounds
 
 
@@ -224,64 +236,151 @@ def write_transaction_seconds(n: int = 200) -> float:
     return (time.perf_counter() - started) / n
 
 
-def settle(rounds: list[list[int]]) -> None:
+def worker(url: str, rounds: list[list[int]], start_at: float, out) -> None:
+    """Settle this client's share of every round, round after round."""
+    setup_django(url)
     from django.db import connection
 
-    from claims.models import Bill
     from claims.services.bills import bill_settle
 
-    reference = roundtrip_seconds()
-    write_reference = write_transaction_seconds()
-    print(f"  reference: one SELECT 1 round trip = {reference * 1e6:.0f} µs")
-    print(f"  reference: one single-row write transaction = {write_reference * 1e3:.2f} ms")
-    started = time.monotonic()
-    settled = 0
+    connection.ensure_connection()
+    while time.time() < start_at:
+        time.sleep(0.001)
+    began = time.perf_counter()
     per_round = []
-    for number, ids in enumerate(rounds, start=1):
-        counts, round_started = [], time.monotonic()
+    for ids in rounds:
+        counts, round_started = [], time.perf_counter()
         for bill_id in ids:
             counter = QueryCounter()
             with connection.execute_wrapper(counter):
                 bill_settle(bill=bill_id, acting_user=None)
             counts.append(counter.count)
-        elapsed = time.monotonic() - round_started
-        settled += len(ids)
-        per_round.append((number, len(ids), elapsed, counts))
+        per_round.append((time.perf_counter() - round_started, counts))
+    out.put((time.perf_counter() - began, per_round))
+    connection.close()
+
+
+def settle_single(url: str, rounds: list[list[int]], clients: int) -> float:
+    """Every bill through bill_settle by `clients` processes; returns bills/s."""
+    import multiprocessing as mp
+
+    from django.db import connections
+
+    reference = roundtrip_seconds()
+    write_reference = write_transaction_seconds()
+    print(f"  reference: one SELECT 1 round trip = {reference * 1e6:.0f} µs")
+    print(f"  reference: one single-row write transaction = {write_reference * 1e3:.2f} ms")
+    connections.close_all()
+    # A person's bills always go to the same client, in round order (C3: the
+    # running totals are used in date order); a round's bills are for different
+    # persons, so the clients never queue for one person's totals.
+    # (Every round lists one bill per person, in the same person order.)
+    shares = [[ids[c::clients] for ids in rounds] for c in range(clients)]
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    start_at = time.time() + 4.0  # after every process has started Django
+    procs = [ctx.Process(target=worker, args=(url, share, start_at, out)) for share in shares]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    elapsed = max(r[0] for r in results)
+    settled = sum(len(ids) for ids in rounds)
+    all_counts = []
+    for number in range(len(rounds)):
+        counts = [c for r in results for c in r[1][number][1]]
+        all_counts.extend(counts)
+        busiest = max(r[1][number][0] for r in results)
         print(
-            f"  round {number:2d} (each person's bill no. {number}): {len(ids):,} bills, "
-            f"{len(ids) / elapsed:,.0f} bills/s, queries per bill "
+            f"  round {number + 1:2d} (each person's bill no. {number + 1}): {len(counts):,} "
+            f"bills, {len(counts) / busiest:,.0f} bills/s, queries per bill "
             f"mean {statistics.mean(counts):.2f}, min {min(counts)}, max {max(counts)}"
         )
-    elapsed = time.monotonic() - started
-    all_counts = [c for *_, counts in per_round for c in counts]
-    first, last = per_round[0][3], per_round[-1][3]
-    per_bill = elapsed / settled
+    first = [c for r in results for c in r[1][0][1]]
+    last = [c for r in results for c in r[1][-1][1]]
+    rate = settled / elapsed
+    per_bill = elapsed * clients / settled
     print()
-    print(f"settled {settled:,} bills in {elapsed:.1f} s: {settled / elapsed:,.0f} bills/s")
+    print(f"settled {settled:,} bills in {elapsed:.1f} s by {clients} clients: {rate:,.0f} bills/s")
     print(
         f"queries per bill: mean {statistics.mean(all_counts):.2f} "
-        f"(min {min(all_counts)}, max {max(all_counts)})"
+        f"(min {min(all_counts)}, max {max(all_counts)}; before: 21.25)"
     )
     print(
         f"1st bill of a person: {statistics.mean(first):.2f} queries; "
-        f"{len(per_round)}th bill: {statistics.mean(last):.2f} queries "
+        f"{len(rounds)}th bill: {statistics.mean(last):.2f} queries "
         f"(ratio {statistics.mean(last) / statistics.mean(first):.3f})"
     )
     print(
-        f"one settlement = {per_bill * 1e3:.2f} ms = {per_bill / reference:.0f} × the "
-        f"SELECT 1 round trip = {per_bill / write_reference:.1f} × the single-row write "
+        f"one settlement (per client) = {per_bill * 1e3:.2f} ms = {per_bill / reference:.0f} × "
+        f"the SELECT 1 round trip = {per_bill / write_reference:.1f} × the single-row write "
         f"transaction"
     )
-    wrong = Bill.objects.exclude(status="settled").count()
-    print(f"bills left unsettled: {wrong}")
+    from claims.models import Bill
+
+    print(f"bills left unsettled: {Bill.objects.exclude(status='settled').count()}")
+    return rate
+
+
+def settle_many(bills: int) -> float:
+    """All entered bills through one bills_settle_many call; returns seconds."""
+    import resource
+
+    from claims.models import Bill
+    from claims.services.bills import bills_settle_many
+
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.monotonic()
+    report = bills_settle_many(bills=Bill.objects.all(), acting_user=None)
+    elapsed = time.monotonic() - started
+    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"bills_settle_many: {report.settled:,} bills in {elapsed:.1f} s "
+        f"({report.settled / elapsed:,.0f} bills/s; target: 100,000 in ≤ 120 s), "
+        f"{len(report.failed)} failed"
+    )
+    print(
+        f"  peak memory {peak_before:.0f} MB before, {peak_after:.0f} MB after "
+        f"(+{peak_after - peak_before:.0f} MB for {bills:,} bills)"
+    )
+    print(f"  bills left unsettled: {Bill.objects.exclude(status='settled').count()}")
+    return elapsed
+
+
+def ledger_check() -> None:
+    from django.core.management import call_command
+
+    call_command("ledger_check")
+
+
+def fresh(url: str, persons: int, bills: int, seed: int) -> list[list[int]]:
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database(url)
+    call_command("migrate", verbosity=0)
+    return build(persons, bills, random.Random(seed))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=10_000)
     parser.add_argument("--bills", type=int, default=100_000)
+    parser.add_argument(
+        "--many", type=int, default=None, help="bills for bills_settle_many (0: skip)"
+    )
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10, help="each pgbench run")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--quick", action="store_true", help="200 persons, 2,000 bills, no bills_settle_many"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.persons, args.bills = 200, 2_000
+    many = args.many if args.many is not None else (0 if args.quick else args.bills)
     url = os.environ.get("DATABASE_URL") or DEFAULT_DB
     if not url.startswith("postgres"):
         sys.exit("bench/settle.py needs PostgreSQL (DATABASE_URL=postgres://...)")
@@ -291,9 +390,23 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    rng = random.Random(args.seed)
-    rounds = build(args.persons, args.bills, rng)
-    settle(rounds)
+    rounds = build(args.persons, args.bills, random.Random(args.seed))
+    tps_before = run_pgbench(url, args.clients, args.seconds)
+    rate = settle_single(url, rounds, args.clients)
+    tps_after = run_pgbench(url, args.clients, args.seconds)
+    ledger_check()
+    if many:
+        print()
+        print(f"many bills at once: a fresh database, {many:,} bills")
+        fresh(url, max(1, args.persons * many // max(args.bills, 1)), many, args.seed + 1)
+        settle_many(many)
+        ledger_check()
+    tps = statistics.mean([tps_before, tps_after])
+    print()
+    print(f"bills/s: {rate:.1f} ({args.clients} clients)")
+    print(f"pgbench tpcb-like TPS: {tps:.1f} (mean of {tps_before:.1f} and {tps_after:.1f})")
+    ratio = rate / tps
+    print(f"bills/s ÷ pgbench tpcb-like TPS ({args.clients} clients): {ratio:.3f} (target ≥ 0.15)")
 
 
 if __name__ == "__main__":

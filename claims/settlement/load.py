@@ -107,7 +107,7 @@ PROVINCE_FIELDS = _in_model_order(
 _LOAD_SQL_TEMPLATE = """
 WITH b AS MATERIALIZED (
     SELECT {bill_columns} FROM claims_bill
-    WHERE id = ANY(%(ids)s::bigint[])
+    WHERE {bill_filter}
     ORDER BY id
     FOR UPDATE
 )
@@ -156,11 +156,15 @@ LEFT JOIN LATERAL (
            array_agg(i.price_limit ORDER BY l.position, l.id) AS item_limits,
            array_agg(i.name ORDER BY l.position, l.id) AS item_names
     FROM claims_billline l
-    LEFT JOIN claims_directoryitem i
-           ON i.code = l.code
-          AND i.version_id = (SELECT v.id FROM claims_directoryversion v
+    -- One lookup of the (version, code) key per line, whatever the statistics.
+    LEFT JOIN LATERAL (
+        SELECT d.id, d.item_class, d.price_limit, d.name
+        FROM claims_directoryitem d
+        WHERE d.code = l.code
+          AND d.version_id = (SELECT v.id FROM claims_directoryversion v
                                WHERE v.effective_from <= b.service_date
                                ORDER BY v.effective_from DESC LIMIT 1)
+    ) i ON true
     WHERE l.bill_id = b.id
 ) ln ON true
 LEFT JOIN LATERAL (
@@ -172,7 +176,9 @@ LEFT JOIN LATERAL (
            array_agg(r.rate ORDER BY r.id) AS rates,
            array_agg(r.annual_cap ORDER BY r.id) AS caps
     FROM claims_policyrule r
+    -- Only the facility's tier can apply (decide() looks up (care type, tier)).
     WHERE r.policy_id = hp.id AND r.insurance_type = p.insurance_type
+      AND r.tier = COALESCE(f.tier, 0)
 ) ru ON true
 LEFT JOIN LATERAL (
     SELECT g.kind, gr.province_id
@@ -185,14 +191,18 @@ LEFT JOIN LATERAL (
 ) reg ON true
 ORDER BY b.service_date, b.id
 """
-# One fixed text (the column lists are the models'), prepared once per connection.
-_LOAD_SQL = _LOAD_SQL_TEMPLATE.format(
-    bill_columns=", ".join(BILL_FIELDS),
-    b_columns=", ".join(f"b.{f}" for f in BILL_FIELDS),
-    p_columns=", ".join(f"p.{f}" for f in PERSON_FIELDS),
-    pp_columns=", ".join(f"pp.{f}" for f in PROVINCE_FIELDS),
-    f_columns=", ".join(f"f.{f}" for f in FACILITY_FIELDS),
-)
+_COLUMNS = {
+    "bill_columns": ", ".join(BILL_FIELDS),
+    "b_columns": ", ".join(f"b.{f}" for f in BILL_FIELDS),
+    "p_columns": ", ".join(f"p.{f}" for f in PERSON_FIELDS),
+    "pp_columns": ", ".join(f"pp.{f}" for f in PROVINCE_FIELDS),
+    "f_columns": ", ".join(f"f.{f}" for f in FACILITY_FIELDS),
+}
+# Two fixed texts (the column lists are the models'), each prepared once per
+# connection. One bill by a plain key: the server settles on one generic plan and
+# plans it no more (planning an array's custom plan cost four times the run).
+_LOAD_ONE_SQL = _LOAD_SQL_TEMPLATE.format(bill_filter="id = %(id)s::bigint", **_COLUMNS)
+_LOAD_SQL = _LOAD_SQL_TEMPLATE.format(bill_filter="id = ANY(%(ids)s::bigint[])", **_COLUMNS)
 
 
 def set_based() -> bool:
@@ -219,7 +229,7 @@ class _Chunk:
         self.persons: dict[int, InsuredPerson] = {}
         self.facilities: dict[int, Facility] = {}
         self.policies: dict[int, RegionalPolicy] = {}
-        self.rules: dict[tuple[int, str], dict] = {}
+        self.rules: dict[tuple[int, str, int], dict] = {}
 
     def person(self, values, province_values) -> InsuredPerson:
         person = self.persons.get(values[0])
@@ -255,10 +265,13 @@ class _Chunk:
             self.policies[policy.pk] = policy
         return policy
 
-    def rule_set(self, policy: RegionalPolicy | None, insurance_type: str, arrays) -> dict:
+    def rule_set(
+        self, policy: RegionalPolicy | None, insurance_type: str, tier: int, arrays
+    ) -> dict:
+        """The policy's rules for this insurance type at this facility tier."""
         if policy is None or arrays[0] is None:
             return {}
-        key = (policy.pk, insurance_type)
+        key = (policy.pk, insurance_type, tier)
         rules = self.rules.get(key)
         if rules is None:
             rules = {}
@@ -285,7 +298,10 @@ class _Chunk:
 
 def _load_sql(ids: list[int]) -> list[ToSettle]:
     with prepared_cursor() as cursor:
-        cursor.execute(_LOAD_SQL, {"ids": list(ids)})
+        if len(ids) == 1:
+            cursor.execute(_LOAD_ONE_SQL, {"id": ids[0]})
+        else:
+            cursor.execute(_LOAD_SQL, {"ids": list(ids)})
         rows = cursor.fetchall()
     chunk = _Chunk()
     nb, npn, npv, nf = (
@@ -340,7 +356,9 @@ def _load_sql(ids: list[int]) -> list[ToSettle]:
         at += 4
         there_share = row[at]
         at += 1
-        rules = chunk.rule_set(home_policy, person.insurance_type, row[at : at + 7])
+        rules = chunk.rule_set(
+            home_policy, person.insurance_type, facility.tier or 0, row[at : at + 7]
+        )
         at += 7
         (
             designated_facility_id,

@@ -83,10 +83,15 @@ def set_based() -> bool:
     return connection.vendor == "postgresql"
 
 
+def as_json(rows) -> str:
+    """A JSON document for a statement: Decimals and dates as their exact text."""
+    return json.dumps(rows, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
 _LOCK_TOTALS_SQL = """
 WITH want AS (
-    SELECT * FROM unnest(%(persons)s::bigint[], %(years)s::int[], %(care_types)s::text[])
-        AS w (person_id, year, care_type)
+    SELECT (x->>0)::bigint AS person_id, (x->>1)::int AS year, x->>2 AS care_type
+    FROM jsonb_array_elements(%(keys)s::jsonb) AS x
 ), ins AS (
     INSERT INTO claims_personyeartotals
         (person_id, year, care_type, deductible_used, fund_paid, bills)
@@ -126,13 +131,8 @@ def lock_totals(keys) -> dict[TotalsKey, Totals]:
         missing = [key for key in wanted if key not in found]
         if not missing:
             return found
-        params = {
-            "persons": [key.person_id for key in missing],
-            "years": [key.year for key in missing],
-            "care_types": [key.care_type for key in missing],
-        }
         with prepared_cursor() as cursor:
-            cursor.execute(_LOCK_TOTALS_SQL, params)
+            cursor.execute(_LOCK_TOTALS_SQL, {"keys": as_json(missing)})
             for pk, person_id, year, care_type, deductible_used, fund_paid in cursor.fetchall():
                 found[TotalsKey(person_id, year, care_type)] = Totals(
                     pk, deductible_used, fund_paid
@@ -142,94 +142,67 @@ def lock_totals(keys) -> dict[TotalsKey, Totals]:
     raise RuntimeError(f"could not lock the running totals {missing!r}")
 
 
+# The rows travel as one JSON document per table (arrays of values, in the
+# order of the column lists below): one parameter to send instead of forty
+# arrays, which psycopg escapes element by element in Python.
 _STORE_SQL = """
 WITH tot AS (
     UPDATE claims_personyeartotals AS t
-    SET deductible_used = t.deductible_used + x.deductible,
-        fund_paid = t.fund_paid + x.fund,
-        bills = t.bills + x.bills
-    FROM unnest(%(t_id)s::bigint[], %(t_deductible)s::numeric[], %(t_fund)s::numeric[],
-                %(t_bills)s::int[]) AS x (id, deductible, fund, bills)
-    WHERE t.id = x.id
+    SET deductible_used = t.deductible_used + (x->>1)::numeric,
+        fund_paid = t.fund_paid + (x->>2)::numeric,
+        bills = t.bills + (x->>3)::int
+    FROM jsonb_array_elements(%(totals)s::jsonb) AS x
+    WHERE t.id = (x->>0)::bigint
 ), lines AS (
     UPDATE claims_billline AS l
-    SET item_id = x.item_id, item_class = x.item_class, price_limit = x.price_limit,
-        name = x.name, amount = x.amount, self_pay = x.self_pay,
-        class_b_first_pay = x.class_b_first_pay, eligible = x.eligible,
-        reasons = x.reasons::jsonb
-    FROM unnest(%(l_id)s::bigint[], %(l_item)s::bigint[], %(l_class)s::text[],
-                %(l_limit)s::numeric[], %(l_name)s::text[], %(l_amount)s::numeric[],
-                %(l_self_pay)s::numeric[], %(l_class_b)s::numeric[], %(l_eligible)s::numeric[],
-                %(l_reasons)s::text[])
-        AS x (id, item_id, item_class, price_limit, name, amount, self_pay, class_b_first_pay,
-              eligible, reasons)
-    WHERE l.id = x.id
+    SET item_id = (x->>1)::bigint, item_class = x->>2, price_limit = (x->>3)::numeric,
+        name = x->>4, amount = (x->>5)::numeric, self_pay = (x->>6)::numeric,
+        class_b_first_pay = (x->>7)::numeric, eligible = (x->>8)::numeric, reasons = x->9
+    FROM jsonb_array_elements(%(lines)s::jsonb) AS x
+    WHERE l.id = (x->>0)::bigint
 ), bills AS (
     UPDATE claims_bill AS b
-    SET status = 'settled', settled_at = %(now)s, settled_on = x.settled_on,
-        care_type = x.care_type, policy_rule_id = x.policy_rule_id, rate = x.rate,
-        total = x.total, out_of_directory = x.out_of_directory, over_limit = x.over_limit,
-        self_pay = x.self_pay, class_b_first_pay = x.class_b_first_pay, eligible = x.eligible,
-        deductible = x.deductible, fund_paid = x.fund_paid, copay = x.copay,
-        over_cap = x.over_cap, not_reimbursed = x.not_reimbursed,
-        personal_in_directory = x.personal_in_directory, personal_total = x.personal_total,
-        reasons = x.reasons::jsonb, inputs = x.inputs::jsonb, payment_id = x.payment_id
-    FROM unnest(%(b_id)s::bigint[], %(b_settled_on)s::date[], %(b_care_type)s::text[],
-                %(b_rule)s::bigint[], %(b_rate)s::numeric[], %(b_total)s::numeric[],
-                %(b_out_of_directory)s::numeric[], %(b_over_limit)s::numeric[],
-                %(b_self_pay)s::numeric[], %(b_class_b_first_pay)s::numeric[],
-                %(b_eligible)s::numeric[], %(b_deductible)s::numeric[],
-                %(b_fund_paid)s::numeric[], %(b_copay)s::numeric[], %(b_over_cap)s::numeric[],
-                %(b_not_reimbursed)s::numeric[], %(b_personal_in_directory)s::numeric[],
-                %(b_personal_total)s::numeric[], %(b_reasons)s::text[], %(b_inputs)s::text[],
-                %(b_payment)s::bigint[])
-        AS x (id, settled_on, care_type, policy_rule_id, rate, total, out_of_directory,
-              over_limit, self_pay, class_b_first_pay, eligible, deductible, fund_paid, copay,
-              over_cap, not_reimbursed, personal_in_directory, personal_total, reasons, inputs,
-              payment_id)
-    WHERE b.id = x.id AND b.status = 'entered'
+    SET status = 'settled', settled_at = %(now)s, settled_on = (x->>1)::date,
+        care_type = x->>2, policy_rule_id = (x->>3)::bigint, rate = (x->>4)::numeric,
+        total = (x->>5)::numeric, out_of_directory = (x->>6)::numeric,
+        over_limit = (x->>7)::numeric, self_pay = (x->>8)::numeric,
+        class_b_first_pay = (x->>9)::numeric, eligible = (x->>10)::numeric,
+        deductible = (x->>11)::numeric, fund_paid = (x->>12)::numeric,
+        copay = (x->>13)::numeric, over_cap = (x->>14)::numeric,
+        not_reimbursed = (x->>15)::numeric, personal_in_directory = (x->>16)::numeric,
+        personal_total = (x->>17)::numeric, reasons = x->18, inputs = x->19,
+        payment_id = (x->>20)::bigint
+    FROM jsonb_array_elements(%(bills)s::jsonb) AS x
+    WHERE b.id = (x->>0)::bigint AND b.status = 'entered'
     RETURNING b.id
 ), audit AS (
     INSERT INTO accounts_auditevent
         (at, actor_id, person_id, action, target, details, actor_label, person_label)
-    SELECT %(now)s, %(actor)s, x.person_id, 'claims.bill_settle', %(target)s || x.id,
-           x.details::jsonb, %(actor_label)s, x.person_label
-    FROM unnest(%(b_id)s::bigint[], %(a_person)s::bigint[], %(a_details)s::text[],
-                %(a_person_label)s::text[]) WITH ORDINALITY
-        AS x (id, person_id, details, person_label, n)
-    ORDER BY x.n
+    SELECT %(now)s, %(actor)s, (x->>1)::bigint, 'claims.bill_settle', %(target)s || (x->>0),
+           x->2, %(actor_label)s, x->>3
+    FROM jsonb_array_elements(%(audit)s::jsonb) WITH ORDINALITY AS e (x, n)
+    ORDER BY e.n
 )
 SELECT count(*) FROM bills
 """
 
-# (bill field, column array) in the order of the bills unnest above.
-_BILL_COLUMNS = [
-    (name, f"b_{name}")
-    for name in (
-        "total",
-        "out_of_directory",
-        "over_limit",
-        "self_pay",
-        "class_b_first_pay",
-        "eligible",
-        "deductible",
-        "fund_paid",
-        "copay",
-        "over_cap",
-        "not_reimbursed",
-        "personal_in_directory",
-        "personal_total",
-    )
-]
-
-
-_COLUMN_NAMES = [
-    *("l_id", "l_item", "l_class", "l_limit", "l_name", "l_amount", "l_self_pay"),
-    *("l_class_b", "l_eligible", "l_reasons"),
-    *("b_id", "b_settled_on", "b_care_type", "b_rule", "b_rate"),
-    *(column for _name, column in _BILL_COLUMNS),
-    *("b_reasons", "b_inputs", "b_payment", "a_person", "a_details", "a_person_label"),
-]
+# The bill's figures in the order of the bills document above (after id,
+# settled_on, care_type, policy rule and rate).
+_BILL_FIGURES = (
+    "total",
+    "out_of_directory",
+    "over_limit",
+    "self_pay",
+    "class_b_first_pay",
+    "eligible",
+    "deductible",
+    "fund_paid",
+    "copay",
+    "over_cap",
+    "not_reimbursed",
+    "personal_in_directory",
+    "personal_total",
+)
 
 
 def audit_details(bill: Bill) -> dict:
@@ -252,49 +225,56 @@ def store(settled: list[Settled], *, now, acting_user) -> None:
         _store_orm(settled, now=now, acting_user=acting_user)
         return
     sums: dict[int, list] = {}
-    columns: dict[str, list] = {name: [] for name in _COLUMN_NAMES}
-
-    def add(name, value):
-        columns[name].append(value)
-
+    lines, bills, audit = [], [], []
     for one in settled:
         bill, result = one.bill, one.result
-        entry = sums.setdefault(one.totals_id, [Decimal(0), Decimal(0), 0])
-        entry[0] += result.deductible
-        entry[1] += result.fund_paid
-        entry[2] += 1
+        entry = sums.setdefault(one.totals_id, [one.totals_id, Decimal(0), Decimal(0), 0])
+        entry[1] += result.deductible
+        entry[2] += result.fund_paid
+        entry[3] += 1
         for line, out in zip(one.lines, result.lines, strict=True):
             item = one.items.get(line.code)
-            add("l_id", line.id)
-            add("l_item", item.id if item else None)
-            add("l_class", item.item_class if item else "")
-            add("l_limit", item.price_limit if item else None)
-            add("l_name", line.name or (item.name if item else ""))
-            add("l_amount", out.amount)
-            add("l_self_pay", out.self_pay)
-            add("l_class_b", out.class_b_first_pay)
-            add("l_eligible", out.eligible)
-            add("l_reasons", json.dumps(list(out.reasons)))
-        add("b_id", bill.pk)
-        add("b_settled_on", bill.settled_on)
-        add("b_care_type", bill.care_type)
-        add("b_rule", bill.policy_rule_id)
-        add("b_rate", bill.rate)
-        for name, column in _BILL_COLUMNS:
-            add(column, getattr(bill, name))
-        add("b_reasons", json.dumps(bill.reasons))
-        add("b_inputs", json.dumps(bill.inputs))
-        add("b_payment", bill.payment_id)
-        add("a_person", bill.person_id)
-        add("a_details", json.dumps(audit_details(bill)))
-        add("a_person_label", f"{bill.person.name} {bill.person.masked_id}")
-    columns["t_id"] = list(sums)
-    columns["t_deductible"] = [entry[0] for entry in sums.values()]
-    columns["t_fund"] = [entry[1] for entry in sums.values()]
-    columns["t_bills"] = [entry[2] for entry in sums.values()]
+            lines.append(
+                [
+                    line.id,
+                    item.id if item else None,
+                    item.item_class if item else "",
+                    item.price_limit if item else None,
+                    line.name or (item.name if item else ""),
+                    out.amount,
+                    out.self_pay,
+                    out.class_b_first_pay,
+                    out.eligible,
+                    out.reasons,
+                ]
+            )
+        bills.append(
+            [
+                bill.pk,
+                bill.settled_on,
+                bill.care_type,
+                bill.policy_rule_id,
+                bill.rate,
+                *(getattr(bill, name) for name in _BILL_FIGURES),
+                bill.reasons,
+                bill.inputs,
+                bill.payment_id,
+            ]
+        )
+        audit.append(
+            [
+                bill.pk,
+                bill.person_id,
+                audit_details(bill),
+                f"{bill.person.name} {bill.person.masked_id}",
+            ]
+        )
     actor = audit_row(actor=acting_user, action="claims.bill_settle")
     params = {
-        **columns,
+        "totals": as_json(list(sums.values())),
+        "lines": as_json(lines),
+        "bills": as_json(bills),
+        "audit": as_json(audit),
         "now": now,
         "actor": actor["actor"].pk if actor["actor"] is not None else None,
         "actor_label": actor["actor_label"],

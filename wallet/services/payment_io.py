@@ -128,7 +128,7 @@ WITH acc AS MATERIALIZED (
     FROM wallet_ledgeraccount a
     WHERE (a.person_id = ANY(%(persons)s::bigint[]) AND a.kind IN ('wallet', 'personal'))
        OR (a.person_id IS NULL AND (a.kind, a.shard) IN (
-             SELECT * FROM unnest(%(sink_kinds)s::text[], %(sink_shards)s::int[])))
+             SELECT x->>0, (x->>1)::int FROM jsonb_array_elements(%(sinks)s::jsonb) AS x))
        OR (a.kind = 'personal' AND a.person_id IN (
              SELECT pb.employee_id FROM wallet_poolingbinding pb
               WHERE pb.relative_id = ANY(%(persons)s::bigint[]) AND pb.status = 'active'))
@@ -144,7 +144,7 @@ SELECT
     (SELECT array_agg(w.person_id) FROM wallet_wallet w
       WHERE w.person_id = ANY(%(persons)s::bigint[]) AND w.status = 'open'),
     (SELECT array_agg(p.reference) FROM wallet_payment p
-      WHERE p.reference = ANY(%(references)s::text[])),
+      WHERE p.reference IN (SELECT jsonb_array_elements_text(%(references)s::jsonb))),
     bd.relatives, bd.employees, bd.names, bd.types, bd.statuses, bd.regions, bd.provinces,
     bd.overrides, bd.rel_a, bd.rel_kinds,
     pol.pooling_all_close_relatives, pol.cross_province_pooling
@@ -178,9 +178,8 @@ def _lock_sql(requests) -> Sources:
     sinks = sorted({sink_key(r) for r in requests})
     params = {
         "persons": persons,
-        "sink_kinds": [kind for kind, _shard in sinks],
-        "sink_shards": [shard for _kind, shard in sinks],
-        "references": [r.reference for r in requests],
+        "sinks": _as_json(sinks),
+        "references": _as_json([r.reference for r in requests]),
     }
     with prepared_cursor() as cursor:
         cursor.execute(_LOCK_SQL, params)
@@ -244,26 +243,25 @@ def _lock_sql(requests) -> Sources:
     return sources
 
 
+# The rows travel as JSON documents (arrays of values in the order read below):
+# one parameter each instead of an array per column, which psycopg would escape
+# element by element in Python.
 _WRITE_SQL = """
 WITH p AS (
     INSERT INTO wallet_payment
         (person_id, amount, purpose, reference, facility_id, wallet_amount, own_account_amount,
          pooling_amount, pooling_from_id, cash_amount, created_at, created_by_id)
-    SELECT x.person_id, x.amount, x.purpose, x.reference, x.facility_id, x.wallet, x.own,
-           x.pooling, x.pooling_from, x.cash, %(now)s, %(actor)s
-    FROM unnest(%(person)s::bigint[], %(amount)s::numeric[], %(purpose)s::text[],
-                %(reference)s::text[], %(facility)s::bigint[], %(wallet)s::numeric[],
-                %(own)s::numeric[], %(pooling)s::numeric[], %(pooling_from)s::bigint[],
-                %(cash)s::numeric[]) WITH ORDINALITY
-        AS x (person_id, amount, purpose, reference, facility_id, wallet, own, pooling,
-              pooling_from, cash, n)
-    ORDER BY x.n
+    SELECT (x->>0)::bigint, (x->>1)::numeric, x->>2, x->>3, (x->>4)::bigint,
+           (x->>5)::numeric, (x->>6)::numeric, (x->>7)::numeric, (x->>8)::bigint,
+           (x->>9)::numeric, %(now)s, %(actor)s
+    FROM jsonb_array_elements(%(payments)s::jsonb) WITH ORDINALITY AS e (x, n)
+    ORDER BY e.n
     ON CONFLICT (reference) DO NOTHING
     RETURNING id, reference
 ), legs AS (
-    SELECT * FROM unnest(%(leg_reference)s::text[], %(leg_movement)s::uuid[],
-                         %(leg_account)s::bigint[], %(leg_amount)s::numeric[]) WITH ORDINALITY
-        AS l (reference, movement, account_id, amount, n)
+    SELECT x->>0 AS reference, (x->>1)::uuid AS movement, (x->>2)::bigint AS account_id,
+           (x->>3)::numeric AS amount, e.n
+    FROM jsonb_array_elements(%(legs)s::jsonb) WITH ORDINALITY AS e (x, n)
 ), moved AS (
     UPDATE wallet_ledgeraccount a SET balance = a.balance + s.delta
     FROM (SELECT legs.account_id, SUM(legs.amount) AS delta
@@ -277,68 +275,54 @@ WITH p AS (
 ), audit AS (
     INSERT INTO accounts_auditevent
         (at, actor_id, person_id, action, target, details, actor_label, person_label)
-    SELECT %(now)s, %(actor)s, x.person_id, 'payment.create', %(target)s || p.id,
-           x.details::jsonb, %(actor_label)s, x.person_label
-    FROM unnest(%(reference)s::text[], %(person)s::bigint[], %(details)s::text[],
-                %(person_label)s::text[]) WITH ORDINALITY
-        AS x (reference, person_id, details, person_label, n)
-    JOIN p USING (reference)
-    ORDER BY x.n
+    SELECT %(now)s, %(actor)s, (x->>1)::bigint, 'payment.create', %(target)s || p.id,
+           x->2, %(actor_label)s, x->>3
+    FROM jsonb_array_elements(%(audit)s::jsonb) WITH ORDINALITY AS e (x, n)
+    JOIN p ON p.reference = e.x->>0
+    ORDER BY e.n
 )
 SELECT id, reference FROM p
 """
+
+
+def _as_json(rows) -> str:
+    return json.dumps(rows, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
     now = timezone.now()
     first = audit_row(actor=acting_user, action="payment.create")
     actor = first["actor"]
-    columns = {
-        name: []
-        for name in (
-            "person",
-            "amount",
-            "purpose",
-            "reference",
-            "facility",
-            "wallet",
-            "own",
-            "pooling",
-            "pooling_from",
-            "cash",
-            "details",
-            "person_label",
-            "leg_reference",
-            "leg_movement",
-            "leg_account",
-            "leg_amount",
-        )
-    }
+    payments, legs, audit = [], [], []
     for plan in planned:
         request = plan.request
         person = request.person
-        columns["person"].append(person.pk)
-        columns["amount"].append(request.amount)
-        columns["purpose"].append(request.purpose)
-        columns["reference"].append(request.reference)
-        columns["facility"].append(request.facility.pk if request.facility else None)
-        columns["wallet"].append(plan.wallet)
-        columns["own"].append(plan.own)
-        columns["pooling"].append(plan.pooling)
-        columns["pooling_from"].append(plan.pooling_from_id)
-        columns["cash"].append(plan.cash)
-        columns["details"].append(json.dumps(_details(plan)))
-        columns["person_label"].append(f"{person.name} {person.masked_id}")
+        payments.append(
+            [
+                person.pk,
+                request.amount,
+                request.purpose,
+                request.reference,
+                request.facility.pk if request.facility else None,
+                plan.wallet,
+                plan.own,
+                plan.pooling,
+                plan.pooling_from_id,
+                plan.cash,
+            ]
+        )
+        audit.append(
+            [request.reference, person.pk, _details(plan), f"{person.name} {person.masked_id}"]
+        )
         # One movement (a pair summing to zero) per part, as post_pair writes it.
         for account_id, part in plan.legs:
             movement = uuid.uuid4()
-            for leg_account, amount in ((account_id, -part), (plan.sink, part)):
-                columns["leg_reference"].append(request.reference)
-                columns["leg_movement"].append(movement)
-                columns["leg_account"].append(leg_account)
-                columns["leg_amount"].append(amount)
+            legs.append([request.reference, movement, account_id, -part])
+            legs.append([request.reference, movement, plan.sink, part])
     params = {
-        **columns,
+        "payments": _as_json(payments),
+        "legs": _as_json(legs),
+        "audit": _as_json(audit),
         "now": now,
         "actor": actor.pk if actor is not None else None,
         "actor_label": first["actor_label"],
@@ -348,13 +332,13 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
     with prepared_cursor() as cursor:
         cursor.execute(_WRITE_SQL, params)
         written = {reference: pk for pk, reference in cursor.fetchall()}
-    payments = {}
+    found = {}
     for plan in planned:
         request = plan.request
         pk = written.get(request.reference)
         if pk is None:
             continue
-        payments[request.reference] = Payment(
+        payment = Payment(
             pk=pk,
             person=request.person,
             amount=request.amount,
@@ -369,8 +353,9 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
             created_at=now,
             created_by=actor,
         )
-        payments[request.reference]._state.adding = False
-    return payments
+        payment._state.adding = False
+        found[request.reference] = payment
+    return found
 
 
 # Portable ORM -------------------------------------------------------------------------
