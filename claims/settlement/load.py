@@ -78,7 +78,6 @@ BILL_FIELDS = _in_model_order(
         "emergency",
         "status",
         "entered_by_id",
-        "created_at",
     ],
 )
 PERSON_FIELDS = _in_model_order(
@@ -227,6 +226,7 @@ class _Chunk:
     def __init__(self) -> None:
         self.db = connection.alias
         self.persons: dict[int, InsuredPerson] = {}
+        self.home_regions: dict[int, Region] = {}  # with their provinces' flags
         self.facilities: dict[int, Facility] = {}
         self.policies: dict[int, RegionalPolicy] = {}
         self.rules: dict[tuple[int, str, int], dict] = {}
@@ -235,9 +235,14 @@ class _Chunk:
         person = self.persons.get(values[0])
         if person is None:
             person = InsuredPerson.from_db(self.db, PERSON_FIELDS, values)
-            province = Province.from_db(self.db, PROVINCE_FIELDS, province_values)
-            region = Region.from_db(self.db, ["id", "province_id"], (person.region_id, province.pk))
-            region.province = province
+            region = self.home_regions.get(person.region_id)
+            if region is None:
+                province = Province.from_db(self.db, PROVINCE_FIELDS, province_values)
+                region = Region.from_db(
+                    self.db, ["id", "province_id"], (person.region_id, province.pk)
+                )
+                region.province = province
+                self.home_regions[region.pk] = region
             person.region = region
             self.persons[person.pk] = person
         return person

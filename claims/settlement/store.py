@@ -234,28 +234,31 @@ def store(settled: list[Settled], *, now, acting_user) -> None:
         entry[3] += 1
         for line, out in zip(one.lines, result.lines, strict=True):
             item = one.items.get(line.code)
+            limit = item.price_limit if item else None
             lines.append(
                 [
                     line.id,
                     item.id if item else None,
                     item.item_class if item else "",
-                    item.price_limit if item else None,
+                    None if limit is None else str(limit),
                     line.name or (item.name if item else ""),
-                    out.amount,
-                    out.self_pay,
-                    out.class_b_first_pay,
-                    out.eligible,
+                    str(out.amount),
+                    str(out.self_pay),
+                    str(out.class_b_first_pay),
+                    str(out.eligible),
                     out.reasons,
                 ]
             )
+        # Decimals and dates as their text here (json's `default` hook would be
+        # called for each of them).
         bills.append(
             [
                 bill.pk,
-                bill.settled_on,
+                bill.settled_on.isoformat(),
                 bill.care_type,
                 bill.policy_rule_id,
-                bill.rate,
-                *(getattr(bill, name) for name in _BILL_FIGURES),
+                str(bill.rate),
+                *(str(getattr(result, name)) for name in _BILL_FIGURES),
                 bill.reasons,
                 bill.inputs,
                 bill.payment_id,

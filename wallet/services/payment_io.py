@@ -333,29 +333,54 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
         cursor.execute(_WRITE_SQL, params)
         written = {reference: pk for pk, reference in cursor.fetchall()}
     found = {}
+    db = connection.alias
+    actor_id = actor.pk if actor is not None else None
     for plan in planned:
         request = plan.request
         pk = written.get(request.reference)
         if pk is None:
             continue
-        payment = Payment(
-            pk=pk,
-            person=request.person,
-            amount=request.amount,
-            purpose=request.purpose,
-            reference=request.reference,
-            facility=request.facility,
-            wallet_amount=plan.wallet,
-            own_account_amount=plan.own,
-            pooling_amount=plan.pooling,
-            pooling_from_id=plan.pooling_from_id,
-            cash_amount=plan.cash,
-            created_at=now,
-            created_by=actor,
+        # As the row was written (from_db: a tenth of the cost of __init__).
+        payment = Payment.from_db(
+            db,
+            _PAYMENT_FIELDS,
+            (
+                pk,
+                request.person.pk,
+                request.amount,
+                request.purpose,
+                request.reference,
+                request.facility.pk if request.facility else None,
+                plan.wallet,
+                plan.own,
+                plan.pooling,
+                plan.pooling_from_id,
+                plan.cash,
+                now,
+                actor_id,
+            ),
         )
-        payment._state.adding = False
+        payment.person = request.person
         found[request.reference] = payment
     return found
+
+
+_PAYMENT_FIELDS = [f.attname for f in Payment._meta.concrete_fields]
+assert _PAYMENT_FIELDS == [
+    "id",
+    "person_id",
+    "amount",
+    "purpose",
+    "reference",
+    "facility_id",
+    "wallet_amount",
+    "own_account_amount",
+    "pooling_amount",
+    "pooling_from_id",
+    "cash_amount",
+    "created_at",
+    "created_by_id",
+], _PAYMENT_FIELDS
 
 
 # Portable ORM -------------------------------------------------------------------------

@@ -100,12 +100,27 @@ def payouts_for_persons(
         try:
             planned = _plan(requests, sources, allow_cash=allow_cash)
         except Refusal as exc:
-            # Raised outside the block: nothing was written, and the caller's
-            # transaction stays usable (no savepoint to roll back to).
             refusal = exc
-        else:
+            # The lock statement read earlier payments in its snapshot, taken
+            # before it waited for the locks: a concurrent call with the same
+            # reference may have paid meanwhile (and spent the money this plan
+            # found missing). Look again; if so, that payment is the answer.
+            paid = {
+                payment.reference: payment
+                for payment in Payment.objects.filter(reference__in=[r.reference for r in requests])
+            }
+            if paid.keys() - sources.existing.keys():
+                sources.existing.update(paid)
+                try:
+                    planned = _plan(requests, sources, allow_cash=allow_cash)
+                    refusal = None
+                except Refusal as again:
+                    refusal = again
+        if refusal is None:
             payments = payment_io.write_payments(planned, acting_user=acting_user)
     if refusal is not None:
+        # Raised outside the block: nothing was written, and the caller's
+        # transaction stays usable (no savepoint to roll back to).
         raise refusal
     return [_same_payment(request, payments, sources.existing) for request in requests]
 
