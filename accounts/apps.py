@@ -7,8 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        # Runs after django.contrib.admin's autodiscover (it comes first in
-        # INSTALLED_APPS), so claims may already have registered Facility.
-        from accounts.admin import register_facility_admin
-
-        register_facility_admin()
+        from accounts import reasons  # noqa: F401 - registers the A and F reasons

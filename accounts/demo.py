@@ -31,11 +31,11 @@ from accounts.models import (
 )
 from accounts.regions import seed_regions
 from accounts.services import (
-    audit_record,
     commitment_text,
     dependent_request,
     relationship_create,
 )
+from core.audit import audit_record
 
 CHONGQING, CHENGDU, GUANGZHOU = "500100", "510100", "440100"
 

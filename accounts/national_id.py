@@ -7,10 +7,11 @@ ISO 7064 MOD 11-2 scheme ("X" stands for 10).
 
 import datetime
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from core import normalise
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -22,15 +23,10 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
-# Spaces and the dashes people type or paste between the groups (4401-0119…).
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
-
-
 def normalize(value: str) -> str:
     """Full-width digits to ASCII, spaces and dashes between groups removed, a
-    lower-case x made upper-case."""
-    value = unicodedata.normalize("NFKC", value or "")
-    return _SEPARATORS.sub("", value).upper()
+    lower-case x made upper-case (core.normalise.national_id)."""
+    return normalise.national_id(value)
 
 
 def parse(value: str) -> tuple[str, datetime.date, str]:

@@ -27,23 +27,14 @@ from accounts.forms import (
     RegistrationForm,
 )
 from accounts.models import AccountsPolicy, NonLocalRegistration
-from accounts.reasons import refusal
 from accounts.templatetags.accounts_qr import qr_payload
+from core.reasons import Refusal, attach
 
 FAMILY_CHANGED = "familyChanged"  # the family section reloads itself on this event
 
 
 def _changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, FAMILY_CHANGED)
-
-
-def _refuse(form, exc: ValidationError) -> None:
-    """Attach a service refusal to the form: to its field, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # Dependents (A3) ------------------------------------------------------------
@@ -59,7 +50,7 @@ def dependent_add(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["relation"] == NOT_CLOSE:
-                raise refusal("A2-01", "relation")
+                raise Refusal("A2-01", field="relation")
             binding = services.dependent_request(
                 user=request.user,
                 national_id=data["national_id"],
@@ -68,7 +59,7 @@ def dependent_add(request: HttpRequest) -> HttpResponse:
                 document=data["document"],
             )
         except ValidationError as exc:
-            _refuse(form, exc)
+            attach(form, exc)
         else:
             if binding.status == binding.Status.PENDING_REVIEW:
                 note = _("Request sent: an administrator will check the document for %(name)s.")
@@ -104,7 +95,7 @@ def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
                 user=request.user, binding=binding, code=form.cleaned_data["code"]
             )
         except ValidationError as exc:
-            _refuse(form, exc)
+            attach(form, exc)
             binding.refresh_from_db()
         else:
             messages.success(
@@ -260,7 +251,7 @@ def facility_choose(request: HttpRequest, person_id: int) -> HttpResponse:
                 actor=request.user, person=person, facility=form.cleaned_data["facility"]
             )
         except ValidationError as exc:
-            _refuse(form, exc)
+            attach(form, exc)
         else:
             if choice.effective_from > timezone.localdate():
                 note = _("%(facility)s becomes %(name)s's designated facility on %(day)s.")
@@ -326,7 +317,7 @@ def registration_new(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             registration = services.registration_file(actor=request.user, person=person, **data)
         except ValidationError as exc:
-            _refuse(form, exc)
+            attach(form, exc)
         else:
             messages.success(
                 request,

@@ -1,4 +1,4 @@
-"""Family page cost by family size (issue 3, item 7).
+"""Family page cost by family size (A3: a constant number of queries per page).
 
 Renders `/` for a user with 1 dependent (the reference) and with 5 dependents,
 each with a designated-facility history and a registration, and prints the

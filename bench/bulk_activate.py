@@ -1,4 +1,4 @@
-"""Bulk proxy activation speed (issue 6): check and open 100,000 rows.
+"""Bulk proxy activation speed (W2): check and open 100,000 rows.
 
 Creates the insured people set-based, writes a 100,000-row CSV file of them (GBK,
 as Excel saves it on a Chinese Windows), then runs the check job (the dry run)
@@ -47,7 +47,7 @@ def worker(job: str, batch_id: int) -> None:
     django_setup()
     from django.conf import settings
 
-    from wallet.bulk import tasks
+    from bulk import tasks
 
     if os.environ.get("BULK_ACTIVATION_CHUNK"):
         settings.BULK_ACTIVATION_CHUNK = int(os.environ["BULK_ACTIVATION_CHUNK"])
@@ -141,8 +141,8 @@ def write_file(path: Path, people: list[tuple[str, str]]) -> None:
 def measure(label: str, people, folder: Path, operator) -> dict:
     from django.core.files import File
 
-    from wallet.bulk.models import Batch
-    from wallet.bulk.services import batch_confirm, batch_upload
+    from bulk.models import Batch
+    from bulk.services import batch_confirm, batch_upload
 
     path = folder / f"{label}.csv"
     write_file(path, people)

@@ -50,7 +50,7 @@ def worker(url, pairs, start_at, seconds, out, holding_shards):
     from django.db import connection
 
     from accounts.models import InsuredPerson
-    from wallet.refusals import Refusal
+    from core.reasons import Refusal
     from wallet.services import transfer_create
 
     people = InsuredPerson.objects.in_bulk([p for pair in pairs for p in pair])

@@ -3,8 +3,8 @@ font STSong-Light, so Chinese renders without shipping a font file."""
 
 from __future__ import annotations
 
-import csv
 import io
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -18,30 +18,10 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from claims.selectors.summary import YearSummary
+from core.export import UTF8_BOM, SafeWriter
+from core.money import yuan
 
 CJK_FONT = "STSong-Light"
-
-# A spreadsheet runs a cell starting with one of these as a formula
-# ("=HYPERLINK(…)"): names and facility names are typed by people, so text cells
-# get a leading apostrophe (OWASP's advice, as in the wallet's bulk reports).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """A CSV cell: text that would start a formula is neutralised; numbers stay."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _SafeWriter:
-    """csv.writer that neutralises every text cell (see _cell)."""
-
-    def __init__(self, out) -> None:
-        self._writer = csv.writer(out)
-
-    def writerow(self, row) -> None:
-        self._writer.writerow([_cell(value) for value in row])
 
 
 def _figures(summary: YearSummary) -> list[tuple[str, object]]:
@@ -60,7 +40,7 @@ def summary_csv(summary: YearSummary, bills) -> bytes:
     """The summary figures, then one row per settled bill. UTF-8 with BOM so
     Excel in China opens it correctly."""
     out = io.StringIO()
-    writer = _SafeWriter(out)
+    writer = SafeWriter(out)
     writer.writerow([_("Annual medical cost summary"), summary.person.name, summary.year])
     writer.writerow([_("ID number"), summary.person.masked_id])
     for label, value in _figures(summary):
@@ -92,7 +72,12 @@ def summary_csv(summary: YearSummary, bills) -> bytes:
                 bill.self_pay,
             ]
         )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return (UTF8_BOM + out.getvalue()).encode("utf-8")
+
+
+def _printed(value) -> str:
+    """A figure as the PDF prints it: money as core.money.yuan, counts as they are."""
+    return yuan(value) if isinstance(value, Decimal) else str(value)
 
 
 def _font() -> str:
@@ -126,7 +111,7 @@ def summary_story(summary: YearSummary, bills) -> list:
         Spacer(1, 6 * mm),
     ]
     figures = Table(
-        [[_para(label, body), _para(str(value), body)] for label, value in _figures(summary)],
+        [[_para(label, body), _para(_printed(value), body)] for label, value in _figures(summary)],
         colWidths=[110 * mm, 50 * mm],
     )
     figures.setStyle(
@@ -146,7 +131,7 @@ def summary_story(summary: YearSummary, bills) -> list:
                 "T2: deduction = min(max(personal share within the directory − "
                 "%(threshold)s, 0), %(cap)s)."
             )
-            % {"threshold": summary.threshold, "cap": summary.cap},
+            % {"threshold": yuan(summary.threshold), "cap": yuan(summary.cap)},
             small,
         ),
         _para(f"{_('Who may claim the deduction')}: {summary.claimant.text}", body),
@@ -166,10 +151,10 @@ def summary_story(summary: YearSummary, bills) -> list:
             [
                 _para(bill.service_date.isoformat(), small),
                 _para(bill.facility.name, small),
-                _para(str(bill.total), small),
-                _para(str(bill.fund_paid), small),
-                _para(str(bill.personal_in_directory), small),
-                _para(str(bill.self_pay), small),
+                _para(yuan(bill.total), small),
+                _para(yuan(bill.fund_paid), small),
+                _para(yuan(bill.personal_in_directory), small),
+                _para(yuan(bill.self_pay), small),
             ]
         )
     table = Table(rows, colWidths=[24 * mm, 60 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm])

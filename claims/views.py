@@ -25,9 +25,9 @@ from claims.forms import (
     YearForm,
 )
 from claims.models import ChronicRecognition, ClaimsSettings
-from claims.reasons import REASONS
 from claims.services.chronic import recognition_apply
 from claims.settlement import facts as settlement_facts
+from core.reasons import attach
 
 
 def _year(request: HttpRequest) -> int:
@@ -79,7 +79,6 @@ def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "bill": bill,
             "lines": list(bill.lines.all()),
-            "reasons": REASONS,
             "commercial": commercial,
             "payment": bill.payment,
         },
@@ -134,7 +133,6 @@ def estimate(request: HttpRequest) -> HttpResponse:
         "scenarios": scenarios,
         "commercial": commercial,
         "error": error,
-        "reasons": REASONS,
     }
     # htmx swaps the form and the result together, so errors show next to fields.
     template = "claims/estimate.html#estimate-body" if request.htmx else "claims/estimate.html"
@@ -254,9 +252,7 @@ def chronic(request: HttpRequest) -> HttpResponse:
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            attach(form, exc)
         else:
             messages.success(request, _("Application sent. An administrator will review it (C5)."))
             return redirect("claims:chronic")

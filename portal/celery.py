@@ -17,7 +17,7 @@ def beat_schedule() -> dict:
     """The periodic jobs. Times are China Standard Time (CELERY_TIMEZONE)."""
     return {
         "heartbeat": {
-            "task": "portal.tasks.heartbeat",
+            "task": "core.tasks.heartbeat",
             "schedule": crontab(),  # every minute: shows worker and beat are alive
         },
         # W9: transfers not accepted by 06:00 on the day after go back. The run

@@ -70,9 +70,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "portal",
+    "core",
     "accounts",
     "wallet",
     "claims",
+    "bulk",
 ]
 
 MIDDLEWARE = [
@@ -124,13 +126,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     # The hottest hand-written statements (wallet transfers) are prepared once per
-    # connection (portal/db.py); the ORM's client-side-binding cursors never
+    # connection (core/db.py); the ORM's client-side-binding cursors never
     # prepare, whatever this says. Turn it off behind a transaction-mode pooler
     # that cannot follow prepared statements (PgBouncer before 1.21).
     if env_bool("PORTAL_PREPARED_STATEMENTS", True):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Whom an audit row is about (core.models.AuditEvent.person): the insured person.
+AUDIT_PERSON_MODEL = "accounts.InsuredPerson"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

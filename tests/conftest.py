@@ -23,3 +23,10 @@ def english(settings):
         return client
 
     return switch
+
+
+@pytest.fixture
+def orm_path(settings):
+    """Run the portable ORM twin of every hand-written SQL path (core.db.set_based),
+    as SQLite (the embedded `make run`) does, against the test PostgreSQL."""
+    settings.PORTAL_SET_BASED_SQL = False

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import ReadOnlyAdmin, SingletonAdmin
 from wallet.models import (
     Contribution,
     ContributionRate,
@@ -25,19 +26,6 @@ from wallet.models import (
     WalletPolicy,
 )
 from wallet.services import contributions_post_month, transfers_sweep
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records are written by the services only; the admin shows them."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(LedgerAccount)
@@ -238,14 +226,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WalletPolicy)
-class WalletPolicyAdmin(admin.ModelAdmin):
+class WalletPolicyAdmin(SingletonAdmin):
     """The wallet and pooling rules' numbers (settings), one row."""
-
-    def has_add_permission(self, request) -> bool:
-        return not WalletPolicy.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ContributionRate)
@@ -258,7 +240,3 @@ class ContributionRateAdmin(admin.ModelAdmin):
 class PremiumRateAdmin(admin.ModelAdmin):
     list_display = ["region", "year", "amount"]
     list_filter = ["year"]
-
-
-# Bulk proxy activation (W2, issue 6) registers its batch pages from its own package.
-from wallet.bulk import admin as bulk_admin  # noqa: E402, F401

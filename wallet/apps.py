@@ -7,4 +7,4 @@ class WalletConfig(AppConfig):
     verbose_name = _("Money")
 
     def ready(self) -> None:
-        from wallet import signals  # noqa: F401 - connects the P1 status-change hook
+        from wallet import reasons, signals  # noqa: F401 - W/P reasons, the P1 status hook

@@ -5,8 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
+from core import reasons
 from wallet.models import Transfer, new_idempotency_key
-from wallet.refusals import REASONS
 
 
 def region_choices():
@@ -38,7 +38,10 @@ class TransferForm(forms.Form):
     recipient = forms.TypedChoiceField(
         label=_("To"),
         coerce=int,
-        error_messages={"invalid_choice": REASONS["W5.1"][1], "required": REASONS["W5.1"][1]},
+        error_messages={
+            "invalid_choice": reasons.get("W5-01").sentence,
+            "required": reasons.get("W5-01").sentence,
+        },
     )
     # Any text is passed on: the service reads the amount and refuses anything that
     # is not one with a W6 message (a length limit here would answer in Django's

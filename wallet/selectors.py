@@ -292,17 +292,14 @@ def premiums_due(*, persons: list, year: int) -> dict[int, PremiumDue]:
     residents = [p for p in persons if p.insurance_type == InsuranceType.RESIDENT]
     if not residents:
         return {}
-    rates = {
-        region_id: amount
-        for region_id, amount in PremiumRate.objects.filter(year=year).values_list(
-            "region_id", "amount"
-        )
-    }
+    rates = PremiumRate.by_region(region_ids={p.region_id for p in residents}, year=year)
     refs = {f"premium:{p.pk}:{year}": p.pk for p in residents}
     paid = {refs[pay.reference]: pay for pay in Payment.objects.filter(reference__in=refs)}
     return {
         p.pk: PremiumDue(
-            year=year, amount=rates.get(p.region_id, rates.get(None)), paid=paid.get(p.pk)
+            year=year,
+            amount=rates[p.region_id].amount if p.region_id in rates else None,
+            paid=paid.get(p.pk),
         )
         for p in residents
     }

@@ -16,8 +16,3 @@ def sweep_unclaimed_transfers() -> int:
 def post_monthly_contributions() -> int:
     """This month's personal-account contributions for every active employee."""
     return contributions_post_month(month=this_month())
-
-
-# Bulk proxy activation's jobs (W2, issue 6) live in wallet/bulk/tasks.py; importing
-# them here lets the worker's autodiscovery of "wallet.tasks" register them.
-from wallet.bulk.tasks import bulk_check, bulk_run  # noqa: E402, F401

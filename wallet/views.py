@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as people
 from accounts.models import InsuranceType, PersonStatus
+from core.money import yuan
+from core.reasons import Refusal, attach
 from wallet import selectors
 from wallet.forms import (
     HistoryFilterForm,
@@ -24,7 +26,6 @@ from wallet.forms import (
     WalletOpenForm,
 )
 from wallet.models import PoolingBinding, Transfer, WalletPolicy
-from wallet.refusals import Refusal, yuan
 from wallet.services import (
     pooling_bind,
     pooling_end,
@@ -35,12 +36,6 @@ from wallet.services import (
     wallet_change_usage,
     wallet_open,
 )
-
-
-def _show(form, refusal: Refusal) -> None:
-    """Put a refusal next to the field it is about (or above the form)."""
-    field = refusal.field if refusal.field in form.fields else None
-    form.add_error(field, refusal)
 
 
 def _index_context(request: HttpRequest) -> dict:
@@ -81,7 +76,7 @@ def open_wallet(request: HttpRequest, person_id: int) -> HttpResponse:
                 by_proxy=person.user_id != request.user.pk,
             )
         except Refusal as refusal:
-            _show(form, refusal)
+            attach(form, refusal)
         else:
             messages.success(request, _("%(name)s's wallet is open.") % {"name": person.name})
             return redirect("wallet:index")
@@ -105,7 +100,7 @@ def change_usage(request: HttpRequest, person_id: int) -> HttpResponse:
                 acting_user=request.user,
             )
         except Refusal as refusal:
-            _show(form, refusal)
+            attach(form, refusal)
         else:
             messages.success(request, _("The usage location is changed."))
             return redirect("wallet:index")
@@ -133,21 +128,21 @@ def _sent_message(made: Transfer) -> str:
     back the transfer it made earlier, which may be decided by now."""
     names = {"amount": yuan(made.amount), "name": made.recipient.name}
     if made.state == Transfer.State.ACCEPTED:
-        return _("This transfer was already made: %(name)s accepted %(amount)s yuan.") % names
+        return _("This transfer was already made: %(name)s accepted %(amount)s.") % names
     if made.state == Transfer.State.DECLINED:
         return (
-            _("This transfer was already made: %(name)s declined it and %(amount)s yuan went back.")
+            _("This transfer was already made: %(name)s declined it and %(amount)s went back.")
             % names
         )
     if made.state == Transfer.State.RETURNED:
         return (
             _(
                 "This transfer was already made: %(name)s did not accept it in time and "
-                "%(amount)s yuan went back (W9)."
+                "%(amount)s went back."
             )
             % names
         )
-    return _("%(amount)s yuan is on its way to %(name)s; it waits for them to accept.") % names
+    return _("%(amount)s is on its way to %(name)s; it waits for them to accept.") % names
 
 
 @login_required
@@ -176,7 +171,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
                 source=form.cleaned_data.get("source") or "personal",
             )
         except Refusal as refusal:
-            _show(form, refusal)
+            attach(form, refusal)
         else:
             messages.success(request, _sent_message(made))
             if request.htmx:
@@ -220,8 +215,12 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(amount)s yuan from %(sender)s is now in %(name)s's wallet.")
-            % {"amount": done.amount, "sender": found.sender.name, "name": found.recipient.name},
+            _("%(amount)s from %(sender)s is now in %(name)s's wallet.")
+            % {
+                "amount": yuan(done.amount),
+                "sender": found.sender.name,
+                "name": found.recipient.name,
+            },
         )
     return _decided(request)
 
@@ -238,8 +237,8 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Declined: %(amount)s yuan went back to %(sender)s.")
-            % {"amount": found.amount, "sender": found.sender.name},
+            _("Declined: %(amount)s went back to %(sender)s.")
+            % {"amount": yuan(found.amount), "sender": found.sender.name},
         )
     return _decided(request)
 
@@ -296,7 +295,7 @@ def pooling(request: HttpRequest) -> HttpResponse:
             raise Http404
         if not _can_bind(own):
             # No form is shown to them, so say why nothing was bound (P1).
-            messages.error(request, str(Refusal("P1.1", name=own.name)))
+            messages.error(request, str(Refusal("P1-01", name=own.name)))
             return render(request, "wallet/pooling.html", _pooling_context(request))
         relatives = {p.pk: p for p in selectors.close_relatives(person=own)}
         form = PoolingBindForm(request.POST, relatives=relatives.values())
@@ -308,7 +307,7 @@ def pooling(request: HttpRequest) -> HttpResponse:
                     acting_user=request.user,
                 )
             except Refusal as refusal:
-                _show(form, refusal)
+                attach(form, refusal)
             else:
                 messages.success(request, _("Family pooling is on."))
                 return redirect("wallet:pooling")
@@ -355,16 +354,16 @@ def pay_premium(request: HttpRequest, person_id: int) -> HttpResponse:
         messages.success(
             request,
             _(
-                "%(name)s's %(year)s premium of %(amount)s yuan is paid: wallet %(wallet)s, "
+                "%(name)s's %(year)s premium of %(amount)s is paid: wallet %(wallet)s, "
                 "family pooling %(pooling)s, cash %(cash)s."
             )
             % {
                 "name": person.name,
                 "year": year,
-                "amount": payment.amount,
-                "wallet": payment.wallet_amount,
-                "pooling": payment.pooling_amount,
-                "cash": payment.cash_amount,
+                "amount": yuan(payment.amount),
+                "wallet": yuan(payment.wallet_amount),
+                "pooling": yuan(payment.pooling_amount),
+                "cash": yuan(payment.cash_amount),
             },
         )
     return redirect("wallet:index")

@@ -3,7 +3,6 @@
 One module per subject; everything is importable from `accounts.services`.
 """
 
-from accounts.services.audit import audit_record, audit_row
 from accounts.services.dependents import (
     dependent_confirm_code,
     dependent_end,
@@ -23,8 +22,6 @@ from accounts.services.registrations import (
 from accounts.services.relationships import relationship_create, relationship_delete
 
 __all__ = [
-    "audit_record",
-    "audit_row",
     "commitment_text",
     "dependent_confirm_code",
     "dependent_end",

@@ -24,11 +24,11 @@ from accounts.models import (
     OutboundMessage,
     RelationshipKind,
 )
-from accounts.reasons import refusal
 from accounts.selectors import relation_of
-from accounts.services.audit import audit_record
-from accounts.services.persons import names_match
 from accounts.services.relationships import relationship_create
+from core.audit import audit_record
+from core.normalise import names_match
+from core.reasons import Refusal
 
 Relation = DependentBinding.Relation
 Status = DependentBinding.Status
@@ -75,7 +75,7 @@ def _own_person_locked(user) -> InsuredPerson:
     behind it, so counting open bindings is race-free (A3: at most 5)."""
     person = InsuredPerson.objects.select_for_update().filter(user=user).first()
     if person is None:
-        raise refusal("A1-03")
+        raise Refusal("A1-03")
     return person
 
 
@@ -123,33 +123,33 @@ def dependent_request(
     except ValidationError as exc:
         raise ValidationError({"national_id": exc.error_list}) from None
     if relation not in Relation.values:
-        raise refusal("A2-01", "relation")
+        raise Refusal("A2-01", field="relation")
     policy = AccountsPolicy.current()
     own = _own_person_locked(user)
     relative = InsuredPerson.objects.select_related("region").filter(national_id=normalized).first()
     if relative is None or not names_match(name, relative.name):
-        raise refusal("A1-01", "national_id")
+        raise Refusal("A1-01", field="national_id")
     if relative.pk == own.pk:
-        raise refusal("A2-04", "national_id")
+        raise Refusal("A2-04", field="national_id")
     recorded = relation_of(person=own, other=relative)
     if recorded is not None and recorded != RELATION_READING[relation]:
-        raise refusal("A2-02", "relation")
+        raise Refusal("A2-02", field="relation")
     if (relation in OLDER_RELATIONS and relative.birth_date >= own.birth_date) or (
         relation in YOUNGER_RELATIONS and relative.birth_date <= own.birth_date
     ):
-        raise refusal("A2-03", "relation")
+        raise Refusal("A2-03", field="relation")
     open_bindings = DependentBinding.objects.filter(
         user=user, status__in=DependentBinding.OPEN_STATUSES
     )
     if open_bindings.filter(person=relative).exists():
-        raise refusal("A3-02", "national_id")
+        raise Refusal("A3-02", field="national_id")
     if open_bindings.count() >= policy.max_dependents:
-        raise refusal("A3-01", max=policy.max_dependents)
+        raise Refusal("A3-01", max=policy.max_dependents)
     needs_review = relative.age_on(timezone.localdate()) <= policy.review_age_limit
     if needs_review and not document:
-        raise refusal("A3-03", "document", age=policy.review_age_limit)
+        raise Refusal("A3-03", field="document", age=policy.review_age_limit)
     if not needs_review and not relative.phone and relative.user_id is None:
-        raise refusal("A3-07", "national_id")
+        raise Refusal("A3-07", field="national_id")
 
     binding = DependentBinding.objects.create(
         user=user,
@@ -174,13 +174,13 @@ def _activate(*, binding: DependentBinding, actor, how: str) -> DependentBinding
     """Record the relationship (A2; a contradiction refuses) and open the binding."""
     own = InsuredPerson.objects.filter(user_id=binding.user_id).first()
     if own is None:  # the login was unlinked from its record meanwhile
-        raise refusal("A1-03")
+        raise Refusal("A1-03")
     kind, relative_first = RELATION_STORAGE[binding.relation]
     person_a, person_b = (binding.person, own) if relative_first else (own, binding.person)
     try:
         relationship_create(actor=actor, person_a=person_a, person_b=person_b, kind=kind)
     except ValidationError as exc:
-        raise refusal("A2-02") from exc
+        raise Refusal("A2-02") from exc
     binding.status = Status.ACTIVE
     binding.activated_at = timezone.now()
     binding.code_hash = ""
@@ -241,7 +241,7 @@ def dependent_confirm_code(*, user, binding: DependentBinding, code: str) -> Dep
     `code_ttl_minutes`. The attempt is committed even when the answer is no."""
     code = "".join(unicodedata.normalize("NFKC", code or "").split())  # full-width digits
     if len(code) != 6 or not (code.isascii() and code.isdigit()):
-        raise refusal("A3-10", "code")
+        raise Refusal("A3-10", field="code")
     binding, reason = _check_code(user=user, binding=binding, code=code)
     if reason:
         policy = AccountsPolicy.current()
@@ -249,7 +249,7 @@ def dependent_confirm_code(*, user, binding: DependentBinding, code: str) -> Dep
             "A3-04": {"left": max(policy.code_max_attempts - binding.code_attempts, 0)},
             "A3-05": {"minutes": policy.code_ttl_minutes},
         }.get(reason, {})
-        raise refusal(reason, "code", **params)
+        raise Refusal(reason, field="code", **params)
     return binding
 
 
@@ -261,10 +261,10 @@ def dependent_resend_code(*, user, binding: DependentBinding) -> DependentBindin
     if binding.user_id != user.pk:
         raise PermissionDenied
     if binding.status != Status.PENDING_CODE:
-        raise refusal("A3-08", "code")
+        raise Refusal("A3-08", field="code")
     own = InsuredPerson.objects.filter(user=user).first()
     if own is None:
-        raise refusal("A1-03")
+        raise Refusal("A1-03")
     _send_code(binding=binding, requester=own, policy=AccountsPolicy.current())
     audit_record(actor=user, action="dependent.code_resend", person=binding.person, target=binding)
     return binding
@@ -278,7 +278,7 @@ def dependent_respond(*, user, binding: DependentBinding, accept: bool) -> Depen
     if binding.person.user_id != user.pk:
         raise PermissionDenied
     if binding.status != Status.PENDING_CODE:
-        raise refusal("A3-08")
+        raise Refusal("A3-08")
     if accept:
         return _activate(binding=binding, actor=user, how="relative_login")
     binding.status = Status.REJECTED
@@ -298,7 +298,7 @@ def dependent_review(
     document (A3: relatives aged 16 or under)."""
     binding = _locked(binding)
     if binding.status != Status.PENDING_REVIEW:
-        raise refusal("A3-09")
+        raise Refusal("A3-09")
     binding.reviewed_by = actor
     binding.review_note = note[:200]
     binding.save(update_fields=["reviewed_by", "review_note"])

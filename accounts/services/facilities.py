@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccountsPolicy, DesignatedFacilityChoice, Facility, InsuredPerson
-from accounts.reasons import refusal
-from accounts.services.audit import audit_record
+from core.audit import audit_record
+from core.reasons import Refusal
 
 
 @transaction.atomic
@@ -24,14 +24,14 @@ def facility_choose(
     # Lock the person so two changes at once cannot both compute "first choice".
     person = InsuredPerson.objects.select_for_update().select_related("region").get(pk=person.pk)
     if not facility.designated_outpatient:
-        raise refusal("F2-02", "facility")
+        raise Refusal("F2-12", field="facility")
     if facility.region_id != person.region_id:
-        raise refusal("F2-01", "facility", name=person.name, region=str(person.region))
+        raise Refusal("F2-11", field="facility", name=person.name, region=str(person.region))
     today = timezone.localdate()
     choices = DesignatedFacilityChoice.objects.filter(person=person)
     latest = choices.order_by("-effective_from", "-pk").first()
     if latest is not None and latest.facility_id == facility.pk:
-        raise refusal("F2-03", "facility")
+        raise Refusal("F2-13", field="facility")
     if latest is None:
         effective = today
     else:

@@ -5,13 +5,9 @@ from django.db import transaction
 
 from accounts import national_id as nid
 from accounts.models import InsuredPerson, new_qr_token
-from accounts.reasons import refusal
-from accounts.services.audit import audit_record
-
-
-def names_match(typed: str, recorded: str) -> bool:
-    """Names compare without spaces (张 伟 = 张伟) and case-insensitively."""
-    return "".join(typed.split()).casefold() == "".join(recorded.split()).casefold()
+from core.audit import audit_record
+from core.normalise import names_match
+from core.reasons import Refusal
 
 
 def person_claimable(*, national_id: str, name: str, lock: bool = False) -> InsuredPerson:
@@ -25,9 +21,9 @@ def person_claimable(*, national_id: str, name: str, lock: bool = False) -> Insu
     persons = InsuredPerson.objects.filter(national_id=normalized)
     person = (persons.select_for_update() if lock else persons).first()
     if person is None or not names_match(name, person.name):
-        raise refusal("A1-01", "national_id")
+        raise Refusal("A1-01", field="national_id")
     if person.user_id is not None:
-        raise refusal("A1-02", "national_id")
+        raise Refusal("A1-02", field="national_id")
     return person
 
 
@@ -40,13 +36,13 @@ def person_claim(*, user, national_id: str, name: str) -> InsuredPerson:
     """
     normalized, _born, _sex = nid.parse(national_id)  # field errors for bad IDs
     if InsuredPerson.objects.filter(user=user).exists():
-        raise refusal("A1-04", "national_id")
+        raise Refusal("A1-04", field="national_id")
     # Lock the row so two sign-ups cannot both claim it.
     person = InsuredPerson.objects.select_for_update().filter(national_id=normalized).first()
     if person is None or not names_match(name, person.name):
-        raise refusal("A1-01", "national_id")
+        raise Refusal("A1-01", field="national_id")
     if person.user_id is not None:
-        raise refusal("A1-02", "national_id")
+        raise Refusal("A1-02", field="national_id")
     person.user = user
     person.save(update_fields=["user", "updated_at"])
     audit_record(actor=user, action="person.claim", person=person, target=person)

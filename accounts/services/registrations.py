@@ -10,9 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
-from accounts.reasons import refusal
-from accounts.services.audit import audit_record
-from accounts.services.persons import names_match
+from core.audit import audit_record
+from core.normalise import names_match
+from core.reasons import Refusal
 
 Kind = NonLocalRegistration.Kind
 Proof = NonLocalRegistration.Proof
@@ -69,25 +69,25 @@ def registration_file(
     # Lock the person so two filings at once cannot both pass the overlap check.
     person = InsuredPerson.objects.select_for_update().select_related("region").get(pk=person.pk)
     if destination.pk == person.region_id:
-        raise refusal("F3-01", "destination", region=str(person.region))
+        raise Refusal("F3-01", field="destination", region=str(person.region))
     if start_date < timezone.localdate() and kind != Kind.EMERGENCY:
-        raise refusal("F3-06", "start_date")
+        raise Refusal("F3-06", field="start_date")
     signed_name, signed_at, signed_text = "", None, ""
     if proof == Proof.RESIDENCE:
         if not proof_document:
-            raise refusal("F3-03", "proof_document")
+            raise Refusal("F3-03", field="proof_document")
     elif proof == Proof.COMMITMENT:
         if not commitment_accepted:
-            raise refusal("F3-04", "commitment_accepted")
+            raise Refusal("F3-04", field="commitment_accepted")
         own = InsuredPerson.objects.filter(user=actor).only("name").first()
         allowed = [person.name] + ([own.name] if own is not None else [])
         if not any(names_match(commitment_name, name) for name in allowed):
-            raise refusal("F3-05", "commitment_name", name=person.name)
+            raise Refusal("F3-05", field="commitment_name", name=person.name)
         signed_name = commitment_name.strip()
         signed_at = timezone.now()
         signed_text = commitment_text(person=person, destination=destination)
     elif kind in NonLocalRegistration.LONG_TERM_KINDS:
-        raise refusal("F3-07", "proof")
+        raise Refusal("F3-07", field="proof")
     end_date = registration_end(kind=kind, start_date=start_date)
 
     overlapping = (
@@ -101,8 +101,11 @@ def registration_file(
         overlapping = overlapping.filter(start_date__lte=end_date)
     clash = overlapping.first()
     if clash is not None:
-        raise refusal(
-            "F3-02", "start_date", kind=clash.get_kind_display(), start=clash.start_date.isoformat()
+        raise Refusal(
+            "F3-02",
+            field="start_date",
+            kind=clash.get_kind_display(),
+            start=clash.start_date.isoformat(),
         )
     registration = NonLocalRegistration.objects.create(
         person=person,
@@ -142,7 +145,7 @@ def registration_cancel(*, actor, registration: NonLocalRegistration) -> NonLoca
         .get(pk=registration.pk)
     )
     if registration.status != NonLocalRegistration.Status.ACTIVE:
-        raise refusal("F3-08")
+        raise Refusal("F3-08")
     registration.status = NonLocalRegistration.Status.CANCELLED
     registration.cancelled_at = timezone.now()
     registration.save(update_fields=["status", "cancelled_at"])

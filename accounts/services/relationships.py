@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, Relationship, RelationshipKind
-from accounts.services.audit import audit_record
+from core.audit import audit_record
 
 
 @transaction.atomic

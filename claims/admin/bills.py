@@ -18,12 +18,12 @@ from claims.models import (
     BillLine,
     PersonYearTotals,
 )
-from claims.reasons import REASONS
 from claims.selectors import bill_recompute
 from claims.services.bills import bill_settle, bills_settle_many
 from claims.services.imports import BILL_COLUMNS, bill_import
 from claims.settlement.store import RESULT_FIELDS
 from claims.tasks import bills_settle
+from core import reasons
 
 
 class BillLineInline(admin.TabularInline):
@@ -53,7 +53,7 @@ class BillLineInline(admin.TabularInline):
 
     @admin.display(description=gettext_lazy("reason codes"))
     def reason_codes(self, obj) -> str:
-        return "; ".join(f"{code} {REASONS.get(code, '')}" for code in obj.reasons)
+        return "; ".join(reasons.admin_label(code) for code in obj.reasons)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None or not obj.is_settled

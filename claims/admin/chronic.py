@@ -15,6 +15,7 @@ from claims.models import (
     Disease,
 )
 from claims.services.chronic import recognition_approve, recognition_refuse
+from core.reasons import admin_messages
 
 
 @admin.register(Disease)
@@ -71,7 +72,9 @@ class ChronicRecognitionAdmin(admin.ModelAdmin):
         )
 
     def _report_error(self, request, recognition, exc: ValidationError) -> None:
-        self.message_user(request, f"{recognition}: {'; '.join(exc.messages)}", messages.ERROR)
+        self.message_user(
+            request, f"{recognition}: {'; '.join(admin_messages(exc))}", messages.ERROR
+        )
 
     def _report_already_decided(self, request, queryset: QuerySet) -> None:
         """Selected from a stale page: another administrator has decided these

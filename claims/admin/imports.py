@@ -1,4 +1,4 @@
-"""The CSV upload page shared by the directory and bill imports: a per-row
+"""The upload page (CSV or .xlsx) shared by the directory and bill imports: a per-row
 error report under the form."""
 
 from django import forms
@@ -14,7 +14,7 @@ from claims.models import (
 
 
 class CsvUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file"))
+    file = forms.FileField(label=gettext_lazy("CSV or Excel (.xlsx) file"))
 
 
 class DirectoryUploadForm(CsvUploadForm):

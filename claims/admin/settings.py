@@ -6,10 +6,11 @@ from claims.models import (
     ClaimsSettings,
     CommercialPlan,
 )
+from core.admin import SingletonAdmin
 
 
 @admin.register(ClaimsSettings)
-class ClaimsSettingsAdmin(admin.ModelAdmin):
+class ClaimsSettingsAdmin(SingletonAdmin):
     list_display = (
         "__str__",
         "chronic_validity_years",
@@ -17,12 +18,6 @@ class ClaimsSettingsAdmin(admin.ModelAdmin):
         "tax_threshold",
         "tax_cap",
     )
-
-    def has_add_permission(self, request) -> bool:
-        return not ClaimsSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CommercialPlan)

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
 from claims.models import Bill, BillLine, Disease, Visit
 from claims.settlement import facts as settlement_facts
 from claims.settlement import load as settlement_load
 from claims.settlement import store as settlement_store
 from claims.settlement.calc import calculate
+from core.audit import audit_record
 from wallet.models import Payment
 from wallet.services.payments import PayoutRequest, payouts_for_persons
 

@@ -5,29 +5,20 @@ from __future__ import annotations
 import datetime
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
 from claims.models import ChronicRecognition, ClaimsSettings, Disease
+from core.audit import audit_record
+from core.reasons import Refusal
 
 
 def _check_at_home(*, person: InsuredPerson, hospital: Facility) -> None:
     if hospital.region.province_id != person.region.province_id:
         # C5: a recognition is made at home (the insured location); cross-province
         # use then follows from it, never the other way round.
-        raise ValidationError(
-            {
-                "hospital": _(
-                    "C5: recognition is applied for at home: choose a hospital in the "
-                    "patient's insured province."
-                )
-            },
-            code="not_at_home",
-        )
+        raise Refusal("C5-10")
 
 
 @transaction.atomic
@@ -42,9 +33,7 @@ def recognition_apply(
     """A person (or the user for a dependent) applies for recognition of a chronic
     or special disease at a hospital (C5). An administrator decides."""
     if hospital.kind != Facility.Kind.HOSPITAL:
-        raise ValidationError(
-            {"hospital": _("C5: recognition is applied for at a hospital.")}, code="not_hospital"
-        )
+        raise Refusal("C5-11")
     _check_at_home(person=person, hospital=hospital)
     today = timezone.localdate()
     if ChronicRecognition.objects.filter(
@@ -53,10 +42,7 @@ def recognition_apply(
         status=ChronicRecognition.Status.APPROVED,
         valid_until__gte=today,
     ).exists():
-        raise ValidationError(
-            {"disease": _("C5: this disease is already recognised and still valid.")},
-            code="already_recognised",
-        )
+        raise Refusal("C5-12")
     try:
         with transaction.atomic():
             recognition = ChronicRecognition.objects.create(
@@ -67,10 +53,7 @@ def recognition_apply(
                 applied_by=acting_user if acting_user and acting_user.is_authenticated else None,
             )
     except IntegrityError:
-        raise ValidationError(
-            {"disease": _("C5: an application for this disease is already waiting for review.")},
-            code="pending",
-        ) from None
+        raise Refusal("C5-13") from None
     audit_record(
         actor=acting_user,
         action="claims.chronic_apply",
@@ -84,9 +67,7 @@ def recognition_apply(
 def _pending(recognition_id: int) -> ChronicRecognition:
     recognition = ChronicRecognition.objects.select_for_update().get(pk=recognition_id)
     if recognition.status != ChronicRecognition.Status.PENDING:
-        raise ValidationError(
-            _("This application has already been decided."), code="already_decided"
-        )
+        raise Refusal("C5-14")
     return recognition
 
 
@@ -138,7 +119,7 @@ def recognition_refuse(
 ) -> ChronicRecognition:
     """Refuse a recognition (C5), with the reason the applicant will read."""
     if not note.strip():
-        raise ValidationError(_("Say why the application is refused."), code="no_reason")
+        raise Refusal("C5-15")
     recognition = _pending(recognition.pk)
     recognition.status = ChronicRecognition.Status.REFUSED
     recognition.decided_at = timezone.now()

@@ -1,21 +1,20 @@
-"""CSV imports for the admin: the directory (C1) and bills (C6), each with a
-per-row error report. Rows with errors are skipped and reported by row number
-(the header is row 1); everything else is imported."""
+"""Imports for the admin: the directory (C1) and bills (C6) from CSV or .xlsx,
+read by core.tabular like bulk activation's lists, each with a per-row error
+report. Rows with errors are skipped and reported by their row number as the
+spreadsheet shows it (the header is row 1); everything else is imported."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import DataError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
 from claims.models import (
     Bill,
     BillLine,
@@ -26,6 +25,9 @@ from claims.models import (
     ItemKind,
     Visit,
 )
+from core.audit import audit_record
+from core.money import AmountError, NotAnAmount, TooLarge, TooPrecise, parse_amount
+from core.tabular import FileProblem, Table
 
 DIRECTORY_COLUMNS = ("code", "name", "kind", "class", "unit", "price_limit", "typical_price")
 BILL_COLUMNS = (
@@ -92,80 +94,20 @@ class ImportReport:
         self.errors.append(RowError(row, message))
 
 
-# What other files start with (a PDF, an Excel workbook new and old, a zip).
-_NOT_CSV_SIGNATURES = (b"%PDF", b"\xd0\xcf\x11\xe0")
-_WORKBOOK_SIGNATURE = b"PK\x03\x04"
-# Text in a CSV has no control characters other than tab and line ends.
-_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
-
-
-def _not_csv() -> ValidationError:
-    return ValidationError(
-        _(
-            "This file is not a CSV text file (UTF-8 or GB18030). In Excel, use "
-            'Save As, choose "CSV UTF-8", and upload that file.'
-        ),
-        code="not_csv",
-    )
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(_WORKBOOK_SIGNATURE):
-        raise ValidationError(
-            _(
-                "This is an Excel workbook, not a CSV file. In Excel, use Save As, "
-                'choose "CSV UTF-8", and upload that file.'
-            ),
-            code="workbook",
-        )
-    if data.startswith(_NOT_CSV_SIGNATURES) or b"\x00" in data:
-        raise _not_csv()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _CONTROL.isdisjoint(text):
-            return text
-        break
-    raise _not_csv()
-
-
-def read_csv(data: bytes | str, *, required: tuple[str, ...]) -> list[dict]:
-    """Rows as dicts (keys lower-cased and stripped). Accepts UTF-8 with or
-    without BOM and GB18030 (what Excel in China saves; GBK is part of it).
-    Anything else (a PDF or workbook renamed .csv, binary data, a file that is
-    not CSV at all) is refused with a ValidationError before any row is read,
-    so an import never starts on it."""
-    text = _decode(data) if isinstance(data, bytes) else data
-    if not text.strip():
-        raise ValidationError(_("The file is empty."), code="empty")
+def read_table(data: bytes | str, *, columns: tuple[str, ...], required: tuple[str, ...]):
+    """(row number, {column: text}) for every data row, read by the one streaming
+    reader (core.tabular): CSV in UTF-8 with or without BOM, GBK/GB18030 or
+    UTF-16, any line ending, or an .xlsx workbook — what bulk activation reads.
+    Header names compare case-insensitively; unknown columns are ignored.
+    Anything unreadable (a PDF, an old .xls, binary data, a broken quotation
+    mark, a missing column) is refused with a ValidationError before any row is
+    used, so an import never starts on it."""
+    binary = io.BytesIO(data.encode("utf-8") if isinstance(data, str) else data)
     try:
-        reader = csv.DictReader(io.StringIO(text))
-        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-        missing = [name for name in required if name not in header]
-        if missing:
-            raise ValidationError(
-                _("The file has no column %(columns)s (row 1 must name the columns).")
-                % {"columns": ", ".join(missing)},
-                code="columns",
-            )
-        reader.fieldnames = header
-        return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
-    except csv.Error:
-        raise _not_csv() from None
-
-
-class TooLarge(ValueError):
-    """A number that does not fit its database column."""
-
-
-class TooPrecise(ValueError):
-    """A number with more decimal places than its database column keeps: the
-    database would round it silently, so the row is refused instead."""
-
-    def __init__(self, value: str, column: str, places: int):
-        super().__init__(value, column, places)
+        table = Table(binary, aliases={column: (column,) for column in columns}, required=required)
+        return [(line, table.values(cells)) for line, cells in table]
+    except FileProblem as problem:
+        raise ValidationError(problem.message, code=problem.code) from None
 
 
 # Integer digits the columns hold: quantity numeric(10, 3), prices numeric(12, 2),
@@ -184,33 +126,30 @@ def _decimal(
     places: int = PRICE_PLACES,
     column: str = "",
 ):
+    """A non-negative number as core.money.parse_amount reads it (strict: no
+    exponent, NaN or stray commas; trailing zeros accepted, nothing rounded)."""
     if value == "" and allow_empty:
         return None
     try:
-        number = Decimal(value.replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(value) from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(value)
-    if number >= Decimal(10) ** digits:
-        raise TooLarge(value)
-    # Trailing zeros (12.500) change nothing; any other digit past the column's
-    # places would be rounded away by the database.
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise TooPrecise(value, column, places)
+        number = parse_amount(value, places=places, whole_digits=digits)
+        if number < 0:
+            raise NotAnAmount(value)
+    except AmountError as exc:
+        exc.column = column  # named in the row's error
+        raise
     return number
 
 
-def _number_problem(exc: ValueError) -> str:
+def _number_problem(exc: AmountError) -> str:
     if isinstance(exc, TooLarge):
-        return _("%(value)s is too large") % {"value": exc.args[0]}
+        return _("%(value)s is too large") % {"value": exc.text}
     if isinstance(exc, TooPrecise):
-        value, column, places = exc.args
+        value, column, places = exc.text, getattr(exc, "column", ""), exc.places
         return _(
             "%(column)s %(value)s has more than %(places)d decimal places: give it with at "
             "most %(places)d (nothing is rounded on import)"
         ) % {"column": column, "value": value, "places": places}
-    return _("%(value)s is not a number") % {"value": exc.args[0]}
+    return _("%(value)s is not a number") % {"value": exc.text}
 
 
 @transaction.atomic
@@ -218,12 +157,12 @@ def directory_import(*, version: DirectoryVersion, data: bytes | str, acting_use
     """Load directory items into `version` from CSV (C1). A code already in the
     version is updated; a new code is added. Columns: code, name, kind
     (drug/service/consumable), class (A/B/OUT), unit, price_limit, typical_price."""
-    rows = read_csv(data, required=("code", "name", "kind", "class"))
+    rows = read_table(data, columns=DIRECTORY_COLUMNS, required=("code", "name", "kind", "class"))
     report = ImportReport()
     existing = {item.code: item for item in DirectoryItem.objects.filter(version=version)}
     seen: set[str] = set()
     to_create, to_update = [], []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         code, name = row.get("code", ""), row.get("name", "")
         problems = []
         if not code or len(code) > 30:
@@ -298,8 +237,9 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
     entered, and its first row says why."""
     from claims.services.bills import bill_create, bills_settle_many
 
-    rows = read_csv(
+    rows = read_table(
         data,
+        columns=BILL_COLUMNS,
         required=(
             "reference",
             "national_id",
@@ -314,10 +254,10 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
     report = ImportReport()
     first_rows: dict[int, int] = {}  # bill id -> its first row in the file
     groups: dict[str, list[tuple[int, dict]]] = {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         groups.setdefault(row.get("reference", ""), []).append((number, row))
 
-    national_ids = {row.get("national_id", "").upper() for row in rows}
+    national_ids = {row.get("national_id", "").upper() for _number, row in rows}
     persons = {
         p.national_id: p
         for p in InsuredPerson.objects.filter(national_id__in=national_ids).select_related(
@@ -327,7 +267,7 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
     facilities = {
         f.code: f
         for f in Facility.objects.filter(
-            code__in={row.get("facility_code", "") for row in rows}
+            code__in={row.get("facility_code", "") for _number, row in rows}
         ).select_related("region__province")
     }
     diseases = {d.code: d for d in Disease.objects.all()}

@@ -25,7 +25,7 @@ from django.db import connection
 from accounts.models import Facility, InsuredPerson, Province, Region
 from claims.models import Bill, PolicyRule, RegionalPolicy
 from claims.settlement import facts as settlement_facts
-from portal.db import prepared_cursor
+from core.db import prepared_cursor, set_based
 
 
 class LineRow(NamedTuple):
@@ -202,11 +202,6 @@ _COLUMNS = {
 # plans it no more (planning an array's custom plan cost four times the run).
 _LOAD_ONE_SQL = _LOAD_SQL_TEMPLATE.format(bill_filter="id = %(id)s::bigint", **_COLUMNS)
 _LOAD_SQL = _LOAD_SQL_TEMPLATE.format(bill_filter="id = ANY(%(ids)s::bigint[])", **_COLUMNS)
-
-
-def set_based() -> bool:
-    """PostgreSQL gets the one statement; SQLite (make run) the ORM."""
-    return connection.vendor == "postgresql"
 
 
 def load_for_settlement(ids: list[int]) -> list[ToSettle]:

@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import F
 
-from accounts.services import audit_record
-from accounts.services.audit import audit_row
 from claims.models import Bill, BillLine, PersonYearTotals
 from claims.settlement.calc import SettlementResult
 from claims.settlement.load import ItemRow, LineRow
-from portal.db import prepared_cursor
+from core.audit import audit_record, audit_row
+from core.db import prepared_cursor, set_based
 
 # The figures of SettlementResult stored on the bill under the same names.
 RESULT_FIELDS = (
@@ -77,10 +75,6 @@ class Settled:
     items: dict[str, ItemRow]
     result: SettlementResult
     totals_id: int
-
-
-def set_based() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def as_json(rows) -> str:
@@ -178,7 +172,7 @@ WITH tot AS (
 ), audit AS (
     INSERT INTO accounts_auditevent
         (at, actor_id, person_id, action, target, details, actor_label, person_label)
-    SELECT %(now)s, %(actor)s, (x->>1)::bigint, 'claims.bill_settle', %(target)s || (x->>0),
+    SELECT %(now)s, %(actor)s, (x->>1)::bigint, %(action)s, %(target)s || (x->>0),
            x->2, %(actor_label)s, x->>3
     FROM jsonb_array_elements(%(audit)s::jsonb) WITH ORDINALITY AS e (x, n)
     ORDER BY e.n
@@ -281,6 +275,7 @@ def store(settled: list[Settled], *, now, acting_user) -> None:
         "now": now,
         "actor": actor["actor"].pk if actor["actor"] is not None else None,
         "actor_label": actor["actor_label"],
+        "action": actor["action"],
         "target": f"{Bill._meta.label}:",
     }
     with prepared_cursor() as cursor:

@@ -1,22 +1,11 @@
-from decimal import Decimal
-
 from django import template
 
-from claims.reasons import REASONS
+from core import reasons
 
 register = template.Library()
 
 
 @register.filter
 def reason(code: str) -> str:
-    """The translated sentence for a reason code (C1-01 …)."""
-    text = REASONS.get(code)
-    return str(text) if text is not None else ""
-
-
-@register.filter
-def yuan(value) -> str:
-    """Money with thousands separators and two decimals: 12,345.60."""
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(value):,.2f}"
+    """The family sentence of a reason code (C1-01 …), in the active language."""
+    return reasons.sentence(code)

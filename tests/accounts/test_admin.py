@@ -1,4 +1,4 @@
-"""Admin (issue 3, item 8): every model, search by masked ID suffix / name / phone,
+"""People admin (A1–A3, F1–F3): every model, search by masked ID suffix / name / phone,
 filters, the child-binding approval queue, read-only outbox and audit log."""
 
 import datetime
@@ -8,13 +8,14 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from accounts.models import (
-    AuditEvent,
     DependentBinding,
     OutboundMessage,
     Province,
     Relationship,
 )
-from accounts.services import audit_record, dependent_request, relationship_create
+from accounts.services import dependent_request, relationship_create
+from core.audit import audit_record
+from core.models import AuditEvent
 from tests.accounts.conftest import document
 from tests.factories import FacilityFactory, InsuredPersonFactory, chengdu, chongqing, guangzhou
 
@@ -30,7 +31,6 @@ MODELS = [
     "designatedfacilitychoice",
     "nonlocalregistration",
     "outboundmessage",
-    "auditevent",
     "accountspolicy",
     "facility",
 ]
@@ -195,14 +195,14 @@ def test_outbox_is_read_only_and_shows_the_code(admin_client, people):
 
 
 def test_audit_log_is_read_only(admin_client, people):
-    event = audit_record(actor=None, action="test.action")
-    change = reverse("admin:accounts_auditevent_change", args=[event.pk])
+    event = audit_record(actor=None, action="person.qr_rotate")
+    change = reverse("admin:core_auditevent_change", args=[event.pk])
     assert admin_client.get(change).status_code == 200
     assert admin_client.post(change, {"action": "forged"}).status_code == 403
-    assert admin_client.get(reverse("admin:accounts_auditevent_add")).status_code == 403
-    delete = reverse("admin:accounts_auditevent_delete", args=[event.pk])
+    assert admin_client.get(reverse("admin:core_auditevent_add")).status_code == 403
+    delete = reverse("admin:core_auditevent_delete", args=[event.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
-    html = admin_client.get(reverse("admin:accounts_auditevent_changelist")).content.decode()
+    html = admin_client.get(reverse("admin:core_auditevent_changelist")).content.decode()
     assert "dependent.request" in html
     assert people["father"].national_id not in html
 
@@ -224,7 +224,9 @@ def test_province_flags_are_editable_in_the_list_and_audited(admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     guangdong.refresh_from_db()
     assert guangdong.wallet_live is True
-    assert AuditEvent.objects.filter(action="admin.province.change").count() == 1
+    assert AuditEvent.objects.filter(
+        action="admin.change", target=f"accounts.Province:{guangdong.pk}"
+    ).exists()
 
 
 def test_person_add_in_admin_normalises_the_id_and_is_audited(admin_client, english):
@@ -245,7 +247,8 @@ def test_person_add_in_admin_normalises_the_id_and_is_audited(admin_client, engl
         },
     )
     assert response.status_code == 302
-    assert AuditEvent.objects.filter(action="admin.insuredperson.add").exists()
+    added = AuditEvent.objects.get(action="admin.add", target__startswith="accounts.InsuredPerson:")
+    assert added.person.name == "刘七"  # the person's own admin: the row is about them
     bad = admin_client.post(
         reverse("admin:accounts_insuredperson_add"),
         {"name": "刘八", "national_id": nid[:-1] + ("0" if nid[-1] != "0" else "1"),
@@ -320,11 +323,11 @@ def test_regions_edited_inside_a_province_are_audited(admin_client):
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     added = sichuan.regions.get(code="519998")
-    rows = {e.action: e for e in AuditEvent.objects.filter(action__startswith="admin.region.")}
-    assert set(rows) == {"admin.region.add", "admin.region.change", "admin.region.delete"}
-    assert rows["admin.region.add"].target == f"accounts.Region:{added.pk}"
-    assert rows["admin.region.change"].details == {"fields": ["name_en"]}
-    assert rows["admin.region.delete"].target == f"accounts.Region:{doomed.pk}"
-    assert rows["admin.region.delete"].actor_label == "admin"
-    list_html = admin_client.get(reverse("admin:accounts_auditevent_changelist")).content.decode()
-    assert "admin.region.delete" in list_html
+    rows = {e.action: e for e in AuditEvent.objects.filter(target__startswith="accounts.Region:")}
+    assert set(rows) == {"admin.add", "admin.change", "admin.delete"}
+    assert rows["admin.add"].target == f"accounts.Region:{added.pk}"
+    assert rows["admin.change"].details == {"fields": ["name_en"]}
+    assert rows["admin.delete"].target == f"accounts.Region:{doomed.pk}"
+    assert rows["admin.delete"].actor_label == "admin"
+    list_html = admin_client.get(reverse("admin:core_auditevent_changelist")).content.decode()
+    assert f"accounts.Region:{doomed.pk}" in list_html

@@ -1,4 +1,4 @@
-"""Demo data (issue 3, item 10): idempotent, and the family the other apps build on."""
+"""Demo data (`manage.py seed_demo`): idempotent, and the family the other apps build on."""
 
 import pytest
 from django.contrib.auth import get_user_model

@@ -11,7 +11,6 @@ from django.utils import translation
 
 from accounts.models import (
     AccountsPolicy,
-    AuditEvent,
     DependentBinding,
     OutboundMessage,
     Relationship,
@@ -26,6 +25,7 @@ from accounts.services import (
     dependent_review,
     relationship_create,
 )
+from core.models import AuditEvent
 from tests.accounts.conftest import document, error_codes, last_code
 from tests.factories import InsuredPersonFactory, UserFactory, chongqing
 

@@ -6,9 +6,10 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from accounts.models import AccountsPolicy, AuditEvent, DesignatedFacilityChoice
+from accounts.models import AccountsPolicy, DesignatedFacilityChoice
 from accounts.selectors import designated_facility_on, family_members
 from accounts.services import facility_choose
+from core.models import AuditEvent
 from tests.accounts.conftest import error_codes
 from tests.factories import FacilityFactory, chengdu, chongqing
 
@@ -67,7 +68,7 @@ def test_a_facility_outside_the_region_is_refused(me):
     elsewhere = FacilityFactory(region=chengdu(), name="成都某医院")
     with pytest.raises(ValidationError) as exc:
         facility_choose(actor=me.user, person=me, facility=elsewhere)
-    assert error_codes(exc.value, "facility") == ["F2-01"]
+    assert error_codes(exc.value, "facility") == ["F2-11"]
     assert not DesignatedFacilityChoice.objects.exists()
 
 
@@ -75,7 +76,7 @@ def test_a_facility_not_designated_is_refused(me):
     plain = FacilityFactory(region=chongqing(), designated_outpatient=False)
     with pytest.raises(ValidationError) as exc:
         facility_choose(actor=me.user, person=me, facility=plain)
-    assert error_codes(exc.value, "facility") == ["F2-02"]
+    assert error_codes(exc.value, "facility") == ["F2-12"]
 
 
 def test_choosing_the_same_facility_again_is_refused(me):
@@ -83,4 +84,4 @@ def test_choosing_the_same_facility_again_is_refused(me):
     facility_choose(actor=me.user, person=me, facility=a)
     with pytest.raises(ValidationError) as exc:
         facility_choose(actor=me.user, person=me, facility=a)
-    assert error_codes(exc.value, "facility") == ["F2-03"]
+    assert error_codes(exc.value, "facility") == ["F2-13"]

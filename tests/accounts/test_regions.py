@@ -1,4 +1,4 @@
-"""Regions (issue 3, item 1): 31 provinces seeded by a migration, with the flags."""
+"""Regions (W1, W3, P2, F2 flags): 31 provinces seeded by a migration, with the flags."""
 
 import pytest
 

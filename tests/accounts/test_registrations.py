@@ -7,9 +7,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import AccountsPolicy, AuditEvent, NonLocalRegistration, Region
+from accounts.models import AccountsPolicy, NonLocalRegistration, Region
 from accounts.selectors import registration_on
 from accounts.services import registration_cancel, registration_file
+from core.models import AuditEvent
 from tests.accounts.conftest import error_codes
 from tests.factories import chengdu
 

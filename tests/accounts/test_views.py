@@ -155,7 +155,7 @@ def test_the_add_page_alone_posts_normally_so_the_confirmation_is_seen(me_client
         ({"national_id": "510100195608202030"}, "national_id", "check digit is wrong"),
         ({"national_id": "510100195613202031"}, "national_id", "does not exist"),
         ({"name": "张建"}, "national_id", "don't match our records"),
-        ({"relation": "other"}, "relation", "only close relatives"),
+        ({"relation": "other"}, "relation", "Only close relatives"),
         ({"relation": "child"}, "relation", "birth dates don't fit"),
     ],
 )
@@ -254,7 +254,7 @@ def test_wrong_then_right_code_in_place(me_client, me, father):
     wrong = f"{(int(good) + 1) % 10**6:06d}"
     html = me_client.post(url, {"code": wrong}, **HX).content.decode()
     assert html.lstrip().startswith(f'<li class="pending-item" id="binding-{binding.pk}"')
-    assert "that code is not right. 4 tries left." in field_group(html, "code")
+    assert "That code is not right. 4 tries left." in field_group(html, "code")
     assert f'value="{wrong}"' in html
     response = me_client.post(url, {"code": good}, **HX)
     assert response["HX-Trigger"] == '{"familyChanged": {}}'
@@ -272,7 +272,7 @@ def test_code_page_without_javascript(me_client, me, father):
     url = reverse("accounts:binding_code", args=[binding.pk])
     assert "Confirm a relative" in me_client.get(url).content.decode()
     html = me_client.post(url, {"code": "12"}).content.decode()
-    assert "enter the 6-digit code" in field_group(html, "code")
+    assert "Enter the 6-digit code" in field_group(html, "code")
     response = me_client.post(url, {"code": last_code(father)})
     assert response.status_code == 302
 
@@ -299,7 +299,7 @@ def test_resend_after_the_request_stopped_waiting_explains_in_place(me_client, m
         response = me_client.post(url, **extra)
         assert response.status_code == 200
         html = unescape(response.content.decode())
-        assert "A3: this request is no longer waiting for a code." in html
+        assert "This request is no longer waiting for a code." in html
         assert "Add the relative again" in html
         assert ("<html" in html) == (extra == {})  # the full page without htmx
     assert OutboundMessage.objects.filter(person=father).count() == 1
@@ -449,9 +449,9 @@ def test_file_view_and_cancel_a_registration(me_client, me):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"commitment_accepted": ""}, "commitment_accepted", "tick the box"),
-        ({"commitment_name": "李四"}, "commitment_name", "type the name exactly"),
-        ({"proof": "residence"}, "proof_document", "upload the proof of residence"),
+        ({"commitment_accepted": ""}, "commitment_accepted", "Tick the box"),
+        ({"commitment_name": "李四"}, "commitment_name", "Type the name exactly"),
+        ({"proof": "residence"}, "proof_document", "Upload the proof of residence"),
         ({"destination": None}, "destination", "outside the insured region"),
         ({"start_date": "2000-01-01"}, "start_date", "cannot be in the past"),
     ],

@@ -139,12 +139,3 @@ def settle(person, facility, lines, *, day=datetime.date(2026, 3, 1), visit="out
         **kw,
     )
     return bill_settle(bill=bill, acting_user=None, settled_on=day)
-
-
-def use_portable_orm(monkeypatch) -> None:
-    """Settle (and pay) through the portable ORM path, as SQLite does."""
-    from claims.settlement import load, store
-    from wallet.services import payment_io
-
-    for module in (load, store, payment_io):
-        monkeypatch.setattr(module, "set_based", lambda: False)

@@ -18,10 +18,11 @@ from django.db.models import Exists, F
 from django.utils import timezone
 
 from accounts.models import Facility, InsuredPerson
-from accounts.services import audit_record
 from claims.models import Bill, BillLine, PersonYearTotals
 from claims.settlement import facts as settlement_facts
 from claims.settlement.calc import calculate
+from core.audit import audit_record
+from core.reasons import Refusal
 from wallet.models import (
     AccountKind,
     LedgerAccount,
@@ -31,7 +32,6 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
-from wallet.refusals import Refusal
 from wallet.services.ledger import lock_accounts, post_pair, sink_shard_for, system_account_id
 from wallet.services.pooling import pooling_check
 
@@ -262,7 +262,7 @@ def reference_payout_for_person(
             parts["pooling"] = take
             left -= take
             if left > 0 and not allow_cash:
-                raise Refusal("P4.1", amount=amount, available=amount - left)
+                raise Refusal("P4-01", amount=amount, available=amount - left)
             payment = Payment.objects.create(
                 person=person,
                 amount=amount,

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEvent
 from claims.models import Bill, ChronicRecognition, DirectoryItem, DirectoryVersion
 from claims.services.chronic import recognition_apply
+from core.models import AuditEvent
 from tests.claims.factories import DiseaseFactory
 from tests.factories import FacilityFactory, InsuredPersonFactory
 

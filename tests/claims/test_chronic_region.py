@@ -126,8 +126,8 @@ def test_approval_refuses_a_hospital_no_longer_in_the_insured_province(
     )
     said = [str(m) for m in response.context["messages"]]
     assert any(
-        "C5: recognition is applied for at home: choose a hospital in the patient's insured "
-        "province." in m
+        "C5-10: Recognition is applied for at home: choose a hospital in the patient's "
+        "insured province." in m  # administrators read the rule id
         for m in said
     ), said
     assert "0 recognitions approved." in said

@@ -74,8 +74,8 @@ def test_a_batch_alongside_single_settlements_neither_deadlocks_nor_counts_twice
 
     from django.core.management import call_command
 
-    from accounts.models import AuditEvent
     from claims.services.bills import bills_settle_many
+    from core.models import AuditEvent
     from tests.wallet.factories import fund
     from wallet.models import Payment
 

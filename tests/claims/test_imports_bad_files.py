@@ -1,5 +1,6 @@
-"""Admin CSV imports (directory C1, bills C6) given files that are not the CSV
-asked for: a clear, translated error on the form, never a 500, nothing written."""
+"""Admin imports (directory C1, bills C6) given files that are not a table the
+one reader (core.tabular) can read: a clear, translated error on the form,
+never a 500, nothing written."""
 
 import datetime
 from decimal import Decimal as D
@@ -56,15 +57,25 @@ def _file_errors(response) -> str:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (PDF, "not a CSV text file"),
-        (XLSX, "Excel workbook"),
-        (BINARY, "not a CSV text file"),
+        (PDF, "This is a PDF file"),
+        (XLSX, "cannot be opened as an Excel (.xlsx) workbook"),
+        (BINARY, "not a CSV or Excel (.xlsx) file"),
         (b"", "empty"),
-        ("名称,类别\n阿莫西林,甲\n".encode("gbk"), "has no column"),
-        (b"foo;bar\n1;2\n", "has no column"),
+        ("名称,类别\n阿莫西林,甲\n".encode("gbk"), "The first row must name the columns"),
+        (b"foo;bar\n1;2\n", "The first row must name the columns"),
+        (b"code;reference\nD1;x\n", "Missing columns: "),
         (b"\n\n", "empty"),
     ],
-    ids=["pdf", "xlsx", "binary", "empty", "gbk-wrong-headers", "wrong-headers", "blank"],
+    ids=[
+        "pdf",
+        "xlsx",
+        "binary",
+        "empty",
+        "gbk-wrong-headers",
+        "wrong-headers",
+        "missing-columns",
+        "blank",
+    ],
 )
 @pytest.mark.parametrize("upload", [_directory_upload, _bill_upload], ids=["directory", "bills"])
 def test_a_file_that_is_not_the_csv_asked_for_gives_a_clear_error(
@@ -80,7 +91,7 @@ def test_a_file_that_is_not_the_csv_asked_for_gives_a_clear_error(
 def test_errors_are_translated(admin_client, cq):
     # The default language is Chinese.
     errors = _file_errors(_directory_upload(admin_client, PDF))
-    assert "CSV" in errors and "not a CSV" not in errors
+    assert "PDF" in errors and "This is a PDF" not in errors
 
 
 def test_a_gbk_file_with_the_right_columns_imports(admin_client, cq):
@@ -94,7 +105,10 @@ def test_a_csv_with_a_broken_quote_or_nul_byte_writes_nothing(admin_client, cq, 
     english(admin_client)
     text = "\n".join([DIRECTORY_HEADER, "D1,阿莫西林胶囊,drug,A,盒,,", 'D2,"x\x00y,drug,A,,,'])
     errors = _file_errors(_directory_upload(admin_client, text.encode("utf-8")))
-    assert "not a CSV text file" in errors
+    assert "not a CSV or Excel (.xlsx) file" in errors
+    text = "\n".join([DIRECTORY_HEADER, "D1,阿莫西林胶囊,drug,A,盒,,", 'D2,"x,drug,A,,,'])
+    errors = _file_errors(_directory_upload(admin_client, text.encode("utf-8")))
+    assert "Row 3 of the file cannot be read as CSV" in errors
     assert not DirectoryItem.objects.filter(version__name="2027").exists()
 
 

@@ -17,7 +17,6 @@ import pytest
 from django.db import transaction
 
 from accounts.models import (
-    AuditEvent,
     DesignatedFacilityChoice,
     Facility,
     InsuranceType,
@@ -28,13 +27,13 @@ from accounts.models import (
 from claims.models import Bill, ChronicRecognition, PersonYearTotals
 from claims.services.bills import bill_create, bill_settle, bills_settle_many
 from claims.settlement.store import RESULT_FIELDS
+from core.models import AuditEvent
 from tests.claims.factories import (
     CHONGQING_RESIDENT,
     EMPLOYEE_OUTPATIENT,
     DiseaseFactory,
     directory,
     policy,
-    use_portable_orm,
 )
 from tests.claims.reference_settlement import reference_bill_settle
 from tests.factories import (
@@ -217,8 +216,8 @@ def build(seed: int, bills: int = 120) -> tuple[list[int], dict[int, datetime.da
                     effective_from=datetime.date(2025, 10, 1)
                     + datetime.timedelta(days=rng.randint(0, 300)),
                 )
-    # Pooling (P1–P3): valid bindings, one without a relationship (P1.2), one of a
-    # suspended or resident "employee" (P1.1), some across provinces (P2).
+    # Pooling (P1–P3): valid bindings, one without a relationship (P1-02), one of a
+    # suspended or resident "employee" (P1-01), some across provinces (P2).
     employees = [p for p in persons if p.insurance_type == InsuranceType.EMPLOYEE]
     for relative in rng.sample(persons, 14):
         for employee in rng.sample(employees, rng.choice([1, 1, 2])):
@@ -375,7 +374,7 @@ def compare(old: dict, new: dict, *, audit_in_order: bool = True) -> None:
 
 
 @pytest.mark.parametrize(("seed", "path"), [(1, "postgresql"), (2, "postgresql"), (3, "orm")])
-def test_single_bills_settle_as_the_old_path_did(time_machine, monkeypatch, seed, path):
+def test_single_bills_settle_as_the_old_path_did(time_machine, settings, seed, path):
     time_machine.move_to(NOW, tick=False)
     ids, settled_on = build(seed)
     order = random.Random(seed).sample(ids, len(ids))  # history depends on the order
@@ -388,7 +387,7 @@ def test_single_bills_settle_as_the_old_path_did(time_machine, monkeypatch, seed
 
     def new():
         if path == "orm":
-            use_portable_orm(monkeypatch)
+            settings.PORTAL_SET_BASED_SQL = False
         for pk in order:
             bill_settle(bill=pk, acting_user=admin, settled_on=settled_on.get(pk))
 

@@ -1,4 +1,4 @@
-"""The people flow in a real browser (issue 3): sign up claiming a record, add a
+"""The people flow in a real browser (A1–A3, F2, F3): sign up claiming a record, add a
 parent (code read from the SMS outbox), add a child (document approved by an
 administrator in the admin, in a second browser), choose a designated facility,
 file a non-local registration."""

@@ -1,4 +1,4 @@
-"""Sign up, log out, log in and switch language in a real browser (issue 2, item 8)."""
+"""Sign up, log out, log in and switch language in a real browser (A1 sign-up)."""
 
 import datetime
 

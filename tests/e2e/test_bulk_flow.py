@@ -1,5 +1,5 @@
 """Bulk proxy activation in a real browser with a real Celery worker over Redis
-(issue 6): upload a small file, see the dry run, confirm, watch the progress bar
+(W2): upload a small file, see the dry run, confirm, watch the progress bar
 reach 100 %, leave and come back, download the per-row report."""
 
 import io
@@ -13,8 +13,8 @@ from django.contrib.auth.models import Permission
 from playwright.sync_api import Page, expect
 
 from portal.celery import app
+from tests.bulk.files import csv_bytes, person_row
 from tests.factories import InsuredPersonFactory, chongqing, guangzhou
-from tests.wallet.bulk.files import csv_bytes, person_row
 from wallet.models import Wallet
 
 
@@ -55,7 +55,8 @@ def test_upload_confirm_watch_progress_and_download_the_report(
     page.get_by_label("用户名").fill("shequ")
     page.get_by_label("密码").fill("Centre-2026-pw")
     page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="批量代开通").first.click()
+    # The model link (the app, Bulk proxy activation, has a section link of its own).
+    page.locator('a[href$="/admin/bulk/batch/"]').first.click()
     expect(page.get_by_role("heading", name="批量代开通")).to_be_visible()
 
     page.get_by_label("待开通人员名单文件").set_input_files(str(path))
@@ -65,8 +66,8 @@ def test_upload_confirm_watch_progress_and_download_the_report(
     confirm = page.get_by_role("button", name="开通 12 个钱包")
     expect(confirm).to_be_visible(timeout=20_000)
     expect(page.locator("#bulk-preview")).to_contain_text("14")
-    expect(page.locator("#bulk-problems")).to_contain_text("B40")
-    expect(page.locator("#bulk-problems")).to_contain_text("B05")
+    expect(page.locator("#bulk-problems")).to_contain_text("W2-40")
+    expect(page.locator("#bulk-problems")).to_contain_text("W2-05")
     assert not Wallet.objects.exists()
 
     confirm.click()
@@ -89,7 +90,7 @@ def test_upload_confirm_watch_progress_and_download_the_report(
     assert values[0][0] == "行号" and len(values) == 1 + 14
     assert {row[6] for row in values[1:13]} == {"已开通"}
     assert values[13][6] == "跳过：重复行"
-    assert values[14][7].startswith("B05") and values[14][5] == "=1+1"
+    assert values[14][7].startswith("W2-05") and values[14][5] == "=1+1"
 
     with page.expect_download() as download:
         page.locator("#bulk-report").get_by_role("link", name="CSV").click()

@@ -1,4 +1,4 @@
-"""A family's claims in a real browser (issue 5): apply for a chronic-disease
+"""A family's claims in a real browser (C5, C6, T1): apply for a chronic-disease
 recognition, an administrator approves it and enters and settles a bill in the
 admin, the family sees it on the family page, then downloads the annual summary
 PDF."""

@@ -1,4 +1,4 @@
-"""The wallet in a real browser (issue 4): open a wallet, proxy-open a parent's,
+"""The wallet in a real browser (W1, W2, W8, W9): open a wallet, proxy-open a parent's,
 send money, the parent accepts; a second transfer left pending is swept back after
 the clock moves to the next morning."""
 
@@ -48,11 +48,11 @@ def test_open_proxy_open_send_accept_and_the_morning_sweep(live_server, page: Pa
 
     # Send 300.00; the live check shows what is left today.
     page.get_by_role("link", name="Send money").first.click()
-    expect(page.locator("#allowance")).to_contain_text("3 of 3 left today, up to 2,000.00 each")
+    expect(page.locator("#allowance")).to_contain_text("3 of 3 left today, up to ¥2,000.00 each")
     page.get_by_label("To").select_option(str(parent.pk))
     page.get_by_label("Amount (yuan)").fill("300.00")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_text(f"300.00 yuan is on its way to {parent.name}")).to_be_visible()
+    expect(page.get_by_text(f"¥300.00 is on its way to {parent.name}")).to_be_visible()
     expect(page.locator("#allowance")).to_contain_text("is waiting to be accepted")
 
     # The parent accepts with their own login.
@@ -61,7 +61,7 @@ def test_open_proxy_open_send_accept_and_the_morning_sweep(live_server, page: Pa
     page.locator("#pending").get_by_role("button", name="Accept").click()
     expect(page.locator("#pending")).to_contain_text("is now in")
     page.reload()
-    expect(page.get_by_test_id(f"wallet-{parent.pk}")).to_have_text("300.00")
+    expect(page.get_by_test_id(f"wallet-{parent.pk}")).to_have_text("¥300.00")
 
     # A second transfer is left pending...
     log_in(page, base, "zhangwei")
@@ -69,9 +69,9 @@ def test_open_proxy_open_send_accept_and_the_morning_sweep(live_server, page: Pa
     page.get_by_label("To").select_option(str(parent.pk))
     page.get_by_label("Amount (yuan)").fill("200.00")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_text("200.00 yuan is on its way")).to_be_visible()
+    expect(page.get_by_text("¥200.00 is on its way")).to_be_visible()
     page.goto(f"{base}/wallet/")
-    expect(page.get_by_test_id(f"personal-{employee.pk}")).to_have_text("4,500.00")
+    expect(page.get_by_test_id(f"personal-{employee.pk}")).to_have_text("¥4,500.00")
 
     # ...and the morning sweep returns it after 06:00 the next day (W9).
     next_morning = datetime.datetime.combine(
@@ -80,7 +80,7 @@ def test_open_proxy_open_send_accept_and_the_morning_sweep(live_server, page: Pa
     time_machine.move_to(next_morning)
     assert transfers_sweep() == 1
     page.reload()
-    expect(page.get_by_test_id(f"personal-{employee.pk}")).to_have_text("4,700.00")
+    expect(page.get_by_test_id(f"personal-{employee.pk}")).to_have_text("¥4,700.00")
     page.goto(f"{base}/wallet/history/?state=returned")
     second = Transfer.objects.get(amount="200.00")
     expect(page.locator(f"#history-{second.pk}")).to_contain_text("returned")

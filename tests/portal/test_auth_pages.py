@@ -1,4 +1,4 @@
-"""Sign-up, log-in, log-out and password change (issue 2, item 5)."""
+"""Sign-up (A1), log-in, log-out and password change."""
 
 import datetime
 from html import unescape
@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory, chongqing
 
 pytestmark = pytest.mark.django_db

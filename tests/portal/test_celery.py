@@ -7,20 +7,20 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
+from core.models import Heartbeat
+from core.tasks import heartbeat
 from portal.celery import app
-from portal.models import Heartbeat
-from portal.tasks import heartbeat
 
 
 def test_beat_schedule_is_defined_in_code():
     schedule = app.conf.beat_schedule
-    assert schedule["heartbeat"]["task"] == "portal.tasks.heartbeat"
+    assert schedule["heartbeat"]["task"] == "core.tasks.heartbeat"
     assert app.conf.timezone == "Asia/Shanghai"
 
 
 def test_tasks_are_autodiscovered():
     app.loader.import_default_modules()
-    assert "portal.tasks.heartbeat" in app.tasks
+    assert "core.tasks.heartbeat" in app.tasks
 
 
 @pytest.mark.django_db(transaction=True)

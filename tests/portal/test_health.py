@@ -1,4 +1,4 @@
-"""/healthz checks the database and the broker (issue 2, item 4)."""
+"""/healthz checks the database and the broker (the production process check)."""
 
 import pytest
 from django.db.utils import ConnectionHandler

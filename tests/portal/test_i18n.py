@@ -1,4 +1,4 @@
-"""Simplified Chinese by default, English through the switcher (issue 2, item 6)."""
+"""Simplified Chinese by default, English through the switcher (a cookie)."""
 
 import polib
 import pytest

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
+from core.reasons import Refusal
 from tests.wallet.factories import make_family, relate
 from wallet.models import AccountKind, Contribution, LedgerAccount, Payment, Transfer
-from wallet.refusals import Refusal
 from wallet.selectors import ledger_problems
 from wallet.services import (
     contribution_post,

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 
 from accounts.models import InsuranceType
+from core.reasons import Refusal
 from tests.factories import FacilityFactory, InsuredPersonFactory, chongqing
 from tests.wallet.factories import fund, make_family
 from wallet.models import AccountKind, LedgerAccount, Payment, Transfer
-from wallet.refusals import Refusal
 from wallet.selectors import ledger_problems
 from wallet.services import (
     payout_for_person,
@@ -100,7 +100,7 @@ def test_all_or_nothing_without_cash_p4(fam, time_machine):
             acting_user=fam["user"],
             allow_cash=False,
         )
-    assert exc.value.code == "P4.1"
+    assert exc.value.code == "P4-01"
     assert "1,000.01" in str(exc.value) and "1,000.00" in str(exc.value)
     assert not Payment.objects.exists()
     assert balance(fam["employee"], AccountKind.PERSONAL) == D("1000.00")
@@ -181,7 +181,7 @@ def test_resident_premium_from_wallet_and_pooling(fam, time_machine):
     assert balance(fam["employee"], AccountKind.PERSONAL) == D("600.00")
     with pytest.raises(Refusal) as exc:
         premium_pay(person=fam["employee"], year=2026, acting_user=fam["user"])
-    assert exc.value.code == "P3.1"
+    assert exc.value.code == "P3-01"
     assert ledger_problems() == []
 
 
@@ -190,7 +190,7 @@ def test_premium_without_enough_money_is_refused_unless_cash(db):
     resident = InsuredPersonFactory(region=chongqing(), insurance_type=InsuranceType.RESIDENT)
     with pytest.raises(Refusal) as exc:
         premium_pay(person=resident, year=2026, acting_user=None)
-    assert exc.value.code == "P4.1"
+    assert exc.value.code == "P4-01"
     paid = premium_pay(person=resident, year=2026, acting_user=None, allow_cash=True)
     assert paid.cash_amount == D("400.00")
 

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import AuditEvent, InsuranceType
+from accounts.models import InsuranceType
+from core.models import AuditEvent
+from core.reasons import Refusal
 from tests.factories import (
     InsuredPersonFactory,
     ProvinceFactory,
@@ -24,7 +26,6 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
-from wallet.refusals import Refusal
 from wallet.selectors import ledger_problems
 from wallet.services import (
     contribution_post,
@@ -69,7 +70,7 @@ def test_open_for_oneself_and_by_proxy_is_recorded(db):
 @pytest.mark.django_db
 def test_not_live_province_is_refused_w1(db):
     person = InsuredPersonFactory(region=guangzhou())
-    err = refused("W1.1", wallet_open, person=person, usage_region=guangzhou(), acting_user=None)
+    err = refused("W1-01", wallet_open, person=person, usage_region=guangzhou(), acting_user=None)
     assert "Guangdong" in str(err)
     assert not Wallet.objects.exists()
 
@@ -77,7 +78,7 @@ def test_not_live_province_is_refused_w1(db):
 @pytest.mark.django_db
 def test_inactive_person_cannot_open_w1(db):
     person = InsuredPersonFactory(region=chongqing(), status="ended")
-    refused("W1.2", wallet_open, person=person, usage_region=chongqing(), acting_user=None)
+    refused("W1-02", wallet_open, person=person, usage_region=chongqing(), acting_user=None)
 
 
 @pytest.mark.django_db
@@ -92,11 +93,11 @@ def test_change_of_usage_location_only_where_supported_w3(db):
     changed = wallet_change_usage(person=fam["parent"], usage_region=hebei, acting_user=fam["user"])
     assert changed.usage_region == hebei and changed.usage_changed_at is not None
     err = refused(
-        "W3.1", wallet_change_usage, person=fam["employee"], usage_region=hebei, acting_user=None
+        "W3-01", wallet_change_usage, person=fam["employee"], usage_region=hebei, acting_user=None
     )
     assert "Chongqing" in str(err)
     refused(
-        "W1.1",
+        "W1-01",
         wallet_change_usage,
         person=fam["parent"],
         usage_region=guangzhou(),
@@ -180,9 +181,9 @@ def test_bind_and_either_side_may_end_p1(db):
 def test_only_active_employees_and_close_relatives_p1(db):
     fam = make_family()
     stranger = InsuredPersonFactory(region=chongqing())
-    refused("P1.2", pooling_bind, employee=fam["employee"], relative=stranger, acting_user=None)
+    refused("P1-02", pooling_bind, employee=fam["employee"], relative=stranger, acting_user=None)
     refused(
-        "P1.1", pooling_bind, employee=fam["parent"], relative=fam["employee"], acting_user=None
+        "P1-01", pooling_bind, employee=fam["parent"], relative=fam["employee"], acting_user=None
     )
 
 
@@ -203,7 +204,7 @@ def test_cross_province_follows_the_setting_and_province_override_p2(db):
     fam = make_family()  # Chongqing employee, Sichuan parent
     WalletPolicy.objects.filter(pk=1).update(cross_province_pooling=False)
     err = refused(
-        "P2.2", pooling_bind, employee=fam["employee"], relative=fam["parent"], acting_user=None
+        "P2-02", pooling_bind, employee=fam["employee"], relative=fam["parent"], acting_user=None
     )
     assert "Chongqing" in str(err) and "Sichuan" in str(err)
     WalletPolicy.objects.filter(pk=1).update(cross_province_pooling=True)
@@ -211,7 +212,7 @@ def test_cross_province_follows_the_setting_and_province_override_p2(db):
     sichuan.cross_province_pooling = False
     sichuan.save(update_fields=["cross_province_pooling"])
     refused(
-        "P2.2", pooling_bind, employee=fam["employee"], relative=fam["parent"], acting_user=None
+        "P2-02", pooling_bind, employee=fam["employee"], relative=fam["parent"], acting_user=None
     )
     sichuan.cross_province_pooling = None
     sichuan.save(update_fields=["cross_province_pooling"])
@@ -226,7 +227,7 @@ def test_2021_scope_is_spouse_parents_children_p2(db):
     sibling = InsuredPersonFactory(region=chongqing())
     relate(fam["employee"], sibling, "sibling")
     WalletPolicy.objects.filter(pk=1).update(pooling_all_close_relatives=False)
-    refused("P2.1", pooling_bind, employee=fam["employee"], relative=sibling, acting_user=None)
+    refused("P2-01", pooling_bind, employee=fam["employee"], relative=sibling, acting_user=None)
     assert pooling_bind(
         employee=fam["employee"], relative=fam["parent"], acting_user=None
     ).is_active

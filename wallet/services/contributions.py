@@ -5,11 +5,10 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus
-from accounts.services import audit_record
+from core.audit import audit_record
 from wallet.models import AccountKind, Contribution, ContributionRate, MovementKind
 from wallet.services.ledger import lock_accounts, person_account, post_pair, system_account_id
 
@@ -19,12 +18,7 @@ log = logging.getLogger(__name__)
 def rate_for(*, region_id: int, month: datetime.date) -> ContributionRate | None:
     """The contribution rate in force for a region in a month: the region's own
     latest row valid then, else the national default's."""
-    return (
-        ContributionRate.objects.filter(Q(region_id=region_id) | Q(region__isnull=True))
-        .filter(valid_from__lte=month)
-        .order_by("region_id", "-valid_from")  # NULL (the default) sorts last
-        .first()
-    )
+    return ContributionRate.in_force(region_id=region_id, valid_from__lte=month)
 
 
 def contribution_post(

@@ -24,9 +24,8 @@ from django.utils import timezone
 
 from accounts.models import InsuredPerson, Province, Region
 from accounts.selectors import relation_of, relation_read
-from accounts.services import audit_record
-from accounts.services.audit import audit_row
-from portal.db import prepared_cursor
+from core.audit import audit_record, audit_row
+from core.db import prepared_cursor, set_based
 from wallet.models import (
     AccountKind,
     LedgerAccount,
@@ -75,10 +74,6 @@ def sink_key(request) -> tuple[str, int]:
         AccountKind.PREMIUMS if request.purpose in Payment.PREMIUM_PURPOSES else AccountKind.BILLS
     )
     return str(kind), sink_shard_for(person_id=request.person.pk)
-
-
-def set_based() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def lock_sources(requests) -> Sources:
@@ -275,7 +270,7 @@ WITH p AS (
 ), audit AS (
     INSERT INTO accounts_auditevent
         (at, actor_id, person_id, action, target, details, actor_label, person_label)
-    SELECT %(now)s, %(actor)s, (x->>1)::bigint, 'payment.create', %(target)s || p.id,
+    SELECT %(now)s, %(actor)s, (x->>1)::bigint, %(action)s, %(target)s || p.id,
            x->2, %(actor_label)s, x->>3
     FROM jsonb_array_elements(%(audit)s::jsonb) WITH ORDINALITY AS e (x, n)
     JOIN p ON p.reference = e.x->>0
@@ -326,6 +321,7 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
         "now": now,
         "actor": actor.pk if actor is not None else None,
         "actor_label": first["actor_label"],
+        "action": first["action"],
         "kind": MovementKind.PAYMENT.value,
         "target": f"{Payment._meta.label}:",
     }

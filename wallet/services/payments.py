@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Facility, InsuranceType, InsuredPerson
+from core.money import yuan
+from core.reasons import Refusal
 from wallet.models import Payment, PremiumRate, WalletPolicy
-from wallet.refusals import Refusal, yuan
 from wallet.services import payment_io
 from wallet.services.ledger import CENT
 from wallet.services.pooling import pooling_check
@@ -64,7 +65,7 @@ def payout_for_person(
     (the person's shard of it, see SINK_SHARDS).
 
     P4: all or nothing. With ``allow_cash=False`` a payment the accounts cannot
-    cover in full is refused (Refusal "P4.1") and nothing moves.
+    cover in full is refused (Refusal "P4-01") and nothing moves.
 
     Idempotent on `reference`: the same reference returns the same Payment,
     however often (or concurrently) it is called."""
@@ -91,7 +92,7 @@ def payouts_for_persons(
 
     Runs in the caller's transaction if there is one. P4: with
     ``allow_cash=False``, if any pay-out cannot be covered in full, Refusal
-    "P4.1" is raised for the first such one and nothing is written."""
+    "P4-01" is raised for the first such one and nothing is written."""
     for request in requests:
         request.check()
     refusal = None
@@ -178,7 +179,7 @@ def _plan(
         left -= take
         if left > 0 and not allow_cash:
             raise Refusal(
-                "P4.1", amount=yuan(request.amount), available=yuan(request.amount - left)
+                "P4-01", amount=yuan(request.amount), available=yuan(request.amount - left)
             )
         legs = []
         for account_id, part in (
@@ -222,12 +223,9 @@ def _valid_pooling(person, bindings, sources: payment_io.Sources, policy) -> dic
 def premium_for(*, person: InsuredPerson, year: int) -> Decimal:
     """The resident premium due for `person` in `year` (a setting per region and
     year; the national default row when the region has none)."""
-    rate = (
-        PremiumRate.objects.filter(year=year, region_id=person.region_id).first()
-        or PremiumRate.objects.filter(year=year, region__isnull=True).first()
-    )
+    rate = PremiumRate.in_force(region_id=person.region_id, year=year)
     if rate is None:
-        raise Refusal("P3.2", region=person.region, year=year)
+        raise Refusal("P3-02", region=person.region, year=year)
     return rate.amount
 
 
@@ -242,7 +240,7 @@ def premium_pay(
     if paid is not None:
         return paid
     if person.insurance_type != InsuranceType.RESIDENT:
-        raise Refusal("P3.1", name=person.name)
+        raise Refusal("P3-01", name=person.name)
     return payout_for_person(
         person=person,
         amount=premium_for(person=person, year=year),

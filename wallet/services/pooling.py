@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
 from accounts.selectors import relation_of
-from accounts.services import audit_record
+from core.audit import audit_record
+from core.reasons import Refusal
 from wallet.models import PoolingBinding, WalletPolicy
-from wallet.refusals import Refusal
 from wallet.services.wallets import place_name
 
 # P2: the 2021 scope; since 2024 (policy.pooling_all_close_relatives) all of A2.
@@ -50,16 +50,16 @@ def pooling_check(
     `relation` (what `relative` is to `employee`, None if not close relatives) is
     read here unless the caller read it with other facts (a pay-out)."""
     if employee.insurance_type != InsuranceType.EMPLOYEE or employee.status != PersonStatus.ACTIVE:
-        raise Refusal("P1.1", name=employee.name)
+        raise Refusal("P1-01", name=employee.name)
     if relation is LOOK_UP:
         relation = relation_of(person=employee, other=relative)
     if relation is None:
-        raise Refusal("P1.2", name=relative.name)
+        raise Refusal("P1-02", name=relative.name)
     if not policy.pooling_all_close_relatives and relation not in NARROW_SCOPE:
-        raise Refusal("P2.1")
+        raise Refusal("P2-01")
     a, b = employee.region.province, relative.region.province
     if not cross_province_allowed(a=a, b=b, policy=policy):
-        raise Refusal("P2.2", a=place_name(a), b=place_name(b))
+        raise Refusal("P2-02", a=place_name(a), b=place_name(b))
 
 
 @transaction.atomic

@@ -21,7 +21,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.services import audit_record
+from core.audit import audit_record
+from core.db import set_based
 from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
 from wallet.services.ledger import lock_accounts
 
@@ -95,11 +96,6 @@ def transfers_sweep(*, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_
     return total
 
 
-def _set_based() -> bool:
-    """PostgreSQL gets the set-based statements; SQLite the portable ORM path."""
-    return connection.vendor == "postgresql"
-
-
 def _sweep_chunk(*, now, limit: int, ids=None) -> int:
     """One chunk in its own transaction; returns how many transfers it returned."""
     with transaction.atomic():
@@ -107,7 +103,7 @@ def _sweep_chunk(*, now, limit: int, ids=None) -> int:
 
 
 def _return_chunk(*, now, limit: int, ids=None) -> int:
-    if not _set_based():
+    if not set_based():
         changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
         _apply_balances(changes)
         return returned

@@ -8,7 +8,7 @@ Two implementations with the same results:
   counts, the write with its ledger pair and its audit row). Every round trip is
   paid by every transfer, and the throughput target (bench/transfers.py) is set
   against pgbench's five-statement transaction. The statements are prepared once
-  per connection (portal.db.prepared_cursor): planning the facts query alone cost
+  per connection (core.db.prepared_cursor): planning the facts query alone cost
   about twice its execution.
 - Portable ORM (SQLite, the embedded `make run`): the same reads and writes
   through the ORM. tests/wallet/test_transfers.py runs the rules over both.
@@ -19,11 +19,11 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 
-from accounts.models import AuditEvent, Relationship
-from portal.db import prepared_cursor
+from accounts.models import Relationship
+from core.db import prepared_cursor, set_based
+from core.models import AuditEvent
 from wallet.models import (
     AccountKind,
     LedgerAccount,
@@ -66,10 +66,6 @@ class Seen:
     today: int
     today_sum: Decimal
     pending: int | None
-
-
-def set_based() -> bool:
-    return connection.vendor == "postgresql"
 
 
 # Facts ----------------------------------------------------------------------------

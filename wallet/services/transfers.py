@@ -8,15 +8,16 @@ the daily count, the one-pending rule and the balance are decided on fresh data.
 """
 
 import datetime
-import re
-import unicodedata
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
-from accounts.services import audit_record, audit_row
+from core.audit import audit_record, audit_row
+from core.money import AmountError, TooLarge, yuan
+from core.money import parse_amount as parse_money
+from core.reasons import Refusal
 from wallet.models import (
     AccountKind,
     MovementKind,
@@ -24,41 +25,23 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
-from wallet.refusals import Refusal, yuan
-from wallet.services.ledger import CENT, lock_accounts, post_pair
+from wallet.services.ledger import lock_accounts, post_pair
 from wallet.services.transfer_io import Facts, Seen, load_facts, load_seen, write_transfer
 from wallet.services.wallets import place_name
-
-# Plain yuan as people type it: digits (thousands may be grouped with commas), an
-# optional point and decimals. No exponent ("1e30"), NaN or Infinity, which
-# Decimal() would take and a Decimal context cannot always round to the fen.
-_AMOUNT = re.compile(r"-?(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d*))?", re.ASCII)
-# More whole digits than any policy maximum can have (MONEY: 14 digits, 2 decimals).
-_MOST_WHOLE_DIGITS = 12
 
 
 def parse_amount(value, *, policy: WalletPolicy | None = None) -> Decimal:
     """A yuan amount with at most two decimals (W6), or a Refusal that says what
-    an amount looks like and the range allowed. Full-width digits and points (a
-    Chinese input method's "１００．５０") and grouped thousands are accepted."""
-    if isinstance(value, Decimal) and value.is_finite():
-        value = format(value, "f")  # Decimal("1E+3") is written out, not refused
-    text = unicodedata.normalize("NFKC", str(value)).replace(" ", "")
-    match = _AMOUNT.fullmatch(text)
-    whole = match.group(1).replace(",", "") if match else ""
-    decimals = (match.group(2) or "") if match else ""
-    if not (whole or decimals) or len(decimals) > 2:
+    an amount looks like and the range allowed (core.money.parse_amount reads it:
+    full-width digits and grouped thousands yes, exponents and NaN never)."""
+    try:
+        return parse_money(value)
+    except TooLarge:
         policy = policy or WalletPolicy.current()
-        raise Refusal(
-            "W6.5",
-            min=yuan(policy.min_amount),
-            max=yuan(policy.max_amount),
-        )
-    if len(whole.lstrip("0")) > _MOST_WHOLE_DIGITS:
+        raise Refusal("W6-02", max=yuan(policy.max_amount)) from None
+    except AmountError:
         policy = policy or WalletPolicy.current()
-        raise Refusal("W6.2", max=yuan(policy.max_amount))
-    sign = "-" if text.startswith("-") else ""
-    return Decimal(f"{sign}{whole or 0}.{decimals or 0}").quantize(CENT)
+        raise Refusal("W6-05", min=yuan(policy.min_amount), max=yuan(policy.max_amount)) from None
 
 
 def in_quiet_hours(*, policy: WalletPolicy, local: datetime.datetime) -> bool:
@@ -183,41 +166,41 @@ def _check(*, facts: Facts, seen: Seen, sender, recipient, amount, source, now) 
     them; raises the first Refusal."""
     policy = facts.policy
     if amount < policy.min_amount:
-        raise Refusal("W6.1", min=yuan(policy.min_amount))
+        raise Refusal("W6-01", min=yuan(policy.min_amount))
     if amount > policy.max_amount:
-        raise Refusal("W6.2", max=yuan(policy.max_amount))
+        raise Refusal("W6-02", max=yuan(policy.max_amount))
     if in_quiet_hours(policy=policy, local=timezone.localtime(now)):
-        raise Refusal("W7.1", start=hhmm(policy.quiet_start), end=hhmm(policy.quiet_end))
+        raise Refusal("W7-01", start=hhmm(policy.quiet_start), end=hhmm(policy.quiet_end))
     if sender.insurance_type != InsuranceType.EMPLOYEE:
-        raise Refusal("W4.1")
+        raise Refusal("W4-01")
     if sender.status != PersonStatus.ACTIVE:
-        raise Refusal("W4.2")
+        raise Refusal("W4-02")
     if source == Transfer.Source.WALLET and not policy.received_money_sendable:
-        raise Refusal("W11.1")
+        raise Refusal("W11-01")
     if not facts.sender_wallet_open:
-        raise Refusal("W4.3")
+        raise Refusal("W4-03")
     if recipient.pk == sender.pk or not facts.related:
-        raise Refusal("W5.1")
+        raise Refusal("W5-01")
     if facts.recipient_wallet_live is None:
-        raise Refusal("W5.2", name=recipient.name)
+        raise Refusal("W5-02", name=recipient.name)
     if not facts.recipient_wallet_live:
         province = Province.objects.get(pk=facts.recipient_province_id)
-        raise Refusal("W5.3", name=recipient.name, province=place_name(province))
+        raise Refusal("W5-03", name=recipient.name, province=place_name(province))
     if seen.today >= policy.daily_count:
-        raise Refusal("W6.3", count=policy.daily_count)
+        raise Refusal("W6-03", count=policy.daily_count)
     if policy.daily_amount_cap is not None:
         left = max(policy.daily_amount_cap - seen.today_sum, Decimal(0))
         if amount > left:
-            raise Refusal("W6.4", cap=yuan(policy.daily_amount_cap), left=yuan(left))
+            raise Refusal("W6-04", cap=yuan(policy.daily_amount_cap), left=yuan(left))
     if policy.one_pending and seen.pending is not None:
         _refuse_pending(seen.pending)
     if facts.balance < amount:
-        raise Refusal("W4.4", balance=yuan(facts.balance), amount=yuan(amount))
+        raise Refusal("W4-04", balance=yuan(facts.balance), amount=yuan(amount))
 
 
 def _refuse_pending(transfer_id: int):
     name = Transfer.objects.filter(pk=transfer_id).values_list("recipient__name", flat=True).first()
-    raise Refusal("W8.1", name=name or "")
+    raise Refusal("W8-01", name=name or "")
 
 
 def _settle(*, transfer: Transfer, state: str, acting_user, now) -> None:
@@ -259,7 +242,7 @@ def _decide(*, transfer_id: int, acting_user, accept: bool) -> tuple[Transfer, b
         # same order as the sweep, which locks transfers before accounts.
         transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
         if transfer.state != Transfer.State.PENDING:
-            raise Refusal("W8.2", state=transfer.get_state_display())
+            raise Refusal("W8-02", state=transfer.get_state_display())
         if now >= transfer.due_back_at:
             # Past the sweep time: the rule says it is back with the sender,
             # whether or not the morning job has run yet.
@@ -271,7 +254,7 @@ def _decide(*, transfer_id: int, acting_user, accept: bool) -> tuple[Transfer, b
                 person_id=transfer.recipient_id, status=Wallet.Status.OPEN
             ).exists()
         ):
-            raise Refusal("W5.2", name=transfer.recipient.name)
+            raise Refusal("W5-02", name=transfer.recipient.name)
         state = Transfer.State.ACCEPTED if accept else Transfer.State.DECLINED
         _settle(transfer=transfer, state=state, acting_user=acting_user, now=now)
         return transfer, False
@@ -284,7 +267,7 @@ def transfer_accept(*, transfer_id: int, acting_user) -> Transfer:
     and the accept is refused."""
     transfer, returned = _decide(transfer_id=transfer_id, acting_user=acting_user, accept=True)
     if returned:
-        raise Refusal("W9.1", time=hhmm(WalletPolicy.current().sweep_at))
+        raise Refusal("W9-01", time=hhmm(WalletPolicy.current().sweep_at))
     return transfer
 
 

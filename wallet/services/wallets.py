@@ -7,10 +7,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from accounts.models import AuditEvent, InsuredPerson, PersonStatus, Province, Region
-from accounts.services import audit_record, audit_row
+from accounts.models import InsuredPerson, PersonStatus, Province, Region
+from core.audit import audit_record, audit_row
+from core.db import set_based
+from core.models import AuditEvent
+from core.reasons import Refusal
 from wallet.models import AccountKind, LedgerAccount, Wallet
-from wallet.refusals import Refusal
 from wallet.services.ledger import person_account
 
 
@@ -41,10 +43,10 @@ def wallet_open(
     if existing is not None and existing.is_open:
         return existing
     if person.status != PersonStatus.ACTIVE:
-        raise Refusal("W1.2")
+        raise Refusal("W1-02")
     province = usage_region.province
     if not province.wallet_live:
-        raise Refusal("W1.1", province=place_name(province))
+        raise Refusal("W1-01", province=place_name(province))
     now = timezone.now()
     if existing is not None:  # a closed wallet opens again with its old account
         existing.status = Wallet.Status.OPEN
@@ -88,10 +90,6 @@ def wallet_open(
     return wallet
 
 
-def _set_based() -> bool:
-    return connection.vendor == "postgresql"
-
-
 @transaction.atomic
 def wallet_open_bulk(*, rows: Iterable[tuple[int, int]], acting_user, batch_ref: str) -> list[int]:
     """Open many wallets by proxy at once (W2, bulk activation), set-based. The one
@@ -115,7 +113,7 @@ def wallet_open_bulk(*, rows: Iterable[tuple[int, int]], acting_user, batch_ref:
         return []
     actor = acting_user if acting_user and acting_user.is_authenticated else None
     now = timezone.now()
-    opener = _open_bulk_sql if _set_based() else _open_bulk_orm
+    opener = _open_bulk_sql if set_based() else _open_bulk_orm
     return opener(wanted=wanted, actor=actor, now=now, batch_ref=batch_ref)
 
 
@@ -274,12 +272,12 @@ def wallet_change_usage(*, person: InsuredPerson, usage_region: Region, acting_u
     province supports it, and only to a region where the wallet is live (W1)."""
     wallet = Wallet.objects.select_for_update().filter(person=person).first()
     if wallet is None or not wallet.is_open:
-        raise Refusal("W3.2")
+        raise Refusal("W3-02")
     home = person.region.province
     if not home.usage_location_change:
-        raise Refusal("W3.1", province=place_name(home))
+        raise Refusal("W3-01", province=place_name(home))
     if not usage_region.province.wallet_live:
-        raise Refusal("W1.1", province=place_name(usage_region.province))
+        raise Refusal("W1-01", province=place_name(usage_region.province))
     old = wallet.usage_region.code
     wallet.usage_region = usage_region
     wallet.usage_changed_at = timezone.now()

@@ -1,0 +1,47 @@
+"""People (RULES.md A, F), one module per subject:
+
+regions.py        provinces and regions with the flags other rules read
+people.py         insured persons (A1) and their close relatives (A2)
+facilities.py     designated facilities (F1) and the designated-facility choice (F2)
+dependents.py     dependent accounts (A3) and the approval queue of child bindings
+registrations.py  non-local registrations (F3)
+outbox.py         the SMS outbox
+policy.py         the editable numbers of the people rules
+
+The audit trail is core.models.AuditEvent.
+"""
+
+from accounts.models.dependents import DependentBinding, PendingChildBinding
+from accounts.models.facilities import DesignatedFacilityChoice, Facility
+from accounts.models.outbox import OutboundMessage
+from accounts.models.people import (
+    InsuranceType,
+    InsuredPerson,
+    PersonStatus,
+    Relationship,
+    RelationshipKind,
+    Sex,
+    new_qr_token,
+)
+from accounts.models.policy import AccountsPolicy
+from accounts.models.regions import Province, Region
+from accounts.models.registrations import NonLocalRegistration
+
+__all__ = [
+    "AccountsPolicy",
+    "DependentBinding",
+    "DesignatedFacilityChoice",
+    "Facility",
+    "InsuranceType",
+    "InsuredPerson",
+    "NonLocalRegistration",
+    "OutboundMessage",
+    "PendingChildBinding",
+    "PersonStatus",
+    "Province",
+    "Region",
+    "Relationship",
+    "RelationshipKind",
+    "Sex",
+    "new_qr_token",
+]

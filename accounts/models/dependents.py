@@ -1,0 +1,102 @@
+"""Dependent accounts (亲情账户, A3) and the approval queue of child bindings."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models.people import InsuredPerson
+
+
+class DependentBinding(models.Model):
+    """A dependent account (亲情账户, A3): a portal user looks after a relative."""
+
+    class Status(models.TextChoices):
+        PENDING_CODE = "pending_code", _("waiting for the relative's code")
+        PENDING_REVIEW = "pending_review", _("waiting for document review")
+        ACTIVE = "active", _("active")
+        REJECTED = "rejected", _("rejected")
+        EXPIRED = "expired", _("expired")
+        ENDED = "ended", _("ended")
+
+    OPEN_STATUSES = (Status.PENDING_CODE, Status.PENDING_REVIEW, Status.ACTIVE)
+
+    class Relation(models.TextChoices):
+        """What the relative is to the user (declared when adding)."""
+
+        SPOUSE = "spouse", _("spouse")
+        PARENT = "parent", _("parent")
+        CHILD = "child", _("child")
+        SIBLING = "sibling", _("brother or sister")
+        GRANDPARENT_PATERNAL = "grandparent_paternal", _("paternal grandparent")
+        GRANDPARENT_MATERNAL = "grandparent_maternal", _("maternal grandparent")
+        GRANDCHILD = "grandchild", _("grandchild")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="dependent_bindings",
+        verbose_name=_("portal user"),
+    )
+    person = models.ForeignKey(
+        InsuredPerson,
+        on_delete=models.CASCADE,
+        related_name="bindings",
+        verbose_name=_("relative"),
+    )
+    relation = models.CharField(_("relationship"), max_length=24, choices=Relation.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    document = models.FileField(_("document"), upload_to="dependents/%Y/%m/", blank=True)
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    code_sent_at = models.DateTimeField(_("code sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    review_note = models.CharField(_("review note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("dependent account")
+        verbose_name_plural = _("dependent accounts")
+        constraints = [
+            # One open binding (pending or active) per user and relative.
+            models.UniqueConstraint(
+                fields=["user", "person"],
+                condition=Q(status__in=["pending_code", "pending_review", "active"]),
+                name="dependent_binding_one_open_per_pair",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.person}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class PendingChildBindingManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(status=DependentBinding.Status.PENDING_REVIEW)
+
+
+class PendingChildBinding(DependentBinding):
+    """The admin's approval queue (A3): bindings of relatives aged 16 or under
+    waiting for an administrator to review the uploaded document."""
+
+    objects = PendingChildBindingManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("child binding to review")
+        verbose_name_plural = _("child bindings to review")

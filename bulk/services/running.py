@@ -1,0 +1,271 @@
+"""Confirm, cancel, resume and the activation job of bulk proxy activation (W2).
+
+The job opens wallets chunk by chunk; each chunk's wallets, audit rows, row
+outcomes and counters commit in one transaction, which is the checkpoint a resumed
+job starts from.
+"""
+
+import logging
+from collections import Counter, defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import InsuredPerson, PersonStatus, Region
+from bulk import jobs
+from bulk.models import Batch, BatchRow
+from bulk.reasons import Outcome, Reason
+from bulk.services.checking import open_wallet_person_ids
+from bulk.services.common import COUNTERS, STALE_AFTER, Progress, chunk_size
+from core.audit import audit_record
+from core.reasons import Refusal
+from wallet.services import wallet_open, wallet_open_bulk
+
+logger = logging.getLogger(__name__)
+
+
+class BatchRefused(ValidationError):
+    pass
+
+
+def _refuse_unless(batch: Batch, *statuses: str) -> None:
+    if batch.status not in statuses:
+        raise BatchRefused(
+            _("Batch #%(batch)s is %(status)s: it cannot be changed that way now."),
+            code="batch_state",
+            params={"batch": batch.pk, "status": batch.get_status_display()},
+        )
+
+
+@transaction.atomic
+def batch_confirm(*, batch_id: int, acting_user, queue_run: bool = True) -> Batch:
+    """The administrator confirms a checked batch: its ready rows will be opened by
+    proxy in their name (W2). Queues the job once the confirmation commits."""
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    _refuse_unless(batch, Batch.Status.CHECKED)
+    if batch.n_ready == 0:
+        raise BatchRefused(_("No row is ready to open: nothing to confirm."), code="nothing")
+    batch.status = Batch.Status.QUEUED
+    batch.confirmed_by = acting_user
+    batch.confirmed_at = timezone.now()
+    batch.ready_at_start = batch.n_ready
+    batch.save(update_fields=["status", "confirmed_by", "confirmed_at", "ready_at_start"])
+    audit_record(
+        actor=acting_user,
+        action="wallet.bulk_confirm",
+        target=batch,
+        details={"batch": batch.ref, "rows": batch.rows_total, "ready": batch.n_ready},
+    )
+    if queue_run:
+        jobs.enqueue_on_commit(jobs.RUN, batch.pk)
+    return batch
+
+
+@transaction.atomic
+def batch_cancel(*, batch_id: int, acting_user) -> Batch:
+    """Cancel a checked batch (the preview's "cancel"): nothing is opened."""
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    _refuse_unless(batch, Batch.Status.CHECKED)
+    batch.status = Batch.Status.CANCELLED
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "finished_at"])
+    audit_record(
+        actor=acting_user, action="wallet.bulk_cancel", target=batch, details={"batch": batch.ref}
+    )
+    return batch
+
+
+def batch_is_stale(batch: Batch) -> bool:
+    """A job should be on this batch but has shown no progress for a while (its
+    worker was killed): the page offers to resume it."""
+    if batch.status not in Batch.WAITING:
+        return False
+    last = batch.heartbeat_at or batch.confirmed_at or batch.created_at
+    return timezone.now() - last > STALE_AFTER
+
+
+def batch_resume(*, batch_id: int, acting_user) -> Batch:
+    """Queue the job of a batch again (after a worker was killed). Harmless if the
+    old job is still alive: chunks lock the batch, so no row is done twice."""
+    batch = Batch.objects.get(pk=batch_id)
+    _refuse_unless(batch, *Batch.WAITING)
+    audit_record(
+        actor=acting_user, action="wallet.bulk_resume", target=batch, details={"batch": batch.ref}
+    )
+    jobs.enqueue_on_commit(
+        jobs.CHECK if batch.status == Batch.Status.CHECKING else jobs.RUN, batch.pk
+    )
+    return batch
+
+
+# -- the activation job -------------------------------------------------------------
+
+
+def batch_run(*, batch_id: int, progress: Progress | None = None) -> Batch:
+    """Open the wallets of a confirmed batch's ready rows by proxy (W2), chunk by
+    chunk, in the name of the administrator who confirmed it, with the batch
+    reference on every wallet and audit row.
+
+    Each chunk is one transaction: the batch row is locked, the next ready rows are
+    taken in file order, the wallets and ledger accounts are inserted set-based
+    (conflicts ignored: nothing opens twice), and the rows' outcomes and the
+    batch's counters are written before the commit. So a job killed mid-chunk
+    leaves that chunk untouched, and running it again (or two at once) ends with
+    every row done exactly once.
+    """
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch_id)
+        if batch.status not in (Batch.Status.QUEUED, Batch.Status.RUNNING):
+            return batch
+        if batch.status == Batch.Status.QUEUED:
+            batch.status = Batch.Status.RUNNING
+            batch.started_at = batch.heartbeat_at = timezone.now()
+            batch.save(update_fields=["status", "started_at", "heartbeat_at"])
+    acting_user = batch.confirmed_by
+    while True:
+        with transaction.atomic():
+            batch = Batch.objects.select_for_update().get(pk=batch_id)
+            if batch.status != Batch.Status.RUNNING:
+                return batch
+            rows = list(
+                BatchRow.objects.filter(batch=batch, outcome=Outcome.READY)
+                .order_by("line")
+                .values_list("pk", "person_id", "region_id")[: chunk_size()]
+            )
+            if not rows:
+                return _finish(batch, acting_user)
+            _store_outcomes(batch, _open_chunk(batch, rows, acting_user))
+        if progress is not None:
+            batch.refresh_from_db()
+            progress(batch)
+
+
+Result = tuple[str, str, str]  # outcome, reason, reason argument
+OPENED: Result = (Outcome.ACTIVATED, "", "")
+
+
+def _open_chunk(batch: Batch, rows: list, acting_user) -> dict[int, Result]:
+    """Outcome per row id. Set-based; if the chunk's insert fails, row by row, so
+    one bad row never stops the others."""
+    results: dict[int, Result] = {}
+    gone = [pk for pk, person_id, region_id in rows if person_id is None or region_id is None]
+    for pk in gone:  # the person or region record was deleted since the check
+        results[pk] = (Outcome.INVALID, Reason.PERSON_NOT_FOUND, "")
+    rows = [row for row in rows if row[0] not in results]
+    try:
+        with transaction.atomic():
+            opened = set(
+                wallet_open_bulk(
+                    rows=[(person_id, region_id) for _, person_id, region_id in rows],
+                    acting_user=acting_user,
+                    batch_ref=batch.ref,
+                )
+            )
+    except Exception:  # the chunk rolled back to its savepoint: try each row alone
+        logger.exception("bulk batch %s: chunk insert failed, opening row by row", batch.pk)
+        return results | _open_one_by_one(batch, rows, acting_user)
+    not_opened = [row for row in rows if row[1] not in opened]
+    results |= {pk: OPENED for pk, person_id, _ in rows if person_id in opened}
+    if not_opened:
+        results |= _explain(batch, not_opened, acting_user)
+    return results
+
+
+def _explain(batch: Batch, rows: list, acting_user) -> dict[int, Result]:
+    """Why wallet_open_bulk skipped these rows: open since the check (a skip), the
+    person or the province changed since the check, or a closed wallet, which is
+    opened again one by one."""
+    person_ids = {person_id for _, person_id, _ in rows}
+    open_now = open_wallet_person_ids(person_ids)
+    statuses = dict(InsuredPerson.objects.filter(pk__in=person_ids).values_list("pk", "status"))
+    regions = {
+        region.pk: region
+        for region in Region.objects.select_related("province").filter(
+            pk__in={region_id for _, _, region_id in rows}
+        )
+    }
+    results: dict[int, Result] = {}
+    reopen = []
+    for pk, person_id, region_id in rows:
+        province = regions[region_id].province
+        if person_id in open_now:
+            results[pk] = (Outcome.ALREADY_OPEN, Reason.ALREADY_OPEN, "")
+        elif statuses.get(person_id) != PersonStatus.ACTIVE:
+            results[pk] = (Outcome.INVALID, Reason.PERSON_NOT_ACTIVE, statuses.get(person_id, ""))
+        elif not province.wallet_live:
+            results[pk] = (Outcome.INVALID, Reason.LOCATION_NOT_LIVE, province.code)
+        else:
+            reopen.append((pk, person_id, region_id))
+    return results | _open_one_by_one(batch, reopen, acting_user)
+
+
+def _open_one_by_one(batch: Batch, rows: list, acting_user) -> dict[int, Result]:
+    if not rows:
+        return {}
+    persons = InsuredPerson.objects.in_bulk({person_id for _, person_id, _ in rows})
+    regions = Region.objects.select_related("province").in_bulk({r for _, _, r in rows})
+    results: dict[int, Result] = {}
+    for pk, person_id, region_id in rows:
+        try:
+            with transaction.atomic():
+                wallet = wallet_open(
+                    person=persons[person_id],
+                    usage_region=regions[region_id],
+                    acting_user=acting_user,
+                    by_proxy=True,
+                    batch_ref=batch.ref,
+                )
+            if wallet.batch_ref == batch.ref:
+                results[pk] = OPENED
+            else:
+                results[pk] = (Outcome.ALREADY_OPEN, Reason.ALREADY_OPEN, "")
+        except Refusal as refusal:
+            if refusal.code == "W1-02":
+                results[pk] = (Outcome.INVALID, Reason.PERSON_NOT_ACTIVE, "")
+            else:
+                province = regions[region_id].province.code
+                results[pk] = (Outcome.INVALID, Reason.LOCATION_NOT_LIVE, province)
+        except Exception as exc:  # one bad row never stops the others (W2: the rest still open)
+            logger.exception("bulk batch %s: row %s failed", batch.pk, pk)
+            results[pk] = (Outcome.FAILED, Reason.FAILED, type(exc).__name__)
+    return results
+
+
+def _store_outcomes(batch: Batch, results: dict[int, Result]) -> None:
+    """Write the chunk's outcomes (one UPDATE per distinct outcome) and move the
+    counters, in the chunk's transaction: the checkpoint."""
+    groups: dict[Result, list[int]] = defaultdict(list)
+    for pk, result in results.items():
+        groups[result].append(pk)
+    moved: Counter = Counter()
+    for (outcome, reason, arg), pks in groups.items():
+        BatchRow.objects.filter(pk__in=pks, outcome=Outcome.READY).update(
+            outcome=outcome, reason=reason, reason_arg=str(arg)[:60]
+        )
+        moved[outcome] += len(pks)
+    Batch.objects.filter(pk=batch.pk).update(
+        n_ready=F("n_ready") - sum(moved.values()),
+        heartbeat_at=timezone.now(),
+        **{COUNTERS[o]: F(COUNTERS[o]) + n for o, n in moved.items()},
+    )
+
+
+def _finish(batch: Batch, acting_user) -> Batch:
+    batch.status = Batch.Status.DONE
+    batch.finished_at = batch.heartbeat_at = timezone.now()
+    batch.save(update_fields=["status", "finished_at", "heartbeat_at"])
+    audit_record(
+        actor=acting_user,
+        action="wallet.bulk_done",
+        target=batch,
+        details={
+            "batch": batch.ref,
+            "opened": batch.n_activated,
+            "skipped": batch.n_skipped,
+            "not_opened": batch.n_not_opened,
+        },
+    )
+    return batch

@@ -1,0 +1,132 @@
+"""Admin base classes every app's admin builds on, and the audit trail's page.
+
+- ``AuditedAdmin``: every add, change and delete made in the admin (inline rows
+  too) leaves an audit row — who, for whom, when, which fields, never the values
+  of ID numbers;
+- ``ReadOnlyAdmin``: records only services write (the ledger, the SMS outbox);
+- ``SingletonAdmin``: a settings row (pk=1) that can be edited, not added twice
+  or deleted.
+"""
+
+import re
+
+from django.contrib import admin
+
+from core import normalise
+from core.audit import Action, audit_record, audit_row, target_label
+from core.models import AuditEvent
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Audits every admin write. ``audit_person(obj)`` says whom a row is about
+    (default: its ``person`` attribute); the person's admin returns the row itself."""
+
+    def audit_person(self, obj):
+        return getattr(obj, "person", None)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action=Action.ADMIN_CHANGE if change else Action.ADMIN_ADD,
+            person=self.audit_person(obj),
+            target=obj,
+            details={"fields": list(form.changed_data)},
+        )
+
+    def save_formset(self, request, form, formset, change):
+        """Rows added, changed or deleted in an inline (a province's regions) are
+        audited one by one, like the parent."""
+        deleted = [
+            (f.instance, f.instance.pk, str(f.instance))
+            for f in formset.deleted_forms
+            if f.instance.pk is not None
+        ]
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            audit_record(
+                actor=request.user,
+                action=Action.ADMIN_ADD,
+                person=self.audit_person(obj),
+                target=obj,
+                details={"parent": target_label(form.instance)},
+            )
+        for obj, fields in formset.changed_objects:
+            audit_record(
+                actor=request.user,
+                action=Action.ADMIN_CHANGE,
+                person=self.audit_person(obj),
+                target=obj,
+                details={"fields": list(fields)},
+            )
+        for obj, pk, label in deleted:
+            if obj not in formset.deleted_objects:
+                continue
+            AuditEvent.objects.create(
+                **audit_row(
+                    actor=request.user,
+                    action=Action.ADMIN_DELETE,
+                    target_label=target_label(obj, pk),
+                    details={"label": label},
+                )
+            )
+
+    def delete_model(self, request, obj):
+        audit_record(
+            actor=request.user,
+            action=Action.ADMIN_DELETE,
+            person=self.audit_person(obj),
+            target=obj,
+            details={"label": str(obj)},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the services only; the admin shows them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SingletonAdmin(admin.ModelAdmin):
+    """One settings row, seeded by a migration: editable, never a second one,
+    never deleted."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+_ID_SUFFIX = re.compile(r"^\d{3}[\dX]$")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit trail, read-only (append-only in the database too)."""
+
+    list_display = ["at", "actor_label", "action", "person_label", "target"]
+    list_filter = ["action", "at"]
+    search_fields = ["action", "target", "actor_label", "person_label"]
+    date_hierarchy = "at"
+    fields = ["at", "actor", "actor_label", "action", "person", "person_label", "target", "details"]
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        results, dup = super().get_search_results(request, queryset, search_term)
+        term = normalise.national_id(search_term)
+        if _ID_SUFFIX.match(term):  # labels hold the masked ID: its last 4 characters
+            results = results | queryset.filter(person_label__endswith=term)
+        return results, dup

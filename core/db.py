@@ -1,0 +1,78 @@
+"""Database helpers: the one switch between the hand-written SQL fast paths and
+the portable ORM, and prepared statements for the hottest of those paths.
+
+The switch
+----------
+A few money paths (a transfer's three round trips, the morning sweep, bulk
+wallet opening, storing a bill's settled lines) have a hand-written PostgreSQL
+statement and a portable ORM twin with the same results. ``set_based()`` picks
+one, for every path alike: the SQL on PostgreSQL (production, CI, benchmarks),
+the ORM elsewhere (SQLite, the embedded ``make run``) or when
+``settings.PORTAL_SET_BASED_SQL`` is off — which is how the tests run each ORM
+twin against PostgreSQL too (the ``orm_path`` fixture).
+
+Prepared statements
+-------------------
+Django's psycopg 3 backend binds parameters on the client and prepares nothing
+(connection poolers in transaction mode keep working). For the few statements
+that run thousands of times a second (a wallet transfer's round trips) the server
+then parses and plans every one of them each time: planning the transfer's facts
+query cost about as much as running it (bench/transfers.py). ``prepared_cursor()``
+gives a cursor, wrapped by Django like any other (query logging,
+``django_assert_num_queries``, error translation), whose statements are bound on
+the server and prepared once per connection; psycopg keeps the per-connection
+cache (``prepared_max``) and prepares again after a reconnect by itself.
+
+Preparing needs the connection's ``prepare_threshold`` (settings.py sets it on
+PostgreSQL unless ``PORTAL_PREPARED_STATEMENTS=0``, for a transaction-mode pooler
+that cannot follow prepared statements); without it the same cursor binds on the
+server and prepares nothing. The ORM's cursors bind on the client and never
+prepare either way.
+"""
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
+
+
+class _PreparingCursor(ServerBindingCursor):
+    """Server-side binding; each statement prepared on its first execution."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+def set_based() -> bool:
+    """True: run the hand-written set-based SQL; False: the portable ORM twin."""
+    return connection.vendor == "postgresql" and getattr(settings, "PORTAL_SET_BASED_SQL", True)
+
+
+def _django_wrapper(cursor):
+    """Wrap a raw psycopg cursor the way Django wraps its own (query logging,
+    error translation, ``django_assert_num_queries``).
+
+    The one place that calls Django's private ``connection._prepare_cursor``
+    (what ``BaseDatabaseWrapper._cursor()`` does with the cursor it creates).
+    A Django upgrade that renames it fails here, loudly, not in a transfer;
+    tests/core/test_db.py pins the behaviour."""
+    prepare = getattr(connection, "_prepare_cursor", None)
+    if prepare is None:
+        raise RuntimeError(
+            "django.db connection has no _prepare_cursor(): core.db.prepared_cursor "
+            "needs updating for this Django version"
+        )
+    return prepare(cursor)
+
+
+def prepared_cursor():
+    """A Django cursor wrapper over a server-binding, preparing psycopg cursor:
+    ``with prepared_cursor() as cursor:``; PostgreSQL only. Placeholders are the
+    usual ``%s`` / ``%(name)s``; the statement text must be fixed (one prepared
+    statement per text), and a parameter whose type PostgreSQL cannot infer
+    (a bare NULL in a SELECT list) needs a cast (``%(x)s::bigint``)."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("prepared_cursor() is for PostgreSQL")
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return _django_wrapper(_PreparingCursor(connection.connection))
