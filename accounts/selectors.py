@@ -2,6 +2,7 @@
 accounts models directly, so the access rules live in one place."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -126,41 +127,90 @@ def family_member(*, user, person_id) -> InsuredPerson:
     return members[0]
 
 
-def _family(*, user, persons: QuerySet[InsuredPerson]) -> list[InsuredPerson]:
+@dataclass
+class FamilyPage:
+    """What the family page shows from this app (see family_page)."""
+
+    members: list[InsuredPerson]
+    own: InsuredPerson | None
+    pending: list[DependentBinding]
+    requests_for_me: list[DependentBinding]
+    looked_after_by: list[DependentBinding]
+
+
+def family_page(*, user) -> FamilyPage:
+    """The family page's people in five queries however many dependents: the
+    members as family_members() gives them, and the lists of pending_requests(),
+    requests_for_relative() and bindings_of_own_record() — every binding the
+    user made or that names the user's own record, read once and sorted here."""
+    if not user.is_authenticated:
+        return FamilyPage([], None, [], [], [])
+    bindings = list(
+        DependentBinding.objects.filter(Q(user=user) | Q(person__user=user))
+        .select_related("person", "user__insured_person")
+        .order_by("created_at", "pk")
+    )
+    active = DependentBinding.Status.ACTIVE
+    mine = [b for b in bindings if b.user_id == user.pk]
+    about_me = [b for b in bindings if b.person.user_id == user.pk]
+    members = _family(
+        user=user,
+        persons=persons_for_user(user=user),
+        bindings={b.person_id: b for b in reversed(mine) if b.status == active},
+    )
+    own = next((m for m in members if m.user_id == user.pk), None)
+    waiting = (DependentBinding.Status.PENDING_CODE, DependentBinding.Status.PENDING_REVIEW)
+    return FamilyPage(
+        members=members,
+        own=own,
+        pending=[b for b in mine if b.status in waiting],
+        requests_for_me=[b for b in about_me if b.status == DependentBinding.Status.PENDING_CODE]
+        if own
+        else [],
+        looked_after_by=[b for b in about_me if b.status == active] if own else [],
+    )
+
+
+def _family(
+    *, user, persons: QuerySet[InsuredPerson], bindings: dict | None = None
+) -> list[InsuredPerson]:
+    """`bindings`: the user's active bindings by person id, if already read."""
     if not user.is_authenticated:
         return []
     today = timezone.localdate()
-    persons = list(
-        persons.select_related("region__province")
-        .prefetch_related(
-            Prefetch(
-                "facility_choices",
-                queryset=DesignatedFacilityChoice.objects.select_related("facility").order_by(
-                    "-effective_from", "-pk"
-                ),
-                to_attr="facility_history",
+    lookups = [
+        Prefetch(
+            "facility_choices",
+            queryset=DesignatedFacilityChoice.objects.select_related("facility").order_by(
+                "-effective_from", "-pk"
             ),
-            Prefetch(
-                "registrations",
-                queryset=NonLocalRegistration.objects.filter(
-                    status=NonLocalRegistration.Status.ACTIVE
-                )
-                .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-                .select_related("destination__province")
-                .order_by("start_date"),
-                to_attr="current_registrations",
-            ),
+            to_attr="facility_history",
+        ),
+        Prefetch(
+            "registrations",
+            queryset=NonLocalRegistration.objects.filter(status=NonLocalRegistration.Status.ACTIVE)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .select_related("destination__province")
+            .order_by("start_date"),
+            to_attr="current_registrations",
+        ),
+    ]
+    if bindings is None:
+        lookups.append(
             Prefetch(
                 "bindings",
                 queryset=DependentBinding.objects.filter(
                     user=user, status=DependentBinding.Status.ACTIVE
                 ),
                 to_attr="my_bindings",
-            ),
+            )
         )
-        .order_by("pk")
+    persons = list(
+        persons.select_related("region__province").prefetch_related(*lookups).order_by("pk")
     )
     for person in persons:
+        if bindings is not None:
+            person.my_bindings = [bindings[person.pk]] if person.pk in bindings else []
         person.binding = None if person.user_id == user.pk else next(iter(person.my_bindings), None)
         person.facility_current, person.facility_upcoming = current_and_upcoming(
             person.facility_history, today

@@ -27,23 +27,19 @@ def home(request: HttpRequest) -> HttpResponse:
     section only. A constant number of queries however many dependents."""
     if not request.user.is_authenticated:
         return render(request, "portal/home.html", {"members": []})
-    members = accounts_selectors.family_members(user=request.user)
+    family = accounts_selectors.family_page(user=request.user)
+    members = family.members
     wallet_cards = wallet_selectors.family_cards(persons=members)
     claims_cards = claims_selectors.family_cards(persons=members)
     for member in members:
         member.wallet_card = wallet_cards.get(member.pk)
         member.claims_card = claims_cards.get(member.pk)
-    own = next((m for m in members if m.user_id == request.user.pk), None)
     context = {
         "members": members,
-        "own": own,
-        "pending": accounts_selectors.pending_requests(user=request.user),
-        "requests_for_me": accounts_selectors.requests_for_relative(user=request.user)
-        if own
-        else [],
-        "looked_after_by": accounts_selectors.bindings_of_own_record(user=request.user)
-        if own
-        else [],
+        "own": family.own,
+        "pending": family.pending,
+        "requests_for_me": family.requests_for_me,
+        "looked_after_by": family.looked_after_by,
         "add_form": DependentAddForm(),
     }
     if request.htmx:
