@@ -30,3 +30,24 @@ def _plain_static_files(settings):
 def _fast_password_hashing(settings):
     # PBKDF2's many rounds are the point in production and pure waiting in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _staff_second_factor_off(settings):
+    # Production asks staff for a TOTP code (STAFF_2FA); tests of the admin's own
+    # behaviour log in with force_login and skip it. tests/portal/test_two_factor.py
+    # turns it on and checks the whole second step.
+    settings.STAFF_2FA = False
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    # Rate-limit counters live in the cache (Redis in the tests): each test gets
+    # its own key prefix, so one test's sends never count in another's, and no
+    # test has to flush a Redis database that a parallel worker is using.
+    import uuid
+
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+        for name, config in settings.CACHES.items()
+    }

@@ -23,6 +23,41 @@ register(
 )
 register("A1-03", _("Your login is not linked to an insurance record yet."))
 register("A1-04", _("This login is already linked to an insurance record."))
+# A1: one-time codes sent to a phone (sign-up, new password, relatives)
+register(
+    "A1-06",
+    ngettext_lazy(
+        "A code was sent a moment ago: you can ask for another in %(wait)d second.",
+        "A code was sent a moment ago: you can ask for another in %(wait)d seconds.",
+        "wait",
+    ),
+)
+register(
+    "A1-07",
+    _(
+        "This phone number or login has had %(count)d codes today, the most allowed: "
+        "try again tomorrow."
+    ),
+)
+register(
+    "A1-08",
+    ngettext_lazy(
+        "That code is not right. %(left)d try left today.",
+        "That code is not right. %(left)d tries left today.",
+        "left",
+    ),
+)
+register("A1-09", _("This code has expired or was replaced: ask for a new one."))
+register(
+    "A1-10",
+    _(
+        "Too many wrong codes today. For your safety, try again tomorrow, or ask an "
+        "administrator at the insurance office to verify you."
+    ),
+)
+register("A1-11", _("Enter the 6-digit code from the text message."))
+register("A1-12", _("This step has expired: please start again."))
+register("A1-13", _("Enter a mainland mobile number of 11 digits."))
 # A2: close relatives
 register(
     "A2-01",
@@ -69,6 +104,13 @@ register(
 register("A3-08", _("This request is no longer waiting for a code."))
 register("A3-09", _("This request is no longer waiting for review."))
 register("A3-10", _("Enter the 6-digit code."))
+register(
+    "A3-11",
+    _(
+        "Too many wrong codes for this relative today. Try again tomorrow, or ask them "
+        "to confirm from their own login."
+    ),
+)
 # F2: designated outpatient facility
 register(
     "F2-11",

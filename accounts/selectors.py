@@ -268,7 +268,7 @@ def binding_for_user(*, user, binding_id) -> DependentBinding:
 def binding_for_relative(*, user, binding_id) -> DependentBinding:
     """A binding of the user's own record made by someone else, or 404."""
     try:
-        return DependentBinding.objects.select_related("person", "user").get(
+        return DependentBinding.objects.select_related("person", "user__insured_person").get(
             pk=binding_id, person__user=user
         )
     except (DependentBinding.DoesNotExist, ValueError, TypeError):

@@ -153,22 +153,26 @@ def binding_end(request: HttpRequest, binding_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def binding_respond(request: HttpRequest, binding_id: int) -> HttpResponse:
-    """The relative confirms or declines a request to add them (A3 consent)."""
+    """The relative decides on a request to add them (A3 consent), in two steps:
+    this page names the person who asked and says what they will be able to see
+    and do; only the confirmation sent from it lets them in."""
     binding = selectors.binding_for_relative(user=request.user, binding_id=binding_id)
-    accept = request.POST.get("answer") == "accept"
+    answer = request.POST.get("answer")
+    if request.method == "GET" or (answer == "accept" and request.POST.get("step") != "confirm"):
+        return render(request, "accounts/binding_respond.html", {"binding": binding})
+    accept = answer == "accept"
     try:
         services.dependent_respond(user=request.user, binding=binding, accept=accept)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        who = binding.user.get_username()
         if accept:
             note = _("%(who)s can now look after your insurance.")
         else:
             note = _("You declined %(who)s's request.")
-        messages.success(request, note % {"who": who})
+        messages.success(request, note % {"who": binding.requester_name})
     if request.htmx:
         return _changed(HttpResponse(""))
     return redirect("home")
@@ -182,7 +186,7 @@ def binding_leave(request: HttpRequest, binding_id: int) -> HttpResponse:
     services.dependent_end(actor=request.user, binding=binding)
     messages.success(
         request,
-        _("%(who)s no longer looks after your insurance.") % {"who": binding.user.get_username()},
+        _("%(who)s no longer looks after your insurance.") % {"who": binding.requester_name},
     )
     if request.htmx:
         return _changed(HttpResponse(""))

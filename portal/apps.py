@@ -9,6 +9,8 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from portal import signals  # noqa: F401 - connects the receivers
+
         admin.site.site_header = _("Family Medical Insurance Portal — administration")
         admin.site.site_title = _("Family Medical Insurance Portal")
         admin.site.index_title = _("Administration")

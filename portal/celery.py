@@ -24,6 +24,10 @@ def beat_schedule() -> dict:
         # at 05:55 finds nothing due yet on most days (due is 06:00 sharp) but
         # settles anything overdue from a missed run; 06:05 returns today's.
         # Both are safe to repeat: each transfer is returned exactly once.
+        "accounts-redact-expired-codes": {
+            "task": "accounts.tasks.redact_expired_codes",
+            "schedule": crontab(minute="*/5"),
+        },
         "wallet-sweep-before-six": {
             "task": "wallet.tasks.sweep_unclaimed_transfers",
             "schedule": crontab(hour=5, minute=55),

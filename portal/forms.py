@@ -1,15 +1,12 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import NationalIdField
-from accounts.services import person_claimable
 
 
-class SignUpForm(UserCreationForm):
-    """Django's sign-up form (username + password twice, validated) plus the ID
-    number and name of the insurance record the new login claims (A1)."""
+class SignUpStartForm(forms.Form):
+    """Sign-up, first step: the ID number and name find the insurance record (A1)."""
 
     name = forms.CharField(
         label=_("Name"),
@@ -18,15 +15,64 @@ class SignUpForm(UserCreationForm):
     )
     national_id = NationalIdField(help_text=_("Your 18-character resident ID number."))
 
-    field_order = ["username", "name", "national_id", "password1", "password2"]
 
-    def clean(self):
-        cleaned = super().clean()
-        # Checked here so every problem shows at once; the claim is checked again
-        # under a row lock when the account is created (two sign-ups, one record).
-        if cleaned.get("national_id") and cleaned.get("name"):
-            try:
-                person_claimable(national_id=cleaned["national_id"], name=cleaned["name"])
-            except ValidationError as exc:
-                self.add_error(None, exc)
-        return cleaned
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Code from the text message"))
+        kwargs.setdefault("max_length", 12)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+        )
+
+
+class SignUpFinishForm(UserCreationForm):
+    """Sign-up, second step: the code texted to the record's phone, and the
+    login to create (Django's username and password checks)."""
+
+    code = CodeField(widget=forms.TextInput(attrs={"autofocus": True}))
+
+    field_order = ["code", "username", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)  # the code comes first
+
+
+class PasswordResetStartForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Username or phone number"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+
+
+class PasswordResetFinishForm(SetPasswordForm):
+    """The code texted to the phone on the record, and the new password twice
+    (Django's password checks)."""
+
+    code = CodeField(widget=forms.TextInput(attrs={"autofocus": True}))
+
+    field_order = ["code", "new_password1", "new_password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].widget.attrs.pop("autofocus", None)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; the first field takes a username or the mobile
+    number on one's insurance record (accounts.backends)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The username or phone number and the password do not match. "
+            "Note that the password is case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username or phone number")
+        self.fields["username"].widget.attrs["autocomplete"] = "username"

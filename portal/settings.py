@@ -7,6 +7,7 @@ under ``var/``. Production sets at least ``SECRET_KEY``, ``DEBUG=0``,
 ``ALLOWED_HOSTS``, ``DATABASE_URL`` and ``REDIS_URL`` (see README.md).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -26,6 +27,16 @@ def env_bool(name: str, default: bool) -> bool:
     if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -69,6 +80,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "portal.vendor_apps.LockoutsConfig",  # django-axes
+    "django_otp",
+    "portal.vendor_apps.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
+    "portal.vendor_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
     "portal",
     "core",
     "accounts",
@@ -85,9 +100,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.PrivatePagesMiddleware",
+    "portal.middleware.SessionLimitsMiddleware",
+    "portal.middleware.StaffSecondFactorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -136,11 +157,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Whom an audit row is about (core.models.AuditEvent.person): the insured person.
 AUDIT_PERSON_MODEL = "accounts.InsuredPerson"
 
+# Django's checks, worded and translated by the portal (core/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "core.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "core.passwords.MinimumLengthValidator"},
+    {"NAME": "core.passwords.CommonPasswordValidator"},
+    {"NAME": "core.passwords.NumericPasswordValidator"},
+]
+# Log in by username or by the phone number on one's insurance record. django-axes
+# comes first: it refuses a locked-out username or address before any password
+# is checked (see "Login lockout" below).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.UsernameOrPhoneBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -172,10 +201,77 @@ STORAGES = {
 # Tests render pages without running collectstatic first.
 WHITENOISE_MANIFEST_STRICT = False
 
+# The cache holds the rate-limit counters (core/ratelimit.py): Redis when
+# REDIS_URL is set (production, tests), so every web process counts together;
+# memory of the one process otherwise (`make run`).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one login
+# (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES; LOGIN_IP_FAILURE_LIMIT
+# from one address across logins lock that address (raise it where many
+# families share one address, behind a carrier's NAT). The admin's login is
+# guarded too. Administrators see and lift lockouts under "Axes" in the admin.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 5)
+AXES_HANDLER = "portal.security.LoginAttemptsHandler"
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A try during the lockout does not push its end further: the page says when.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.auth_views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp_token", "code"]
+AXES_VERBOSE = False
+
+# Sessions: logged out after SESSION_IDLE_MINUTES without a request and, however
+# active, SESSION_MAX_HOURS after logging in (portal/middleware.py says so on
+# the login page and keeps a half-sent form).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+# The stored session outlives both limits by a day, so that the middleware, not
+# a silent expiry, ends it and can say why (`clearsessions` removes old rows).
+SESSION_COOKIE_AGE = (SESSION_MAX_HOURS + 24) * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Staff second factor (TOTP, django-otp): on by default outside DEBUG; `make run`
+# turns it off for the demo. With it on, a staff login must enter a code from an
+# authenticator app (or a recovery code) before any page; a first login enrols.
+STAFF_2FA = env_bool("STAFF_2FA", not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Family insurance portal")
+STAFF_2FA_RECOVERY_CODES = 10
+# The admin lists authenticators (to remove a lost one) but never shows their
+# secret key, QR code or recovery codes: only the owner sees those, once.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# SMS sends (codes for sign-up, password reset, relatives): per phone and per
+# login, at most one every SMS_INTERVAL_SECONDS and SMS_PER_DAY a day.
+SMS_INTERVAL_SECONDS = env_int("SMS_INTERVAL_SECONDS", 60)
+SMS_PER_DAY = env_int("SMS_PER_DAY", 10)
+
+# Private pages: no inline script or style anywhere (static/js/portal.js holds
+# the portal's few lines of script), nothing from other sites.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
 # Celery: Redis in production and tests; without a Redis URL, kombu's
 # filesystem transport under var/ lets one machine run web + worker + beat with
 # no server at all.
-REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -207,7 +303,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Admin-facing contact for `check --deploy`-style hardening; nothing is mailed in dev.

@@ -1,16 +1,31 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import auth_views, signup_views, views
 from portal.media import media_for_staff
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("signup/", views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Pages without a <link rel="icon"> (the admin) make browsers ask for this.
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("signup/", signup_views.signup, name="signup"),
+    path("signup/code/", signup_views.signup_code, name="signup_code"),
+    path("signup/code/again/", signup_views.signup_resend, name="signup_resend"),
+    path("password/forgot/", signup_views.password_forgot, name="password_forgot"),
+    path("password/forgot/code/", signup_views.password_forgot_code, name="password_forgot_code"),
+    path(
+        "password/forgot/code/again/",
+        signup_views.password_forgot_resend,
+        name="password_forgot_resend",
+    ),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/second-factor/", auth_views.second_factor, name="two_factor"),
+    path("login/recovery-codes/", auth_views.recovery_codes, name="recovery_codes"),
+    path("session/kept-form/", auth_views.kept_form, name="kept_form"),
+    path("sessions/", auth_views.login_sessions, name="login_sessions"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -19,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        django_auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
     path("family/", include("accounts.urls")),

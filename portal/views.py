@@ -1,20 +1,15 @@
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from accounts import selectors as accounts_selectors
-from accounts import services as accounts_services
 from accounts.forms import DependentAddForm
 from claims import selectors as claims_selectors
-from portal.forms import SignUpForm
 from portal.health import check_broker, check_database
 from wallet import selectors as wallet_selectors
 
@@ -47,31 +42,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", context)
 
 
-@sensitive_post_parameters("national_id", "password1", "password2")
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    """Sign up by claiming one's insurance record: ID number + name must match a
-    record no other login holds (A1). Nothing typed is lost on an error."""
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                user = form.save()
-                accounts_services.person_claim(
-                    user=user,
-                    national_id=form.cleaned_data["national_id"],
-                    name=form.cleaned_data["name"],
-                )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("home")
-    return render(request, "registration/signup.html", {"form": form})
-
-
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -81,6 +51,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {name: (reason or "ok") for name, reason in problems.items()}
     body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
     return JsonResponse(body, status=503 if down else 200)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -1,6 +1,9 @@
 """The SMS outbox (read-only) and the people rules' numbers."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin.search import PersonSearchMixin
 from accounts.models import (
@@ -14,10 +17,39 @@ from core.admin import AuditedAdmin, ReadOnlyAdmin, SingletonAdmin
 class OutboundMessageAdmin(PersonSearchMixin, ReadOnlyAdmin):
     """The SMS outbox: what would have been sent (no real SMS leaves the portal)."""
 
-    list_display = ["created_at", "phone", "person", "purpose", "body"]
+    list_display = ["created_at", "phone", "person", "purpose", "text", "sent_at"]
     list_filter = ["purpose", "created_at"]
     list_select_related = ["person"]
-    search_fields = ["phone", "person__name", "body"]
+    search_fields = ["phone", "person__name"]
+    fields = ["created_at", "phone", "person", "purpose", "text", "code_expires_at", "sent_at"]
+    readonly_fields = fields
+    actions = ["mark_sent"]
+
+    @admin.display(description=_("message"))
+    def text(self, obj: OutboundMessage) -> str:
+        # A code shows only while the text waits to be sent and is still valid.
+        return obj.readable_body
+
+    def has_mark_sent_permission(self, request) -> bool:
+        # The outbox stays read-only; only this action changes it (as a gateway would).
+        return request.user.has_perm("accounts.change_outboundmessage")
+
+    @admin.action(permissions=["mark_sent"], description=_("Mark as sent (the code is blanked)"))
+    def mark_sent(self, request, queryset):
+        """What an SMS gateway does after handing a text over: from then on the
+        code in it can no longer be read here."""
+        done = 0
+        for message in queryset.filter(sent_at__isnull=True):
+            message.sent_at = timezone.now()
+            message.save(update_fields=["sent_at"])
+            message.redact()
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%(n)d text marked as sent.", "%(n)d texts marked as sent.", done)
+            % {"n": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AccountsPolicy)

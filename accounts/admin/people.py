@@ -1,9 +1,11 @@
 """Regions, insured persons (A1) and relationships (A2) in the admin."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -114,9 +116,63 @@ class InsuredPersonAdmin(PersonSearchMixin, AuditedAdmin):
         (_("Portal"), {"fields": ["user", "created_at", "updated_at"]}),
     ]
 
+    actions = ["verify_in_person"]
+
     @admin.display(description=_("ID number"), ordering="national_id")
     def masked_id(self, obj: InsuredPerson) -> str:
         return obj.masked_id
+
+    @admin.action(
+        permissions=["change"],
+        description=_("A1: verify in person and text a sign-up code"),
+    )
+    def verify_in_person(self, request, queryset):
+        """A1: the person stands at the counter with their ID card and a phone;
+        the administrator checks both and texts a sign-up code to that phone
+        (for a record with no phone, or one its owner no longer has)."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one person to verify."), messages.WARNING)
+            return None
+        person = queryset.get()
+        form = VerifyInPersonForm(request.POST if request.POST.get("post") == "yes" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                services.signup_verify_in_person(
+                    actor=request.user, person=person, phone=form.cleaned_data["phone"]
+                )
+            except ValidationError as exc:
+                form.add_error("phone", exc.messages)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "A sign-up code was texted to the checked phone. %(name)s now signs "
+                        "up with their ID number and name and enters that code."
+                    )
+                    % {"name": person.name},
+                    messages.SUCCESS,
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Verify %(name)s in person") % {"name": person.name},
+            "person": person,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/verify_in_person.html", context)
+
+
+class VerifyInPersonForm(forms.Form):
+    checked_id = forms.BooleanField(
+        label=_("I have seen the person's ID card and it matches this record"), required=True
+    )
+    phone = forms.CharField(
+        label=_("Mobile number of the phone in the person's hands"),
+        max_length=20,
+        help_text=_("The sign-up code is texted to this number, not to the record's."),
+    )
 
 
 # Relationships (A2) -------------------------------------------------------------------

@@ -5,7 +5,7 @@ people.py         insured persons (A1) and their close relatives (A2)
 facilities.py     designated facilities (F1) and the designated-facility choice (F2)
 dependents.py     dependent accounts (A3) and the approval queue of child bindings
 registrations.py  non-local registrations (F3)
-outbox.py         the SMS outbox
+outbox.py         the SMS outbox and the one-time codes sent through it (A1)
 policy.py         the editable numbers of the people rules
 
 The audit trail is core.models.AuditEvent.
@@ -13,7 +13,7 @@ The audit trail is core.models.AuditEvent.
 
 from accounts.models.dependents import DependentBinding, PendingChildBinding
 from accounts.models.facilities import DesignatedFacilityChoice, Facility
-from accounts.models.outbox import OutboundMessage
+from accounts.models.outbox import CODE_MASK, CodeChallenge, OutboundMessage
 from accounts.models.people import (
     InsuranceType,
     InsuredPerson,
@@ -28,7 +28,9 @@ from accounts.models.regions import Province, Region
 from accounts.models.registrations import NonLocalRegistration
 
 __all__ = [
+    "CODE_MASK",
     "AccountsPolicy",
+    "CodeChallenge",
     "DependentBinding",
     "DesignatedFacilityChoice",
     "Facility",

@@ -84,6 +84,15 @@ class DependentBinding(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def requester_name(self) -> str:
+        """The name of the person who asked (their record's name), never a
+        login name: relatives decide whom they let in by who it is (A3)."""
+        try:
+            return self.user.insured_person.name
+        except models.ObjectDoesNotExist:
+            return str(_("a portal user without an insurance record"))
+
 
 class PendingChildBindingManager(models.Manager):
     def get_queryset(self):

@@ -1,13 +1,23 @@
-"""The SMS outbox: messages the portal would send (no real SMS is sent)."""
+"""The SMS outbox (no real SMS leaves the portal) and the one-time codes sent
+through it to prove a phone (A1)."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
 
+CODE_MASK = "••••••"
+
 
 class OutboundMessage(models.Model):
-    """The SMS outbox: messages the portal would send (no real SMS is sent)."""
+    """The SMS outbox: messages the portal would send (no real SMS is sent).
+
+    A message carrying a one-time code keeps the code readable only while it
+    waits to be sent and is still valid: once sent, used, replaced or expired,
+    the code is blanked out of the text (``redact``), and pages that show the
+    outbox mask it already when it has expired (``readable_body``)."""
 
     phone = models.CharField(_("phone"), max_length=20)
     person = models.ForeignKey(
@@ -16,6 +26,9 @@ class OutboundMessage(models.Model):
     body = models.TextField(_("message"))
     purpose = models.CharField(_("purpose"), max_length=40)
     created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    code = models.CharField(_("code (until sent or expired)"), max_length=12, blank=True)
+    code_expires_at = models.DateTimeField(_("code valid until"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -24,3 +37,78 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.purpose}"
+
+    @property
+    def code_readable(self) -> bool:
+        return bool(
+            self.code
+            and self.sent_at is None
+            and (self.code_expires_at is None or timezone.now() < self.code_expires_at)
+        )
+
+    @property
+    def readable_body(self) -> str:
+        if self.code and not self.code_readable:
+            return self.body.replace(self.code, CODE_MASK)
+        return self.body
+
+    def redact(self) -> None:
+        """Blank the code out of the stored text (sent, used, replaced or expired)."""
+        if self.code:
+            self.body = self.body.replace(self.code, CODE_MASK)
+            self.code = ""
+            self.save(update_fields=["body", "code"])
+
+
+class CodeChallenge(models.Model):
+    """A one-time code sent to prove a phone (A1): to sign up (the phone on the
+    insurance record, or one an administrator checked in person) or to set a
+    new password. Only a keyed hash of the code is stored; the attempt counts
+    and the owner's daily limit are checked by accounts.services.codes."""
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("sign-up")
+        RESET = "reset", _("password reset")
+
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    person = models.ForeignKey(
+        InsuredPerson,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("insured person"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("portal user"),
+    )
+    phone = models.CharField(_("sent to"), max_length=20, blank=True)
+    code_hash = models.CharField(max_length=128, blank=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    attempts = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("phone checked in person by"),
+    )
+    message = models.ForeignKey(
+        OutboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"

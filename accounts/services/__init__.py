@@ -20,6 +20,13 @@ from accounts.services.registrations import (
     registration_file,
 )
 from accounts.services.relationships import relationship_create, relationship_delete
+from accounts.services.signup import (
+    password_reset_finish,
+    password_reset_start,
+    signup_finish,
+    signup_start,
+    signup_verify_in_person,
+)
 
 __all__ = [
     "commitment_text",
@@ -30,6 +37,8 @@ __all__ = [
     "dependent_respond",
     "dependent_review",
     "facility_choose",
+    "password_reset_finish",
+    "password_reset_start",
     "person_claim",
     "person_claimable",
     "person_qr_rotate",
@@ -38,4 +47,7 @@ __all__ = [
     "registration_file",
     "relationship_create",
     "relationship_delete",
+    "signup_finish",
+    "signup_start",
+    "signup_verify_in_person",
 ]

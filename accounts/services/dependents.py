@@ -7,7 +7,6 @@ their own portal login. On activation the relationship is recorded (A2).
 """
 
 import datetime
-import secrets
 import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +24,7 @@ from accounts.models import (
     RelationshipKind,
 )
 from accounts.selectors import relation_of
+from accounts.services import codes
 from accounts.services.relationships import relationship_create
 from core.audit import audit_record
 from core.normalise import names_match
@@ -70,6 +70,15 @@ def _hash_code(binding_pk: int, code: str) -> str:
     return salted_hmac("accounts.dependent_code", f"{binding_pk}:{code}").hexdigest()
 
 
+def _wrong_today(*, user, person: InsuredPerson) -> int:
+    """Wrong codes this user entered for this relative today, over every request:
+    withdrawing and adding the relative again gives no new guesses (A3)."""
+    return codes.wrong_codes_today(action=CODE_WRONG, person=person, actor=user)
+
+
+CODE_WRONG = "dependent.code_wrong"
+
+
 def _own_person_locked(user) -> InsuredPerson:
     """The user's own record, locked: every binding change for this user queues
     behind it, so counting open bindings is race-free (A3: at most 5)."""
@@ -80,8 +89,9 @@ def _own_person_locked(user) -> InsuredPerson:
 
 
 def _send_code(*, binding: DependentBinding, requester: InsuredPerson, policy) -> None:
-    """Store a fresh 6-digit code (hashed) and queue the SMS in the outbox."""
-    code = f"{secrets.randbelow(10**6):06d}"
+    """Store a fresh 6-digit code (hashed) and queue the SMS in the outbox, within
+    the SMS limits per phone and per login (codes.sms_send)."""
+    code = codes.new_code()
     now = timezone.now()
     binding.code_hash = _hash_code(binding.pk, code)
     binding.code_expires_at = now + datetime.timedelta(minutes=policy.code_ttl_minutes)
@@ -101,8 +111,15 @@ def _send_code(*, binding: DependentBinding, requester: InsuredPerson, policy) -
             "code": code,
             "minutes": policy.code_ttl_minutes,
         }
-    OutboundMessage.objects.create(
-        phone=relative.phone, person=relative, body=body, purpose="dependent_code"
+    codes.sms_send(
+        actor=binding.user,
+        phone=relative.phone,
+        person=relative,
+        purpose="dependent_code",
+        body=body,
+        code=code,
+        expires_at=binding.code_expires_at,
+        owner=f"user:{binding.user_id}",
     )
 
 
@@ -150,6 +167,8 @@ def dependent_request(
         raise Refusal("A3-03", field="document", age=policy.review_age_limit)
     if not needs_review and not relative.phone and relative.user_id is None:
         raise Refusal("A3-07", field="national_id")
+    if not needs_review and _wrong_today(user=user, person=relative) >= policy.code_max_attempts:
+        raise Refusal("A3-11", field="national_id")
 
     binding = DependentBinding.objects.create(
         user=user,
@@ -212,12 +231,17 @@ def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[Dependen
     policy = AccountsPolicy.current()
     if binding.code_expires_at is None or timezone.now() >= binding.code_expires_at:
         return binding, "A3-05"
+    wrong_before = _wrong_today(user=user, person=binding.person)
+    if wrong_before >= policy.code_max_attempts:
+        _expire(binding)
+        return binding, "A3-11"
     if constant_time_compare(binding.code_hash, _hash_code(binding.pk, code)):
         _activate(binding=binding, actor=user, how="code")
+        _redact_codes(binding)
         return binding, ""
     binding.code_attempts += 1
     fields = ["code_attempts"]
-    if binding.code_attempts >= policy.code_max_attempts:
+    if max(binding.code_attempts, wrong_before + 1) >= policy.code_max_attempts:
         binding.status = Status.EXPIRED
         binding.ended_at = timezone.now()
         binding.code_hash = ""
@@ -225,14 +249,32 @@ def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[Dependen
     binding.save(update_fields=fields)
     audit_record(
         actor=user,
-        action="dependent.code_wrong",
+        action=CODE_WRONG,
         person=binding.person,
         target=binding,
         details={"attempts": binding.code_attempts, "status": binding.status},
     )
     if binding.status == Status.EXPIRED:
-        return binding, "A3-06"
+        _redact_codes(binding)
+        # Today's guesses used up: adding the relative again waits for tomorrow.
+        return binding, "A3-11" if wrong_before + 1 >= policy.code_max_attempts else "A3-06"
     return binding, "A3-04"
+
+
+def _expire(binding: DependentBinding) -> None:
+    binding.status = Status.EXPIRED
+    binding.ended_at = timezone.now()
+    binding.code_hash = ""
+    binding.save(update_fields=["status", "ended_at", "code_hash"])
+    _redact_codes(binding)
+
+
+def _redact_codes(binding: DependentBinding) -> None:
+    """The request no longer takes a code: its texts in the outbox stop showing it."""
+    for message in OutboundMessage.objects.filter(
+        person=binding.person, purpose="dependent_code"
+    ).exclude(code=""):
+        message.redact()
 
 
 def dependent_confirm_code(*, user, binding: DependentBinding, code: str) -> DependentBinding:
@@ -245,8 +287,9 @@ def dependent_confirm_code(*, user, binding: DependentBinding, code: str) -> Dep
     binding, reason = _check_code(user=user, binding=binding, code=code)
     if reason:
         policy = AccountsPolicy.current()
+        wrong = max(binding.code_attempts, _wrong_today(user=user, person=binding.person))
         params = {
-            "A3-04": {"left": max(policy.code_max_attempts - binding.code_attempts, 0)},
+            "A3-04": {"left": max(policy.code_max_attempts - wrong, 0)},
             "A3-05": {"minutes": policy.code_ttl_minutes},
         }.get(reason, {})
         raise Refusal(reason, field="code", **params)

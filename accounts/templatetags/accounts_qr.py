@@ -29,3 +29,11 @@ def qr_svg(token: str, title: str = "") -> str:
     """Inline SVG of the QR code for `token` (segno renders it; no extra request)."""
     # segno escapes the title; the SVG is built from our own data only.
     return mark_safe(_svg(token, str(title)))  # noqa: S308
+
+
+@register.simple_tag
+def qr_svg_for(payload: str, title: str = "") -> str:
+    """Inline SVG of a QR code for any text (e.g. an authenticator's otpauth://
+    address); not cached, as such payloads are secrets shown once."""
+    svg = segno.make(payload, error="m").svg_inline(scale=4, border=2, title=str(title) or None)
+    return mark_safe(svg)  # noqa: S308 - segno escapes the title; the payload is encoded

@@ -72,3 +72,12 @@ def error_codes(exc, field=None) -> list[str]:
 def _media_root(settings, tmp_path):
     """Uploaded documents go to a temporary folder, not the project's var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def no_sms_pacing(settings):
+    """For tests about bindings, not about SMS limits: several relatives added
+    or codes resent within a minute. The one-a-minute and ten-a-day limits are
+    tested on their own in test_codes.py."""
+    settings.SMS_INTERVAL_SECONDS = 0
+    settings.SMS_PER_DAY = 1000

@@ -25,10 +25,11 @@ from accounts.services import (
     facility_choose,
     registration_file,
 )
+from core.models import AuditEvent
 from tests.accounts.conftest import document, last_code
 from tests.factories import FacilityFactory, InsuredPersonFactory, UserFactory, chengdu, chongqing
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms_pacing")]
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -316,12 +317,24 @@ def test_relative_confirms_from_their_own_family_page(me, father):
     relative.cookies["django_language"] = "en"
     html = relative.get(reverse("home")).content.decode()
     assert "张伟 wants to add you to their family page as their parent" in html
-    response = relative.post(
-        reverse("accounts:binding_respond", args=[binding.pk]), {"answer": "accept"}, **HX
-    )
+    assert "zhangwei" not in html  # named by name, never by login
+    url = reverse("accounts:binding_respond", args=[binding.pk])
+    # First step: who asks and what they will see and do; nothing changes yet.
+    for first in (relative.get(url), relative.post(url, {"answer": "accept"})):
+        page = first.content.decode()
+        assert "<strong>张伟</strong> asks to add you to their family page as their parent" in page
+        assert "act for you: open your medical insurance wallet" in page
+        assert "Yes, let 张伟 look after my insurance" in page and "zhangwei" not in page
+    binding.refresh_from_db()
+    assert binding.status == "pending_code"
+    # Second step: the confirmation sent from that page.
+    response = relative.post(url, {"answer": "accept", "step": "confirm"}, **HX)
     assert response["HX-Trigger"] == '{"familyChanged": {}}'
     binding.refresh_from_db()
     assert binding.status == "active"
+    assert AuditEvent.objects.filter(
+        action="dependent.activate", actor=father.user, details__how="relative_login"
+    ).exists()
     html = relative.get(reverse("home")).content.decode()
     assert "Who looks after your insurance" in html and "张伟 (you are their parent)" in html
     relative.post(reverse("accounts:binding_leave", args=[binding.pk]))

@@ -39,3 +39,36 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
             # One browser per xdist worker is enough; keep e2e tests together.
             item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+@pytest.fixture(autouse=True)
+def _no_console_errors(request):
+    """Every browser test fails if a page logged an error to the console: a
+    Content-Security-Policy violation (an inline script or style, a resource
+    from elsewhere), a script error, or a static file that fails. Pages that
+    answer 4xx on purpose (the lockout page's 429) are not errors."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    problems: list[str] = []
+
+    def on_console(message) -> None:
+        url = message.location.get("url", "")
+        if message.type == "error" and not _page_status(message.text, url):
+            problems.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    yield
+    assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+
+
+def _page_status(text: str, url: str) -> bool:
+    # Chromium (and htmx) log every 4xx answer; tests that show an error page on
+    # purpose (429 lockout, 403 expired form) get one. A script, style or image
+    # that fails to load is still an error.
+    if text.startswith("Response Status Error Code"):  # htmx, answered with a page
+        return True
+    failed_load = text.startswith("Failed to load resource: the server responded with a status")
+    return failed_load and "/static/" not in url

@@ -1,66 +1,11 @@
-"""Sign-up (A1), log-in, log-out and password change."""
+"""Log-in, log-out and password change (sign-up: test_signup.py)."""
 
-import datetime
 from html import unescape
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from core.models import AuditEvent
-from tests.factories import InsuredPersonFactory, chongqing
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def record(db):
-    """An insured person without a login yet, whose owner signs up."""
-    return InsuredPersonFactory(name="王芳", region=chongqing(), born=datetime.date(1986, 7, 9))
-
-
-def signup_data(record, **overrides) -> dict:
-    return {
-        "username": "wangfang",
-        "name": record.name,
-        "national_id": record.national_id,
-        "password1": "Lo7g-enough-pw",
-        "password2": "Lo7g-enough-pw",
-        **overrides,
-    }
-
-
-def test_signup_claims_the_record_and_logs_in(client, record):
-    response = client.post(reverse("signup"), signup_data(record))
-    assert response.status_code == 302
-    user = get_user_model().objects.get(username="wangfang")
-    record.refresh_from_db()
-    assert record.user == user  # A1: the login is linked to exactly this person
-    home = client.get(reverse("home"))
-    assert home.context["user"].username == "wangfang"
-    assert [m.pk for m in home.context["members"]] == [record.pk]
-    assert AuditEvent.objects.filter(action="person.claim", person=record, actor=user).exists()
-
-
-def test_signup_accepts_the_id_as_people_type_it(client, record):
-    typed = " ".join(chr(ord(c) + 0xFEE0) for c in record.national_id.lower())  # full-width
-    response = client.post(reverse("signup"), signup_data(record, national_id=typed))
-    assert response.status_code == 302
-    record.refresh_from_db()
-    assert record.user.username == "wangfang"
-
-
-def test_signup_error_is_shown_next_to_the_field_and_keeps_input(client, english, record):
-    english(client)
-    response = client.post(reverse("signup"), signup_data(record, password2="different-pw-9"))
-    assert response.status_code == 200
-    html = response.content.decode()
-    # The mismatch message sits in the password2 field group, and the username stays.
-    field_start = html.index('id="id_password2"')
-    assert "didn’t match" in html[field_start - 600 : field_start + 600]
-    assert 'value="wangfang"' in html
-    assert f'value="{record.national_id}"' in html and 'value="王芳"' in html
-    assert not get_user_model().objects.filter(username="wangfang").exists()
 
 
 def _error_near(html: str, field: str) -> str:
@@ -69,52 +14,6 @@ def _error_near(html: str, field: str) -> str:
     group = html.rindex('<div class="field', 0, start)
     end = html.find('<div class="field', start)
     return unescape(html[group:end])
-
-
-@pytest.mark.parametrize(
-    ("national_id", "message"),
-    [
-        ("5001001986070", "An ID number has 18 characters; this one has 13."),
-        ("50010019860709001A", "An ID number is 17 digits followed by a digit or X."),
-        ("500100198602300010", "The birth date in this ID number (1986-02-30) does not exist."),
-        ("500100198607090010", "check digit is wrong"),
-    ],
-)
-def test_signup_refuses_malformed_ids_next_to_the_field(client, english, record, national_id,
-                                                        message):  # fmt: skip
-    english(client)
-    response = client.post(reverse("signup"), signup_data(record, national_id=national_id))
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert message in _error_near(html, "national_id")
-    assert f'value="{national_id}"' in html and 'value="wangfang"' in html
-
-
-def test_unknown_id_and_wrong_name_give_the_same_answer(client, english, record):
-    english(client)
-    from accounts import national_id
-
-    unknown = national_id.make("500100", datetime.date(1986, 7, 9), 333, "F")
-    answers = []
-    for data in (signup_data(record, national_id=unknown), signup_data(record, name="王小芳")):
-        html = client.post(reverse("signup"), data).content.decode()
-        assert "don't match our records" in _error_near(html, "national_id")
-        answers.append(_error_near(html, "national_id").count("match our records"))
-    assert answers[0] == answers[1] == 1
-    assert not get_user_model().objects.filter(username="wangfang").exists()
-
-
-def test_a_claimed_record_cannot_be_claimed_again(client, english, record):
-    record.user = get_user_model().objects.create_user("first", password="Lo7g-enough-pw")
-    record.save(update_fields=["user"])
-    html = english(client).post(reverse("signup"), signup_data(record)).content.decode()
-    assert "already has a portal login" in _error_near(html, "national_id")
-    assert not get_user_model().objects.filter(username="wangfang").exists()
-
-
-def test_signup_errors_are_in_chinese_by_default(client):
-    response = client.post(reverse("signup"), {"username": "", "password1": "", "password2": ""})
-    assert "这个字段是必填项" in response.content.decode()
 
 
 def test_login_and_logout(client, user):
@@ -144,7 +43,7 @@ def test_wrong_password_keeps_the_username(client, user, english):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'value="lihua"' in html
-    assert "Please enter a correct username and password" in html
+    assert "The username or phone number and the password do not match" in html
 
 
 def test_password_change(user_client, user):
@@ -187,4 +86,24 @@ def test_password_change_errors_sit_by_their_field_in_chinese(user_client):
 
 def test_login_error_is_in_chinese_by_default(client, user):
     html = client.post(reverse("login"), {"username": "lihua", "password": "nope"}).content
-    assert "请输入一个正确的" in html.decode()
+    assert "用户名或手机号与密码不匹配" in html.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "unwanted"),
+    [
+        ("zh-hans", ["密码太短：至少需要 8 个字符", "不能全是数字"], ["This password", "你的"]),
+        ("en", ["This password is too short: it needs at least 8 characters."], []),
+    ],
+)
+def test_password_rules_speak_the_portals_language(user_client, language, expected, unwanted):
+    user_client.cookies["django_language"] = language
+    response = user_client.post(
+        reverse("password_change"),
+        {"old_password": "Secr3t-pass!", "new_password1": "123", "new_password2": "123"},
+    )
+    html = unescape(response.content.decode())
+    for text in expected:
+        assert text in html
+    for text in unwanted:
+        assert text not in html

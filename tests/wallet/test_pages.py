@@ -136,6 +136,7 @@ def test_a_form_sent_again_after_its_transfer_was_decided_says_what_became_of_it
     post("c")
     time_machine.move_to("2026-03-03 07:00:00 +08:00")
     transfers_sweep()
+    client.force_login(fam["user"])  # the night ended the idle session: log in again
     html = post("c")
     assert f"{name} did not accept it in time and ¥1,250.00 went back." in html
     assert "on its way" not in html
@@ -217,6 +218,7 @@ def test_allowance_partial_is_live(fam, time_machine):
     assert 'id="allowance"' in html and "<html" not in html
     assert "is waiting to be accepted" in html
     time_machine.move_to("2026-03-02 22:00:00 +08:00", tick=False)
+    client.force_login(fam["user"])  # twelve hours later the session has ended: log in again
     html = client.get(reverse("wallet:allowance")).content.decode()
     assert "W7: no transfers between 22:00 and 06:00" in html
 

@@ -82,7 +82,11 @@ class Command(BaseCommand):
         if not no_demo:
             for username, password, what in DEMO_LOGINS:
                 self.stdout.write(f"  log in as {username} / {password}  ({what})")
-            self.stdout.write(f"  or sign up as 赵丽, ID number {UNCLAIMED_ID} (unclaimed record)")
+            self.stdout.write(f"  or sign up as 赵丽, ID number {UNCLAIMED_ID} (unclaimed record);")
+            self.stdout.write(
+                f"    the texted code is in the admin's SMS outbox: http://{addr}/admin/"
+                "accounts/outboundmessage/ (log in as admin)"
+            )
         self.stdout.write(
             f"  broker: {maybe_sanitize_url(settings.CELERY_BROKER_URL)}  database: "
             f"{settings.DATABASES['default']['NAME']}"

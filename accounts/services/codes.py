@@ -1,0 +1,127 @@
+"""One-time codes sent by SMS (A1, A3), the one door every text goes through.
+
+- Every send is limited per phone number and per login (or, before a login
+  exists, per insured person): at most one every ``SMS_INTERVAL_SECONDS`` and
+  ``SMS_PER_DAY`` a day (settings), on the shared cache limiter.
+- Codes are stored as keyed hashes; the outbox keeps a code readable only until
+  it is sent, used, replaced or expired (OutboundMessage.redact).
+- Wrong guesses are audit rows, and the daily allowance of guesses is counted
+  from them per (requester, person) and calendar day, so asking again, or
+  withdrawing and re-adding a request, buys no new guesses.
+"""
+
+import datetime
+import secrets
+import unicodedata
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from accounts.models import InsuredPerson, OutboundMessage
+from core import ratelimit
+from core.audit import audit_record
+from core.models import AuditEvent
+from core.reasons import Refusal
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def code_hash(kind: str, pk: int, code: str) -> str:
+    # Keyed with SECRET_KEY and bound to one row: a leaked table does not give
+    # codes away, and a code cannot be replayed on another request.
+    return salted_hmac(f"accounts.{kind}_code", f"{pk}:{code}").hexdigest()
+
+
+def typed_code(code: str, reason: str = "A1-11", field: str = "code") -> str:
+    """A code as typed (spaces, full-width digits) or a refusal."""
+    code = "".join(unicodedata.normalize("NFKC", code or "").split())
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
+        raise Refusal(reason, field=field)
+    return code
+
+
+def masked_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+def sms_limits(*, phone: str, owner: str) -> list[ratelimit.Limit]:
+    """The limits of one send: per phone number and per owner (a login, or the
+    insured person before a login exists)."""
+    interval, per_day = settings.SMS_INTERVAL_SECONDS, settings.SMS_PER_DAY
+    return [
+        ratelimit.Interval("sms-phone", phone, interval),
+        ratelimit.Interval("sms-owner", owner, interval),
+        ratelimit.Daily("sms-phone-day", phone, per_day),
+        ratelimit.Daily("sms-owner-day", owner, per_day),
+    ]
+
+
+def sms_allowance(*, phone: str, owner: str, field: str | None = "code") -> None:
+    """Take one send from the limits or refuse (A1-06 wait, A1-07 tomorrow)."""
+    try:
+        ratelimit.consume(*sms_limits(phone=phone, owner=owner))
+    except ratelimit.RateLimited as exc:
+        if isinstance(exc.limit, ratelimit.Interval):
+            raise Refusal("A1-06", field=field, wait=exc.wait_seconds) from None
+        raise Refusal("A1-07", field=field, count=settings.SMS_PER_DAY) from None
+
+
+def sms_send(
+    *,
+    actor,
+    phone: str,
+    person: InsuredPerson | None,
+    purpose: str,
+    body: str,
+    code: str = "",
+    expires_at: datetime.datetime | None = None,
+    owner: str,
+) -> OutboundMessage:
+    """Queue one text in the outbox after the limits allow it. An earlier code
+    of the same purpose to the same phone is blanked out (it no longer works).
+    Audited without the code: purpose and a masked number only."""
+    sms_allowance(phone=phone, owner=owner)
+    if code:
+        for older in OutboundMessage.objects.filter(phone=phone, purpose=purpose).exclude(code=""):
+            older.redact()
+    message = OutboundMessage.objects.create(
+        phone=phone,
+        person=person,
+        body=body,
+        purpose=purpose,
+        code=code,
+        code_expires_at=expires_at,
+    )
+    audit_record(
+        actor=actor,
+        action="sms.send",
+        person=person,
+        target=message,
+        details={"purpose": purpose, "phone": masked_phone(phone)},
+    )
+    return message
+
+
+def outbox_redact_expired() -> int:
+    """Blank the codes of outbox messages that have expired (Celery beat)."""
+    done = 0
+    for message in OutboundMessage.objects.exclude(code="").filter(
+        code_expires_at__lte=timezone.now()
+    ):
+        message.redact()
+        done += 1
+    return done
+
+
+def wrong_codes_today(*, action: str, person: InsuredPerson | None, actor=None) -> int:
+    """Wrong codes entered today (local calendar day) by `actor` for `person`."""
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+    events = AuditEvent.objects.filter(action=action, at__gte=midnight)
+    if person is not None:
+        events = events.filter(person=person)
+    if actor is not None:
+        events = events.filter(actor=actor)
+    return events.count()

@@ -1,0 +1,45 @@
+"""Where logins are logged in: administrators see every session and can end
+any (ASVS V7); the person ends their own on the sessions page."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from portal.models import LoginSession
+from portal.sessions import sessions_end
+
+
+@admin.register(LoginSession)
+class LoginSessionAdmin(admin.ModelAdmin):
+    list_display = ["user", "started_at", "last_seen", "ip", "user_agent", "ended_at"]
+    list_filter = [("ended_at", admin.EmptyFieldListFilter), "started_at"]
+    search_fields = ["user__username", "ip"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "ip", "user_agent", "started_at", "last_seen", "ended_at"]
+    exclude = ["session_key"]  # a live session key is a credential: never shown
+    actions = ["end_sessions"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_end_permission(self, request) -> bool:
+        return request.user.has_perm("portal.change_loginsession")
+
+    @admin.action(permissions=["end"], description=_("End the selected sessions"))
+    def end_sessions(self, request, queryset):
+        ended = 0
+        for user_id in set(queryset.values_list("user_id", flat=True)):
+            rows = list(queryset.filter(user_id=user_id).values_list("pk", flat=True))
+            user = queryset.filter(user_id=user_id).first().user
+            ended += sessions_end(actor=request.user, user=user, only=rows)
+        self.message_user(
+            request,
+            ngettext("%(n)d session ended.", "%(n)d sessions ended.", ended) % {"n": ended},
+            messages.SUCCESS,
+        )

@@ -1,0 +1,81 @@
+"""Audit rows for logins, failed logins and lockouts, and the session's clock.
+
+No password, code or typed-but-unknown username is written: a failed login
+names the login only when one exists (people sometimes type their password
+into the username field)."""
+
+import time
+
+from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from accounts.backends import login_username
+from accounts.models import InsuredPerson
+from core.audit import audit_record
+from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from portal.security import client_ip
+from portal.sessions import session_closed, session_register
+
+
+def _where(request) -> dict:
+    if request is None:
+        return {}
+    return {
+        "ip": getattr(request, "axes_ip_address", None) or client_ip(request),
+        "admin": request.path_info.startswith("/admin/"),
+    }
+
+
+def _known_user(identifier):
+    if not identifier:
+        return None
+    user_model = get_user_model()
+    return user_model.objects.filter(
+        **{user_model.USERNAME_FIELD: login_username(identifier)}
+    ).first()
+
+
+def _person(user):
+    return InsuredPerson.objects.filter(user=user).first() if user is not None else None
+
+
+@receiver(user_logged_in, dispatch_uid="portal.session_clock")
+def session_clock_start(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_LAST_SEEN] = now
+        session_register(request=request, user=user)
+
+
+@receiver(user_logged_in, dispatch_uid="portal.audit_login")
+def audit_login(sender, request, user, **kwargs) -> None:
+    audit_record(actor=user, action="auth.login", person=_person(user), details=_where(request))
+
+
+@receiver(user_logged_out, dispatch_uid="portal.audit_logout")
+def audit_logout(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        audit_record(actor=user, action="auth.logout", details=_where(request))
+    if request is not None and hasattr(request, "session"):
+        session_closed(session_key=request.session.session_key)
+
+
+@receiver(user_login_failed, dispatch_uid="portal.audit_login_failed")
+def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    user = _known_user((credentials or {}).get("username"))
+    details = _where(request)
+    if user is not None:
+        details["login"] = user.get_username()
+    audit_record(actor=None, action="auth.login_failed", person=_person(user), details=details)
+
+
+@receiver(user_locked_out, dispatch_uid="portal.audit_lockout")
+def audit_lockout(sender, request, username, ip_address, **kwargs) -> None:
+    user = _known_user(username)
+    details = {**_where(request), "ip": ip_address}
+    if user is not None:
+        details["login"] = user.get_username()
+    audit_record(actor=None, action="auth.lockout", person=_person(user), details=details)
