@@ -24,6 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/home.html", {"members": []})
     family = accounts_selectors.family_page(user=request.user)
     members = family.members
+    # The page header names the login's insured person: the family's own record,
+    # read above (None: a login not linked yet), so the header reads it no more.
+    request.user.insured_person = family.own
     wallet_cards = wallet_selectors.family_cards(persons=members)
     claims_cards = claims_selectors.family_cards(persons=members)
     for member in members:
