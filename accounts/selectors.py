@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import family_io
 from accounts.models import (
     DependentBinding,
     DesignatedFacilityChoice,
@@ -18,6 +19,7 @@ from accounts.models import (
     Relationship,
     RelationshipKind,
 )
+from core.db import set_based
 
 # How person_b reads the relationship when person_a is `kind` to them, and back.
 INVERSE = {
@@ -145,19 +147,31 @@ def family_page(*, user) -> FamilyPage:
     user made or that names the user's own record, read once and sorted here."""
     if not user.is_authenticated:
         return FamilyPage([], None, [], [], [])
-    bindings = list(
-        DependentBinding.objects.filter(Q(user=user) | Q(person__user=user))
-        .select_related("person", "user__insured_person")
-        .order_by("created_at", "pk")
-    )
+    today = timezone.localdate()
+    persons = None
+    if set_based():
+        # One round trip (accounts/family_io.py); the ORM twin below reads the same.
+        persons, choices, registrations, bindings = family_io.family_rows(user=user, today=today)
+        for person in persons:
+            person.facility_history = choices.get(person.pk, [])
+            person.current_registrations = registrations.get(person.pk, [])
+    else:
+        bindings = list(
+            DependentBinding.objects.filter(Q(user=user) | Q(person__user=user))
+            .select_related("person", "user__insured_person")
+            .order_by("created_at", "pk")
+        )
     active = DependentBinding.Status.ACTIVE
     mine = [b for b in bindings if b.user_id == user.pk]
     about_me = [b for b in bindings if b.person.user_id == user.pk]
-    members = _family(
-        user=user,
-        persons=persons_for_user(user=user),
-        bindings={b.person_id: b for b in reversed(mine) if b.status == active},
-    )
+    active_bindings = {b.person_id: b for b in reversed(mine) if b.status == active}
+    if persons is None:
+        members = _family(user=user, persons=persons_for_user(user=user), bindings=active_bindings)
+    else:
+        for person in persons:
+            found = active_bindings.get(person.pk)
+            person.my_bindings = [found] if found is not None else []
+        members = _dress(user=user, persons=persons, today=today)
     own = next((m for m in members if m.user_id == user.pk), None)
     waiting = (DependentBinding.Status.PENDING_CODE, DependentBinding.Status.PENDING_REVIEW)
     return FamilyPage(
@@ -191,7 +205,7 @@ def _family(
             queryset=NonLocalRegistration.objects.filter(status=NonLocalRegistration.Status.ACTIVE)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
             .select_related("destination__province")
-            .order_by("start_date"),
+            .order_by("start_date", "pk"),
             to_attr="current_registrations",
         ),
     ]
@@ -208,9 +222,17 @@ def _family(
     persons = list(
         persons.select_related("region__province").prefetch_related(*lookups).order_by("pk")
     )
-    for person in persons:
-        if bindings is not None:
+    if bindings is not None:
+        for person in persons:
             person.my_bindings = [bindings[person.pk]] if person.pk in bindings else []
+    return _dress(user=user, persons=persons, today=today)
+
+
+def _dress(*, user, persons: list[InsuredPerson], today) -> list[InsuredPerson]:
+    """What the family page shows for each person, from what was read: their
+    binding (None for the user themself), facility in force and upcoming; the
+    user's own record first."""
+    for person in persons:
         person.binding = None if person.user_id == user.pk else next(iter(person.my_bindings), None)
         person.facility_current, person.facility_upcoming = current_and_upcoming(
             person.facility_history, today

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as accounts_selectors
+from accounts.family_io import remember_own_person
 from accounts.forms import DependentAddForm
 from claims import selectors as claims_selectors
 from portal.health import check_broker, check_database
@@ -26,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     members = family.members
     # The page header names the login's insured person: the family's own record,
     # read above (None: a login not linked yet), so the header reads it no more.
-    request.user.insured_person = family.own
+    remember_own_person(user=request.user, person=family.own)
     wallet_cards = wallet_selectors.family_cards(persons=members)
     claims_cards = claims_selectors.family_cards(persons=members)
     for member in members:
