@@ -78,7 +78,7 @@ def test_family_page_shows_this_years_costs_in_constant_queries(
         assert user_client.get("/").status_code == 200
     assert len(after) == len(before)
     members = family_members(user=family["me"].user)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         cards = family_cards(persons=members)
     assert len(cards) == 5
 
