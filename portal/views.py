@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors as accounts_selectors
 from accounts.family_io import remember_own_person
-from accounts.forms import DependentAddForm
+from accounts.forms import DependentAddForm, empty_add_form_html
 from claims import selectors as claims_selectors
 from portal.health import check_broker, check_database
 from wallet import selectors as wallet_selectors
@@ -40,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "requests_for_me": family.requests_for_me,
         "looked_after_by": family.looked_after_by,
         "add_form": DependentAddForm(),
+        "add_form_html": empty_add_form_html(),
     }
     if request.htmx:
         return render(request, "portal/home.html#family", context)

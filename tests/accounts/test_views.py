@@ -727,3 +727,19 @@ def test_the_family_page_reads_its_people_in_one_round_trip_and_shows_the_same(
     # Session, user; the people, the money cards, the bill cards: one each.
     assert len(sql_queries) <= 5, "\n".join(str(q["sql"])[:150] for q in sql_queries)
     assert len(queries) >= len(sql_queries)
+
+
+def test_the_family_pages_add_form_is_drawn_once_per_language(me_client, me):
+    """The empty add form is the same for everyone in a language, so the family
+    page draws it once per process and language — in the visitor's language."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from accounts.forms import DependentAddForm
+
+    for language, label in (("en", "They are my"), ("zh-hans", "对方是我的")):
+        me_client.cookies["django_language"] = language
+        html = me_client.get(reverse("home")).content.decode()
+        with translation.override(language):
+            drawn = render_to_string("portal/_form.html", {"form": DependentAddForm()})
+        assert drawn in html and label in html
