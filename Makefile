@@ -8,8 +8,10 @@ STAMP := $(VENV)/.installed
 # Test services (override in the environment if yours differ).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Where `make run` serves (e.g. make run ADDR=127.0.0.1:8010 when 8000 is taken).
+ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test install messages lint serve bench clean
+.PHONY: run test test-fast install messages lint serve bench clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -23,18 +25,31 @@ install: $(STAMP)
 	$(PY) manage.py compilemessages -v0
 
 ## run: the portal with demo data, web + Celery worker + beat, on SQLite and a no-server broker
+##      (ADDR=host:port to serve elsewhere than 127.0.0.1:8000)
 run: install
-	DEBUG=1 $(PY) manage.py runportal
+	DEBUG=1 $(PY) manage.py runportal --addr $(ADDR)
 
 ## test: the whole suite against PostgreSQL and Redis (starts them if installed but stopped)
 test: install
 	scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
-	  $(PY) -m pytest -n 2 --dist loadgroup
+	  $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup
 
+## test-fast: the everyday loop: keeps the test database between runs (--reuse-db),
+## skips the slow tests (real processes, browsers, fault injection), runs last
+## run's failures first; `make test-fast ARGS="tests/wallet -x"` narrows it.
+## After adding a migration, run it once with ARGS=--create-db.
+test-fast: install
+	scripts/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
+	  $(PY) -m pytest --reuse-db -m "not slow" --failed-first \
+	  -n 2 --dist loadgroup $(ARGS)
+
+## lint: ruff, and import-linter's contracts (the floors, thin views/admin/tasks)
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## messages: refresh the translation catalogue after changing user-facing strings
 messages: install

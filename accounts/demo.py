@@ -35,7 +35,7 @@ from accounts.services import (
     dependent_request,
     relationship_create,
 )
-from core.audit import audit_record
+from core.audit import Action, audit_record
 
 CHONGQING, CHENGDU, GUANGZHOU = "500100", "510100", "440100"
 
@@ -124,7 +124,7 @@ def _active_binding(*, user, person: InsuredPerson, relation: str, reviewer=None
     )
     audit_record(
         actor=reviewer,
-        action="dependent.activate",
+        action=Action.DEPENDENT_ACTIVATE,
         person=person,
         target=binding,
         details={"relation": relation, "how": "demo"},

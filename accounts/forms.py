@@ -84,14 +84,14 @@ class DependentAddForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     relation = forms.ChoiceField(
         label=_("They are my"),
-        choices=[("", "---------"), *DependentBinding.Relation.choices]
+        choices=[("", _("Choose the relationship")), *DependentBinding.Relation.choices]
         + [(NOT_CLOSE, _("other relative (in-law, cousin, …)"))],
     )
     document = DocumentField(
         label=_("Birth certificate or household register page"),
         required=False,
         help_text=_(
-            "Needed for relatives aged 16 or under (A3): an administrator checks it "
+            "Needed for relatives aged 16 or under: an administrator checks it "
             "before the child appears on your family page. A PDF, JPG or PNG file."
         ),
     )
@@ -148,13 +148,12 @@ class RegistrationForm(forms.Form):
     destination = RegionChoiceField(
         label=_("Destination (where the care happens)"),
         queryset=Region.objects.select_related("province").order_by("code"),
+        empty_label=_("Choose a region"),
     )
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=NonLocalRegistration.Kind.choices,
-        help_text=_(
-            "Long-term kinds are valid until changed; temporary kinds for a fixed time (F3)."
-        ),
+        help_text=_("Long-term kinds are valid until changed; temporary kinds for a fixed time."),
     )
     start_date = forms.DateField(
         label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -344,3 +344,10 @@ def registrations_of(*, person: InsuredPerson) -> list[NonLocalRegistration]:
 
 def regions_for_choice() -> QuerySet[Region]:
     return Region.objects.select_related("province").order_by("code")
+
+
+def inbox_for(*, user):
+    """The login's messages, newest first (the message centre)."""
+    from accounts.models import InboxMessage
+
+    return InboxMessage.objects.filter(user=user).order_by("-created_at", "-pk")

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from accounts.services.codes import outbox_redact_expired
+from accounts.services.registrations import registrations_ending_notify
 
 
 @shared_task
@@ -10,3 +11,9 @@ def redact_expired_codes() -> int:
     """Blank the one-time codes of outbox texts that have expired (beat: every
     5 minutes; pages mask an expired code at once, this cleans the table)."""
     return outbox_redact_expired()
+
+
+@shared_task
+def notify_registrations_ending() -> int:
+    """F3, daily: families hear of registrations ending within 30 days."""
+    return registrations_ending_notify()

@@ -13,6 +13,8 @@ urlpatterns = [
     path("requests/<int:binding_id>/leave/", views.binding_leave, name="binding_leave"),
     path("people/<int:person_id>/", views.person_detail, name="person_detail"),
     path("people/<int:person_id>/qr/", views.person_qr_refresh, name="person_qr_refresh"),
+    path("people/<int:person_id>/counter/", views.person_qr_counter, name="person_qr_counter"),
+    path("people/<int:person_id>/proof.pdf", views.person_proof_pdf, name="person_proof"),
     path("people/<int:person_id>/qr.svg", views.person_qr_svg, name="person_qr_svg"),
     path("people/<int:person_id>/facility/", views.facility_choose, name="facility_choose"),
     path(

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts import selectors, services
+from accounts import proof, selectors, services
 from accounts.forms import (
     NOT_CLOSE,
     CodeForm,
@@ -27,7 +28,7 @@ from accounts.forms import (
     RegistrationForm,
 )
 from accounts.models import AccountsPolicy, NonLocalRegistration
-from accounts.templatetags.accounts_qr import qr_payload
+from accounts.templatetags.accounts_qr import counter_payload, counter_seconds, qr_payload
 from core.reasons import Refusal, attach
 
 FAMILY_CHANGED = "familyChanged"  # the family section reloads itself on this event
@@ -233,6 +234,57 @@ def person_qr_svg(request: HttpRequest, person_id: int) -> HttpResponse:
     svg = segno.make(qr_payload(person.qr_token), error="m").svg_inline(scale=8, border=2)
     svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
     return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@never_cache
+@login_required
+@require_GET
+def person_qr_counter(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The QR code to show at the counter, full screen: a code signed with the
+    time, renewed by the page every few seconds (a photo of it soon stops
+    working). htmx asks for the code alone when the countdown ends."""
+    person = selectors.person_for_user(user=request.user, person_id=person_id)
+    context = {
+        "member": person,
+        "payload": counter_payload(person.qr_token),
+        "seconds": counter_seconds(),
+    }
+    if request.htmx:
+        return render(request, "accounts/qr_counter.html#code", context)
+    return render(request, "accounts/qr_counter.html", context)
+
+
+# Proof of insurance (参保凭证) ----------------------------------------------------
+
+
+@login_required
+@require_GET
+def person_proof_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The proof of insurance of someone the user looks after, as a PDF whose QR
+    code links to the public verification page."""
+    person = selectors.person_for_user(user=request.user, person_id=person_id)
+    issued = timezone.localdate()
+    token = proof.proof_token(person=person, issued=issued)
+    verify_url = request.build_absolute_uri(reverse("proof_verify", args=[token]))
+    pdf = proof.proof_pdf(person=person, verify_url=verify_url, issued=issued)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="proof-{person.pk}-{issued}.pdf"'
+    return response
+
+
+@never_cache
+@require_GET
+def proof_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: is this proof of insurance valid? Masked facts only."""
+    verdict = proof.proof_check(token)
+    return render(
+        request,
+        "accounts/proof_verify.html",
+        {
+            "verdict": verdict,
+            "masked_name": proof.masked_name(verdict.person.name) if verdict.person else "",
+        },
+    )
 
 
 # Designated outpatient facility (F2) ---------------------------------------------

@@ -32,15 +32,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts import models as people  # noqa: E402
 from accounts import national_id  # noqa: E402
-from accounts.models import (  # noqa: E402
-    DependentBinding,
-    DesignatedFacilityChoice,
-    Facility,
-    InsuredPerson,
-    NonLocalRegistration,
-    Region,
-)
 
 ROUNDS = 60
 PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -52,8 +45,11 @@ def family(username: str, dependents: int, offset: int):
     User = get_user_model()
     User.objects.filter(username=username).delete()
     user = User.objects.create_user(username)  # force_login: no password needed
-    chongqing, chengdu = Region.objects.get(code="500100"), Region.objects.get(code="510100")
-    facility, _ = Facility.objects.get_or_create(
+    chongqing, chengdu = (
+        people.Region.objects.get(code="500100"),
+        people.Region.objects.get(code="510100"),
+    )
+    facility, _ = people.Facility.objects.get_or_create(
         code="BENCH1",
         defaults={"name": "基准社区卫生服务中心", "region": chongqing, "kind": "hospital",
                   "tier": 1, "designated_outpatient": True},
@@ -61,8 +57,8 @@ def family(username: str, dependents: int, offset: int):
 
     def person(i, **kw):
         nid = national_id.make("500100", datetime.date(1950, 1, 1), offset + i)
-        InsuredPerson.objects.filter(national_id=nid).delete()
-        return InsuredPerson.objects.create(
+        people.InsuredPerson.objects.filter(national_id=nid).delete()
+        return people.InsuredPerson.objects.create(
             name=f"基准{offset + i}", national_id=nid, insurance_type="resident",
             region=chongqing, **kw,
         )  # fmt: skip
@@ -70,14 +66,14 @@ def family(username: str, dependents: int, offset: int):
     person(0, user=user)
     for i in range(1, dependents + 1):
         relative = person(i)
-        DependentBinding.objects.create(user=user, person=relative, relation="sibling",
+        people.DependentBinding.objects.create(user=user, person=relative, relation="sibling",
                                         status="active")  # fmt: skip
         for days in range(3):
-            DesignatedFacilityChoice.objects.create(
+            people.DesignatedFacilityChoice.objects.create(
                 person=relative, facility=facility,
                 effective_from=timezone.localdate() - datetime.timedelta(days=days),
             )  # fmt: skip
-        NonLocalRegistration.objects.create(
+        people.NonLocalRegistration.objects.create(
             person=relative, destination=chengdu, kind="referral",
             start_date=timezone.localdate(), proof="none",
         )  # fmt: skip

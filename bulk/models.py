@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bulk.reasons import Outcome
+from core.transitions import Flow
 
 
 class Batch(models.Model):
@@ -30,6 +31,15 @@ class Batch(models.Model):
         DONE = "done", _("done")
 
     WAITING = (Status.CHECKING, Status.QUEUED, Status.RUNNING)  # a job is on it
+    # W2: checked (a dry run), then confirmed or cancelled, then run to the end.
+    flow = Flow(
+        {
+            Status.CHECKING: (Status.CHECKED, Status.REJECTED),
+            Status.CHECKED: (Status.QUEUED, Status.CANCELLED),
+            Status.QUEUED: (Status.RUNNING,),
+            Status.RUNNING: (Status.DONE,),
+        }
+    )
 
     file = models.FileField(_("file"), upload_to="bulk/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)
@@ -167,6 +177,9 @@ class BatchRow(models.Model):
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=5, blank=True)  # "W2-05"
     reason_arg = models.CharField(max_length=60, blank=True)
+
+    # The row as the file gave it (echoed back in the report, in this order).
+    AS_TYPED = ("line", "national_id", "name", "usage_location", "phone", "note")
 
     class Meta:
         db_table = "wallet_batchrow"

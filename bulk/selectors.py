@@ -35,16 +35,6 @@ def report_rows(*, batch: Batch, chunk: int = 2000) -> Iterator[BatchRow]:
     return (
         BatchRow.objects.filter(batch=batch)
         .order_by("line")
-        .only(
-            "line",
-            "national_id",
-            "name",
-            "usage_location",
-            "phone",
-            "note",
-            "outcome",
-            "reason",
-            "reason_arg",
-        )
+        .only(*BatchRow.AS_TYPED, "outcome", "reason", "reason_arg")
         .iterator(chunk_size=chunk)
     )

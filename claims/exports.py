@@ -32,7 +32,7 @@ def _figures(summary: YearSummary) -> list[tuple[str, object]]:
         (_("Personal share within the directory (自付)"), summary.personal_in_directory),
         (_("Self-pay outside the directory (自费)"), summary.self_pay),
         (_("Paid personally in all"), summary.personal_total),
-        (_("Major-illness deduction (T2)"), summary.deduction),
+        (_("Major-illness tax deduction"), summary.deduction),
     ]
 
 
@@ -128,8 +128,8 @@ def summary_story(summary: YearSummary, bills) -> list:
         Spacer(1, 4 * mm),
         _para(
             _(
-                "T2: deduction = min(max(personal share within the directory − "
-                "%(threshold)s, 0), %(cap)s)."
+                "The major-illness tax deduction is the personal share within the "
+                "directory above %(threshold)s yuan, at most %(cap)s yuan a year."
             )
             % {"threshold": yuan(summary.threshold), "cap": yuan(summary.cap)},
             small,

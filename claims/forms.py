@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as accounts_selectors
@@ -70,6 +71,7 @@ class PersonChoiceField(ReadOnceChoiceField):
 
 
 def person_field(user, **kwargs) -> PersonChoiceField:
+    kwargs.setdefault("empty_label", _("Choose a family member"))
     return PersonChoiceField(
         queryset=accounts_selectors.persons_for_user(user=user)
         .select_related("region__province")
@@ -79,10 +81,25 @@ def person_field(user, **kwargs) -> PersonChoiceField:
     )
 
 
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
 class FacilityChoiceField(ReadOnceChoiceField):
     def label_from_instance(self, obj) -> str:
         tier = obj.get_tier_display() if obj.tier else obj.get_kind_display()
-        return f"{obj.name} · {obj.region.name} · {tier}"
+        region = obj.region.name_en if _english() else obj.region.name
+        return f"{obj.name} · {region} · {tier}"
+
+
+# What families read for each facility flag (the model's names cite rule ids).
+FLAG_LABELS = {
+    "outpatient_pooling": _("outpatient pooling"),
+    "designated_outpatient": _("designated outpatient facility"),
+    "cross_province_direct": _("cross-province direct settlement"),
+    "chronic_settlement": _("chronic-disease settlement"),
+    "wallet_payment": _("accepts wallet payment"),
+}
 
 
 class FacilitySearchForm(forms.Form):
@@ -94,6 +111,7 @@ class FacilitySearchForm(forms.Form):
         queryset=Region.objects.select_related("province").order_by("code"),
         required=False,
         label=_("Area"),
+        empty_label=_("anywhere"),
     )
     kind = forms.ChoiceField(
         choices=[("", _("hospitals and pharmacies")), *Facility.Kind.choices],
@@ -108,7 +126,7 @@ class FacilitySearchForm(forms.Form):
         label=_("Tier"),
     )
     flags = forms.MultipleChoiceField(
-        choices=[(name, Facility._meta.get_field(name).verbose_name) for name in FLAGS],
+        choices=[(name, FLAG_LABELS[name]) for name in FLAGS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label=_("Must offer"),
@@ -125,10 +143,13 @@ class ChronicApplyForm(forms.Form):
     """C5: apply for the recognition of a chronic or special disease."""
 
     person = forms.ModelChoiceField(queryset=None, label=_("Patient"))
-    disease = forms.ModelChoiceField(queryset=Disease.objects.all(), label=_("Disease"))
+    disease = forms.ModelChoiceField(
+        queryset=Disease.objects.all(), label=_("Disease"), empty_label=_("Choose a disease")
+    )
     hospital = FacilityChoiceField(
         queryset=Facility.objects.filter(kind=Facility.Kind.HOSPITAL).select_related("region"),
         label=_("Hospital"),
+        empty_label=_("Choose a hospital"),
         help_text=_("The hospital that diagnosed the disease."),
     )
     diagnosis = forms.CharField(
@@ -155,13 +176,14 @@ class EstimateForm(forms.Form):
     facility = FacilityChoiceField(
         queryset=Facility.objects.select_related("region").order_by("region__code", "name"),
         label=_("Facility"),
+        empty_label=_("Choose a hospital or pharmacy"),
     )
     visit = forms.ChoiceField(choices=Visit.choices, initial=Visit.OUTPATIENT, label=_("Care"))
     disease = ReadOnceChoiceField(
         queryset=Disease.objects.all(),
         required=False,
         label=_("For a chronic or special disease"),
-        empty_label=_("— none —"),
+        empty_label=_("No, general care"),
     )
     day = forms.DateField(
         label=_("Date of the visit"),
@@ -173,6 +195,10 @@ class EstimateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["person"] = person_field(user)
         self.fields["person"].label = _("Patient")
+        if not self.is_bound and not self.initial.get("person"):
+            # The patient is usually the user: preselected, one tap to change.
+            own = self.fields["person"].queryset.filter(user=user).first()
+            self.initial["person"] = own.pk if own else None
 
     def clean_day(self):
         return self.cleaned_data.get("day") or timezone.localdate()

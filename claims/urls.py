@@ -7,6 +7,7 @@ app_name = "claims"
 urlpatterns = [
     path("bills/", views.bill_list, name="bills"),
     path("bills/<int:pk>/", views.bill_detail, name="bill_detail"),
+    path("bills/ref/<str:reference>/", views.bill_by_reference, name="bill_by_reference"),
     path("estimate/", views.estimate, name="estimate"),
     path("estimate/items/", views.directory_search, name="directory_search"),
     path("summary/", views.summary, name="summary"),

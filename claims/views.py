@@ -87,10 +87,24 @@ def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def bill_by_reference(request: HttpRequest, reference: str) -> HttpResponse:
+    """A bill named by its reference (how payments and messages know it)."""
+    found = selectors.bills_for_user(user=request.user).filter(reference=reference).first()
+    if found is None:
+        raise Http404
+    return redirect("claims:bill_detail", pk=found.pk)
+
+
+@login_required
+@require_GET
 def estimate(request: HttpRequest) -> HttpResponse:
     """Cost estimate before a visit (reads only; reuses the settlement)."""
     bound = "person" in request.GET
-    form = EstimateForm(request.GET if bound else None, user=request.user)
+    form = EstimateForm(
+        request.GET if bound else None,
+        user=request.user,
+        initial={"person": request.GET.get("for")},  # "estimate for 张建国" from a card
+    )
     lines_formset = EstimateLineFormSet(request.GET if bound else None, prefix="line")
     scenarios, commercial, error = [], [], ""
     if bound and form.is_valid() and lines_formset.is_valid():
@@ -218,6 +232,12 @@ def summary_pdf(request: HttpRequest, person_id: int, year: int) -> HttpResponse
 def facilities(request: HttpRequest) -> HttpResponse:
     """F1: which hospitals near my parent accept the wallet / chronic settlement?"""
     data = request.GET.copy()
+    if not data:
+        # A first visit starts where the user gets care (their own region).
+        own = accounts_selectors.own_person(user=request.user)
+        if own is not None:
+            data["person"] = str(own.pk)
+            data["region"] = str(selectors.region_near(person=own).pk)
     if data.get("person") and (data.get("fill") == "person" or "region" not in data):
         # Picking a family member fills in where they get care.
         person = accounts_selectors.person_for_user(user=request.user, person_id=data["person"])
@@ -254,7 +274,13 @@ def chronic(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             attach(form, exc)
         else:
-            messages.success(request, _("Application sent. An administrator will review it (C5)."))
+            messages.success(
+                request,
+                _(
+                    "Application sent. An administrator will review it; you will get a "
+                    "message with the answer."
+                ),
+            )
             return redirect("claims:chronic")
     persons = accounts_selectors.persons_for_user(user=request.user).values("pk")
     recognitions = ChronicRecognition.objects.filter(person__in=persons).select_related(

@@ -44,7 +44,7 @@ class _PreparingCursor(ServerBindingCursor):
 
 def set_based() -> bool:
     """True: run the hand-written set-based SQL; False: the portable ORM twin."""
-    return connection.vendor == "postgresql" and getattr(settings, "PORTAL_SET_BASED_SQL", True)
+    return connection.vendor == "postgresql" and settings.PORTAL_SET_BASED_SQL
 
 
 def _django_wrapper(cursor):

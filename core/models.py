@@ -12,20 +12,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import Action
+from core.fields import user_field
 
 
 class AuditEvent(models.Model):
     """Append-only audit trail: who did what, for whom, when (Zulip-style actions)."""
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("who"),
-    )
+    actor = user_field(_("who"))
     person = models.ForeignKey(
         settings.AUDIT_PERSON_MODEL,
         on_delete=models.SET_NULL,

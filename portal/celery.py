@@ -36,6 +36,15 @@ def beat_schedule() -> dict:
             "task": "wallet.tasks.sweep_unclaimed_transfers",
             "schedule": crontab(hour=6, minute=5),
         },
+        # The message centre's daily reminders, at an hour fit for an SMS.
+        "accounts-registrations-ending": {
+            "task": "accounts.tasks.notify_registrations_ending",
+            "schedule": crontab(hour=9, minute=0),
+        },
+        "wallet-premiums-due": {
+            "task": "wallet.tasks.notify_premiums_due",
+            "schedule": crontab(hour=9, minute=10),
+        },
         "wallet-monthly-contributions": {
             "task": "wallet.tasks.post_monthly_contributions",
             "schedule": crontab(day_of_month=1, hour=1, minute=0),

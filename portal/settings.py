@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
             ],
         },
     },
@@ -154,6 +155,9 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The hand-written set-based SQL paths on PostgreSQL (core.db.set_based); off, the
+# portable ORM twins run instead (what SQLite always runs; tests use it).
+PORTAL_SET_BASED_SQL = env_bool("PORTAL_SET_BASED_SQL", True)
 # Whom an audit row is about (core.models.AuditEvent.person): the insured person.
 AUDIT_PERSON_MODEL = "accounts.InsuredPerson"
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from portal import auth_views, signup_views, views
 from portal.media import media_for_staff
 
@@ -26,6 +27,11 @@ urlpatterns = [
     path("login/recovery-codes/", auth_views.recovery_codes, name="recovery_codes"),
     path("session/kept-form/", auth_views.kept_form, name="kept_form"),
     path("sessions/", auth_views.login_sessions, name="login_sessions"),
+    path("me/", views.me, name="me"),
+    path("me/elder-mode/", views.elder_mode_set, name="elder_mode"),
+    path("messages/", views.inbox, name="inbox"),
+    path("messages/<int:message_id>/", views.inbox_open, name="inbox_open"),
+    path("messages/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -37,6 +43,8 @@ urlpatterns = [
         django_auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("family/", views.family, name="family"),
+    path("verify/<str:token>/", accounts_views.proof_verify, name="proof_verify"),
     path("family/", include("accounts.urls")),
     path("wallet/", include("wallet.urls")),
     path("claims/", include("claims.urls")),

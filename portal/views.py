@@ -1,13 +1,17 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
 from accounts.family_io import remember_own_person
 from accounts.forms import DependentAddForm, empty_add_form_html
 from claims import selectors as claims_selectors
@@ -33,9 +37,17 @@ def home(request: HttpRequest) -> HttpResponse:
     for member in members:
         member.wallet_card = wallet_cards.get(member.pk)
         member.claims_card = claims_cards.get(member.pk)
+    glances = [card["glance"] for card in claims_cards.values()]
     context = {
         "members": members,
         "own": family.own,
+        # The family's year: what the fund paid, what the family paid.
+        "family_year": {
+            "bills": sum(g.bills for g in glances),
+            "total": sum(g.total for g in glances),
+            "fund": sum(g.fund_paid for g in glances),
+            "personal": sum(g.personal for g in glances),
+        },
         "pending": family.pending,
         "requests_for_me": family.requests_for_me,
         "looked_after_by": family.looked_after_by,
@@ -45,6 +57,81 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "portal/home.html#family", context)
     return render(request, "portal/home.html", context)
+
+
+@login_required
+@require_GET
+def family(request: HttpRequest) -> HttpResponse:
+    """The family tab: each person with what can be done for them, requests to
+    answer or waiting for an answer, who looks after the user's own record. The
+    list reloads itself after an action (htmx event familyChanged)."""
+    members = accounts_selectors.family_members(user=request.user)
+    own = next((m for m in members if m.user_id == request.user.pk), None)
+    context = {
+        "members": members,
+        "own": own,
+        "pending": accounts_selectors.pending_requests(user=request.user),
+        "requests_for_me": accounts_selectors.requests_for_relative(user=request.user)
+        if own
+        else [],
+        "looked_after_by": accounts_selectors.bindings_of_own_record(user=request.user)
+        if own
+        else [],
+    }
+    if request.htmx:
+        return render(request, "portal/family.html#family-list", context)
+    return render(request, "portal/family.html", context)
+
+
+@login_required
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    """我的: the person's own record, elder mode, settings, signing out."""
+    return render(
+        request, "portal/me.html", {"own": accounts_selectors.own_person(user=request.user)}
+    )
+
+
+@login_required
+@require_POST
+def elder_mode_set(request: HttpRequest) -> HttpResponse:
+    """Switch elder mode (长辈模式) on or off for this login."""
+    on = request.POST.get("on") == "1"
+    accounts_services.preference_set(user=request.user, elder_mode=on)
+    if on:
+        messages.success(
+            request, _("Elder mode is on: larger text and buttons, the essentials first.")
+        )
+    else:
+        messages.success(request, _("Elder mode is off."))
+    return redirect("me")
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """消息中心: the login's messages, newest first, unread ones marked."""
+    page = Paginator(accounts_selectors.inbox_for(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/inbox.html", {"page": page})
+
+
+@login_required
+@require_GET
+def inbox_open(request: HttpRequest, message_id: int) -> HttpResponse:
+    """Open a message: it is marked read and the page it is about opens."""
+    message = accounts_services.inbox_open(user=request.user, message_id=message_id)
+    return redirect(message.link or "inbox")
+
+
+@login_required
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    done = accounts_services.inbox_read_all(user=request.user)
+    if done:
+        messages.success(request, _("All messages are marked read."))
+    return redirect("inbox")
 
 
 @never_cache

@@ -40,6 +40,22 @@ if [ ! -x /usr/bin/chromium ]; then
   [ -x /usr/bin/chromium ] || { echo "services: /usr/bin/chromium is missing (apt-get install chromium) — needed by the browser tests." >&2; fail=1; }
 fi
 
+# axe-core (accessibility checks in the browser tests): the version pinned in
+# package.json / package-lock.json, from the npm registry, into node_modules/.
+AXE_WANTED=$(sed -n 's/.*"axe-core": "\([^"]*\)".*/\1/p' package.json)
+axe_ok() { [ -f node_modules/axe-core/axe.min.js ] && grep -q "\"version\": \"$AXE_WANTED\"" node_modules/axe-core/package.json; }
+if ! axe_ok; then
+  if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "services: installing Debian's npm for the browser tests' axe-core…"
+    (apt-get install -y -q npm >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q npm >/dev/null 2>&1; }) || true
+  fi
+  if command -v npm >/dev/null; then
+    echo "services: installing axe-core $AXE_WANTED (npm ci)…"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null || true
+  fi
+  axe_ok || { echo "services: axe-core $AXE_WANTED is missing from node_modules/ (npm ci) — needed by the browser tests." >&2; fail=1; }
+fi
+
 if ! command -v msgfmt >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get install -y -q gettext >/dev/null 2>&1 || true

@@ -81,13 +81,15 @@ class InsuredPersonFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"测试{n}")
     region = factory.SubFactory(RegionFactory)
+    # 500 numbers per birth date, sex and address code: past them the address
+    # code's last two digits change, never the birth date a test asked for (a
+    # long test run used to shift it by a day and make an adult a minor).
     national_id = factory.LazyAttributeSequence(
-        lambda o, n: (
-            national_id.make(o.region.code, o.born, n % 500, o.sex)
-            if n < 500
-            else national_id.make(
-                o.region.code, o.born + datetime.timedelta(days=n // 500), n % 500, o.sex
-            )
+        lambda o, n: national_id.make(
+            o.region.code if n < 500 else f"{o.region.code[:4]}{(n // 500) % 100:02d}",
+            o.born,
+            n % 500,
+            o.sex,
         )
     )
     phone = factory.Sequence(lambda n: f"139{n:08d}")

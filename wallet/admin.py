@@ -13,22 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdmin, SingletonAdmin
-from wallet.models import (
-    Contribution,
-    ContributionRate,
-    LedgerAccount,
-    LedgerEntry,
-    Payment,
-    PoolingBinding,
-    PremiumRate,
-    Transfer,
-    Wallet,
-    WalletPolicy,
-)
+from wallet import models
 from wallet.services import contributions_post_month, transfers_sweep
 
 
-@admin.register(LedgerAccount)
+@admin.register(models.LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
     list_display = ["pk", "kind", "person", "shard", "balance"]
     list_filter = ["kind"]
@@ -37,7 +26,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-@admin.register(LedgerEntry)
+@admin.register(models.LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["pk", "at", "kind", "account", "amount", "ref", "movement"]
     list_filter = ["kind"]
@@ -64,11 +53,13 @@ class TransferDayFilter(admin.SimpleListFilter):
         if self.value() == "yesterday":
             return queryset.filter(local_day=today - datetime.timedelta(days=1))
         if self.value() == "overdue":
-            return queryset.filter(state=Transfer.State.PENDING, due_back_at__lte=timezone.now())
+            return queryset.filter(
+                state=models.Transfer.State.PENDING, due_back_at__lte=timezone.now()
+            )
         return queryset
 
 
-@admin.register(Transfer)
+@admin.register(models.Transfer)
 class TransferAdmin(ReadOnlyAdmin):
     list_display = [
         "pk",
@@ -97,7 +88,9 @@ class TransferAdmin(ReadOnlyAdmin):
     def sweep_now(self, request: HttpRequest, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         if request.POST.get("confirm") != "yes":
-            overdue = queryset.filter(state=Transfer.State.PENDING, due_back_at__lte=timezone.now())
+            overdue = queryset.filter(
+                state=models.Transfer.State.PENDING, due_back_at__lte=timezone.now()
+            )
             return TemplateResponse(
                 request,
                 "admin/wallet/transfer/sweep_confirm.html",
@@ -138,7 +131,7 @@ class PostMonthForm(forms.Form):
         return month
 
 
-@admin.register(Contribution)
+@admin.register(models.Contribution)
 class ContributionAdmin(ReadOnlyAdmin):
     list_display = ["person", "month", "employee_amount", "employer_amount", "posted_at"]
     list_filter = ["month"]
@@ -191,7 +184,7 @@ class ContributionAdmin(ReadOnlyAdmin):
         return False
 
 
-@admin.register(Wallet)
+@admin.register(models.Wallet)
 class WalletAdmin(ReadOnlyAdmin):
     list_display = ["person", "usage_region", "status", "by_proxy", "opened_by", "opened_at"]
     list_filter = ["status", "by_proxy", "usage_region__province"]
@@ -199,7 +192,7 @@ class WalletAdmin(ReadOnlyAdmin):
     list_select_related = ["person", "usage_region__province", "opened_by"]
 
 
-@admin.register(PoolingBinding)
+@admin.register(models.PoolingBinding)
 class PoolingBindingAdmin(ReadOnlyAdmin):
     list_display = ["employee", "relative", "status", "created_at", "ended_at", "end_reason"]
     list_filter = ["status", "end_reason"]
@@ -207,7 +200,7 @@ class PoolingBindingAdmin(ReadOnlyAdmin):
     list_select_related = ["employee", "relative"]
 
 
-@admin.register(Payment)
+@admin.register(models.Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "reference",
@@ -225,18 +218,18 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_select_related = ["person"]
 
 
-@admin.register(WalletPolicy)
+@admin.register(models.WalletPolicy)
 class WalletPolicyAdmin(SingletonAdmin):
     """The wallet and pooling rules' numbers (settings), one row."""
 
 
-@admin.register(ContributionRate)
+@admin.register(models.ContributionRate)
 class ContributionRateAdmin(admin.ModelAdmin):
     list_display = ["region", "valid_from", "employee_share", "employer_credit"]
     list_filter = ["region__province"]
 
 
-@admin.register(PremiumRate)
+@admin.register(models.PremiumRate)
 class PremiumRateAdmin(admin.ModelAdmin):
     list_display = ["region", "year", "amount"]
     list_filter = ["year"]

@@ -22,12 +22,13 @@ class WalletOpenForm(forms.Form):
     usage_region = RegionField(
         label=_("Usage location"),
         queryset=Region.objects.none(),
-        help_text=_("Where the wallet is used (W1). It must be a region where the wallet is live."),
+        help_text=_("Where the wallet is used. It must be a region where wallets can be opened."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["usage_region"].queryset = region_choices()
+        self.fields["usage_region"].empty_label = _("Choose a region")
 
 
 class TransferForm(forms.Form):
@@ -59,7 +60,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, relatives, allow_wallet_source: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].choices = [("", "—")] + [
+        self.fields["recipient"].choices = [("", _("Choose a relative"))] + [
             (p.pk, f"{p.name} ({p.masked_id})") for p in relatives
         ]
         if not allow_wallet_source:
@@ -92,11 +93,12 @@ class HistoryFilterForm(forms.Form):
         choices=[("", _("any"))] + list(Transfer.State.choices),
         required=False,
     )
+    # "From"/"To" would read as sender/recipient (and share their translation).
     day_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Sent on or after"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     day_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Sent on or before"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, persons, **kwargs):
@@ -108,18 +110,18 @@ class PoolingBindForm(forms.Form):
     relative = forms.TypedChoiceField(
         label=_("Relative"),
         coerce=int,
-        error_messages={"invalid_choice": _("P1: choose one of your close relatives (A2).")},
+        error_messages={"invalid_choice": _("Choose one of your close relatives from the list.")},
     )
 
     def __init__(self, *args, relatives, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["relative"].choices = [("", "—")] + [
+        self.fields["relative"].choices = [("", _("Choose a relative"))] + [
             (p.pk, f"{p.name} ({p.masked_id})") for p in relatives
         ]
 
 
 class PremiumForm(forms.Form):
     allow_cash = forms.BooleanField(
-        label=_("Pay whatever the wallet and family pooling cannot cover in cash (P4)"),
+        label=_("Pay in cash whatever the wallet and family pooling cannot cover"),
         required=False,
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import InsuranceType, InsuredPerson, Province, Region, Relationship
 from accounts.selectors import persons_for_user
 from core.db import prepared_cursor, set_based
+from core.money import CENT
 from wallet.models import (
     AccountKind,
     LedgerAccount,
@@ -26,8 +27,7 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
-from wallet.services.ledger import CENT
-from wallet.services.transfers import hhmm, in_quiet_hours
+from wallet.rules import hhmm, in_quiet_hours
 
 ZERO = Decimal("0.00")
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from wallet.services.contributions import contributions_post_month, this_month
+from wallet.services.notices import premiums_due_notify
 from wallet.services.sweep import transfers_sweep
 
 
@@ -16,3 +17,9 @@ def sweep_unclaimed_transfers() -> int:
 def post_monthly_contributions() -> int:
     """This month's personal-account contributions for every active employee."""
     return contributions_post_month(month=this_month())
+
+
+@shared_task
+def notify_premiums_due() -> int:
+    """Daily: families hear of a resident premium for this year not paid yet."""
+    return premiums_due_notify()

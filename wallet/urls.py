@@ -16,4 +16,6 @@ urlpatterns = [
     path("pooling/", views.pooling, name="pooling"),
     path("pooling/<int:pk>/end/", views.pooling_stop, name="pooling_end"),
     path("premium/<int:person_id>/", views.pay_premium, name="premium"),
+    path("statement/<int:person_id>/", views.statement, name="statement"),
+    path("statement/<int:person_id>/<int:year>.csv", views.statement_csv, name="statement_csv"),
 ]

@@ -12,12 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts import selectors as people
 from accounts.models import InsuranceType, PersonStatus
 from core.money import yuan
 from core.reasons import Refusal, attach
-from wallet import selectors
+from wallet import selectors, statements
 from wallet.forms import (
     HistoryFilterForm,
     PoolingBindForm,
@@ -57,7 +58,10 @@ def _index_context(request: HttpRequest) -> dict:
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """Balances of the user and their dependents, wallets, transfers to accept."""
+    """Balances of the user and their dependents, wallets, transfers to accept.
+    The balance cards alone when they reload themselves (htmx, balancesChanged)."""
+    if request.htmx and request.htmx.target == "balances":
+        return render(request, "wallet/index.html#balances", _index_context(request))
     return render(request, "wallet/index.html", _index_context(request))
 
 
@@ -197,9 +201,15 @@ def allowance(request: HttpRequest) -> HttpResponse:
     )
 
 
+BALANCES_CHANGED = "balancesChanged"  # every card showing a balance reloads on it
+
+
 def _decided(request: HttpRequest) -> HttpResponse:
+    """After an accept or a decline: the pending list in place, and an event
+    on which every card showing a balance on the page reloads itself."""
     if request.htmx:
-        return render(request, "wallet/index.html#pending", _index_context(request))
+        response = render(request, "wallet/index.html#pending", _index_context(request))
+        return trigger_client_event(response, BALANCES_CHANGED)
     return redirect("wallet:index")
 
 
@@ -367,3 +377,47 @@ def pay_premium(request: HttpRequest, person_id: int) -> HttpResponse:
             },
         )
     return redirect("wallet:index")
+
+
+# The first year a statement can cover (employee insurance began in 1998); a
+# bound for URLs, not a rule.
+FIRST_YEAR = 1998
+
+
+def _statement_year(request: HttpRequest) -> int:
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        return this_year
+    return year if FIRST_YEAR <= year <= this_year else this_year
+
+
+@login_required
+@require_GET
+def statement(request: HttpRequest, person_id: int) -> HttpResponse:
+    """个人账户明细: one person's personal account and wallet, month by month."""
+    person = people.person_for_user(user=request.user, person_id=person_id)
+    year = _statement_year(request)
+    this_year = timezone.localdate().year
+    context = {
+        "person": person,
+        "year": year,
+        "years": range(this_year, max(FIRST_YEAR, this_year - 5) - 1, -1),
+        "accounts": statements.statement(person=person, year=year),
+    }
+    template = "wallet/statement.html#statement-body" if request.htmx else "wallet/statement.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def statement_csv(request: HttpRequest, person_id: int, year: int) -> HttpResponse:
+    person = people.person_for_user(user=request.user, person_id=person_id)
+    if not FIRST_YEAR <= year <= timezone.localdate().year:
+        raise Http404
+    response = HttpResponse(
+        statements.statement_csv(person=person, year=year), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="statement-{year}-{person.pk}.csv"'
+    return response

@@ -17,41 +17,25 @@ from accounts.models import (
 )
 from core.admin import AuditedAdmin, ReadOnlyAdmin
 
+# The flags the rules read (F1): outpatient pooling (F2), cross-province direct
+# settlement (F4), chronic-disease settlement (C5), wallet payment (W11).
+FLAGS = [
+    "outpatient_pooling",
+    "designated_outpatient",
+    "cross_province_direct",
+    "chronic_settlement",
+    "wallet_payment",
+]
+
 
 @admin.register(Facility)
 class FacilityAdmin(AuditedAdmin):
     """THE facility model (F1) and its flags, which the people rules (F2) and the
     claims rules (C5, F4, W11) read: editable in the list, every change audited."""
 
-    list_display = [
-        "code",
-        "name",
-        "region",
-        "kind",
-        "tier",
-        "outpatient_pooling",
-        "designated_outpatient",
-        "cross_province_direct",
-        "chronic_settlement",
-        "wallet_payment",
-    ]
-    list_filter = [
-        "region__province",
-        "kind",
-        "tier",
-        "outpatient_pooling",
-        "designated_outpatient",
-        "cross_province_direct",
-        "chronic_settlement",
-        "wallet_payment",
-    ]
-    list_editable = [
-        "outpatient_pooling",
-        "designated_outpatient",
-        "cross_province_direct",
-        "chronic_settlement",
-        "wallet_payment",
-    ]
+    list_display = ["code", "name", "region", "kind", "tier", *FLAGS]
+    list_filter = ["region__province", "kind", "tier", *FLAGS]
+    list_editable = FLAGS
     list_select_related = ["region__province"]
     search_fields = ["code", "name", "address", "region__name"]
     autocomplete_fields = ["region"]

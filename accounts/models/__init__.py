@@ -6,6 +6,7 @@ facilities.py     designated facilities (F1) and the designated-facility choice 
 dependents.py     dependent accounts (A3) and the approval queue of child bindings
 registrations.py  non-local registrations (F3)
 outbox.py         the SMS outbox and the one-time codes sent through it (A1)
+inbox.py          the message centre (消息中心) and per-login preferences (elder mode)
 policy.py         the editable numbers of the people rules
 
 The audit trail is core.models.AuditEvent.
@@ -13,6 +14,7 @@ The audit trail is core.models.AuditEvent.
 
 from accounts.models.dependents import DependentBinding, PendingChildBinding
 from accounts.models.facilities import DesignatedFacilityChoice, Facility
+from accounts.models.inbox import InboxMessage, LoginPreference, MessageKind
 from accounts.models.outbox import CODE_MASK, CodeChallenge, OutboundMessage
 from accounts.models.people import (
     InsuranceType,
@@ -34,8 +36,11 @@ __all__ = [
     "DependentBinding",
     "DesignatedFacilityChoice",
     "Facility",
+    "InboxMessage",
     "InsuranceType",
     "InsuredPerson",
+    "LoginPreference",
+    "MessageKind",
     "NonLocalRegistration",
     "OutboundMessage",
     "PendingChildBinding",

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
+from core.fields import user_field
+from core.transitions import Flow
 
 
 class DependentBinding(models.Model):
@@ -20,6 +22,15 @@ class DependentBinding(models.Model):
         ENDED = "ended", _("ended")
 
     OPEN_STATUSES = (Status.PENDING_CODE, Status.PENDING_REVIEW, Status.ACTIVE)
+    # A3: a request is confirmed (code, the relative's login, a review), refused
+    # or given up; an open binding is ended by either side.
+    flow = Flow(
+        {
+            Status.PENDING_CODE: (Status.ACTIVE, Status.REJECTED, Status.EXPIRED, Status.ENDED),
+            Status.PENDING_REVIEW: (Status.ACTIVE, Status.REJECTED, Status.ENDED),
+            Status.ACTIVE: (Status.ENDED,),
+        }
+    )
 
     class Relation(models.TextChoices):
         """What the relative is to the user (declared when adding)."""
@@ -54,14 +65,7 @@ class DependentBinding(models.Model):
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("reviewed by"),
-    )
+    reviewed_by = user_field(_("reviewed by"))
     review_note = models.CharField(_("review note"), max_length=200, blank=True)
 
     class Meta:

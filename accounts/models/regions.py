@@ -2,6 +2,7 @@
 P2, F2)."""
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,7 +38,12 @@ class Province(models.Model):
         verbose_name_plural = _("provinces")
 
     def __str__(self) -> str:
-        return self.name
+        return self.name_en if _english() else self.name
+
+
+def _english() -> bool:
+    """Place names follow the page's language: name_en on English pages."""
+    return (get_language() or "").startswith("en")
 
 
 class RegionManager(models.Manager):
@@ -67,6 +73,10 @@ class Region(models.Model):
         verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
+        if _english():
+            if self.name_en == self.province.name_en:
+                return self.name_en
+            return f"{self.name_en}, {self.province.name_en}"
         if self.name == self.province.name:
             return self.name
         return f"{self.province.name} {self.name}"

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
 from accounts.models.regions import Region
+from core.transitions import Flow
 
 
 class NonLocalRegistration(models.Model):
@@ -30,6 +31,8 @@ class NonLocalRegistration(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
         CANCELLED = "cancelled", _("cancelled")
+
+    flow = Flow({Status.ACTIVE: (Status.CANCELLED,)})  # F3: valid until cancelled
 
     person = models.ForeignKey(
         InsuredPerson, on_delete=models.CASCADE, related_name="registrations"

@@ -12,12 +12,20 @@ from accounts.services.dependents import (
     dependent_review,
 )
 from accounts.services.facilities import facility_choose
+from accounts.services.messages import (
+    inbox_open,
+    inbox_read_all,
+    logins_for,
+    message_send,
+    preference_set,
+)
 from accounts.services.persons import person_claim, person_claimable, person_qr_rotate
 from accounts.services.registrations import (
     commitment_text,
     registration_cancel,
     registration_end,
     registration_file,
+    registrations_ending_notify,
 )
 from accounts.services.relationships import relationship_create, relationship_delete
 from accounts.services.signup import (
@@ -37,14 +45,20 @@ __all__ = [
     "dependent_respond",
     "dependent_review",
     "facility_choose",
+    "inbox_open",
+    "inbox_read_all",
+    "logins_for",
+    "message_send",
     "password_reset_finish",
     "password_reset_start",
+    "preference_set",
     "person_claim",
     "person_claimable",
     "person_qr_rotate",
     "registration_cancel",
     "registration_end",
     "registration_file",
+    "registrations_ending_notify",
     "relationship_create",
     "relationship_delete",
     "signup_finish",

@@ -11,6 +11,7 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -20,15 +21,18 @@ from accounts.models import (
     AccountsPolicy,
     DependentBinding,
     InsuredPerson,
+    MessageKind,
     OutboundMessage,
     RelationshipKind,
 )
 from accounts.selectors import relation_of
 from accounts.services import codes
+from accounts.services.messages import message_send
 from accounts.services.relationships import relationship_create
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
+from core.transitions import lock, transition
 
 Relation = DependentBinding.Relation
 Status = DependentBinding.Status
@@ -76,7 +80,7 @@ def _wrong_today(*, user, person: InsuredPerson) -> int:
     return codes.wrong_codes_today(action=CODE_WRONG, person=person, actor=user)
 
 
-CODE_WRONG = "dependent.code_wrong"
+CODE_WRONG = Action.DEPENDENT_CODE_WRONG
 
 
 def _own_person_locked(user) -> InsuredPerson:
@@ -179,9 +183,18 @@ def dependent_request(
     )
     if not needs_review:
         _send_code(binding=binding, requester=own, policy=policy)
+        # The relative with a login also finds the request in their message
+        # centre (not by SMS again: the code's SMS has just gone).
+        message_send(
+            kind=MessageKind.DELEGATION_REQUEST,
+            user_ids=[relative.user_id],
+            about=relative,
+            facts={"requester": own.name, "relation": relation},
+            link=reverse("home"),
+        )
     audit_record(
         actor=user,
-        action="dependent.request",
+        action=Action.DEPENDENT_REQUEST,
         person=relative,
         target=binding,
         details={"relation": relation, "status": binding.status, "by": own.masked_id},
@@ -189,8 +202,9 @@ def dependent_request(
     return binding
 
 
-def _activate(*, binding: DependentBinding, actor, how: str) -> DependentBinding:
-    """Record the relationship (A2; a contradiction refuses) and open the binding."""
+def _record_relationship(binding: DependentBinding, actor) -> None:
+    """A2: the relationship the user declared is recorded when the binding opens
+    (a contradiction with the records refuses, A2-02)."""
     own = InsuredPerson.objects.filter(user_id=binding.user_id).first()
     if own is None:  # the login was unlinked from its record meanwhile
         raise Refusal("A1-03")
@@ -200,30 +214,38 @@ def _activate(*, binding: DependentBinding, actor, how: str) -> DependentBinding
         relationship_create(actor=actor, person_a=person_a, person_b=person_b, kind=kind)
     except ValidationError as exc:
         raise Refusal("A2-02") from exc
-    binding.status = Status.ACTIVE
-    binding.activated_at = timezone.now()
-    binding.code_hash = ""
-    binding.code_expires_at = None
-    binding.save(update_fields=["status", "activated_at", "code_hash", "code_expires_at"])
-    audit_record(
+
+
+def _activate(
+    binding: DependentBinding, *, actor, how: str, refuse: str, guard=None, locked=False, **changes
+) -> DependentBinding:
+    """Open the binding (A3) once the relationship is recorded (A2)."""
+    return transition(
+        binding,
+        to=Status.ACTIVE,
         actor=actor,
-        action="dependent.activate",
-        person=binding.person,
-        target=binding,
-        details={"relation": binding.relation, "how": how},
+        action=Action.DEPENDENT_ACTIVATE,
+        person=lambda b: b.person,
+        related=("person",),
+        locked=locked,
+        guard=guard,
+        refuse=lambda b: Refusal(refuse),
+        check=lambda b: _record_relationship(b, actor),
+        changes={
+            "activated_at": timezone.now(),
+            "code_hash": "",
+            "code_expires_at": None,
+            **changes,
+        },
+        details=lambda b: {"relation": b.relation, "how": how},
     )
-    return binding
-
-
-def _locked(binding: DependentBinding) -> DependentBinding:
-    return DependentBinding.objects.select_for_update().select_related("person").get(pk=binding.pk)
 
 
 @transaction.atomic
 def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[DependentBinding, str]:
     """Check the code and commit what happened (attempt counted, binding expired
     or activated); return the binding and a refusal code ("" when accepted)."""
-    binding = _locked(binding)
+    binding = lock(binding, related=("person",))
     if binding.user_id != user.pk:
         raise PermissionDenied
     if binding.status != Status.PENDING_CODE:
@@ -233,39 +255,54 @@ def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[Dependen
         return binding, "A3-05"
     wrong_before = _wrong_today(user=user, person=binding.person)
     if wrong_before >= policy.code_max_attempts:
-        _expire(binding)
+        _expire(binding, actor=user)
         return binding, "A3-11"
     if constant_time_compare(binding.code_hash, _hash_code(binding.pk, code)):
-        _activate(binding=binding, actor=user, how="code")
+        _activate(binding, actor=user, how="code", refuse="A3-08", locked=True)
         _redact_codes(binding)
         return binding, ""
-    binding.code_attempts += 1
-    fields = ["code_attempts"]
-    if max(binding.code_attempts, wrong_before + 1) >= policy.code_max_attempts:
-        binding.status = Status.EXPIRED
-        binding.ended_at = timezone.now()
-        binding.code_hash = ""
-        fields += ["status", "ended_at", "code_hash"]
-    binding.save(update_fields=fields)
+    attempts = binding.code_attempts + 1
+    details = {"attempts": attempts}
+    if max(attempts, wrong_before + 1) >= policy.code_max_attempts:
+        binding = transition(
+            binding,
+            to=Status.EXPIRED,
+            actor=user,
+            action=CODE_WRONG,
+            person=binding.person,
+            locked=True,
+            changes={"code_attempts": attempts, "ended_at": timezone.now(), "code_hash": ""},
+            details={**details, "status": Status.EXPIRED},
+        )
+        _redact_codes(binding)
+        # Today's guesses used up: adding the relative again waits for tomorrow.
+        return binding, "A3-11" if wrong_before + 1 >= policy.code_max_attempts else "A3-06"
+    # A wrong try that leaves the request waiting: counted, no status change.
+    binding.code_attempts = attempts
+    binding.save(update_fields=["code_attempts"])
     audit_record(
         actor=user,
         action=CODE_WRONG,
         person=binding.person,
         target=binding,
-        details={"attempts": binding.code_attempts, "status": binding.status},
+        details={**details, "status": binding.status},
     )
-    if binding.status == Status.EXPIRED:
-        _redact_codes(binding)
-        # Today's guesses used up: adding the relative again waits for tomorrow.
-        return binding, "A3-11" if wrong_before + 1 >= policy.code_max_attempts else "A3-06"
     return binding, "A3-04"
 
 
-def _expire(binding: DependentBinding) -> None:
-    binding.status = Status.EXPIRED
-    binding.ended_at = timezone.now()
-    binding.code_hash = ""
-    binding.save(update_fields=["status", "ended_at", "code_hash"])
+def _expire(binding: DependentBinding, *, actor) -> None:
+    """A3: today's wrong guesses for this relative are used up (over every
+    request): the request ends before the code is even compared."""
+    transition(
+        binding,
+        to=Status.EXPIRED,
+        actor=actor,
+        action=Action.DEPENDENT_EXPIRE,
+        person=binding.person,
+        locked=True,
+        changes={"ended_at": timezone.now(), "code_hash": ""},
+        details={"why": "wrong codes today"},
+    )
     _redact_codes(binding)
 
 
@@ -300,7 +337,7 @@ def dependent_confirm_code(*, user, binding: DependentBinding, code: str) -> Dep
 def dependent_resend_code(*, user, binding: DependentBinding) -> DependentBinding:
     """Send a new code (the old one stops working). Wrong tries are not reset:
     they count over the whole request, so resending does not buy more guesses."""
-    binding = _locked(binding)
+    binding = lock(binding, related=("person",))
     if binding.user_id != user.pk:
         raise PermissionDenied
     if binding.status != Status.PENDING_CODE:
@@ -309,76 +346,116 @@ def dependent_resend_code(*, user, binding: DependentBinding) -> DependentBindin
     if own is None:
         raise Refusal("A1-03")
     _send_code(binding=binding, requester=own, policy=AccountsPolicy.current())
-    audit_record(actor=user, action="dependent.code_resend", person=binding.person, target=binding)
+    audit_record(
+        actor=user, action=Action.DEPENDENT_CODE_RESEND, person=binding.person, target=binding
+    )
     return binding
 
 
-@transaction.atomic
 def dependent_respond(*, user, binding: DependentBinding, accept: bool) -> DependentBinding:
     """The relative, logged in with their own portal user, confirms or declines a
     request to add them (A3 consent without a code)."""
-    binding = _locked(binding)
-    if binding.person.user_id != user.pk:
-        raise PermissionDenied
-    if binding.status != Status.PENDING_CODE:
-        raise Refusal("A3-08")
+
+    def relative_only(locked: DependentBinding) -> None:
+        if locked.person.user_id != user.pk:
+            raise PermissionDenied
+        if locked.status != Status.PENDING_CODE:  # a child binding waits for review
+            raise Refusal("A3-08")
+
     if accept:
-        return _activate(binding=binding, actor=user, how="relative_login")
-    binding.status = Status.REJECTED
-    binding.ended_at = timezone.now()
-    binding.code_hash = ""
-    binding.review_note = "declined by the relative"
-    binding.save(update_fields=["status", "ended_at", "code_hash", "review_note"])
-    audit_record(actor=user, action="dependent.decline", person=binding.person, target=binding)
-    return binding
+        answered = _activate(
+            binding, actor=user, how="relative_login", refuse="A3-08", guard=relative_only
+        )
+    else:
+        answered = transition(
+            binding,
+            to=Status.REJECTED,
+            actor=user,
+            action=Action.DEPENDENT_DECLINE,
+            person=lambda b: b.person,
+            related=("person",),
+            guard=relative_only,
+            refuse=lambda b: Refusal("A3-08"),
+            changes={
+                "ended_at": timezone.now(),
+                "code_hash": "",
+                "review_note": "declined by the relative",
+            },
+        )
+    # The one who asked hears the answer (message centre, once committed).
+    message_send(
+        kind=MessageKind.DELEGATION_ACCEPTED if accept else MessageKind.DELEGATION_DECLINED,
+        user_ids=[answered.user_id],
+        about=answered.person,
+        facts={"person": answered.person.name},
+        link=reverse("family") if accept else reverse("accounts:dependent_add"),
+    )
+    return answered
 
 
-@transaction.atomic
 def dependent_review(
     *, actor, binding: DependentBinding, approve: bool, note: str = ""
 ) -> DependentBinding:
     """An administrator approves or rejects a child binding after checking the
     document (A3: relatives aged 16 or under)."""
-    binding = _locked(binding)
+    reviewed = {"reviewed_by": actor, "review_note": note[:200]}
+    if approve:
+        decided = _activate(
+            binding,
+            actor=actor,
+            how="review",
+            refuse="A3-09",
+            guard=_waiting_for_review,
+            **reviewed,
+        )
+    else:
+        decided = transition(
+            binding,
+            to=Status.REJECTED,
+            actor=actor,
+            action=Action.DEPENDENT_REJECT,
+            person=lambda b: b.person,
+            related=("person",),
+            # A code binding (an older relative) is never an administrator's to decide.
+            guard=_waiting_for_review,
+            refuse=lambda b: Refusal("A3-09"),
+            changes={"ended_at": timezone.now(), **reviewed},
+            details={"note": note[:200]},
+        )
+    # The one who asked hears the review (message centre, once committed).
+    message_send(
+        kind=MessageKind.CHILD_APPROVED if approve else MessageKind.CHILD_REFUSED,
+        user_ids=[decided.user_id],
+        about=decided.person,
+        facts={"person": decided.person.name, "note": note[:200] or "—"},
+        link=reverse("family") if approve else reverse("accounts:dependent_add"),
+    )
+    return decided
+
+
+def _waiting_for_review(binding: DependentBinding) -> None:
     if binding.status != Status.PENDING_REVIEW:
         raise Refusal("A3-09")
-    binding.reviewed_by = actor
-    binding.review_note = note[:200]
-    binding.save(update_fields=["reviewed_by", "review_note"])
-    if approve:
-        return _activate(binding=binding, actor=actor, how="review")
-    binding.status = Status.REJECTED
-    binding.ended_at = timezone.now()
-    binding.save(update_fields=["status", "ended_at"])
-    audit_record(
-        actor=actor,
-        action="dependent.reject",
-        person=binding.person,
-        target=binding,
-        details={"note": binding.review_note},
-    )
-    return binding
 
 
-@transaction.atomic
 def dependent_end(*, actor, binding: DependentBinding) -> DependentBinding:
     """End a binding or withdraw a request, at any time (A3): by the user who
     added the relative, or by the relative from their own login. The recorded
-    relationship stays (it is a fact about the two people, not about the login)."""
-    binding = _locked(binding)
-    if actor.pk not in (binding.user_id, binding.person.user_id):
-        raise PermissionDenied
-    if binding.status not in DependentBinding.OPEN_STATUSES:
-        return binding
-    binding.status = Status.ENDED
-    binding.ended_at = timezone.now()
-    binding.code_hash = ""
-    binding.save(update_fields=["status", "ended_at", "code_hash"])
-    audit_record(
+    relationship stays (it is a fact about the two people, not about the login).
+    Ending an ended binding changes nothing."""
+
+    def either_side(locked: DependentBinding) -> None:
+        if actor.pk not in (locked.user_id, locked.person.user_id):
+            raise PermissionDenied
+
+    return transition(
+        binding,
+        to=Status.ENDED,
         actor=actor,
-        action="dependent.end",
-        person=binding.person,
-        target=binding,
-        details={"by": "user" if actor.pk == binding.user_id else "relative"},
+        action=Action.DEPENDENT_END,
+        person=lambda b: b.person,
+        related=("person",),
+        guard=either_side,
+        changes={"ended_at": timezone.now(), "code_hash": ""},
+        details=lambda b: {"by": "user" if actor.pk == b.user_id else "relative"},
     )
-    return binding

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccountsPolicy, DesignatedFacilityChoice, Facility, InsuredPerson
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.reasons import Refusal
 
 
@@ -42,7 +42,7 @@ def facility_choose(
     )
     audit_record(
         actor=actor,
-        action="facility.choose",
+        action=Action.FACILITY_CHOOSE,
         person=person,
         target=choice,
         details={

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts import national_id as nid
 from accounts.models import InsuredPerson, new_qr_token
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 
@@ -45,7 +45,7 @@ def person_claim(*, user, national_id: str, name: str) -> InsuredPerson:
         raise Refusal("A1-02", field="national_id")
     person.user = user
     person.save(update_fields=["user", "updated_at"])
-    audit_record(actor=user, action="person.claim", person=person, target=person)
+    audit_record(actor=user, action=Action.PERSON_CLAIM, person=person, target=person)
     return person
 
 
@@ -55,5 +55,5 @@ def person_qr_rotate(*, actor, person: InsuredPerson) -> InsuredPerson:
     photographed earlier stops working."""
     person.qr_token = new_qr_token()
     person.save(update_fields=["qr_token", "updated_at"])
-    audit_record(actor=actor, action="person.qr_rotate", person=person, target=person)
+    audit_record(actor=actor, action=Action.PERSON_QR_ROTATE, person=person, target=person)
     return person

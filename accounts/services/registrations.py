@@ -10,9 +10,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
+from core.transitions import transition
 
 Kind = NonLocalRegistration.Kind
 Proof = NonLocalRegistration.Proof
@@ -122,7 +123,7 @@ def registration_file(
     )
     audit_record(
         actor=actor,
-        action="registration.file",
+        action=Action.REGISTRATION_FILE,
         person=person,
         target=registration,
         details={
@@ -136,24 +137,64 @@ def registration_file(
     return registration
 
 
-@transaction.atomic
 def registration_cancel(*, actor, registration: NonLocalRegistration) -> NonLocalRegistration:
     """Cancel an active registration (F3: long-term ones last until changed)."""
-    registration = (
-        NonLocalRegistration.objects.select_for_update()
-        .select_related("person")
-        .get(pk=registration.pk)
-    )
-    if registration.status != NonLocalRegistration.Status.ACTIVE:
-        raise Refusal("F3-08")
-    registration.status = NonLocalRegistration.Status.CANCELLED
-    registration.cancelled_at = timezone.now()
-    registration.save(update_fields=["status", "cancelled_at"])
-    audit_record(
+    return transition(
+        registration,
+        to=NonLocalRegistration.Status.CANCELLED,
         actor=actor,
-        action="registration.cancel",
-        person=registration.person,
-        target=registration,
-        details={"kind": registration.kind},
+        action=Action.REGISTRATION_CANCEL,
+        person=lambda r: r.person,
+        related=("person",),
+        refuse=lambda r: Refusal("F3-08"),
+        changes={"cancelled_at": timezone.now()},
+        details=lambda r: {"kind": r.kind},
     )
-    return registration
+
+
+# A registration ending within this many days is announced (setting, 30).
+def _ending_notice_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "ACCOUNTS_REGISTRATION_NOTICE_DAYS", 30))
+
+
+def registrations_ending_notify(*, today: datetime.date | None = None) -> int:
+    """F3: tell the family of each person whose non-local registration ends
+    within the notice period (30 days) — once per registration and end date,
+    however often the daily job runs. Returns how many registrations it told."""
+    from django.urls import reverse
+
+    from accounts.models import InboxMessage, MessageKind
+    from accounts.services.messages import message_send
+
+    today = today or timezone.localdate()
+    ending = (
+        NonLocalRegistration.objects.filter(
+            status=NonLocalRegistration.Status.ACTIVE,
+            end_date__gte=today,
+            end_date__lte=today + datetime.timedelta(days=_ending_notice_days()),
+        )
+        .select_related("person", "destination__province")
+        .order_by("pk")
+    )
+    told = 0
+    for registration in ending.iterator(chunk_size=500):
+        key = f"registration_ending:{registration.pk}:{registration.end_date}"
+        if InboxMessage.objects.filter(key=key).exists():
+            continue
+        with transaction.atomic():
+            message_send(
+                kind=MessageKind.REGISTRATION_ENDING,
+                to_family_of=registration.person,
+                facts={
+                    "person": registration.person.name,
+                    "destination": str(registration.destination),
+                    "end": registration.end_date.isoformat(),
+                },
+                link=reverse("accounts:registration_detail", args=[registration.pk]),
+                important=True,
+                key=key,
+            )
+        told += 1
+    return told

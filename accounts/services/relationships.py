@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, Relationship, RelationshipKind
-from core.audit import audit_record
+from core.audit import Action, audit_record
 
 
 @transaction.atomic
@@ -51,7 +51,7 @@ def relationship_create(
         ) from None
     audit_record(
         actor=actor,
-        action="relationship.create",
+        action=Action.RELATIONSHIP_CREATE,
         person=person_a,
         target=rel,
         details={"kind": kind, "other": person_b.masked_id},
@@ -64,7 +64,7 @@ def relationship_delete(*, actor, relationship: Relationship) -> None:
     """Remove a recorded relationship (an administrator correcting the records)."""
     audit_record(
         actor=actor,
-        action="relationship.delete",
+        action=Action.RELATIONSHIP_DELETE,
         person=relationship.person_a,
         target=relationship,
         details={"kind": relationship.kind, "other": relationship.person_b.masked_id},

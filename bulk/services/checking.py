@@ -24,8 +24,9 @@ from bulk.reading import Reader, scan
 from bulk.reasons import Outcome
 from bulk.services.common import COUNTERS, Progress, chunk_size, max_megabytes, max_rows
 from bulk.validation import CheckedRow, RegionIndex, check_chunk, chunked
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.tabular import FileProblem
+from core.transitions import lock, transition
 from wallet.models import Wallet
 
 NOTES = {
@@ -107,7 +108,7 @@ def batch_upload(*, file, uploaded_by, queue_check: bool = True) -> Batch:
     batch.save()
     audit_record(
         actor=uploaded_by,
-        action="wallet.bulk_upload",
+        action=Action.BULK_UPLOAD,
         target=batch,
         details={"batch": batch.ref, "file": batch.original_name, "sha256": sha256[:16]},
     )
@@ -161,20 +162,7 @@ def _row_model(batch: Batch, row: CheckedRow) -> BatchRow:
     )
 
 
-ROW_FIELDS = (
-    "batch",
-    "line",
-    "national_id",
-    "name",
-    "usage_location",
-    "phone",
-    "note",
-    "person",
-    "region",
-    "outcome",
-    "reason",
-    "reason_arg",
-)
+ROW_FIELDS = ("batch", *BatchRow.AS_TYPED, "person", "region", "outcome", "reason", "reason_arg")
 
 
 def _insert_rows(batch: Batch, rows: list[CheckedRow]) -> None:
@@ -216,10 +204,18 @@ def _reject(batch: Batch, token: str, problem: FileProblem) -> None:
     with transaction.atomic():
         batch = _lock_checking(batch, token)
         BatchRow.objects.filter(batch=batch).delete()
-        batch.status = Batch.Status.REJECTED
-        batch.problem = {"code": problem.code, "params": problem.params}
-        batch.checked_at = timezone.now()
-        batch.save(update_fields=["status", "problem", "checked_at"])
+        transition(
+            batch,
+            to=Batch.Status.REJECTED,
+            actor=None,  # the check job
+            action=Action.BULK_REJECTED,
+            locked=True,
+            changes={
+                "problem": {"code": problem.code, "params": problem.params},
+                "checked_at": timezone.now(),
+            },
+            details={"batch": batch.ref, "problem": problem.code},
+        )
 
 
 def _reset_counts(batch: Batch) -> None:
@@ -242,7 +238,7 @@ def batch_check(*, batch_id: int, progress: Progress | None = None) -> Batch:
     """
     token = uuid.uuid4().hex
     with transaction.atomic():
-        batch = Batch.objects.select_for_update().get(pk=batch_id)
+        batch = lock(Batch, batch_id)
         if batch.status != Batch.Status.CHECKING:
             return batch
         BatchRow.objects.filter(batch=batch).delete()
@@ -275,17 +271,25 @@ def batch_check(*, batch_id: int, progress: Progress | None = None) -> Batch:
                 return Batch.objects.get(pk=batch.pk)
         with transaction.atomic():
             batch = _lock_checking(batch, token)
-            batch.notes = _notes(batch, layout.ignored, stats)
-            batch.status = Batch.Status.CHECKED
-            batch.checked_at = timezone.now()
-            batch.save(update_fields=["notes", "status", "checked_at"])
+            batch = transition(
+                batch,
+                to=Batch.Status.CHECKED,
+                actor=None,  # the check job
+                action=Action.BULK_CHECKED,
+                locked=True,
+                changes={
+                    "notes": _notes(batch, layout.ignored, stats),
+                    "checked_at": timezone.now(),
+                },
+                details=lambda b: {"batch": b.ref, "rows": b.rows_total, "ready": b.n_ready},
+            )
     except _Superseded:
         return Batch.objects.get(pk=batch_id)
     return batch
 
 
 def _lock_checking(batch: Batch, token: str) -> Batch:
-    locked = Batch.objects.select_for_update().get(pk=batch.pk)
+    locked = lock(batch)
     if locked.status != Batch.Status.CHECKING or locked.run_token != token:
         raise _Superseded
     return locked

@@ -20,8 +20,9 @@ from bulk.models import Batch, BatchRow
 from bulk.reasons import Outcome, Reason
 from bulk.services.checking import open_wallet_person_ids
 from bulk.services.common import COUNTERS, STALE_AFTER, Progress, chunk_size
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.reasons import Refusal
+from core.transitions import lock, transition
 from wallet.services import wallet_open, wallet_open_bulk
 
 logger = logging.getLogger(__name__)
@@ -31,33 +32,42 @@ class BatchRefused(ValidationError):
     pass
 
 
+def _refused(batch: Batch) -> BatchRefused:
+    return BatchRefused(
+        _("Batch #%(batch)s is %(status)s: it cannot be changed that way now."),
+        code="batch_state",
+        params={"batch": batch.pk, "status": batch.get_status_display()},
+    )
+
+
 def _refuse_unless(batch: Batch, *statuses: str) -> None:
     if batch.status not in statuses:
-        raise BatchRefused(
-            _("Batch #%(batch)s is %(status)s: it cannot be changed that way now."),
-            code="batch_state",
-            params={"batch": batch.pk, "status": batch.get_status_display()},
-        )
+        raise _refused(batch)
+
+
+def _something_ready(batch: Batch) -> None:
+    if batch.n_ready == 0:
+        raise BatchRefused(_("No row is ready to open: nothing to confirm."), code="nothing")
 
 
 @transaction.atomic
 def batch_confirm(*, batch_id: int, acting_user, queue_run: bool = True) -> Batch:
     """The administrator confirms a checked batch: its ready rows will be opened by
     proxy in their name (W2). Queues the job once the confirmation commits."""
-    batch = Batch.objects.select_for_update().get(pk=batch_id)
-    _refuse_unless(batch, Batch.Status.CHECKED)
-    if batch.n_ready == 0:
-        raise BatchRefused(_("No row is ready to open: nothing to confirm."), code="nothing")
-    batch.status = Batch.Status.QUEUED
-    batch.confirmed_by = acting_user
-    batch.confirmed_at = timezone.now()
-    batch.ready_at_start = batch.n_ready
-    batch.save(update_fields=["status", "confirmed_by", "confirmed_at", "ready_at_start"])
-    audit_record(
+    batch = transition(
+        lock(Batch, batch_id),
+        to=Batch.Status.QUEUED,
         actor=acting_user,
-        action="wallet.bulk_confirm",
-        target=batch,
-        details={"batch": batch.ref, "rows": batch.rows_total, "ready": batch.n_ready},
+        action=Action.BULK_CONFIRM,
+        locked=True,
+        refuse=_refused,
+        check=_something_ready,
+        changes=lambda b: {
+            "confirmed_by": acting_user,
+            "confirmed_at": timezone.now(),
+            "ready_at_start": b.n_ready,
+        },
+        details=lambda b: {"batch": b.ref, "rows": b.rows_total, "ready": b.n_ready},
     )
     if queue_run:
         jobs.enqueue_on_commit(jobs.RUN, batch.pk)
@@ -67,15 +77,16 @@ def batch_confirm(*, batch_id: int, acting_user, queue_run: bool = True) -> Batc
 @transaction.atomic
 def batch_cancel(*, batch_id: int, acting_user) -> Batch:
     """Cancel a checked batch (the preview's "cancel"): nothing is opened."""
-    batch = Batch.objects.select_for_update().get(pk=batch_id)
-    _refuse_unless(batch, Batch.Status.CHECKED)
-    batch.status = Batch.Status.CANCELLED
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "finished_at"])
-    audit_record(
-        actor=acting_user, action="wallet.bulk_cancel", target=batch, details={"batch": batch.ref}
+    return transition(
+        lock(Batch, batch_id),
+        to=Batch.Status.CANCELLED,
+        actor=acting_user,
+        action=Action.BULK_CANCEL,
+        locked=True,
+        refuse=_refused,
+        changes={"finished_at": timezone.now()},
+        details=lambda b: {"batch": b.ref},
     )
-    return batch
 
 
 def batch_is_stale(batch: Batch) -> bool:
@@ -93,7 +104,7 @@ def batch_resume(*, batch_id: int, acting_user) -> Batch:
     batch = Batch.objects.get(pk=batch_id)
     _refuse_unless(batch, *Batch.WAITING)
     audit_record(
-        actor=acting_user, action="wallet.bulk_resume", target=batch, details={"batch": batch.ref}
+        actor=acting_user, action=Action.BULK_RESUME, target=batch, details={"batch": batch.ref}
     )
     jobs.enqueue_on_commit(
         jobs.CHECK if batch.status == Batch.Status.CHECKING else jobs.RUN, batch.pk
@@ -117,17 +128,24 @@ def batch_run(*, batch_id: int, progress: Progress | None = None) -> Batch:
     every row done exactly once.
     """
     with transaction.atomic():
-        batch = Batch.objects.select_for_update().get(pk=batch_id)
+        batch = lock(Batch, batch_id)
         if batch.status not in (Batch.Status.QUEUED, Batch.Status.RUNNING):
             return batch
-        if batch.status == Batch.Status.QUEUED:
-            batch.status = Batch.Status.RUNNING
-            batch.started_at = batch.heartbeat_at = timezone.now()
-            batch.save(update_fields=["status", "started_at", "heartbeat_at"])
+        now = timezone.now()
+        # A resumed job finds the batch running already: nothing to change.
+        batch = transition(
+            batch,
+            to=Batch.Status.RUNNING,
+            actor=batch.confirmed_by,
+            action=Action.BULK_START,
+            locked=True,
+            changes={"started_at": now, "heartbeat_at": now},
+            details=lambda b: {"batch": b.ref, "ready": b.n_ready},
+        )
     acting_user = batch.confirmed_by
     while True:
         with transaction.atomic():
-            batch = Batch.objects.select_for_update().get(pk=batch_id)
+            batch = lock(Batch, batch_id)
             if batch.status != Batch.Status.RUNNING:
                 return batch
             rows = list(
@@ -254,18 +272,18 @@ def _store_outcomes(batch: Batch, results: dict[int, Result]) -> None:
 
 
 def _finish(batch: Batch, acting_user) -> Batch:
-    batch.status = Batch.Status.DONE
-    batch.finished_at = batch.heartbeat_at = timezone.now()
-    batch.save(update_fields=["status", "finished_at", "heartbeat_at"])
-    audit_record(
+    now = timezone.now()
+    return transition(
+        batch,
+        to=Batch.Status.DONE,
         actor=acting_user,
-        action="wallet.bulk_done",
-        target=batch,
-        details={
-            "batch": batch.ref,
-            "opened": batch.n_activated,
-            "skipped": batch.n_skipped,
-            "not_opened": batch.n_not_opened,
+        action=Action.BULK_DONE,
+        locked=True,
+        changes={"finished_at": now, "heartbeat_at": now},
+        details=lambda b: {
+            "batch": b.ref,
+            "opened": b.n_activated,
+            "skipped": b.n_skipped,
+            "not_opened": b.n_not_opened,
         },
     )
-    return batch

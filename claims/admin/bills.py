@@ -18,10 +18,10 @@ from claims.models import (
     BillLine,
     PersonYearTotals,
 )
+from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.selectors import bill_recompute
 from claims.services.bills import bill_settle, bills_settle_many
 from claims.services.imports import BILL_COLUMNS, bill_import
-from claims.settlement.store import RESULT_FIELDS
 from claims.tasks import bills_settle
 from core import reasons
 
@@ -29,19 +29,7 @@ from core import reasons
 class BillLineInline(admin.TabularInline):
     model = BillLine
     extra = 3
-    fields = (
-        "position",
-        "code",
-        "name",
-        "quantity",
-        "unit_price",
-        "item_class",
-        "amount",
-        "self_pay",
-        "class_b_first_pay",
-        "eligible",
-        "reason_codes",
-    )
+    # What the settlement fills in (C1, C2) is shown, never edited.
     readonly_fields = (
         "item_class",
         "amount",
@@ -50,6 +38,7 @@ class BillLineInline(admin.TabularInline):
         "eligible",
         "reason_codes",
     )
+    fields = ("position", "code", "name", "quantity", "unit_price", *readonly_fields)
 
     @admin.display(description=gettext_lazy("reason codes"))
     def reason_codes(self, obj) -> str:
@@ -97,7 +86,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         "care_type",
         "policy_rule",
         "rate",
-        *[name for name in RESULT_FIELDS if name != "rate"],
+        *SETTLED_AMOUNTS,
         "reasons",
         "inputs",
     )
@@ -242,7 +231,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         settled = queryset.filter(status=Bill.Status.SETTLED)
         for bill in settled:
             again = bill_recompute(bill)
-            if any(getattr(again, name) != getattr(bill, name) for name in RESULT_FIELDS):
+            if any(getattr(again, name) != getattr(bill, name) for name in SETTLED_FIGURES):
                 different.append(bill.reference)
         if different:
             self.message_user(

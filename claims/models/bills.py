@@ -4,7 +4,6 @@ per-year totals (C3) that make the tenth bill of the year right."""
 import secrets
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +16,9 @@ from accounts.models import Facility, InsuredPerson
 from claims.models.chronic import Disease
 from claims.models.directory import DirectoryItem, ItemClass
 from claims.models.policy import CareType, PolicyRule
+from core.fields import user_field
+from core.money import money_field as money_column
+from core.transitions import Flow
 
 HALF_FEN = Decimal("0.005")
 
@@ -26,9 +28,8 @@ def new_bill_reference() -> str:
 
 
 def money_field(verbose_name, **kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        verbose_name, max_digits=14, decimal_places=2, null=True, blank=True, **kwargs
-    )
+    """A settled figure: a money column (core.money), NULL until the bill is settled."""
+    return money_column(verbose_name, optional=True, **kwargs)
 
 
 class Visit(models.TextChoices):
@@ -38,8 +39,10 @@ class Visit(models.TextChoices):
     INPATIENT = "inpatient", _("inpatient")
 
 
-# The settled figures that must never go negative (C6).
-NON_NEGATIVE = (
+# The settled figures of a bill (C6), in the order a settlement shows them: the
+# one list the model's constraints, the settlement service (what it stores) and
+# the admin (what it shows read-only) all read. None may go negative.
+SETTLED_AMOUNTS = (
     "total",
     "out_of_directory",
     "over_limit",
@@ -54,6 +57,8 @@ NON_NEGATIVE = (
     "personal_in_directory",
     "personal_total",
 )
+# ...and the rate the fund paid at.
+SETTLED_FIGURES = (*SETTLED_AMOUNTS, "rate")
 
 
 class Bill(models.Model):
@@ -62,6 +67,10 @@ class Bill(models.Model):
     class Status(models.TextChoices):
         ENTERED = "entered", _("entered, not settled")
         SETTLED = "settled", _("settled")
+
+    # C6: settled once. bill_settle (claims/services/bills.py) makes this change
+    # by hand, in the settlement's own statements, with its lock and audit row.
+    flow = Flow({Status.ENTERED: (Status.SETTLED,)})
 
     reference = models.CharField(
         _("reference"), max_length=40, unique=True, default=new_bill_reference
@@ -91,14 +100,7 @@ class Bill(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ENTERED
     )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("entered by"),
-    )
+    entered_by = user_field(_("entered by"))
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
 
     # The settlement (filled once by services.bill_settle; see settlement/calc.py).
@@ -157,7 +159,7 @@ class Bill(models.Model):
                     condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 0}),
                     name=f"bill_{name}_not_negative",
                 )
-                for name in NON_NEGATIVE
+                for name in SETTLED_AMOUNTS
             ),
             # C6: every yuan of a settled bill is either the fund's or the patient's.
             # (Within half a fen: exact on PostgreSQL's numeric; SQLite, used by the

@@ -1,12 +1,14 @@
 """Chronic and special diseases (门诊慢特病, C5): the disease list and a person's
 recognition, applied for at a hospital and decided by an administrator."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
+from core.fields import user_field
+from core.transitions import Flow
 
 
 class Disease(models.Model):
@@ -30,7 +32,10 @@ class Disease(models.Model):
         verbose_name_plural = _("chronic and special diseases")
 
     def __str__(self) -> str:
-        return self.name
+        # The disease's name in the page's language.
+        return (
+            self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+        )
 
 
 class ChronicRecognition(models.Model):
@@ -42,6 +47,8 @@ class ChronicRecognition(models.Model):
         PENDING = "pending", _("waiting for review")
         APPROVED = "approved", _("approved")
         REFUSED = "refused", _("refused")
+
+    flow = Flow({Status.PENDING: (Status.APPROVED, Status.REFUSED)})  # C5: decided once
 
     person = models.ForeignKey(
         InsuredPerson,
@@ -64,23 +71,9 @@ class ChronicRecognition(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     applied_at = models.DateTimeField(_("applied"), auto_now_add=True)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("applied by"),
-    )
+    applied_by = user_field(_("applied by"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = user_field(_("decided by"))
     decision_note = models.CharField(_("reason / note"), max_length=200, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
-from claims.models import Bill, ChronicRecognition, Disease
+from claims.models import Bill, ChronicRecognition
+from claims.selectors.glance import year_at_a_glance
 from claims.settlement.calc import SettlementInput, SettlementResult, calculate
-from core.db import prepared_cursor, set_based
 
 
 def _year_range(year: int) -> tuple[datetime.date, datetime.date]:
@@ -50,88 +49,27 @@ def bill_recompute(bill: Bill) -> SettlementResult:
     return calculate(SettlementInput.from_json(bill.inputs))
 
 
-def _columns(model, alias: str) -> tuple[str, list[str]]:
-    """A model's columns for a hand-written SELECT, and their attnames (from_db)."""
-    fields = model._meta.concrete_fields
-    return ", ".join(f"{alias}.{f.column}" for f in fields), [f.attname for f in fields]
-
-
-_RECOGNITION_COLUMNS, _RECOGNITION_FIELDS = _columns(ChronicRecognition, "r")
-_DISEASE_COLUMNS, _DISEASE_FIELDS = _columns(Disease, "d")
-_CARDS_SQL_TEMPLATE = """
-SELECT p.id, b.n, b.total, b.fund, b.personal, {recognition}, {disease}
-FROM unnest(%(ids)s::bigint[]) AS p (id)
-CROSS JOIN LATERAL (
-    SELECT count(*) AS n, sum(total) AS total, sum(fund_paid) AS fund,
-           sum(personal_total) AS personal
-    FROM claims_bill
-    WHERE person_id = p.id AND status = 'settled'
-      AND settled_on BETWEEN %(first)s AND %(last)s
-) b
-LEFT JOIN claims_chronicrecognition r
-       ON r.person_id = p.id AND r.status = 'approved'
-      AND r.valid_from <= %(today)s AND r.valid_until >= %(today)s
-LEFT JOIN claims_disease d ON d.id = r.disease_id
-ORDER BY p.id, r.applied_at DESC, r.id DESC
-"""
-# One fixed text, prepared once per connection.
-_CARDS_SQL = _CARDS_SQL_TEMPLATE.format(recognition=_RECOGNITION_COLUMNS, disease=_DISEASE_COLUMNS)
-
-
 def family_cards(*, persons: list) -> dict[int, dict]:
-    """This year's bills for each family member and the chronic recognitions in
-    force, however many members: one hand-written statement on PostgreSQL (the
-    family page is read on every visit, and compiling the ORM's two queries
-    cost more than running them), two ORM queries elsewhere."""
+    """This year's costs for each family member, in four queries however many
+    members: this year at a glance (totals, deductible and cap, see glance.py)
+    and the chronic recognitions in force."""
     today = timezone.localdate()
-    ids = [person.pk for person in persons]
+    family = year_at_a_glance(persons=persons, year=today.year)
     cards = {
         pk: {
             "year": today.year,
-            "bills": 0,
-            "total": None,
-            "fund": None,
-            "personal": None,
+            "bills": glance.bills,
+            "total": glance.total if glance.bills else None,
+            "fund": glance.fund_paid if glance.bills else None,
+            "personal": glance.personal if glance.bills else None,
+            "glance": glance,
             "chronic": [],
         }
-        for pk in ids
+        for pk, glance in family.people.items()
     }
-    if not ids:
+    if not cards:
         return cards
-    if set_based():
-        first, last = _year_range(today.year)
-        with prepared_cursor() as cursor:
-            cursor.execute(_CARDS_SQL, {"ids": ids, "first": first, "last": last, "today": today})
-            rows = cursor.fetchall()
-        db = connection.alias
-        nr = len(_RECOGNITION_FIELDS)
-        for row in rows:
-            card = cards[row[0]]
-            if row[1]:
-                card.update(bills=row[1], total=row[2], fund=row[3], personal=row[4])
-            if row[5] is not None:
-                recognition = ChronicRecognition.from_db(db, _RECOGNITION_FIELDS, row[5 : 5 + nr])
-                recognition.disease = Disease.from_db(db, _DISEASE_FIELDS, row[5 + nr :])
-                card["chronic"].append(recognition)
-        return cards
-    rows = (
-        Bill.objects.filter(
-            person_id__in=ids,
-            status=Bill.Status.SETTLED,
-            settled_on__range=_year_range(today.year),
-        )
-        .values("person_id")
-        .annotate(
-            n=Count("pk"),
-            total=Sum("total"),
-            fund=Sum("fund_paid"),
-            personal=Sum("personal_total"),
-        )
-    )
-    for row in rows:
-        cards[row["person_id"]].update(
-            bills=row["n"], total=row["total"], fund=row["fund"], personal=row["personal"]
-        )
+    ids = list(cards)
     recognitions = ChronicRecognition.objects.filter(
         person_id__in=ids,
         status=ChronicRecognition.Status.APPROVED,

@@ -182,7 +182,8 @@ def family_summary(
     return [summaries[pk] for pk in ids]
 
 
-CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 640, 220, 16, 24, 48
+# Room at the top for the labelled peak line, at the bottom for the month numbers.
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 640, 260, 40, 34, 8
 
 
 def monthly_chart(months: list[Month]) -> dict:
@@ -216,6 +217,7 @@ def monthly_chart(months: list[Month]) -> dict:
         "height": CHART_HEIGHT,
         "baseline": CHART_HEIGHT - CHART_BOTTOM,
         "left": CHART_LEFT,
+        "top": CHART_TOP,
         "label_y": CHART_HEIGHT - 6,
         "peak": peak,
         "bars": bars,

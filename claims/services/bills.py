@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
 from claims.models import Bill, BillLine, Disease, Visit
+from claims.models.bills import SETTLED_FIGURES
 from claims.settlement import facts as settlement_facts
 from claims.settlement import load as settlement_load
 from claims.settlement import store as settlement_store
@@ -27,6 +28,8 @@ from wallet.services.payments import PayoutRequest, payouts_for_persons
 # bills_settle_many settles its chunk again bill by bill. Anything else (a lost
 # connection, a lock timeout) stops the job, which can simply be run again.
 BAD_BILL = (DataError, IntegrityError, ValidationError)
+
+RESULT_FIELDS = SETTLED_FIGURES  # what a settlement stores (claims/models/bills.py)
 
 # Bills settled per transaction by bills_settle_many: large enough that the
 # round trips cost little per bill, small enough that a chunk holds its locks
@@ -269,7 +272,7 @@ def _settle(
         bill.settled_on = settled_on.get(bill.pk) or today
         bill.care_type = decision.care_type
         bill.policy_rule = decision.rule
-        for name in settlement_store.RESULT_FIELDS:
+        for name in RESULT_FIELDS:
             setattr(bill, name, getattr(result, name))
         bill.reasons = list(result.reasons)
         bill.inputs = data.to_json()

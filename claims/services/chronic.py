@@ -6,12 +6,15 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Facility, InsuredPerson
+from accounts.models import Facility, InsuredPerson, MessageKind
+from accounts.services import message_send
 from claims.models import ChronicRecognition, ClaimsSettings, Disease
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.reasons import Refusal
+from core.transitions import transition
 
 
 def _check_at_home(*, person: InsuredPerson, hospital: Facility) -> None:
@@ -56,18 +59,11 @@ def recognition_apply(
         raise Refusal("C5-13") from None
     audit_record(
         actor=acting_user,
-        action="claims.chronic_apply",
+        action=Action.CHRONIC_APPLY,
         person=person,
         target=recognition,
         details={"disease": disease.code, "hospital": hospital.code},
     )
-    return recognition
-
-
-def _pending(recognition_id: int) -> ChronicRecognition:
-    recognition = ChronicRecognition.objects.select_for_update().get(pk=recognition_id)
-    if recognition.status != ChronicRecognition.Status.PENDING:
-        raise Refusal("C5-14")
     return recognition
 
 
@@ -81,56 +77,68 @@ def recognition_approve(
 ) -> ChronicRecognition:
     """Approve a recognition (C5): valid from `valid_from` (today) for the number
     of years in the claims settings (2 by default)."""
-    recognition = _pending(recognition.pk)
-    # C5 again at the decision: the patient may have moved their insurance to
-    # another province since applying (or the application predates the rule).
-    _check_at_home(person=recognition.person, hospital=recognition.hospital)
     start = valid_from or timezone.localdate()
     years = ClaimsSettings.current().chronic_validity_years
-    recognition.status = ChronicRecognition.Status.APPROVED
-    recognition.valid_from = start
-    recognition.valid_until = start + relativedelta(years=years) - datetime.timedelta(days=1)
-    recognition.decided_at = timezone.now()
-    recognition.decided_by = acting_user
-    recognition.decision_note = note
-    recognition.save(
-        update_fields=[
-            "status",
-            "valid_from",
-            "valid_until",
-            "decided_at",
-            "decided_by",
-            "decision_note",
-        ]
-    )
-    audit_record(
+    approved = transition(
+        recognition,
+        to=ChronicRecognition.Status.APPROVED,
         actor=acting_user,
-        action="claims.chronic_approve",
-        person=recognition.person,
-        target=recognition,
-        details={"valid_until": recognition.valid_until.isoformat()},
+        action=Action.CHRONIC_APPROVE,
+        person=lambda r: r.person,
+        refuse=lambda r: Refusal("C5-14"),
+        # C5 again at the decision: the patient may have moved their insurance to
+        # another province since applying (or the application predates the rule).
+        check=lambda r: _check_at_home(person=r.person, hospital=r.hospital),
+        changes={
+            "valid_from": start,
+            "valid_until": start + relativedelta(years=years) - datetime.timedelta(days=1),
+            "decided_at": timezone.now(),
+            "decided_by": acting_user,
+            "decision_note": note,
+        },
+        details=lambda r: {"valid_until": r.valid_until.isoformat()},
     )
-    return recognition
+    _tell(
+        approved,
+        MessageKind.CHRONIC_APPROVED,
+        acting_user,
+        until=approved.valid_until.isoformat(),
+    )
+    return approved
 
 
-@transaction.atomic
 def recognition_refuse(
     *, recognition: ChronicRecognition, acting_user, note: str
 ) -> ChronicRecognition:
     """Refuse a recognition (C5), with the reason the applicant will read."""
     if not note.strip():
         raise Refusal("C5-15")
-    recognition = _pending(recognition.pk)
-    recognition.status = ChronicRecognition.Status.REFUSED
-    recognition.decided_at = timezone.now()
-    recognition.decided_by = acting_user
-    recognition.decision_note = note.strip()
-    recognition.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
-    audit_record(
+    refused = transition(
+        recognition,
+        to=ChronicRecognition.Status.REFUSED,
         actor=acting_user,
-        action="claims.chronic_refuse",
-        person=recognition.person,
-        target=recognition,
-        details={"note": recognition.decision_note},
+        action=Action.CHRONIC_REFUSE,
+        person=lambda r: r.person,
+        refuse=lambda r: Refusal("C5-14"),
+        changes={
+            "decided_at": timezone.now(),
+            "decided_by": acting_user,
+            "decision_note": note.strip(),
+        },
+        details={"note": note.strip()},
     )
-    return recognition
+    _tell(refused, MessageKind.CHRONIC_REFUSED, acting_user, note=refused.decision_note)
+    return refused
+
+
+def _tell(recognition: ChronicRecognition, kind: str, acting_user, **facts) -> None:
+    """The applicant and the patient's family hear the decision (message centre,
+    once committed); the administrator who decided does not."""
+    message_send(
+        kind=kind,
+        user_ids=[recognition.applied_by_id],
+        to_family_of=recognition.person,
+        exclude=acting_user,
+        facts={"person": recognition.person.name, "disease": recognition.disease.name, **facts},
+        link=reverse("claims:chronic"),
+    )

@@ -25,7 +25,7 @@ from claims.models import (
     ItemKind,
     Visit,
 )
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.money import AmountError, NotAnAmount, TooLarge, TooPrecise, parse_amount
 from core.tabular import FileProblem, Table
 
@@ -217,7 +217,7 @@ def directory_import(*, version: DirectoryVersion, data: bytes | str, acting_use
     report.created, report.updated = len(to_create), len(to_update)
     audit_record(
         actor=acting_user,
-        action="claims.directory_import",
+        action=Action.DIRECTORY_IMPORT,
         target=version,
         details={
             "created": report.created,

@@ -16,28 +16,14 @@ from typing import NamedTuple
 from django.db.models import F
 
 from claims.models import Bill, BillLine, PersonYearTotals
+from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.settlement.calc import SettlementResult
 from claims.settlement.load import ItemRow, LineRow
 from core.audit import audit_record, audit_row
 from core.db import prepared_cursor, set_based
 
 # The figures of SettlementResult stored on the bill under the same names.
-RESULT_FIELDS = (
-    "total",
-    "out_of_directory",
-    "over_limit",
-    "self_pay",
-    "class_b_first_pay",
-    "eligible",
-    "deductible",
-    "fund_paid",
-    "copay",
-    "over_cap",
-    "not_reimbursed",
-    "personal_in_directory",
-    "personal_total",
-    "rate",
-)
+RESULT_FIELDS = SETTLED_FIGURES
 STORED_LINE_FIELDS = [
     "item",
     "item_class",
@@ -180,8 +166,8 @@ WITH tot AS (
 SELECT count(*) FROM bills
 """
 
-# The bill's figures in the order of the bills document above (after id,
-# settled_on, care_type, policy rule and rate).
+# The bill's amounts in the order of the bills document above (after id,
+# settled_on, care_type, policy rule and rate): the model's list, in this order.
 _BILL_FIGURES = (
     "total",
     "out_of_directory",
@@ -197,6 +183,8 @@ _BILL_FIGURES = (
     "personal_in_directory",
     "personal_total",
 )
+if sorted(_BILL_FIGURES) != sorted(SETTLED_AMOUNTS):  # one list of settled figures
+    raise ImportError("claims.models.bills.SETTLED_AMOUNTS changed: update _STORE_SQL")
 
 
 def audit_details(bill: Bill) -> dict:

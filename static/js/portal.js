@@ -26,4 +26,43 @@
   }
   document.addEventListener("DOMContentLoaded", function () { drawProgress(document); });
   document.addEventListener("htmx:afterSettle", function (event) { drawProgress(event.target); });
+
+  // The QR code at the counter: a countdown to the code's renewal. When it
+  // reaches zero the element asks for a fresh code (hx-trigger="renew").
+  function tick() {
+    var boxes = document.querySelectorAll("[data-countdown]");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      var left = parseInt(box.getAttribute("data-countdown"), 10) - 1;
+      if (left < 0) {
+        continue;
+      }
+      box.setAttribute("data-countdown", String(left));
+      var number = box.querySelector(".seconds");
+      if (number) {
+        number.textContent = String(left);
+      }
+      if (left === 0 && window.htmx) {
+        window.htmx.trigger(box, "renew");
+      }
+    }
+  }
+  window.setInterval(tick, 1000);
+
+  // Keep the screen on while the QR code is shown at the counter (where the
+  // browser allows it); nothing happens where it does not.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.querySelector("[data-wake-lock]") || !navigator.wakeLock) {
+      return;
+    }
+    function hold() {
+      navigator.wakeLock.request("screen").catch(function () {});
+    }
+    hold();
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") {
+        hold();
+      }
+    });
+  });
 })();

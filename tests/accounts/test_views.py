@@ -62,7 +62,8 @@ def test_family_page_shows_each_member_with_masked_id_and_qr(me_client, me, fath
         assert person.masked_id in html
         assert person.national_id not in html  # A1: never the full ID on a page
     assert "Urban and rural resident basic medical insurance" in html
-    assert "四川省 成都市" in html
+    # Place names follow the page's language (name_en in English).
+    assert "Chengdu, Sichuan" in html
     assert html.count("<svg") >= 2 and f'id="qr-{father.pk}"' in html
     assert "Remove from my family page" in html  # unbinding, for the dependent only
 
@@ -385,7 +386,7 @@ def test_choose_a_facility_in_place(me_client, me):
     assert "大坪社区卫生服务中心" in html and "玉林" not in html  # only the region's own
     # A facility from another region (a tampered form) gets F2's message.
     html = me_client.post(url, {"facility": elsewhere.pk}, **HX).content.decode()
-    assert "outside 张伟's insured region (重庆市)" in field_group(html, "facility")
+    assert "outside 张伟's insured region (Chongqing)" in field_group(html, "facility")
     response = me_client.post(url, {"facility": mine.pk}, **HX)
     html = response.content.decode()
     assert "大坪社区卫生服务中心" in html and "Change facility" in html
@@ -409,7 +410,10 @@ def test_cancel_in_the_facility_form_puts_the_card_back_on_any_page(me_client, m
     assert "Choose a facility" in html and "<form" not in html
     assert not DesignatedFacilityChoice.objects.exists()
     # Without JavaScript, "Cancel" is a plain link home.
-    assert f'<a href="{reverse("home")}" >' in me_client.get(url).content.decode()
+    assert (
+        f'<a class="button secondary" href="{reverse("home")}" >'
+        in me_client.get(url).content.decode()
+    )
 
 
 def test_facility_page_without_javascript(me_client, me):
@@ -442,7 +446,7 @@ def registration_data(**overrides):
 def test_commitment_text_follows_the_chosen_destination(me_client, me):
     url = reverse("accounts:registration_new", args=[me.pk])
     html = me_client.get(url, {"destination": chengdu().pk}, **HX).content.decode()
-    assert "registration in 四川省 成都市." in html
+    assert "registration in Chengdu, Sichuan." in html
     assert 'hx-get="' + url + '"' in html
 
 
@@ -456,7 +460,7 @@ def test_file_view_and_cancel_a_registration(me_client, me):
     assert response["Location"] == reverse("accounts:registration_detail", args=[registration.pk])
     html = me_client.get(response["Location"]).content.decode()
     assert "long-term resident elsewhere" in html and "until changed" in html
-    assert "张伟" in html and "成都" in html
+    assert "张伟" in html and "Chengdu" in html
     me_client.post(reverse("accounts:registration_cancel", args=[registration.pk]))
     registration.refresh_from_db()
     assert registration.status == "cancelled"
@@ -494,7 +498,7 @@ def test_file_for_a_dependent_and_overlap_is_refused(me_client, me, father):
     html = me_client.post(url, data).content.decode()
     assert "overlaps an active registration" in field_group(html, "start_date")
     family = me_client.get(reverse("home")).content.decode()
-    assert "long-term resident elsewhere → 重庆市" in family
+    assert "long-term resident elsewhere → Chongqing" in family
 
 
 # Nobody else's objects (A3: 404, whatever URL is typed) ----------------------------------

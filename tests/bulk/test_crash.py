@@ -20,6 +20,9 @@ from core.models import AuditEvent
 from tests.factories import InsuredPersonFactory
 from wallet.models import LedgerAccount, Wallet
 
+# Fault injection with a real worker killed by SIGKILL.
+pytestmark = pytest.mark.slow
+
 WORKER = textwrap.dedent(
     """
     import time, django

@@ -208,6 +208,7 @@ def _big_csv(path, n):
             out.write(block)
 
 
+@pytest.mark.slow
 def test_a_million_rows_stream(tmp_path):
     path = tmp_path / "million.csv"
     _big_csv(path, 1_000_000)
@@ -226,6 +227,7 @@ def _peak_reading(path) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_memory_is_flat_in_the_number_of_rows(tmp_path):
     small, large = tmp_path / "small.csv", tmp_path / "large.csv"
     _big_csv(small, 10_000)

@@ -78,7 +78,8 @@ def test_family_page_shows_this_years_costs_in_constant_queries(
         assert user_client.get("/").status_code == 200
     assert len(after) == len(before)
     members = family_members(user=family["me"].user)
-    with django_assert_num_queries(1):
+    # Totals, running totals, policy rules, chronic recognitions.
+    with django_assert_num_queries(4):
         cards = family_cards(persons=members)
     assert len(cards) == 5
 
@@ -94,8 +95,9 @@ def test_bill_list_and_detail_show_the_breakdown_and_reason_codes(
         detail = user_client.get(family["bill"].get_absolute_url()).content.decode()
     # Resident tier 2: 40 % of 100.00 = 40.00; 30.00 out of the directory.
     assert "40.00" in detail and "90.00" in detail  # fund; you pay 60 + 30
-    assert "C1-01" in detail and "Out of the directory" in detail
-    assert "Commercial insurance (T3)" in detail
+    # Families read sentences; the reason codes stay with the administrators.
+    assert "C1-01" not in detail and "Out of the directory" in detail
+    assert "What commercial insurance would pay" in detail  # T3's comparison
 
 
 def test_bill_list_partial_for_htmx(user_client, family):
@@ -228,7 +230,8 @@ def test_facility_search_by_flags_and_family_member(
     FacilityFactory(region=cq, tier=3, name="无钱包医院", wallet_payment=False)
     elsewhere = chengdu()
     FacilityFactory(region=elsewhere, tier=3, name="成都慢病医院", chronic_settlement=True)
-    with django_assert_max_num_queries(10):
+    # A first visit searches where the user gets care (their record, registration).
+    with django_assert_max_num_queries(11):
         user_client.get(reverse("claims:facilities"))
     response = user_client.get(
         reverse("claims:facilities"), {"region": cq.pk, "flags": ["wallet_payment"]}
@@ -312,6 +315,75 @@ def test_recognition_shows_on_the_family_card(user_client, family):
     )
     recognition_approve(recognition=r, acting_user=None)
     assert "高血压" in user_client.get("/").content.decode()
+
+
+def test_estimate_starts_with_the_user_as_patient_and_labelled_lines(user_client, family, english):
+    html = english(user_client).get(reverse("claims:estimate")).content.decode()
+    assert f'<option value="{family["me"].pk}" selected>' in html
+    assert '<label for="id_line-0-code">' in html and '<label for="id_line-0-unit_price">' in html
+    assert "---------" not in html and "Choose a hospital or pharmacy" in html
+    # "Estimate for" a relative, from their card.
+    html = user_client.get(
+        reverse("claims:estimate"), {"for": family["parent"].pk}
+    ).content.decode()
+    assert f'<option value="{family["parent"].pk}" selected>' in html
+
+
+def test_facility_search_starts_in_the_users_own_region(user_client, family, cq):
+    FacilityFactory(region=chengdu(), tier=3, name="成都医院")
+    response = user_client.get(reverse("claims:facilities"))
+    names = [f.name for f in response.context["results"]]
+    assert "重庆市第五人民医院" in names and "成都医院" not in names
+    assert f'<option value="{cq.pk}" selected>' in response.content.decode()
+
+
+def test_the_tax_deduction_is_explained_in_words(user_client, family, english):
+    english(user_client)
+    html = user_client.get(reverse("claims:summary"), {"year": 2026}).content.decode()
+    name = family["parent"].name
+    assert f"{name} paid ¥60.00 within the directory in 2026." in html
+    assert "so there is no deduction for 2026" in html
+    assert "min(max(" not in html and "(T2)" not in html
+
+
+def test_each_card_shows_this_year_at_a_glance_from_the_running_totals(
+    user_client, family, english
+):
+    """The parent's 130.00 bill (tier 2): the fund paid 40.00 of the 300.00 general
+    outpatient cap; the employee's 200.00 yearly deductible is untouched; the
+    inpatient deductible is per stay (100–800 by tier), so nothing is 'left'."""
+    me = family["me"]
+    settle(me, family["hospital"], [("A100", 1, "150.00")], day=datetime.date(2026, 5, 3))
+    html = english(user_client).get("/").content.decode()
+    parent_card = html.split(f'id="person-{family["parent"].pk}"')[1]
+    assert "2026 at a glance" in parent_card and "(1 bill settled)" in parent_card
+    assert "the fund can still pay ¥260.00 this year (cap ¥300.00)" in parent_card
+    assert "deductible ¥100.00–¥800.00 each time" in parent_card
+    my_card = html.split(f'id="person-{me.pk}"')[1].split('id="person-')[0]
+    # 150.00 at tier 2: the 200.00 yearly deductible takes it all; nothing paid.
+    assert "deductible used ¥150.00, ¥50.00 left" in my_card
+    assert "the fund can still pay ¥2,000.00 this year (cap ¥2,000.00)" in my_card
+    # The family's year, in one sentence.
+    assert "This year the family's 2 settled bills came to ¥280.00" in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_one_money_format_on_every_card_of_the_family_page(cq, user, user_client, language):
+    """The wallet's card printed 12345.60 (in Chinese) and the claims card
+    ¥12,345.60 on the same page: both print through core.money.yuan now."""
+    from tests.wallet.factories import fund
+
+    person = InsuredPersonFactory(region=cq, insurance_type="employee", user=user)
+    fund(person, "24691.20")
+    with time_machine.travel("2026-06-01 10:00 +08:00", tick=False):
+        settle(person, FacilityFactory(region=cq, tier=2), [("X100", 1, "12345.60")])
+        user_client.cookies["django_language"] = language
+        html = user_client.get("/").content.decode()
+    wallet_card = html[html.index('class="facts money"') :]
+    claims_card = html[html.index('class="claims-card"') :]
+    assert "¥12,345.60" in wallet_card.split("</dl>")[0]  # the personal account left
+    assert claims_card.split("</dl>")[0].count("¥12,345.60") == 2  # total, paid personally
+    assert "12345.60" not in html and "¥¥" not in html
 
 
 @pytest.fixture
@@ -398,7 +470,7 @@ def test_every_estimate_line_input_has_a_label_and_searches_with_htmx(user_clien
     html = user_client.get(reverse("claims:estimate")).content.decode()
     for n in range(4):
         for field in ("code", "quantity", "unit_price"):
-            assert f'<label class="visually-hidden" for="id_line-{n}-{field}">' in html
+            assert f'<label for="id_line-{n}-{field}">' in html
     assert html.count(f'hx-get="{reverse("claims:directory_search")}"') == 4
     assert "<script>" not in html.split("</head>")[1]  # no inline script in the page body
 

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from accounts.models import DependentBinding
 from claims.models import Bill
-from tests.claims.factories import settle
-from tests.factories import FacilityFactory, InsuredPersonFactory
+from tests.claims.factories import policy, registration, settle
+from tests.factories import FacilityFactory, InsuredPersonFactory, chengdu
 from tests.wallet.factories import fund, relate
 from wallet.models import AccountKind, LedgerAccount, MovementKind
 from wallet.services.ledger import (
@@ -95,6 +95,40 @@ def test_pooling_relative_pays_a_residents_share(cq, user):
     assert bills_sink.balance == D("60.00")
     sinks = LedgerAccount.objects.filter(kind=AccountKind.BILLS, person__isnull=True)
     assert sum(s.balance for s in sinks) == D("60.00")
+
+
+@pytest.mark.parametrize("kind", ["long_term_resident", "referral"])
+def test_p5_a_non_local_bill_of_a_pooled_relative_is_paid_by_pooling_like_a_local_one(cq, kind):
+    """P5: pooling and non-local registration take effect together. The bound
+    relative's bill settled away from home under a valid registration (F3, at
+    the non-local rate of F4) is paid from the employee's personal account
+    exactly as a local bill is: the binding needs no registration of its own,
+    and the registration needed no new binding."""
+    elsewhere = chengdu()
+    policy(elsewhere, rules={}, class_b_share="8")
+    employee = InsuredPersonFactory(
+        region=cq, insurance_type="employee", born=datetime.date(1960, 1, 1)
+    )
+    mother = InsuredPersonFactory(
+        region=cq, insurance_type="resident", born=datetime.date(1935, 1, 1)
+    )
+    relate(mother, employee, "parent")  # the mother is the employee's parent
+    fund(employee, "1000.00")
+    binding = pooling_bind(employee=employee, relative=mother, acting_user=None)
+    registration(mother, destination=elsewhere, kind=kind)  # filed after binding
+    local = settle(mother, FacilityFactory(region=cq, tier=2), [("A100", 1, "100.00")])
+    away = settle(mother, FacilityFactory(region=elsewhere, tier=2), [("A100", 1, "100.00")])
+
+    assert {"F4-01", "F4-02"} & set(away.reasons)  # settled as non-local care
+    for bill in (local, away):
+        payment = bill.payment
+        assert payment.pooling_from == employee
+        assert payment.pooling_amount == bill.personal_total > 0
+        assert payment.cash_amount == D("0.00")
+    paid = local.personal_total + away.personal_total
+    assert balance(employee, AccountKind.PERSONAL) == D("1000.00") - paid
+    binding.refresh_from_db()
+    assert binding.is_active  # nothing about the binding changed
 
 
 def test_nothing_to_pay_makes_no_payment(cq):

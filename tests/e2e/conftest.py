@@ -37,6 +37,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            # A real browser: `make test` runs them, `make test-fast` does not.
+            item.add_marker(pytest.mark.slow)
             # One browser per xdist worker is enough; keep e2e tests together.
             item.add_marker(pytest.mark.xdist_group("e2e"))
 

@@ -25,7 +25,7 @@ def test_typing_an_item_name_offers_matching_items_and_the_estimate_uses_them(
     log_in(page, live_server.url, "lihua", "Family-2026-pw")
     page.goto(f"{live_server.url}/claims/estimate/")
     assert page.locator("#directory-items option").count() == 0
-    code = page.get_by_label("目录项目，第 1 行")
+    code = page.locator("#id_line-0-code")
     with page.expect_response(lambda r: "/claims/estimate/items/" in r.url):
         code.press_sequentially("阿莫西林", delay=30)
     options = page.locator("#directory-items option")

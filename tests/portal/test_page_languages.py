@@ -84,12 +84,24 @@ PAGES = [
     "/claims/summary/",
     "/claims/facilities/",
     "/claims/chronic/",
+    "/me/",
+    "/messages/",
+    "/family/",
     "/no-such-page/",
 ]
 
 
 def test_main_pages_read_wholly_in_the_chosen_language():
     call_command("seed_demo", verbosity=0)
+    from accounts.demo import demo_family
+
+    employee = demo_family()["employee"]
+    pages = [
+        *PAGES,
+        f"/wallet/statement/{employee.pk}/",
+        f"/family/people/{employee.pk}/counter/",
+        f"/family/people/{employee.pk}/",
+    ]
     data = data_values()
     leftovers = {}
     for language in ("en", "zh-hans"):
@@ -97,7 +109,7 @@ def test_main_pages_read_wholly_in_the_chosen_language():
         for c in (anonymous, client):
             c.cookies["django_language"] = language
         client.force_login(get_user_model().objects.get(username="demo"))
-        for path in PAGES:
+        for path in pages:
             who = anonymous if path in {"/login/", "/signup/"} else client
             response = who.get(path)
             assert response.status_code == (404 if "no-such" in path else 200), path

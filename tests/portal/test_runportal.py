@@ -14,6 +14,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+# Real processes (web, worker, beat): `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.django_db
 def test_seed_demo_is_safe_to_run_twice():

@@ -33,6 +33,7 @@ def internal_total() -> Decimal:
     ).aggregate(s=Sum("balance"))["s"] or D(0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.django_db
 def test_random_walk_conserves_money(seed, time_machine):

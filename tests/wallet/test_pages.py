@@ -1,6 +1,7 @@
 """The money pages: what a user sees and can do, 404s for other families, query
 counts, translated refusals next to the field, double submits."""
 
+import json
 import re
 from decimal import Decimal
 
@@ -87,9 +88,11 @@ def test_family_page_shows_money_on_each_card_in_constant_queries(
     fam, django_assert_max_num_queries
 ):
     client = login(fam["user"])
-    # The people, money and bills parts of the cards together; the count is the
-    # same for 1 and 5 dependents (tests/accounts/test_views.py checks that).
-    with django_assert_max_num_queries(16):
+    # The people, money and bills parts of the cards together (with the year at a
+    # glance: running totals and policy rules), and the frame's name, unread
+    # messages and elder mode in one query; the count is the same for 1 and 5
+    # dependents (tests/accounts/test_views.py checks that).
+    with django_assert_max_num_queries(17):
         page = client.get(reverse("home"))
     html = page.content.decode()
     assert "5,000.00" in html and "Personal account" in html
@@ -220,7 +223,7 @@ def test_allowance_partial_is_live(fam, time_machine):
     time_machine.move_to("2026-03-02 22:00:00 +08:00", tick=False)
     client.force_login(fam["user"])  # twelve hours later the session has ended: log in again
     html = client.get(reverse("wallet:allowance")).content.decode()
-    assert "W7: no transfers between 22:00 and 06:00" in html
+    assert "No transfers between 22:00 and 06:00" in html
 
 
 @pytest.mark.django_db
@@ -342,3 +345,26 @@ def test_premium_paid_from_pooling_on_the_page(fam):
 @pytest.mark.django_db
 def test_pages_need_a_login(db):
     assert Client().get(reverse("wallet:index")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_accepting_refreshes_every_balance_card_without_a_reload(fam):
+    """The pending list swaps in place and the response fires balancesChanged, on
+    which the balance cards (and the family page's cards) reload themselves."""
+    t = send(fam)
+    parent = login(fam["parent_user"])
+    page = parent.get(reverse("wallet:index")).content.decode()
+    assert 'hx-trigger="balancesChanged from:body"' in page
+    response = parent.post(reverse("wallet:accept", args=[t.pk]), headers={"HX-Request": "true"})
+    assert "balancesChanged" in json.loads(response.headers["HX-Trigger"])
+    cards = parent.get(
+        reverse("wallet:index"), headers={"HX-Request": "true", "HX-Target": "balances"}
+    ).content.decode()
+    assert cards.lstrip().startswith('<div class="cards" id="balances"')
+    assert f'data-testid="wallet-{fam["parent"].pk}">¥100.00<' in cards
+
+
+@pytest.mark.django_db
+def test_history_date_filters_say_they_are_dates(fam):
+    html = login(fam["user"], english=False).get(reverse("wallet:history")).content.decode()
+    assert "转出日期（起）" in html and "转出日期（止）" in html

@@ -1,12 +1,12 @@
 """Monthly personal-account contributions (个人账户划入)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
-from core.money import MONEY, yuan
+from core.fields import user_field
+from core.money import money_field, yuan
 
 
 class Contribution(models.Model):
@@ -21,17 +21,10 @@ class Contribution(models.Model):
         db_index=False,  # covered by contribution_once_per_month
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    employee_amount = models.DecimalField(_("employee share"), **MONEY)
-    employer_amount = models.DecimalField(_("employer part"), **MONEY)
+    employee_amount = money_field(_("employee share"))
+    employer_amount = money_field(_("employer part"))
     posted_at = models.DateTimeField(_("posted"), default=timezone.now)
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    posted_by = user_field(db_index=False)
 
     class Meta:
         ordering = ["-month", "person"]

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
-from core.money import MONEY, yuan
+from core.money import money_field, yuan
 
 # The pending-transfers holding account is split into this many rows, chosen by
 # the sender (sender id modulo HOLDING_SHARDS). One row would be updated by every
@@ -82,7 +82,7 @@ class LedgerAccount(models.Model):
         db_index=False,  # covered by ledger_account_one_per_person_kind
     )
     shard = models.PositiveSmallIntegerField(_("shard"), default=0)
-    balance = models.DecimalField(_("balance"), default=0, **MONEY)
+    balance = money_field(_("balance"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -156,7 +156,7 @@ class LedgerEntry(models.Model):
         db_index=False,  # covered by the (account, id) index
         db_constraint=False,
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = money_field(_("amount"))
     kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
     ref = models.CharField(_("reference"), max_length=60, blank=True)
     at = models.DateTimeField(_("when"), default=timezone.now)

@@ -1,13 +1,13 @@
 """Payments for a person and how they were paid (W11, P3, P4, C6)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
-from core.money import MONEY, yuan
+from core.fields import user_field
+from core.money import money_field, yuan
 
 
 class Payment(models.Model):
@@ -28,7 +28,7 @@ class Payment(models.Model):
     person = models.ForeignKey(
         InsuredPerson, on_delete=models.PROTECT, related_name="payments", verbose_name=_("for")
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = money_field(_("amount"))
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
     reference = models.CharField(_("reference"), max_length=100, unique=True)
     facility = models.ForeignKey(
@@ -40,9 +40,9 @@ class Payment(models.Model):
         verbose_name=_("facility"),
         db_index=False,
     )
-    wallet_amount = models.DecimalField(_("from the wallet"), default=0, **MONEY)
-    own_account_amount = models.DecimalField(_("from the own personal account"), default=0, **MONEY)
-    pooling_amount = models.DecimalField(_("from family pooling"), default=0, **MONEY)
+    wallet_amount = money_field(_("from the wallet"), default=0)
+    own_account_amount = money_field(_("from the own personal account"), default=0)
+    pooling_amount = money_field(_("from family pooling"), default=0)
     pooling_from = models.ForeignKey(
         InsuredPerson,
         on_delete=models.PROTECT,
@@ -52,16 +52,9 @@ class Payment(models.Model):
         verbose_name=_("pooling from"),
         db_index=False,
     )
-    cash_amount = models.DecimalField(_("in cash"), default=0, **MONEY)
+    cash_amount = money_field(_("in cash"), default=0)
     created_at = models.DateTimeField(_("paid"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = user_field(db_index=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

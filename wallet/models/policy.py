@@ -4,26 +4,25 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import MONEY
+from core.money import money_field
 
 
 class WalletPolicy(models.Model):
     """The editable numbers of the wallet and pooling rules, one row (pk=1),
     seeded with RULES.md's defaults. Services read it inside their transaction."""
 
-    min_amount = models.DecimalField(_("smallest transfer (W6)"), default="1.00", **MONEY)
-    max_amount = models.DecimalField(_("largest transfer (W6)"), default="2000.00", **MONEY)
+    min_amount = money_field(_("smallest transfer (W6)"), default="1.00")
+    max_amount = money_field(_("largest transfer (W6)"), default="2000.00")
     daily_count = models.PositiveSmallIntegerField(
         _("transfers per sender per day (W6)"),
         default=3,
         help_text=_("Declined and returned transfers count too."),
     )
-    daily_amount_cap = models.DecimalField(
+    daily_amount_cap = money_field(
         _("amount per sender per day (W6)"),
         null=True,
         blank=True,
         help_text=_("Empty: no cap beyond the per-transfer maximum (the default)."),
-        **MONEY,
     )
     quiet_start = models.TimeField(_("quiet hours start (W7)"), default="22:00")
     quiet_end = models.TimeField(_("quiet hours end (W7)"), default="06:00")

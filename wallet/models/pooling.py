@@ -1,12 +1,13 @@
 """Family pooling bindings (家庭共济, P1)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
+from core.fields import user_field
+from core.transitions import Flow
 
 
 class PoolingBinding(models.Model):
@@ -16,6 +17,8 @@ class PoolingBinding(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
         ENDED = "ended", _("ended")
+
+    flow = Flow({Status.ACTIVE: (Status.ENDED,)})  # P1: either side ends it, once
 
     class EndReason(models.TextChoices):
         EMPLOYEE = "employee", _("ended by the employee")
@@ -39,23 +42,9 @@ class PoolingBinding(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(_("bound"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = user_field(db_index=False)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    ended_by = user_field(db_index=False)
     end_reason = models.CharField(
         _("why it ended"), max_length=16, choices=EndReason.choices, blank=True
     )

@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
-from core.money import MONEY, yuan
+from core.money import money_field, yuan
 
 
 class RegionalRate(models.Model):
@@ -66,8 +66,8 @@ class ContributionRate(RegionalRate):
     before the default."""
 
     valid_from = models.DateField(_("valid from"))
-    employee_share = models.DecimalField(_("employee share per month"), **MONEY)
-    employer_credit = models.DecimalField(_("employer part credited per month"), **MONEY)
+    employee_share = money_field(_("employee share per month"))
+    employer_credit = money_field(_("employer part credited per month"))
 
     latest_first = ("-valid_from",)
 
@@ -107,7 +107,7 @@ class PremiumRate(RegionalRate):
     setting). A row without a region is the national default."""
 
     year = models.PositiveSmallIntegerField(_("year"))
-    amount = models.DecimalField(_("premium"), **MONEY)
+    amount = money_field(_("premium"))
 
     class Meta:
         ordering = ["-year", "region"]

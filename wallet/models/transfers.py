@@ -2,14 +2,15 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
-from core.money import MONEY, yuan
+from core.fields import user_field
+from core.money import money_field, yuan
+from core.transitions import Flow
 from wallet.models.ledger import LedgerAccount
 
 
@@ -24,6 +25,9 @@ class Transfer(models.Model):
         ACCEPTED = "accepted", _("accepted")
         DECLINED = "declined", _("declined")
         RETURNED = "returned", _("returned (not accepted in time)")
+
+    # W8, W9: a pending transfer is accepted, declined or swept back, once.
+    flow = Flow({State.PENDING: (State.ACCEPTED, State.DECLINED, State.RETURNED)}, field="state")
 
     class Source(models.TextChoices):
         PERSONAL = "personal", _("personal account")
@@ -43,7 +47,7 @@ class Transfer(models.Model):
         verbose_name=_("recipient"),
         db_index=False,
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = money_field(_("amount"))
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )
@@ -63,30 +67,14 @@ class Transfer(models.Model):
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=64)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-        db_index=False,
-    )
+    created_by = user_field(_("created by"), db_index=False)
     local_day = models.DateField(_("day"), help_text=_("China Standard Time (W6)."))
     due_back_at = models.DateTimeField(_("returned if not accepted by"))
     single_pending = models.BooleanField(
         default=True, help_text="W8 was on when it was made: no other pending one allowed."
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-        db_index=False,
-    )
+    decided_by = user_field(_("decided by"), db_index=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

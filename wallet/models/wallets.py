@@ -1,11 +1,12 @@
 """Wallets (W1–W3)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, Region
+from core.fields import user_field
+from core.transitions import Flow
 
 
 class Wallet(models.Model):
@@ -24,6 +25,8 @@ class Wallet(models.Model):
         OPEN = "open", _("open")
         CLOSED = "closed", _("closed")
 
+    flow = Flow({Status.CLOSED: (Status.OPEN,)})  # W1: a closed wallet opens again
+
     person = models.OneToOneField(
         InsuredPerson, on_delete=models.PROTECT, related_name="wallet", verbose_name=_("holder")
     )
@@ -38,15 +41,7 @@ class Wallet(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
     )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("opened by"),
-        db_index=False,
-    )
+    opened_by = user_field(_("opened by"), db_index=False)
     by_proxy = models.BooleanField(_("opened by proxy (W2)"), default=False)
     batch_ref = models.CharField(_("bulk batch"), max_length=64, blank=True)
     usage_changed_at = models.DateTimeField(_("usage location changed"), null=True, blank=True)

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from wallet.models import AccountKind, Contribution, ContributionRate, MovementKind
 from wallet.services.ledger import lock_accounts, person_account, post_pair, system_account_id
 
@@ -57,7 +57,7 @@ def contribution_post(
             )
             audit_record(
                 actor=acting_user,
-                action="contribution.post",
+                action=Action.CONTRIBUTION_POST,
                 person=person,
                 target=contribution,
                 details={"month": f"{month:%Y-%m}", "amount": str(contribution.total)},

@@ -11,9 +11,8 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import InsuredPerson
+from core.money import CENT
 from wallet.models import HOLDING_SHARDS, SINK_SHARDS, LedgerAccount, LedgerEntry, MovementKind
-
-CENT = Decimal("0.01")
 
 
 def system_account_id(*, kind: str, shard: int = 0) -> int:
@@ -108,7 +107,6 @@ def post_pair(
 
 
 __all__ = [
-    "CENT",
     "MovementKind",
     "holding_shard_for",
     "lock_accounts",

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import InsuredPerson, Province, Region
 from accounts.selectors import relation_of, relation_read
-from core.audit import audit_record, audit_row
+from core.audit import Action, audit_record, audit_row
 from core.db import prepared_cursor, set_based
 from wallet.models import (
     AccountKind,
@@ -286,7 +286,7 @@ def _as_json(rows) -> str:
 
 def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
     now = timezone.now()
-    first = audit_row(actor=acting_user, action="payment.create")
+    first = audit_row(actor=acting_user, action=Action.PAYMENT_CREATE)
     actor = first["actor"]
     payments, legs, audit = [], [], []
     for plan in planned:
@@ -455,7 +455,7 @@ def _write_orm(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
             )
         audit_record(
             actor=acting_user,
-            action="payment.create",
+            action=Action.PAYMENT_CREATE,
             person=request.person,
             target=payment,
             details=_details(plan),

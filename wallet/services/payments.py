@@ -7,11 +7,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Facility, InsuranceType, InsuredPerson
-from core.money import yuan
+from core.money import CENT, yuan
 from core.reasons import Refusal
 from wallet.models import Payment, PremiumRate, WalletPolicy
 from wallet.services import payment_io
-from wallet.services.ledger import CENT
 from wallet.services.pooling import pooling_check
 
 # W11: what wallet money may pay for (bills and drugs at facilities that take it,
@@ -66,6 +65,11 @@ def payout_for_person(
 
     P4: all or nothing. With ``allow_cash=False`` a payment the accounts cannot
     cover in full is refused (Refusal "P4-01") and nothing moves.
+
+    P5: where the care was given does not matter here. A bound relative's bill
+    settled away from home under a registration (F3) is paid by pooling exactly
+    as a local one: the binding needs no registration and the registration no
+    binding (tests/claims/test_payment.py settles one of each).
 
     Idempotent on `reference`: the same reference returns the same Payment,
     however often (or concurrently) it is called."""

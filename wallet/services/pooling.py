@@ -1,13 +1,15 @@
-"""Family pooling (家庭共济, P1–P5): an employee's personal account pays for bound
-close relatives."""
+"""Family pooling (家庭共济): an employee's personal account pays for bound close
+relatives (P1 binding, P2 scope, P3 what it pays, P4 no double spending; P5:
+bills settled away from home are paid the same way, see payments.py)."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
 from accounts.selectors import relation_of
-from core.audit import audit_record
+from core.audit import Action, audit_record
 from core.reasons import Refusal
+from core.transitions import transition
 from wallet.models import PoolingBinding, WalletPolicy
 from wallet.services.wallets import place_name
 
@@ -87,7 +89,7 @@ def pooling_bind(
         )
     audit_record(
         actor=acting_user,
-        action="pooling.bind",
+        action=Action.POOLING_BIND,
         person=employee,
         target=binding,
         details={"relative": relative.masked_id},
@@ -95,26 +97,22 @@ def pooling_bind(
     return binding
 
 
-@transaction.atomic
 def pooling_end(*, binding: PoolingBinding, acting_user, reason: str) -> PoolingBinding:
     """End a binding (P1: either side, at any time). Ending an ended binding is a
     no-op."""
-    binding = PoolingBinding.objects.select_for_update().get(pk=binding.pk)
-    if not binding.is_active:
-        return binding
-    binding.status = PoolingBinding.Status.ENDED
-    binding.ended_at = timezone.now()
-    binding.ended_by = acting_user if acting_user and acting_user.is_authenticated else None
-    binding.end_reason = reason
-    binding.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
-    audit_record(
+    return transition(
+        binding,
+        to=PoolingBinding.Status.ENDED,
         actor=acting_user,
-        action="pooling.end",
-        person=binding.employee,
-        target=binding,
-        details={"relative": binding.relative.masked_id, "reason": reason},
+        action=Action.POOLING_END,
+        person=lambda b: b.employee,
+        changes={
+            "ended_at": timezone.now(),
+            "ended_by": acting_user if acting_user and acting_user.is_authenticated else None,
+            "end_reason": reason,
+        },
+        details=lambda b: {"relative": b.relative.masked_id, "reason": reason},
     )
-    return binding
 
 
 @transaction.atomic

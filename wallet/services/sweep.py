@@ -11,6 +11,13 @@ returned transfer is no longer pending, so running the job twice, concurrently,
 or again after it was killed half way returns each transfer exactly once.
 A transfer someone is accepting right now is skipped (SKIP LOCKED) and settled
 by them: after 06:00 the accept turns into a return (transfers._decide).
+The same statement writes the "money is back" message (消息中心) to the login
+that sent each transfer.
+
+The one status change made here outside core.transitions.transition, because
+one statement per chunk is the point: it reads which states may become
+"returned" from Transfer.flow like every single decision does, and writes one
+audit row per run (transfer.sweep, with the count), not one per transfer.
 """
 
 import logging
@@ -19,9 +26,12 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
-from core.audit import audit_record
+from accounts.models import MessageKind
+from accounts.services import message_send
+from core.audit import Action, audit_record
 from core.db import set_based
 from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
 from wallet.services.ledger import lock_accounts
@@ -33,15 +43,28 @@ CHUNK_SIZE = 5000
 _RETURN_CHUNK = """
 WITH picked AS (
     SELECT id FROM wallet_transfer
-    WHERE state = 'pending' AND due_back_at <= %(now)s {only_ids}
+    WHERE state IN ({sources}) AND due_back_at <= %(now)s {only_ids}
     ORDER BY due_back_at, id
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 ), moved AS (
     UPDATE wallet_transfer AS t
-    SET state = 'returned', decided_at = %(now)s, decided_by_id = NULL
+    SET state = '{returned}', decided_at = %(now)s, decided_by_id = NULL
     WHERE t.id = ANY(ARRAY(SELECT id FROM picked))  -- primary-key probes, never a scan
-    RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id
+    RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id, t.sender_id,
+        t.recipient_id, t.created_by_id
+), told AS (
+    -- The message centre: the login that sent the money hears it is back, in
+    -- the same statement (so exactly once too). Transfers made without a login
+    -- (none from the portal) tell nobody and cost no join.
+    INSERT INTO accounts_inboxmessage
+        (user_id, kind, person_id, facts, link, important, key, created_at)
+    SELECT m.created_by_id, 'transfer_returned', m.sender_id,
+           jsonb_build_object('recipient', r.name, 'amount', m.amount::text),
+           %(link)s, false, '', %(now)s
+    FROM moved AS m
+    JOIN accounts_insuredperson AS r ON r.id = m.recipient_id
+    WHERE m.created_by_id IS NOT NULL
 ), entries AS (
     INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
     SELECT m.movement, leg.account_id, leg.amount, %(kind)s, 'transfer:' || m.id, %(now)s
@@ -75,6 +98,17 @@ SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM applied)
 """
 
 
+# The transition the sweep makes, from the model's flow (core.transitions): the
+# same check every single accept or decline goes through, written into the SQL
+# as literals so the planner keeps using the partial index of pending rows
+# (x IN ('pending') is x = 'pending' to PostgreSQL).
+_SOURCES = Transfer.flow.sources(Transfer.State.RETURNED)
+_STATES = {
+    "sources": ", ".join(f"'{state}'" for state in _SOURCES),
+    "returned": Transfer.State.RETURNED.value,
+}
+
+
 def transfers_sweep(*, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_user=None) -> int:
     """Return every transfer pending at `now` whose due-back time (06:00 on the
     day after it was made, WalletPolicy.sweep_at) has come. `ids` limits it to
@@ -90,7 +124,7 @@ def transfers_sweep(*, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_
     if total:
         audit_record(
             actor=acting_user,
-            action="transfer.sweep",
+            action=Action.TRANSFER_SWEEP,
             details={"returned": total, "now": now.isoformat()},
         )
     return total
@@ -107,13 +141,18 @@ def _return_chunk(*, now, limit: int, ids=None) -> int:
         changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
         _apply_balances(changes)
         return returned
-    params = {"now": now, "limit": limit, "kind": MovementKind.TRANSFER_RETURN}
+    params = {
+        "now": now,
+        "limit": limit,
+        "kind": MovementKind.TRANSFER_RETURN,
+        "link": reverse("wallet:history"),
+    }
     only_ids = ""
     if ids is not None:
         only_ids = "AND id = ANY(%(ids)s)"
         params["ids"] = list(ids)
     with connection.cursor() as cursor:
-        cursor.execute(_RETURN_CHUNK.format(only_ids=only_ids), params)
+        cursor.execute(_RETURN_CHUNK.format(only_ids=only_ids, **_STATES), params)
         returned, _accounts = cursor.fetchone()
     return returned
 
@@ -121,7 +160,7 @@ def _return_chunk(*, now, limit: int, ids=None) -> int:
 def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, object]], int]:
     """The same for SQLite (the embedded run): its transactions are serialised
     (BEGIN IMMEDIATE), so a plain select-then-update is safe there."""
-    queue = Transfer.objects.filter(state=Transfer.State.PENDING, due_back_at__lte=now)
+    queue = Transfer.objects.filter(state__in=_SOURCES, due_back_at__lte=now)
     if ids is not None:
         queue = queue.filter(pk__in=list(ids))
     batch = list(
@@ -134,6 +173,16 @@ def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, objec
     Transfer.objects.filter(pk__in=[row[0] for row in batch]).update(
         state=Transfer.State.RETURNED, decided_at=now, decided_by=None
     )
+    for transfer in Transfer.objects.filter(
+        pk__in=[row[0] for row in batch], created_by__isnull=False
+    ).select_related("recipient"):
+        message_send(
+            kind=MessageKind.TRANSFER_RETURNED,
+            user_ids=[transfer.created_by_id],
+            about=transfer.sender,
+            facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
+            link=reverse("wallet:history"),
+        )
     changes: dict[int, object] = defaultdict(int)
     entries = []
     for pk, amount, from_id, holding_id in batch:

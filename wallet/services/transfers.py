@@ -7,17 +7,19 @@ the sender's account, so concurrent requests from one sender are serialised and
 the daily count, the one-pending rule and the balance are decided on fresh data.
 """
 
-import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
-from core.audit import audit_record, audit_row
+from accounts.models import InsuranceType, InsuredPerson, MessageKind, PersonStatus, Province
+from accounts.services import message_send
+from core.audit import Action, audit_row
 from core.money import AmountError, TooLarge, yuan
 from core.money import parse_amount as parse_money
 from core.reasons import Refusal
+from core.transitions import lock, transition
 from wallet.models import (
     AccountKind,
     MovementKind,
@@ -25,6 +27,7 @@ from wallet.models import (
     Wallet,
     WalletPolicy,
 )
+from wallet.rules import due_back_at, hhmm, in_quiet_hours
 from wallet.services.ledger import lock_accounts, post_pair
 from wallet.services.transfer_io import Facts, Seen, load_facts, load_seen, write_transfer
 from wallet.services.wallets import place_name
@@ -42,28 +45,6 @@ def parse_amount(value, *, policy: WalletPolicy | None = None) -> Decimal:
     except AmountError:
         policy = policy or WalletPolicy.current()
         raise Refusal("W6-05", min=yuan(policy.min_amount), max=yuan(policy.max_amount)) from None
-
-
-def in_quiet_hours(*, policy: WalletPolicy, local: datetime.datetime) -> bool:
-    """W7: [quiet_start, quiet_end) in China Standard Time; wraps past midnight."""
-    t = local.time()
-    start, end = policy.quiet_start, policy.quiet_end
-    if start <= end:
-        return start <= t < end
-    return t >= start or t < end
-
-
-def due_back_at(*, policy: WalletPolicy, local_day: datetime.date) -> datetime.datetime:
-    """W9: the moment a transfer made on `local_day` goes back: sweep_at (06:00)
-    on the next day, China Standard Time."""
-    next_day = local_day + datetime.timedelta(days=1)
-    return timezone.make_aware(
-        datetime.datetime.combine(next_day, policy.sweep_at), timezone.get_default_timezone()
-    )
-
-
-def hhmm(value: datetime.time) -> str:
-    return value.strftime("%H:%M")
 
 
 def transfer_create(
@@ -132,10 +113,19 @@ def transfer_create(
                 # Written in the same statement as the transfer (PostgreSQL).
                 audit=audit_row(
                     actor=acting_user,
-                    action="transfer.create",
+                    action=Action.TRANSFER_CREATE,
                     person=sender,
                     details={"to": recipient.masked_id, "amount": str(amount)},
                 ),
+            )
+            # The recipient and whoever looks after them hear of it (once it commits).
+            message_send(
+                kind=MessageKind.TRANSFER_WAITING,
+                to_family_of=recipient,
+                exclude=acting_user,
+                facts={"sender": sender.name, "recipient": recipient.name, "amount": amount},
+                link=reverse("wallet:index") + "#pending",
+                important=True,
             )
             return transfer
     except Refusal:
@@ -203,36 +193,62 @@ def _refuse_pending(transfer_id: int):
     raise Refusal("W8-01", name=name or "")
 
 
-def _settle(*, transfer: Transfer, state: str, acting_user, now) -> None:
-    """Move a locked pending transfer's money out of the holding account: to the
-    recipient's wallet (accepted) or back where it came from (declined,
-    returned)."""
+# What the sender hears when a transfer is decided (the message centre).
+SETTLED_MESSAGES = {
+    Transfer.State.ACCEPTED: MessageKind.TRANSFER_ACCEPTED,
+    Transfer.State.DECLINED: MessageKind.TRANSFER_DECLINED,
+    Transfer.State.RETURNED: MessageKind.TRANSFER_RETURNED,
+}
+
+
+def _settle(*, transfer: Transfer, state: str, acting_user, now) -> Transfer:
+    """Decide a locked pending transfer: its money leaves the holding account for
+    the recipient's wallet (accepted) or goes back where it came from (declined,
+    returned), in the transition that records the decision and its audit row."""
     if state == Transfer.State.ACCEPTED:
         kind, into = MovementKind.TRANSFER_ACCEPT, transfer.to_account_id
     elif state == Transfer.State.DECLINED:
         kind, into = MovementKind.TRANSFER_DECLINE, transfer.from_account_id
     else:
         kind, into = MovementKind.TRANSFER_RETURN, transfer.from_account_id
-    lock_accounts([transfer.holding_account_id, into])
-    post_pair(
-        kind=kind,
-        out_of=transfer.holding_account_id,
-        into=into,
-        amount=transfer.amount,
-        ref=f"transfer:{transfer.pk}",
-        at=now,
-    )
-    transfer.state = state
-    transfer.decided_at = now
-    transfer.decided_by = acting_user if acting_user and acting_user.is_authenticated else None
-    transfer.save(update_fields=["state", "decided_at", "decided_by"])
-    audit_record(
+
+    def move_money(locked: Transfer) -> None:
+        lock_accounts([locked.holding_account_id, into])
+        post_pair(
+            kind=kind,
+            out_of=locked.holding_account_id,
+            into=into,
+            amount=locked.amount,
+            ref=f"transfer:{locked.pk}",
+            at=now,
+        )
+
+    decided = transition(
+        transfer,
+        to=state,
         actor=acting_user,
-        action=f"transfer.{state}",
+        action=Action(f"transfer.{state}"),
         person=transfer.recipient if state != Transfer.State.RETURNED else transfer.sender,
-        target=transfer,
+        locked=True,
+        refuse=lambda t: Refusal("W8-02", state=t.get_state_display()),
+        check=move_money,
+        changes={
+            "decided_at": now,
+            "decided_by": acting_user if acting_user and acting_user.is_authenticated else None,
+        },
         details={"amount": str(transfer.amount)},
     )
+    # The login that sent the money hears what became of it (the sender's own
+    # login if it was sent otherwise), as the morning sweep tells it.
+    message_send(
+        kind=SETTLED_MESSAGES[state],
+        user_ids=[transfer.created_by_id or transfer.sender.user_id],
+        about=transfer.sender,
+        exclude=acting_user,
+        facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
+        link=reverse("wallet:history"),
+    )
+    return decided
 
 
 def _decide(*, transfer_id: int, acting_user, accept: bool) -> tuple[Transfer, bool]:
@@ -240,7 +256,7 @@ def _decide(*, transfer_id: int, acting_user, accept: bool) -> tuple[Transfer, b
     with transaction.atomic():
         # The transfer row is locked first, then the accounts (pk order): the
         # same order as the sweep, which locks transfers before accounts.
-        transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
+        transfer = lock(Transfer, transfer_id)
         if transfer.state != Transfer.State.PENDING:
             raise Refusal("W8-02", state=transfer.get_state_display())
         if now >= transfer.due_back_at:

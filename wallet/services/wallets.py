@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from accounts.models import InsuredPerson, PersonStatus, Province, Region
-from core.audit import audit_record, audit_row
+from core.audit import Action, audit_record, audit_row
 from core.db import set_based
 from core.models import AuditEvent
 from core.reasons import Refusal
+from core.transitions import transition
 from wallet.models import AccountKind, LedgerAccount, Wallet
 from wallet.services.ledger import person_account
 
@@ -48,44 +49,34 @@ def wallet_open(
     if not province.wallet_live:
         raise Refusal("W1-01", province=place_name(province))
     now = timezone.now()
+    opened = {
+        "usage_region": usage_region,
+        "opened_at": now,
+        "opened_by": acting_user if acting_user and acting_user.is_authenticated else None,
+        "by_proxy": by_proxy,
+        "batch_ref": batch_ref,
+    }
+    details = {"usage_region": usage_region.code, "by_proxy": by_proxy, "batch": batch_ref}
     if existing is not None:  # a closed wallet opens again with its old account
-        existing.status = Wallet.Status.OPEN
-        existing.usage_region = usage_region
-        existing.opened_at = now
-        existing.opened_by = acting_user if acting_user and acting_user.is_authenticated else None
-        existing.by_proxy = by_proxy
-        existing.batch_ref = batch_ref
-        existing.save(
-            update_fields=[
-                "status",
-                "usage_region",
-                "opened_at",
-                "opened_by",
-                "by_proxy",
-                "batch_ref",
-            ]
+        person_account(person=person, kind=AccountKind.WALLET)
+        return transition(
+            existing,
+            to=Wallet.Status.OPEN,
+            actor=acting_user,
+            action=Action.WALLET_OPEN,
+            person=person,
+            locked=True,
+            changes=opened,
+            details=details,
         )
-        wallet = existing
-    else:
-        try:
-            with transaction.atomic():
-                wallet = Wallet.objects.create(
-                    person=person,
-                    usage_region=usage_region,
-                    opened_at=now,
-                    opened_by=acting_user if acting_user and acting_user.is_authenticated else None,
-                    by_proxy=by_proxy,
-                    batch_ref=batch_ref,
-                )
-        except IntegrityError:  # a concurrent request opened it first
-            return Wallet.objects.get(person=person)
+    try:
+        with transaction.atomic():
+            wallet = Wallet.objects.create(person=person, **opened)
+    except IntegrityError:  # a concurrent request opened it first
+        return Wallet.objects.get(person=person)
     person_account(person=person, kind=AccountKind.WALLET)
     audit_record(
-        actor=acting_user,
-        action="wallet.open",
-        person=person,
-        target=wallet,
-        details={"usage_region": usage_region.code, "by_proxy": by_proxy, "batch": batch_ref},
+        actor=acting_user, action=Action.WALLET_OPEN, person=person, target=wallet, details=details
     )
     return wallet
 
@@ -163,7 +154,7 @@ def _open_bulk_orm(*, wanted: dict[int, int], actor, now, batch_ref: str) -> lis
             AuditEvent(
                 **audit_row(
                     actor=actor,
-                    action="wallet.open",
+                    action=Action.WALLET_OPEN,
                     person=wallet.person,
                     target_label=f"{Wallet._meta.label}:{wallet.pk}",
                     details=_audit_details(
@@ -253,7 +244,7 @@ def _open_bulk_sql(*, wanted: dict[int, int], actor, now, batch_ref: str) -> lis
             [
                 now,
                 actor_id,
-                "wallet.open",
+                Action.WALLET_OPEN.value,
                 actor.get_username() if actor is not None else "",
                 [person for _, person, _ in opened],
                 [f"{Wallet._meta.label}:{pk}" for pk, _, _ in opened],
@@ -284,7 +275,7 @@ def wallet_change_usage(*, person: InsuredPerson, usage_region: Region, acting_u
     wallet.save(update_fields=["usage_region", "usage_changed_at"])
     audit_record(
         actor=acting_user,
-        action="wallet.change_usage",
+        action=Action.WALLET_CHANGE_USAGE,
         person=person,
         target=wallet,
         details={"from": old, "to": usage_region.code},

@@ -1,0 +1,174 @@
+"""The proof of insurance (参保凭证): a PDF for one person with their insurance
+facts (A1) and a QR code of a signed, expiring link to a public page that says
+whether the proof is valid, showing only masked facts.
+
+The link carries no secret and no ID number: it is the person's id and the day
+the proof was issued, signed with the site's SECRET_KEY (Django's signing, with
+its own salt). A changed link fails the signature; an old one fails its age
+(PROOF_VALID_DAYS, 90 by default); a person no longer insured makes it "not
+valid" whatever the link says.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from accounts.models import InsuredPerson
+
+SALT = "accounts.proof"
+CJK_FONT = "STSong-Light"  # reportlab's built-in CID font, as in the annual summary
+
+
+def valid_days() -> int:
+    return int(getattr(settings, "PROOF_VALID_DAYS", 90))
+
+
+def proof_token(*, person: InsuredPerson, issued: datetime.date) -> str:
+    return signing.dumps({"p": person.pk, "d": issued.isoformat()}, salt=SALT)
+
+
+@dataclass
+class Verdict:
+    """What the public page says about a proof link."""
+
+    state: str  # "valid", "not_insured", "expired", "changed"
+    person: InsuredPerson | None = None
+    issued: datetime.date | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.state == "valid"
+
+    @property
+    def valid_until(self) -> datetime.date | None:
+        return self.issued + datetime.timedelta(days=valid_days()) if self.issued else None
+
+
+def proof_check(token: str) -> Verdict:
+    """Read a proof link: changed, expired, the person no longer insured, or valid."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=datetime.timedelta(days=valid_days()))
+    except signing.SignatureExpired:
+        try:  # expired but genuine: say which proof it was (masked), and when
+            data = signing.loads(token, salt=SALT)
+        except signing.BadSignature:
+            return Verdict("changed")
+        return _verdict("expired", data)
+    except signing.BadSignature:
+        return Verdict("changed")
+    verdict = _verdict("valid", data)
+    if verdict.person is None:
+        return Verdict("changed")
+    if not verdict.person.is_active:
+        return Verdict("not_insured", verdict.person, verdict.issued)
+    return verdict
+
+
+def _verdict(state: str, data) -> Verdict:
+    try:
+        person = (
+            InsuredPerson.objects.select_related("region__province").filter(pk=data["p"]).first()
+        )
+        issued = datetime.date.fromisoformat(data["d"])
+    except (KeyError, TypeError, ValueError):
+        return Verdict("changed")
+    return Verdict(state, person, issued)
+
+
+def masked_name(name: str) -> str:
+    """张** : the family name only, as public pages show names."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def _font() -> str:
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    return CJK_FONT
+
+
+def _para(value, style) -> Paragraph:
+    # Paragraph reads markup: names are escaped so they print as typed.
+    return Paragraph(escape(str(value)), style)
+
+
+def proof_facts(person: InsuredPerson, issued: datetime.date) -> list[tuple[str, str]]:
+    return [
+        (_("Name"), person.name),
+        (_("ID number"), person.masked_id),
+        (_("Insured region"), str(person.region)),
+        (_("Insurance"), person.get_insurance_type_display()),
+        (_("Status"), person.get_status_display()),
+        (_("Issued on"), issued.isoformat()),
+    ]
+
+
+def proof_pdf(*, person: InsuredPerson, verify_url: str, issued: datetime.date) -> bytes:
+    """The proof as a one-page A4 PDF with the verification QR code."""
+    font = _font()
+    title = ParagraphStyle("title", fontName=font, fontSize=20, leading=28, alignment=1)
+    body = ParagraphStyle("body", fontName=font, fontSize=12, leading=18)
+    small = ParagraphStyle("small", fontName=font, fontSize=9, leading=13)
+    facts = Table(
+        [[_para(label, body), _para(value, body)] for label, value in proof_facts(person, issued)],
+        colWidths=[45 * mm, 110 * mm],
+    )
+    facts.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
+    qr = QrCodeWidget(verify_url)
+    left, bottom, right, top = qr.getBounds()
+    size = 45 * mm
+    drawing = Drawing(
+        size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
+    )
+    drawing.add(qr)
+    until = issued + datetime.timedelta(days=valid_days())
+    story = [
+        _para(_("Proof of basic medical insurance"), title),
+        Spacer(1, 8 * mm),
+        facts,
+        Spacer(1, 8 * mm),
+        drawing,
+        Spacer(1, 3 * mm),
+        _para(
+            _(
+                "Scan the code to check this proof online until %(until)s: the page says "
+                "whether it is valid and shows the facts above, masked."
+            )
+            % {"until": until.isoformat()},
+            small,
+        ),
+        _para(verify_url, small),
+        Spacer(1, 4 * mm),
+        _para(
+            _("Printed %(when)s (China Standard Time).")
+            % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            small,
+        ),
+    ]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=25 * mm,
+        bottomMargin=20 * mm,
+        title=f"{_('Proof of basic medical insurance')} {person.name}",
+    ).build(story)
+    return buffer.getvalue()

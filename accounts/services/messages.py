@@ -1,0 +1,134 @@
+"""Writes for the message centre (消息中心): one function the services of every
+app call when something happens that a family should hear about.
+
+Messages are written when the caller's transaction commits (on_commit): a
+transfer that rolls back leaves no "transfer waiting" behind, and a message
+that cannot be written never undoes the money (robust=True logs it instead).
+Important messages also go to the SMS outbox, to the phone of the login's own
+insured record, at most ACCOUNTS_SMS_NOTICES_PER_DAY (5) a phone and day
+(core.ratelimit).
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
+from core import ratelimit
+
+log = logging.getLogger(__name__)
+
+NOTICE = "notice:"  # SMS outbox purpose prefix for messages
+
+
+def logins_for(*, person: InsuredPerson, exclude=None) -> list[int]:
+    """The logins that hear about `person`: their own and every login that looks
+    after them (A3), but not `exclude` (who did it knows already)."""
+    ids = set(
+        DependentBinding.objects.filter(
+            person=person, status=DependentBinding.Status.ACTIVE
+        ).values_list("user_id", flat=True)
+    )
+    if person.user_id:
+        ids.add(person.user_id)
+    skip = getattr(exclude, "pk", exclude)
+    return sorted(i for i in ids if i != skip)
+
+
+def message_send(
+    *,
+    kind: str,
+    facts: dict,
+    user_ids=(),
+    about: InsuredPerson | None = None,
+    to_family_of: InsuredPerson | None = None,
+    exclude=None,
+    link: str = "",
+    important: bool = False,
+    key: str = "",
+) -> None:
+    """Write a message to each login of `user_ids`, and to every login that
+    hears about `to_family_of` (logins_for) except `exclude`, once the current
+    transaction commits; nothing is read or written before that, so a caller
+    holding row locks is not slowed down. `facts` fill the kind's sentence
+    (names, amounts, dates as text); `about` is the person it concerns; `key`
+    makes the message once-only per login (a daily job's event)."""
+    facts = {name: str(value) for name, value in facts.items()}
+    about = about or to_family_of
+    person_id = about.pk if about is not None else None
+    skip = getattr(exclude, "pk", exclude)
+
+    def write() -> None:
+        targets = list(user_ids)
+        if to_family_of is not None:
+            targets += logins_for(person=to_family_of)
+        for user_id in dict.fromkeys(targets):
+            if user_id is None or user_id == skip:
+                continue
+            try:
+                with transaction.atomic():
+                    message = InboxMessage.objects.create(
+                        user_id=user_id,
+                        kind=kind,
+                        person_id=person_id,
+                        facts=facts,
+                        link=link,
+                        important=important,
+                        key=key,
+                    )
+            except IntegrityError:
+                continue  # this event was already told to this login
+            if important:
+                _sms(message)
+
+    transaction.on_commit(write, robust=True)
+
+
+def _sms(message: InboxMessage) -> None:
+    """Queue the message as an SMS to the login's own phone, within the notices'
+    daily limit per phone (core.ratelimit, ACCOUNTS_SMS_NOTICES_PER_DAY, 5): a
+    family's phone must not be flooded. Notices have their own budget, so they
+    never use up the one-time codes' sends (A1)."""
+    own = InsuredPerson.objects.filter(user_id=message.user_id).only("pk", "phone").first()
+    if own is None or not own.phone:
+        return
+    per_day = int(getattr(settings, "ACCOUNTS_SMS_NOTICES_PER_DAY", 5))
+    try:
+        ratelimit.consume(ratelimit.Daily("sms-notice-day", own.phone, per_day))
+    except ratelimit.RateLimited:
+        log.info("SMS notice to person %s not queued: the day's %d are sent", own.pk, per_day)
+        return
+    with translation.override(settings.LANGUAGE_CODE):  # SMS in the portal's language
+        body = message.text
+    OutboundMessage.objects.create(
+        phone=own.phone, person=own, body=body, purpose=f"{NOTICE}{message.kind}"
+    )
+
+
+def inbox_open(*, user, message_id: int) -> InboxMessage:
+    """The login's message `message_id`, marked read (404 for anyone else's)."""
+    from django.http import Http404
+
+    message = InboxMessage.objects.filter(user=user, pk=message_id).first()
+    if message is None:
+        raise Http404
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        message.save(update_fields=["read_at"])
+    return message
+
+
+def inbox_read_all(*, user) -> int:
+    """Mark every unread message of the login read; returns how many."""
+    return InboxMessage.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def preference_set(*, user, elder_mode: bool) -> None:
+    """Elder mode (长辈模式) on or off for this login, on every device."""
+    from accounts.models import LoginPreference
+
+    LoginPreference.objects.update_or_create(user=user, defaults={"elder_mode": elder_mode})

@@ -1,0 +1,61 @@
+"""What every page's frame needs: which tab is current, the person's name for the
+greeting, the unread messages badge, elder mode. Lazy: nothing here queries the
+database unless the page being drawn reads it (admin pages never do), and then
+one query answers all three."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+# The phone tab bar's five sections (首页 · 家人 · 钱包 · 费用 · 我的), keyed by
+# the URL namespace or name a page is served under.
+SECTIONS = {
+    "home": "home",
+    "accounts": "family",
+    "family": "family",
+    "wallet": "wallet",
+    "claims": "costs",
+    "me": "me",
+    "inbox": "me",
+    "password_change": "me",
+    "password_change_done": "me",
+    "logout": "me",
+}
+
+
+def section_of(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    return SECTIONS.get(match.namespace) or SECTIONS.get(match.url_name or "", "")
+
+
+def frame_facts(request: HttpRequest) -> dict:
+    """The signed-in login's name (their insured record's, else the login), unread
+    messages and elder mode, in one query, once per request."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"name": "", "unread": 0, "elder": False}
+    cached = getattr(request, "_frame_facts", None)
+    if cached is None:
+        row = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .annotate(unread=Count("inbox", filter=Q(inbox__read_at__isnull=True)))
+            .values_list("insured_person__name", "unread", "preference__elder_mode")
+            .first()
+        ) or (None, 0, False)
+        name, unread, elder = row
+        cached = {"name": name or user.get_username(), "unread": unread, "elder": bool(elder)}
+        request._frame_facts = cached
+    return cached
+
+
+def portal(request: HttpRequest) -> dict:
+    return {
+        "section": SimpleLazyObject(lambda: section_of(request)),
+        "display_name": SimpleLazyObject(lambda: frame_facts(request)["name"]),
+        "unread_count": SimpleLazyObject(lambda: frame_facts(request)["unread"]),
+        "elder_mode": SimpleLazyObject(lambda: frame_facts(request)["elder"]),
+    }

@@ -1,0 +1,127 @@
+#!/usr/bin/env python
+"""The README's phone screenshots, made by a script and not by hand.
+
+Starts the portal on a throw-away SQLite database with the demo data (on a free
+port on 127.0.0.1), signs in as the demo user in Debian's Chromium at 390 × 844
+(an ordinary phone) and saves, in Chinese:
+
+  docs/phone-family.png    the family page (首页): greeting, the family's year, cards
+  docs/phone-summary.png   the annual summary (年度汇总) with the deduction in words
+
+Usage:  .venv/bin/python scripts/screenshots.py [--out docs] [--language zh-hans]
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+# (page, file, what to scroll to the top first: the summary's first person)
+SHOTS = [
+    ("/", "phone-family.png", None),
+    ("/claims/summary/", "phone-summary.png", "section[id^=summary-]"),
+]
+
+
+def ensure_cjk_font() -> None:
+    """Chinese pages need a CJK font, or Chromium draws empty boxes: install
+    Debian's Noto CJK when running as root, else say what is missing."""
+    found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    if found.stdout.strip():
+        return
+    if os.geteuid() == 0:
+        print("installing Debian's fonts-noto-cjk for the Chinese screenshots…")
+        subprocess.run(["apt-get", "install", "-y", "-q", "fonts-noto-cjk"], check=False)
+        return
+    raise SystemExit("no Chinese font: apt-get install fonts-noto-cjk, then run this again")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"the portal did not answer at {url}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the PNG files")
+    parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.language == "zh-hans":
+        ensure_cjk_font()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/screenshots.sqlite3",
+            "DEBUG": "1",
+            "HTTPS_ONLY": "0",
+        }
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        for command in (["migrate", "-v0"], ["seed_demo"]):
+            subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(f"{base}/login/")
+            shoot(base, out, args.language)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return 0
+
+
+def shoot(base: str, out: Path, language: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(
+            viewport=PHONE, device_scale_factor=2, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
+        context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+        page = context.new_page()
+        page.goto(f"{base}/login/")
+        page.locator("#id_username").fill("demo")
+        page.locator("#id_password").fill("demo-2026")
+        page.locator("main button[type=submit]").click()
+        page.wait_for_load_state()
+        for path, name, top in SHOTS:
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            if top:
+                page.locator(top).first.evaluate("element => element.scrollIntoView()")
+            page.screenshot(path=str(out / name))
+            print(f"saved {out / name}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""Every family page on a phone (390 × 844), as the demo user, in Chinese and in
+English, and again in elder mode: nothing wider than the screen, and axe-core
+finds no critical or serious accessibility problem.
+
+axe-core is the npm package pinned in package.json, installed into node_modules/
+by scripts/services.sh (`npm ci`) before the suite runs; nothing is downloaded
+here. The figures this test measures are printed (run with -s to see them)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import Page
+
+from accounts.models import DependentBinding, NonLocalRegistration
+from accounts.proof import proof_token
+from accounts.selectors import family_members
+from claims.models import Bill
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORD = "demo-2026"
+
+
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(
+            f"{AXE} is missing: run `npm ci` in the project folder (scripts/services.sh, "
+            "called by `make test`, does it)."
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def family_pages() -> list[str]:
+    """The pages a family uses, with the demo family's own ids."""
+    from django.contrib.auth import get_user_model
+
+    demo = get_user_model().objects.get(username="demo")
+    members = family_members(user=demo)
+    me, *relatives = members
+    bill = Bill.objects.filter(person__in=members, status="settled").order_by("pk").first()
+    binding = DependentBinding.objects.filter(user=demo, status="pending_code").first()
+    registration = NonLocalRegistration.objects.filter(person__in=members).first()
+    without_wallet = next(m for m in members if not hasattr(m, "wallet"))
+    pages = [
+        reverse("home"),
+        reverse("me"),
+        reverse("inbox"),
+        reverse("family"),
+        reverse("accounts:dependent_add"),
+        reverse("accounts:person_detail", args=[relatives[0].pk]),
+        reverse("accounts:person_qr_counter", args=[me.pk]),
+        reverse("accounts:facility_choose", args=[relatives[-1].pk]),
+        reverse("accounts:registration_new", args=[relatives[0].pk]),
+        reverse("accounts:registration_detail", args=[registration.pk]),
+        reverse("accounts:binding_code", args=[binding.pk]),
+        reverse("wallet:index"),
+        reverse("wallet:transfer"),
+        reverse("wallet:history"),
+        reverse("wallet:pooling"),
+        reverse("wallet:open", args=[without_wallet.pk]),
+        reverse("wallet:statement", args=[me.pk]),
+        reverse("proof_verify", args=[proof_token(person=me, issued=timezone.localdate())]),
+        reverse("claims:bills"),
+        reverse("claims:bill_detail", args=[bill.pk]),
+        reverse("claims:estimate"),
+        # The estimate with its results (the widest table there is).
+        reverse("claims:estimate")
+        + f"?person={me.pk}&facility={bill.facility_id}&visit=outpatient&disease=&day="
+        + "&line-TOTAL_FORMS=1&line-INITIAL_FORMS=0&line-0-code=D0002&line-0-quantity=2"
+        + "&line-0-unit_price=",
+        reverse("claims:summary"),
+        reverse("claims:facilities"),
+        reverse("claims:chronic"),
+        reverse("password_change"),
+        reverse("logout"),
+    ]
+    return pages
+
+
+def check(page: Page, url: str, axe: str) -> dict:
+    response = page.goto(url)
+    assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    h1 = page.locator("h1").count()
+    text_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+    # Selects prompt ("Choose a relative"), never Django's bare "---------".
+    dashes = page.locator("option", has_text="---------").count()
+    # The page's Content-Security-Policy allows scripts from its own origin
+    # only: axe is served from a same-origin address the browser answers itself.
+    page.add_script_tag(url=axe)
+    found = page.evaluate(
+        """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+             .filter(v => v.impact === 'critical' || v.impact === 'serious')
+             .map(v => ({id: v.id, impact: v.impact,
+                         nodes: v.nodes.map(n => n.target.join(' '))})))"""
+    )
+    return {
+        "url": url,
+        "width": width,
+        "h1": h1,
+        "text_px": text_px,
+        "dashes": dashes,
+        "violations": found,
+    }
+
+
+def log_in(page: Page, base: str, language: str) -> None:
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+    page.goto(f"{base}{reverse('login')}")
+    page.locator("#id_username").fill("demo")
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
+    axe = axe_source()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    pages = family_pages()
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    source = axe
+    axe = f"{base}/__axe-core.js"
+    context.route(
+        axe, lambda route: route.fulfill(body=source, content_type="application/javascript")
+    )
+    page = context.new_page()
+    results = []
+    try:
+        for language in ("zh-hans", "en"):
+            # Signed out first: the pages a family meets before logging in.
+            page.context.clear_cookies()
+            page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+            for url in (reverse("home"), reverse("login"), reverse("signup")):
+                results.append(
+                    {"language": language, "elder": False, **check(page, base + url, axe)}
+                )
+            log_in(page, base, language)
+            for elder in (False, True):
+                page.goto(base + reverse("me"))
+                switch = page.locator("#elder-toggle form")
+                is_on = switch.locator("input[name=on]").get_attribute("value") == "0"
+                if is_on != elder:
+                    switch.locator("button").click()
+                    page.wait_for_load_state()
+                for url in pages:
+                    results.append(
+                        {"language": language, "elder": elder, **check(page, base + url, axe)}
+                    )
+    finally:
+        context.close()
+    report(results, base)
+    too_wide = [
+        (r["url"], r["language"], r["elder"], r["width"]) for r in results if r["width"] > 390
+    ]
+    assert not too_wide, f"wider than the phone: {too_wide}"
+    # Elder mode: body text at least 18 px (the national age-friendly guidance).
+    small = [(r["url"], r["language"]) for r in results if r["elder"] and r["text_px"] < 18]
+    assert not small, f"elder mode text under 18 px: {small}"
+    dashes = [(r["url"], r["language"]) for r in results if r["dashes"]]
+    assert not dashes, f"selects without a prompt: {dashes}"
+    no_h1 = [(r["url"], r["language"]) for r in results if r["h1"] != 1]
+    assert not no_h1, f"pages without exactly one h1: {no_h1}"
+    bad = [r for r in results if r["violations"]]
+    assert not bad, json.dumps(bad, ensure_ascii=False, indent=1)
+
+
+def report(results: list[dict], base: str) -> None:
+    print("\nat 390 px: language, elder mode, scrollWidth, h1s, text px, critical+serious, page")
+    for r in results:
+        mode = "elder" if r["elder"] else "     "
+        figures = f"{r['width']:4} {r['h1']} {r['text_px']:4.1f} {len(r['violations'])}"
+        print(f"  {r['language']:7} {mode} {figures} {r['url'].removeprefix(base)}")
