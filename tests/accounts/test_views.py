@@ -96,9 +96,10 @@ def test_family_page_queries_do_not_grow_with_dependents(me_client, me):
     with_five = page_queries(6)
     assert with_one == with_five
     # Session, user; the people with their facility choices, registrations and
-    # every binding the page lists (one statement); money cards (one); bill
-    # cards (two).
-    assert with_five <= 6
+    # every binding the page lists (one statement); money cards (one); this
+    # year at a glance (one) and the recognitions (one); the header's unread
+    # messages (one).
+    assert with_five <= 7
 
 
 def test_htmx_reload_returns_the_family_section_only(me_client, me):
@@ -723,13 +724,14 @@ def test_the_family_page_reads_its_people_in_one_round_trip_and_shows_the_same(
         "张远",
         "李四",
         "a portal user without an insurance record",  # wangwu looks after me
-        "高血压",
+        "Hypertension",
         "80.00",
         "300.00",
     ):
         assert text in html, text
-    # Session, user; the people, the money cards, the bill cards: one each.
-    assert len(sql_queries) <= 5, "\n".join(str(q["sql"])[:150] for q in sql_queries)
+    # Session, user; the people, the money cards, the year at a glance, the
+    # recognitions, the header's unread messages: one each.
+    assert len(sql_queries) <= 7, "\n".join(str(q["sql"])[:150] for q in sql_queries)
     assert len(queries) >= len(sql_queries)
 
 
