@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Where `make run` serves (e.g. make run ADDR=127.0.0.1:8010 when 8000 is taken).
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast install messages lint serve bench clean
+.PHONY: run test test-fast install messages lint serve bench clean prove-money
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -35,6 +35,12 @@ test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
 	  $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup
 
+## prove-money: the money rules' state machine (tests/wallet/test_stateful.py) run long,
+## with fresh randomness (MONEY_PROOF_EXAMPLES=400 by default); make test runs it short
+prove-money: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 LOG_LEVEL=WARNING \
+	  MONEY_PROOF=long $(PY) -m pytest tests/wallet/test_stateful.py -p no:xdist -q -s
+
 ## test-fast: the everyday loop: keeps the test database between runs (--reuse-db),
 ## skips the slow tests (real processes, browsers, fault injection), runs last
 ## run's failures first; `make test-fast ARGS="tests/wallet -x"` narrows it.
@@ -56,11 +62,16 @@ messages: install
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=var --ignore=bench
 	$(PY) manage.py compilemessages -v0
 
-## serve: production-style processes (gunicorn, worker, beat); needs the production environment
+## serve: production processes (gunicorn, worker, beat) under supervisord, each restarted
+## when it dies; needs the production environment (README.md, deploy/README.md)
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py runportal --server gunicorn --no-demo --addr $${BIND:-0.0.0.0:8000}
+	mkdir -p "$${PORTAL_VAR_DIR:-$(CURDIR)/var}"
+	PORTAL_DIR="$(CURDIR)" PORTAL_PYTHON="$(CURDIR)/$(PY)" \
+	  PORTAL_VAR_DIR="$${PORTAL_VAR_DIR:-$(CURDIR)/var}" BIND="$${BIND:-0.0.0.0:8000}" \
+	  WEB_CONCURRENCY="$${WEB_CONCURRENCY:-2}" WORKER_CONCURRENCY="$${WORKER_CONCURRENCY:-2}" \
+	  exec $(PY) -m supervisor.supervisord -c deploy/supervisord.conf
 
 clean:
 	rm -rf var .pytest_cache

@@ -58,6 +58,14 @@ register(
 register("A1-11", _("Enter the 6-digit code from the text message."))
 register("A1-12", _("This step has expired: please start again."))
 register("A1-13", _("Enter a mainland mobile number of 11 digits."))
+register(
+    "A1-14",
+    _(
+        "Codes cannot be sent at this moment (a part of the portal is restarting): "
+        "nothing was sent; please try again in a minute."
+    ),
+    field="code",
+)
 # A2: close relatives
 register(
     "A2-01",

@@ -25,9 +25,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from bulk import export, selectors, services
+from bulk import export, jobs, selectors, services
 from bulk.models import Batch
 from bulk.reasons import ReasonText
+from core.jobs import job_for, job_note
+from core.models import Job
 from core.tabular import message_for
 
 PERMISSION = "bulk.bulk_proxy_activate"
@@ -144,14 +146,24 @@ def _list_page(request: HttpRequest, site, form: UploadForm, status: int = 200) 
 
 def _batch_context(request: HttpRequest, site, batch: Batch) -> dict:
     checked = batch.status not in (Batch.Status.CHECKING, Batch.Status.REJECTED)
+    now = timezone.now()
+    waiting = batch.status in Batch.WAITING
+    job = job_for(jobs.subject(batch.pk)) if waiting else None
+    stale = services.batch_is_stale(batch)
     return {
         **site.each_context(request),
         "title": _("Bulk proxy activation #%(batch)s") % {"batch": batch.pk},
         "opts": Batch._meta,
         "batch": batch,
         "polling": batch.status in Batch.WAITING,
-        "stale": services.batch_is_stale(batch),
-        "time_left": _duration(batch.time_left(timezone.now())),
+        # The job outbox says what is happening (queued while the broker is down,
+        # started again after its worker died): nobody needs to press anything.
+        # Only a job that stopped with an error (or a batch with no job on record)
+        # is offered to a person to resume.
+        "job_note": job_note(job, now=now),
+        "stale": waiting and (job.status == Job.Status.FAILED if job else stale),
+        # A stalled job's pace says nothing about what is left.
+        "time_left": None if stale else _duration(batch.time_left(now)),
         "problem": message_for(**batch.problem) if batch.problem else "",
         "notes": [services.note_text(note) for note in batch.notes] if checked else [],
         "problems": _problems(batch) if batch.status == Batch.Status.CHECKED else [],

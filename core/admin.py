@@ -6,15 +6,18 @@
 - ``ReadOnlyAdmin``: records only services write (the ledger, the SMS outbox);
 - ``SingletonAdmin``: a settings row (pk=1) that can be edited, not added twice
   or deleted.
+
+Also the audit trail's page and the job outbox's (background jobs).
 """
 
 import re
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from core import normalise
 from core.audit import Action, audit_record, audit_row, target_label
-from core.models import AuditEvent
+from core.models import AuditEvent, Job
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -130,3 +133,50 @@ class AuditEventAdmin(ReadOnlyAdmin):
         if _ID_SUFFIX.match(term):  # labels hold the masked ID: its last 4 characters
             results = results | queryset.filter(person_label__endswith=term)
         return results, dup
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """The job outbox: every background job, what it is doing, why it stopped.
+    Nobody needs to act on it (the relay sends and resends by itself); "send
+    again now" is for a job given up on after its cause was fixed."""
+
+    list_display = ["pk", "task", "subject", "status", "sends", "runs", "created_at", "progress_at"]
+    list_filter = ["status", "task"]
+    search_fields = ["=subject", "task", "=request_id"]
+    fields = [
+        "task",
+        "args",
+        "kwargs",
+        "queue",
+        "subject",
+        "status",
+        "sends",
+        "runs",
+        "created_at",
+        "sent_at",
+        "started_at",
+        "progress_at",
+        "finished_at",
+        "last_error",
+        "request_id",
+    ]
+    readonly_fields = fields
+    actions = ["send_again"]
+    show_full_result_count = False
+
+    def has_send_again_permission(self, request) -> bool:
+        return request.user.has_perm("core.change_job")
+
+    @admin.action(
+        permissions=["send_again"], description=gettext_lazy("Send the selected jobs again now")
+    )
+    def send_again(self, request, queryset) -> None:
+        from core.jobs import job_send_again
+
+        sent = sum(job_send_again(job_id=pk) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(n)d job sent again.", "%(n)d jobs sent again.", sent) % {"n": sent},
+            messages.SUCCESS if sent else messages.WARNING,
+        )

@@ -17,13 +17,18 @@ the caller may try again. ``Daily`` counts with the cache's atomic ``incr``;
 for the same phone cannot both pass.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import hashlib
+import logging
 import time
 
 from django.core.cache import cache
 from django.utils import timezone
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 _PREFIX = "rl"
 _DAY = 24 * 3600
@@ -113,25 +118,48 @@ class RateLimited(Exception):
         return max(int((self.retry_at - timezone.now()).total_seconds() + 0.999), 1)
 
 
+class Unavailable(RateLimited):
+    """No limit could be checked (the cache does not answer): try again later."""
+
+
 def _now() -> float:
     return time.time()
+
+
+# When the cache (Redis) does not answer, no limit can be checked: the door stays
+# shut for a minute (an SMS sender must not open wide because Redis is down), and
+# the caller says "try again" as for any used-up limit, instead of answering 500.
+CACHE_DOWN_RETRY_SECONDS = 60
+_CACHE_DOWN = (RedisError, OSError)
 
 
 def consume(*limits: Limit) -> None:
     """Take one hit from each limit, all or none; raise RateLimited otherwise."""
     now = _now()
     undo = []
-    for limit in limits:
-        taken = limit.take(now)
-        if callable(taken):
-            undo.append(taken)
-            continue
+    try:
+        for limit in limits:
+            taken = limit.take(now)
+            if callable(taken):
+                undo.append(taken)
+                continue
+            for give_back in reversed(undo):
+                give_back()
+            retry_at = datetime.datetime.fromtimestamp(taken, tz=datetime.UTC)
+            raise RateLimited(limit, timezone.localtime(retry_at))
+    except _CACHE_DOWN as exc:
+        log.warning("rate limits unavailable (the cache does not answer): %s", exc)
         for give_back in reversed(undo):
-            give_back()
-        retry_at = datetime.datetime.fromtimestamp(taken, tz=datetime.UTC)
-        raise RateLimited(limit, timezone.localtime(retry_at))
+            with contextlib.suppress(*_CACHE_DOWN):
+                give_back()
+        retry_at = datetime.datetime.fromtimestamp(now + CACHE_DOWN_RETRY_SECONDS, tz=datetime.UTC)
+        raise Unavailable(limits[0], timezone.localtime(retry_at)) from exc
 
 
 def used(limit: Limit) -> int:
-    """Hits counted against `limit` in its current window."""
-    return limit.used(_now())
+    """Hits counted against `limit` in its current window (0 when the cache does
+    not answer: only a count shown, never a door opened)."""
+    try:
+        return limit.used(_now())
+    except _CACHE_DOWN:
+        return 0

@@ -3,14 +3,21 @@ tasks autodiscovered from every installed app, the beat schedule defined here.""
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+
+from core import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The id of the request that queued a job is on every log line the job writes.
+signals.before_task_publish.connect(logs.on_task_publish, weak=False)
+signals.task_prerun.connect(logs.on_task_start, weak=False)
+signals.task_postrun.connect(logs.on_task_end, weak=False)
 
 
 def beat_schedule() -> dict:
@@ -19,6 +26,14 @@ def beat_schedule() -> dict:
         "heartbeat": {
             "task": "core.tasks.heartbeat",
             "schedule": crontab(),  # every minute: shows worker and beat are alive
+        },
+        # The job outbox: send what the broker never took, again what a dead
+        # worker left half done (core/jobs.py). Every minute unless the
+        # environment says otherwise (read here: the schedule is built before
+        # Django's settings are).
+        "core-relay-jobs": {
+            "task": "core.tasks.relay_jobs",
+            "schedule": float(os.environ.get("JOBS_RELAY_EVERY_SECONDS", 60)),
         },
         # W9: transfers not accepted by 06:00 on the day after go back. The run
         # at 05:55 finds nothing due yet on most days (due is 06:00 sharp) but
@@ -35,6 +50,13 @@ def beat_schedule() -> dict:
         "wallet-sweep-after-six": {
             "task": "wallet.tasks.sweep_unclaimed_transfers",
             "schedule": crontab(hour=6, minute=5),
+        },
+        # W10: the ledger reconciled every night, in the quietest hour (no
+        # transfers during W7's quiet hours); the result shows in the admin and
+        # at /healthz.
+        "wallet-ledger-check": {
+            "task": "wallet.tasks.ledger_check",
+            "schedule": crontab(hour=3, minute=30),
         },
         # The message centre's daily reminders, at an hour fit for an SMS.
         "accounts-registrations-ending": {

@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from core.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
@@ -93,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -215,6 +218,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),
+            # A Redis that does not answer must not hang a request (the rate
+            # limiter then keeps its doors shut for a minute, core/ratelimit.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -278,6 +284,10 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # no server at all.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 BROKER_DIR = VAR_DIR / "broker"
+# The longest job (a bulk batch of a million rows, a morning sweep of a million
+# transfers) ends well within this hard limit (seconds); a soft limit a minute
+# earlier lets it stop between chunks (every job resumes from its last commit).
+TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 3600))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -291,24 +301,64 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis hands a message that was taken but not acknowledged to another
+        # worker after this many seconds: longer than the longest job, or a job
+        # still running would be started a second time.
+        "visibility_timeout": 2 * TASK_TIME_LIMIT,
+        # A broker that does not answer must not hang a web request for long.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = False
-CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+# Surviving a killed worker. Every job is idempotent (each row or transfer is done
+# exactly once however often a job runs), so a message is acknowledged only once
+# its job has finished (acks_late) and handed back to the queue if the process
+# running it dies (reject_on_worker_lost, set on each task): a job is never lost,
+# at worst run again. A worker takes one message at a time (prefetch 1): a long
+# job holds no others hostage while it runs, and a killed worker had only that one.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = TASK_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = TASK_TIME_LIMIT - 60
+# A connection to the broker lost while a job runs: the job stops, and its message
+# comes back (acks_late) instead of finishing unacknowledged (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# The worker logs through LOGGING below (JSON in production, the request id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Sending a job to a broker that is down fails after a short try, not minutes of
+# retries: the job outbox keeps the job and sends it again later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
 }
+
+# The job outbox (core/jobs.py): a job whose worker shows no progress for this
+# many minutes is presumed dead and sent again (each job is idempotent), at most
+# JOBS_MAX_SENDS times. The relay that does it runs from beat every
+# JOBS_RELAY_EVERY_SECONDS (60; portal/celery.py) and whenever a worker starts.
+JOBS_STALLED_AFTER_MINUTES = float(os.environ.get("JOBS_STALLED_AFTER_MINUTES", 2))
+JOBS_MAX_SENDS = int(os.environ.get("JOBS_MAX_SENDS", 6))
+
+# Logs: one line per record on stderr, JSON in production (LOG_FORMAT=json, the
+# default unless DEBUG), with the request id (core/logs.py); ID numbers, phone
+# numbers and one-time codes are masked in every line.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
+LOGGING = logging_config(
+    json_lines=LOG_FORMAT == "json", level=os.environ.get("LOG_LEVEL", "INFO").upper()
+)
 
 # Admin-facing contact for `check --deploy`-style hardening; nothing is mailed in dev.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -7,6 +7,8 @@ from accounts import views as accounts_views
 from portal import auth_views, signup_views, views
 from portal.media import media_for_staff
 
+handler500 = "portal.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

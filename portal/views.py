@@ -1,12 +1,17 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,7 +20,7 @@ from accounts import services as accounts_services
 from accounts.family_io import remember_own_person
 from accounts.forms import DependentAddForm, empty_add_form_html
 from claims import selectors as claims_selectors
-from portal.health import check_broker, check_database
+from portal.health import check_broker, check_database, jobs_status, ledger_check_status
 from wallet import selectors as wallet_selectors
 
 
@@ -137,12 +142,37 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the broker answer; 503 naming what is down."""
-    problems = {"database": check_database(), "broker": check_broker()}
-    down = {name: reason for name, reason in problems.items() if reason}
-    body = {name: (reason or "ok") for name, reason in problems.items()}
+    """200 when the database and the broker answer; 503 saying what is down and
+    why, in words. Also the last ledger reconciliation (W10): a difference there
+    is for an operator to look at, not a reason to take the site out of service."""
+    database, broker = check_database(), check_broker()
+    body = {
+        "database": _("the database does not answer: %(reason)s") % {"reason": database}
+        if database
+        else "ok",
+        "broker": _("the job queue (broker) does not answer: %(reason)s") % {"reason": broker}
+        if broker
+        else "ok",
+    }
+    down = [name for name, reason in (("database", database), ("broker", broker)) if reason]
+    if not database:
+        body["ledger_check"] = ledger_check_status()
+        body["jobs"] = jobs_status()
     body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
     return JsonResponse(body, status=503 if down else 200)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A request cut off by the database (the connection dropped or
+    was terminated, a failover) gets 503 and "try again" — every write is one
+    transaction, so nothing was half-done, and the forms that move money carry
+    an idempotency key, so sending one again is safe. Anything else: the 500 page.
+    Rendered without a context: the database may still be away."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        body = loader.get_template("503.html").render()
+        return HttpResponse(body, status=503, headers={"Retry-After": "5"})
+    return defaults.server_error(request)
 
 
 @require_GET

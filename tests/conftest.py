@@ -26,7 +26,31 @@ def english(settings):
 
 
 @pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own on a free port (started), which the test
+    may stop and start; never the shared one."""
+    from tests.processes import PrivateRedis
+
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+@pytest.fixture
 def orm_path(settings):
     """Run the portable ORM twin of every hand-written SQL path (core.db.set_based),
     as SQLite (the embedded `make run`) does, against the test PostgreSQL."""
     settings.PORTAL_SET_BASED_SQL = False
+
+
+@pytest.fixture
+def eager_jobs():
+    """Celery jobs run in the process that sends them (through the job outbox,
+    once the transaction commits)."""
+    from portal.celery import app
+
+    old = app.conf["task_always_eager"]
+    app.conf["task_always_eager"] = True
+    yield
+    app.conf["task_always_eager"] = old

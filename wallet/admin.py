@@ -9,12 +9,16 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import ReadOnlyAdmin, SingletonAdmin
+from core.jobs import job_note
+from core.models import Job
 from wallet import models
-from wallet.services import contributions_post_month, transfers_sweep
+from wallet.jobs import contributions_post_later
+from wallet.services import transfers_sweep
 
 
 @admin.register(models.LedgerAccount)
@@ -33,6 +37,31 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=ref", "=movement"]
     list_select_related = ["account__person"]
     show_full_result_count = False
+
+
+@admin.register(models.LedgerCheck)
+class LedgerCheckAdmin(ReadOnlyAdmin):
+    """W10: each run of the ledger reconciliation, the latest first (the nightly
+    job at 03:30 and every `manage.py ledger_check`)."""
+
+    list_display = ["started_at", "trigger", "result", "accounts", "finished_at"]
+    list_filter = ["trigger"]
+    fields = ["trigger", "started_at", "finished_at", "accounts", "problem_count", "problem_list"]
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("result"))
+    def result(self, obj: models.LedgerCheck) -> str:
+        if obj.finished_at is None:
+            return _("did not finish")
+        if obj.problem_count == 0:
+            return _("W10 clean: every balance matches its entries")
+        return ngettext(
+            "W10: %(n)d problem found", "W10: %(n)d problems found", obj.problem_count
+        ) % {"n": obj.problem_count}
+
+    @admin.display(description=gettext_lazy("problems found"))
+    def problem_list(self, obj: models.LedgerCheck):
+        return format_html_join("", "<div>{}</div>", ((line,) for line in obj.problems)) or "—"
 
 
 class TransferDayFilter(admin.SimpleListFilter):
@@ -149,6 +178,21 @@ class ContributionAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        """Above the list: what the latest posting job is doing, if worth a word
+        (queued while the broker is down, restarted, stopped)."""
+        job = (
+            Job.objects.filter(subject__startswith="wallet.contributions:")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        note = job_note(job)
+        if job is not None and job.status in Job.IN_FLIGHT and not note:
+            note = _("Contributions for %(month)s are being posted in the background.") % {
+                "month": job.subject.rsplit(":", 1)[-1]
+            }
+        return super().changelist_view(request, {**(extra_context or {}), "job_note": note})
+
     def post_month_view(self, request: HttpRequest):
         """Post a month's contributions for every active employee (idempotent)."""
         if not request.user.has_perm("wallet.add_contribution"):
@@ -159,15 +203,24 @@ class ContributionAdmin(ReadOnlyAdmin):
             request.POST or None, initial={"month": timezone.localdate().replace(day=1)}
         )
         if request.method == "POST" and form.is_valid():
-            posted = contributions_post_month(
-                month=form.cleaned_data["month"], acting_user=request.user
-            )
-            self.message_user(
-                request,
-                _("%(n)s contributions posted for %(month)s.")
-                % {"n": posted, "month": f"{form.cleaned_data['month']:%Y-%m}"},
-                messages.SUCCESS,
-            )
+            # Every active employee: a job, not this request (the job outbox keeps
+            # it if the broker is down, and a resumed job posts each person once).
+            month = form.cleaned_data["month"]
+            job = contributions_post_later(month=month, acting_user=request.user)
+            names = {"month": f"{month:%Y-%m}"}
+            if job.status == Job.Status.PENDING:
+                text = _(
+                    "Contributions for %(month)s are queued: the job queue is not answering; "
+                    "posting starts by itself when it is back."
+                )
+            elif job.status == Job.Status.DONE:
+                text = _("Contributions for %(month)s are posted.")
+            else:
+                text = _(
+                    "Contributions for %(month)s are being posted in the background; this "
+                    "list shows them as they come."
+                )
+            self.message_user(request, text % names, messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:wallet_contribution_changelist"))
         return TemplateResponse(
             request,

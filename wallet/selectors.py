@@ -19,6 +19,7 @@ from core.money import CENT
 from wallet.models import (
     AccountKind,
     LedgerAccount,
+    LedgerCheck,
     LedgerEntry,
     Payment,
     PoolingBinding,
@@ -371,3 +372,8 @@ def premiums_due(*, persons: list, year: int) -> dict[int, PremiumDue]:
         )
         for p in residents
     }
+
+
+def ledger_check_latest() -> LedgerCheck | None:
+    """The latest recorded ledger reconciliation (nightly job or command)."""
+    return LedgerCheck.objects.order_by("-started_at", "-pk").first()

@@ -4,9 +4,12 @@ Every object is looked up through a selector that answers 404 for anything outsi
 the user's own record and their active dependents. Views stay thin: read a form,
 call one service, show its Refusal next to the field it names."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -37,6 +40,8 @@ from wallet.services import (
     wallet_change_usage,
     wallet_open,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _index_context(request: HttpRequest) -> dict:
@@ -176,6 +181,19 @@ def transfer(request: HttpRequest) -> HttpResponse:
             )
         except Refusal as refusal:
             attach(form, refusal)
+        except (OperationalError, InterfaceError):
+            # The database connection dropped mid-request: the transfer may or may
+            # not have been committed. The form keeps its idempotency key, so
+            # sending it again makes the transfer at most once.
+            log.warning("transfer interrupted by the database connection", exc_info=True)
+            close_old_connections()  # a dead connection is dropped; the page reconnects
+            form.add_error(
+                None,
+                _(
+                    "The connection was interrupted before we could confirm this transfer. "
+                    "Send the form again: the same transfer is never made twice."
+                ),
+            )
         else:
             messages.success(request, _sent_message(made))
             if request.htmx:

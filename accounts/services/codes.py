@@ -60,9 +60,12 @@ def sms_limits(*, phone: str, owner: str) -> list[ratelimit.Limit]:
 
 
 def sms_allowance(*, phone: str, owner: str, field: str | None = "code") -> None:
-    """Take one send from the limits or refuse (A1-06 wait, A1-07 tomorrow)."""
+    """Take one send from the limits or refuse (A1-06 wait, A1-07 tomorrow, A1-14
+    the limits cannot be checked now)."""
     try:
         ratelimit.consume(*sms_limits(phone=phone, owner=owner))
+    except ratelimit.Unavailable:
+        raise Refusal("A1-14", field=field) from None
     except ratelimit.RateLimited as exc:
         if isinstance(exc.limit, ratelimit.Interval):
             raise Refusal("A1-06", field=field, wait=exc.wait_seconds) from None

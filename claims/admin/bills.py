@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.admin import PersonSearchMixin
 from claims.admin.imports import BillUploadForm, import_page
+from claims.jobs import bills_settle_later
 from claims.models import (
     Bill,
     BillLine,
@@ -22,8 +23,8 @@ from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.selectors import bill_recompute
 from claims.services.bills import bill_settle, bills_settle_many
 from claims.services.imports import BILL_COLUMNS, bill_import
-from claims.tasks import bills_settle
 from core import reasons
+from core.models import Job
 
 
 class BillLineInline(admin.TabularInline):
@@ -197,17 +198,8 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         ids = list(waiting.values_list("pk", flat=True)[: self.SETTLE_INLINE_UP_TO + 1])
         if len(ids) > self.SETTLE_INLINE_UP_TO:
             ids = list(waiting.values_list("pk", flat=True))
-            bills_settle.delay(ids, request.user.pk)
-            self.message_user(
-                request,
-                ngettext(
-                    "%(n)d bill is being settled in the background.",
-                    "%(n)d bills are being settled in the background.",
-                    len(ids),
-                )
-                % {"n": len(ids)},
-                messages.INFO,
-            )
+            job = bills_settle_later(bill_ids=ids, acting_user=request.user)
+            self._in_background(request, job, len(ids))
             return None
         report = bills_settle_many(bills=waiting, acting_user=request.user)
         for bill, reason in report.failed:
@@ -280,22 +272,30 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         inline = data["settle"] and lines <= self.SETTLE_INLINE_UP_TO
         report = bill_import(data=content, acting_user=request.user, settle=inline)
         if data["settle"] and not inline and report.bills:
-            bills_settle.delay(
-                [bill.pk for bill in report.bills],
-                request.user.pk,
-                {str(pk): day.isoformat() for pk, day in report.settled_on.items()},
+            job = bills_settle_later(
+                bill_ids=[bill.pk for bill in report.bills],
+                acting_user=request.user,
+                settled_on=report.settled_on,
             )
-            self.message_user(
-                request,
-                ngettext(
-                    "%(n)d bill is being settled in the background.",
-                    "%(n)d bills are being settled in the background.",
-                    len(report.bills),
-                )
-                % {"n": len(report.bills)},
-                messages.INFO,
-            )
+            self._in_background(request, job, len(report.bills))
         return report
+
+    def _in_background(self, request, job, n: int) -> None:
+        if job.status == Job.Status.PENDING:
+            text = ngettext(
+                "%(n)d bill will be settled in the background: the job is queued and "
+                "starts by itself when the job queue answers again.",
+                "%(n)d bills will be settled in the background: the job is queued and "
+                "starts by itself when the job queue answers again.",
+                n,
+            )
+        else:
+            text = ngettext(
+                "%(n)d bill is being settled in the background.",
+                "%(n)d bills are being settled in the background.",
+                n,
+            )
+        self.message_user(request, text % {"n": n}, messages.INFO)
 
 
 @admin.register(PersonYearTotals)

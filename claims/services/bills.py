@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import QuerySet
@@ -147,7 +148,8 @@ def bills_settle_many(
     bills: QuerySet[Bill] | Iterable[int],
     acting_user,
     settled_on: dict[int, datetime.date] | None = None,
-    chunk_size: int = SETTLE_CHUNK,
+    chunk_size: int | None = None,
+    progress=None,
 ) -> SettleReport:
     """Settle many entered bills (a hospital's day, an admin's selection, an
     import) exactly as bill_settle would one after the other in date order
@@ -160,10 +162,13 @@ def bills_settle_many(
     A chunk that fails on a bad bill (BAD_BILL) is settled again bill by bill, so
     the others are settled; the bad one stays entered and is reported.
     `settled_on`: the day each bill was settled at the facility, by bill id,
-    where it is not today (an import, T2)."""
+    where it is not today (an import, T2). `progress()` is called after each
+    chunk (a background job's sign of life). `chunk_size`: bills per
+    transaction, by default settings.BILLS_SETTLE_CHUNK or SETTLE_CHUNK."""
     report = SettleReport()
     ids = _entered_in_date_order(bills)
     settled_on = settled_on or {}
+    chunk_size = chunk_size or getattr(settings, "BILLS_SETTLE_CHUNK", SETTLE_CHUNK)
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
         try:
@@ -172,12 +177,9 @@ def bills_settle_many(
                     _settle(chunk, acting_user=acting_user, settled_on=settled_on)
                 )
         except BAD_BILL as exc:
-            if len(chunk) == 1:
-                _failed(report, chunk[0], exc)
-                continue
             # One bad bill must not hold back the others: this chunk again, one
-            # bill per transaction.
-            for bill_id in chunk:
+            # bill per transaction (a chunk of one: that bill is the bad one).
+            for bill_id in chunk if len(chunk) > 1 else ():
                 try:
                     with transaction.atomic():
                         report.settled += len(
@@ -185,6 +187,10 @@ def bills_settle_many(
                         )
                 except BAD_BILL as exc:
                     _failed(report, bill_id, exc)
+            if len(chunk) == 1:
+                _failed(report, chunk[0], exc)
+        if progress is not None:
+            progress()
     return report
 
 

@@ -121,6 +121,9 @@ BY_HAND = {
     "claims/settlement/store.py",
     # W9: one set-based statement per chunk; reads Transfer.flow, one audit row a run.
     "wallet/services/sweep.py",
+    # The job outbox's bookkeeping (Job.flow): compare-and-set updates from the
+    # sender and from Celery's signals in the worker; no person acts, no audit row.
+    "core/jobs.py",
 }
 # An attribute assignment, a queryset update, an SQL SET of a status column.
 STATUS_WRITE = re.compile(

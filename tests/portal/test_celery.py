@@ -37,3 +37,27 @@ def test_task_sent_on_commit_runs_on_a_real_worker_over_redis():
         while not Heartbeat.objects.filter(name="beat").exists() and time.monotonic() < deadline:
             time.sleep(0.1)  # polling the worker's result, not waiting on a clock rule
     assert Heartbeat.objects.get(name="beat").runs == 1
+
+
+def test_every_job_survives_a_killed_worker():
+    """Every job is idempotent, so each is acknowledged only when done and handed
+    back if its worker dies; one message at a time; a time limit, and a Redis
+    visibility timeout longer than it (a running job is never handed out twice)."""
+    from django.conf import settings
+
+    app.loader.import_default_modules()
+    ours = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
+    assert len(ours) >= 8
+    for task in ours:
+        assert task.acks_late and task.reject_on_worker_lost, task.name
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_time_limit == settings.TASK_TIME_LIMIT
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
+    redis_options = {"visibility_timeout": 2 * settings.TASK_TIME_LIMIT}
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS.items() >= redis_options.items()
+    assert redis_options["visibility_timeout"] > app.conf.task_time_limit
+    # The long jobs beat sends straight to the broker are recorded when they start.
+    assert {t.name for t in ours if getattr(t, "resumable", False)} == {
+        "wallet.tasks.sweep_unclaimed_transfers",
+        "wallet.tasks.post_monthly_contributions",
+    }

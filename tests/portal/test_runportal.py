@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -102,10 +103,80 @@ def test_runportal_starts_web_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
     assert "500100199211232149" in output  # the README's record to try the sign-up with
 
 
-def test_runportal_stops_everything_and_fails_when_one_process_dies(tmp_path):
-    """The web server cannot bind (the port is taken): the worker and beat are
-    stopped too and the command exits non-zero, so `make run` reports a failure.
-    The broker's password (a production-style URL) never reaches the output."""
+def children_of(pid: int) -> dict[int, str]:
+    """{pid: command line} of the processes `pid` started (Linux /proc)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            found[int(entry)] = command
+    return found
+
+
+def wait_for(condition, timeout: float = 60, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)  # polling other processes, not waiting on a clock rule
+
+
+def healthz(port: int) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return r.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_restarted_and_the_web_server_keeps_serving(tmp_path):
+    """kill -9 the worker: runportal starts it again after a pause, the web
+    server and beat are left alone, and Ctrl-C still stops everything."""
+    port = free_port()
+    proc = start_runportal(tmp_path, port, "--no-demo")
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: " ready." in "".join(lines) and healthz(port) == 200, 90, "the portal")
+        before = children_of(proc.pid)
+        worker = next(pid for pid, cmd in before.items() if " worker " in cmd)
+        others = {pid for pid in before if pid != worker}
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: "worker restarted." in "".join(lines), 30, "the restart")
+        assert healthz(port) == 200  # served throughout
+        after = children_of(proc.pid)
+        assert worker not in after
+        assert others <= set(after)  # web and beat were not touched
+        assert any(" worker " in cmd for cmd in after.values())
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=30)
+        reader.join(timeout=5)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    output = "".join(lines)
+    assert "worker stopped (killed by SIGKILL); restarting it in 1 s" in output
+    assert proc.returncode == 0, output
+    assert group_is_empty(proc.pid), "a process outlived runportal"
+
+
+def test_runportal_gives_up_on_a_process_that_cannot_start(tmp_path):
+    """The web server cannot bind (the port is taken): it is given up on (after
+    one attempt here; five by default, each after a longer pause, as the killed
+    worker's test shows); the worker and beat are stopped too and the command
+    exits non-zero, so `make run` reports a failure. The broker's password (a
+    production-style URL) never reaches the output."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -113,7 +184,12 @@ def test_runportal_stops_everything_and_fails_when_one_process_dies(tmp_path):
         # ignores it and, unlike an unreachable Redis, lets the worker stop at once.
         broker = "filesystem://:broker-pw-Qx7@localhost/"
         proc = start_runportal(
-            tmp_path, taken.getsockname()[1], "--no-demo", CELERY_BROKER_URL=broker
+            tmp_path,
+            taken.getsockname()[1],
+            "--no-demo",
+            "--max-failed-starts",
+            "1",
+            CELERY_BROKER_URL=broker,
         )
         try:
             output, _ = proc.communicate(timeout=90)
@@ -121,8 +197,8 @@ def test_runportal_stops_everything_and_fails_when_one_process_dies(tmp_path):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode != 0, output
-    assert "web stopped; stopping the rest." in output
-    assert "web exited unexpectedly." in output
+    assert "web stopped (exit code 1); stopping the rest." in output
+    assert "web could not be started (1 attempt: exit code 1)." in output
     assert "demo-2026" not in output  # no demo data loaded, no demo logins offered
     assert "filesystem://:**@localhost/" in output and "broker-pw-Qx7" not in output
     assert group_is_empty(proc.pid), "the worker or beat outlived runportal"

@@ -59,19 +59,25 @@ def test_sweep_now_asks_first_then_returns_the_overdue(admin_client, time_machin
 
 
 @pytest.mark.django_db
-def test_post_contributions_from_the_admin(admin_client):
+def test_post_contributions_from_the_admin(
+    admin_client, eager_jobs, django_capture_on_commit_callbacks
+):
+    """Posted by a background job (every active employee), once however often."""
     fam = make_family(balance=None, open_wallets=False)
     url = reverse("admin:wallet_contribution_post")
     assert admin_client.get(url).status_code == 200
-    admin_client.post(url, {"month": "2026-05-20"})
-    admin_client.post(url, {"month": "2026-05-01"})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url, {"month": "2026-05-20"})
+        admin_client.post(url, {"month": "2026-05-01"})
     assert list(Contribution.objects.values_list("person", "month")) == [
         (fam["employee"].pk, datetime.date(2026, 5, 1))
     ]
 
 
 @pytest.mark.django_db
-def test_contributions_are_not_posted_for_a_month_not_begun(admin_client, time_machine):
+def test_contributions_are_not_posted_for_a_month_not_begun(
+    admin_client, time_machine, eager_jobs, django_capture_on_commit_callbacks
+):
     time_machine.move_to("2026-03-31 23:00 +08:00")
     make_family(balance=None, open_wallets=False)
     url = reverse("admin:wallet_contribution_post")
@@ -79,7 +85,8 @@ def test_contributions_are_not_posted_for_a_month_not_begun(admin_client, time_m
     assert page.status_code == 200
     assert b"not for 2026-04" in page.content
     assert not Contribution.objects.exists()
-    assert admin_client.post(url, {"month": "2026-03-31"}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(url, {"month": "2026-03-31"}).status_code == 302
     assert Contribution.objects.get().month == datetime.date(2026, 3, 1)
 
 

@@ -1,6 +1,7 @@
 """Money (RULES.md W, P), one module per subdomain:
 
-ledger.py         accounts and their append-only entry pairs (W10), the sign convention
+ledger.py         accounts and their append-only entry pairs (W10), the sign convention,
+                  the recorded runs of the ledger check
 wallets.py        wallets and their usage location (W1–W3)
 transfers.py      wallet transfers (W4–W9)
 pooling.py        family pooling bindings (P1)
@@ -20,6 +21,7 @@ from wallet.models.ledger import (
     SOURCE_KINDS,
     AccountKind,
     LedgerAccount,
+    LedgerCheck,
     LedgerEntry,
     MovementKind,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "Contribution",
     "ContributionRate",
     "LedgerAccount",
+    "LedgerCheck",
     "LedgerEntry",
     "MovementKind",
     "Payment",

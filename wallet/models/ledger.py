@@ -181,3 +181,34 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("ledger entries are append-only")
+
+
+class LedgerCheck(models.Model):
+    """One run of the ledger reconciliation (W10): every balance against its
+    entries, every movement a pair, the holding accounts against the pending
+    transfers. The nightly job and ``manage.py ledger_check`` record a run; the
+    latest is shown in the admin and at /healthz."""
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", _("nightly job")
+        COMMAND = "command", _("ledger_check command")
+
+    trigger = models.CharField(_("run by"), max_length=10, choices=Trigger.choices)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    accounts = models.PositiveIntegerField(_("accounts checked"), default=0)
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
+    # The first problems found, as ledger_check prints them (for the administrator).
+    problems = models.JSONField(_("problems found"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("ledger check")
+        verbose_name_plural = _("ledger checks")
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_clean(self) -> bool:
+        return self.finished_at is not None and self.problem_count == 0

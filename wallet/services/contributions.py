@@ -67,10 +67,13 @@ def contribution_post(
     return contribution
 
 
-def contributions_post_month(*, month: datetime.date, acting_user=None, chunk: int = 500) -> int:
+def contributions_post_month(
+    *, month: datetime.date, acting_user=None, chunk: int = 500, progress=None
+) -> int:
     """Post `month`'s contribution for every active employee who has none yet;
     returns how many were posted. Safe to run any number of times; each person is
-    one short transaction, so a job killed half way just resumes."""
+    one short transaction, so a job killed half way just resumes. `progress()`
+    is called after each chunk (a background job's sign of life)."""
     month = month.replace(day=1)
     posted = 0
     last_id = 0
@@ -92,6 +95,8 @@ def contributions_post_month(*, month: datetime.date, acting_user=None, chunk: i
             if contribution_post(person=person, month=month, acting_user=acting_user):
                 posted += 1
         last_id = batch[-1].pk
+        if progress is not None:
+            progress()
     log.info("contributions for %s: %d posted", f"{month:%Y-%m}", posted)
     return posted
 

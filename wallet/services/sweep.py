@@ -109,10 +109,13 @@ _STATES = {
 }
 
 
-def transfers_sweep(*, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_user=None) -> int:
+def transfers_sweep(
+    *, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_user=None, progress=None
+) -> int:
     """Return every transfer pending at `now` whose due-back time (06:00 on the
     day after it was made, WalletPolicy.sweep_at) has come. `ids` limits it to
-    some transfers (the admin's action). Returns how many it returned."""
+    some transfers (the admin's action). `progress()` is called after each chunk
+    (a background job's sign of life). Returns how many it returned."""
     now = now or timezone.now()
     total = 0
     while True:
@@ -120,6 +123,8 @@ def transfers_sweep(*, now=None, chunk_size: int = CHUNK_SIZE, ids=None, acting_
         total += returned
         if returned == 0:
             break
+        if progress is not None:
+            progress()
     log.info("morning sweep at %s: %d unclaimed transfers returned", now.isoformat(), total)
     if total:
         audit_record(

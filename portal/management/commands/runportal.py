@@ -1,13 +1,21 @@
 """Run the whole portal on one machine: web server, Celery worker and beat.
 
 `make run` calls this after installing. It migrates, loads the demo data, then
-starts the three processes and stops them all on Ctrl-C (or when one exits).
+starts the three processes and looks after them: a process that dies is started
+again after a pause that doubles with each crash (1 s, 2 s, 4 s … up to 30 s,
+back to 1 s once it has stayed up for a minute), so one crash is never an
+outage. One that cannot even start (it dies within seconds, several times in a
+row: a port already taken, a broken setting) is given up on, and then everything
+stops and the command fails. Ctrl-C (or SIGTERM) stops all three.
+
+Production runs the same three processes under supervisord (deploy/).
 """
 
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.management import call_command
@@ -17,9 +25,49 @@ from kombu.utils.url import maybe_sanitize_url
 from accounts.demo import UNCLAIMED_ID
 from portal.demo import DEMO_LOGINS
 
+FIRST_PAUSE = 1.0  # seconds before the first restart
+LONGEST_PAUSE = 30.0
+STABLE_AFTER = 60.0  # up this long: the next crash starts from FIRST_PAUSE again
+START_SECONDS = 10.0  # dying sooner than this after a start is a failed start
+
+
+@dataclass
+class Child:
+    """One supervised process and its restart bookkeeping."""
+
+    name: str
+    command: list[str]
+    proc: subprocess.Popen | None = None
+    started: float = 0.0
+    crashes: int = 0  # in a row, for the back-off
+    failed_starts: int = 0  # in a row: died within START_SECONDS
+    restart_at: float | None = None
+    history: list[str] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.command, cwd=settings.BASE_DIR)
+        self.started = time.monotonic()
+        self.restart_at = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+def how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
 
 class Command(BaseCommand):
-    help = "Migrate, load demo data and run web + Celery worker + beat (Ctrl-C stops all)."
+    help = (
+        "Migrate, load demo data and run web + Celery worker + beat; a process that "
+        "dies is restarted with back-off; Ctrl-C stops all."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address:port to serve on")
@@ -30,43 +78,23 @@ class Command(BaseCommand):
             default="runserver",
             help="web server: Django's development server (default) or gunicorn",
         )
+        parser.add_argument(
+            "--max-failed-starts",
+            type=int,
+            default=5,
+            help="give up (stop everything, fail) after a process dies this many times in a "
+            f"row within {START_SECONDS:.0f} s of being started (default 5)",
+        )
 
-    def handle(self, *args, addr: str, no_demo: bool, server: str, **options) -> None:
+    def handle(
+        self, *args, addr: str, no_demo: bool, server: str, max_failed_starts: int, **options
+    ) -> None:
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         if not no_demo:
             call_command("seed_demo")
-        python = sys.executable
-        commands = {
-            "web": (
-                [python, "manage.py", "runserver", addr, "--noreload"]
-                if server == "runserver"
-                else [python, "-m", "gunicorn", "portal.wsgi", "--bind", addr, "--workers", "3"]
-            ),
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--loglevel=INFO",
-                "--pool=threads",
-                "--concurrency=2",
-            ],
-            "beat": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "beat",
-                "--loglevel=INFO",
-                "--schedule",
-                settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ],
-        }
-        stopping = []
+        children = [Child(name, command) for name, command in self._commands(addr, server)]
+        stopping: list[int] = []
 
         def stop(signum, frame) -> None:
             stopping.append(signum)
@@ -75,9 +103,41 @@ class Command(BaseCommand):
         # when the shell that started us ignores SIGINT for background jobs.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        procs = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()
-        }
+        for child in children:
+            child.start()
+        self._banner(addr, no_demo)
+        given_up: Child | None = None
+        try:
+            while not stopping and given_up is None:
+                given_up = self._look_after(children, max_failed_starts, stopping)
+                time.sleep(0.2)
+            if stopping:
+                self.stdout.write("\nStopping…")
+        finally:
+            self._stop_all(children)
+        if given_up is not None:
+            # A process that cannot start is a failure the caller (make, a
+            # process manager) must see.
+            n = given_up.failed_starts
+            raise CommandError(
+                f"{given_up.name} could not be started ({n} attempt{'s' if n != 1 else ''}: "
+                f"{', '.join(given_up.history[-3:])})."
+            )
+
+    def _commands(self, addr: str, server: str) -> list[tuple[str, list[str]]]:
+        python = sys.executable
+        web = (
+            [python, "manage.py", "runserver", addr, "--noreload"]
+            if server == "runserver"
+            else [python, "-m", "gunicorn", "portal.wsgi", "--bind", addr, "--workers", "3"]
+        )
+        worker = [python, "-m", "celery", "-A", "portal", "worker", "--loglevel=INFO"]
+        worker += ["--pool=threads", "--concurrency=2"]
+        beat = [python, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO"]
+        beat += ["--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME]
+        return [("web", web), ("worker", worker), ("beat", beat)]
+
+    def _banner(self, addr: str, no_demo: bool) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nThe portal is running at http://{addr}/"))
         if not no_demo:
             for username, password, what in DEMO_LOGINS:
@@ -92,27 +152,47 @@ class Command(BaseCommand):
             f"{settings.DATABASES['default']['NAME']}"
         )
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and beat.\n")
-        gone: list[str] = []
-        try:
-            while not stopping and all(p.poll() is None for p in procs.values()):
-                time.sleep(0.2)
+
+    def _look_after(self, children: list[Child], max_failed_starts: int, stopping) -> Child | None:
+        """Restart what died (after its pause); the child to give up on, if any."""
+        now = time.monotonic()
+        for child in children:
             if stopping:
-                self.stdout.write("\nStopping…")
-            else:
-                gone = [name for name, p in procs.items() if p.poll() is not None]
-                self.stderr.write(f"{', '.join(gone)} stopped; stopping the rest.")
-        finally:
-            for p in procs.values():
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            for p in procs.values():
-                try:
-                    p.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        if gone:
-            # A process that died on its own is a failure, whatever its exit code:
-            # the caller (make, a process manager) must see it.
-            raise CommandError(f"{', '.join(gone)} exited unexpectedly.")
+                return None  # a Ctrl-C that also stopped a child is not a crash
+            if child.running:
+                if now - child.started > STABLE_AFTER:
+                    child.crashes = child.failed_starts = 0
+                continue
+            if child.restart_at is None:  # it has just died
+                ended = how_it_ended(child.proc.returncode)
+                child.history.append(ended)
+                quick = now - child.started < START_SECONDS
+                child.failed_starts = child.failed_starts + 1 if quick else 0
+                if child.failed_starts >= max_failed_starts:
+                    self.stderr.write(f"{child.name} stopped ({ended}); stopping the rest.")
+                    return child
+                pause = min(FIRST_PAUSE * 2**child.crashes, LONGEST_PAUSE)
+                child.crashes += 1
+                child.restart_at = now + pause
+                self.stderr.write(
+                    f"{child.name} stopped ({ended}); restarting it in {pause:.0f} s "
+                    f"(the other processes keep running)."
+                )
+            elif now >= child.restart_at:
+                child.start()
+                self.stdout.write(f"{child.name} restarted.")
+        return None
+
+    def _stop_all(self, children: list[Child]) -> None:
+        for child in children:
+            if child.running:
+                child.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for child in children:
+            if child.proc is None:
+                continue
+            try:
+                child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
+                child.proc.wait()

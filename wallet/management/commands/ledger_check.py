@@ -1,18 +1,22 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from wallet.selectors import ledger_problems
+from wallet.models import LedgerCheck
+from wallet.services.reconcile import ledger_check_run
 
 
 class Command(BaseCommand):
     help = (
         "Reconcile the ledger (W10): recompute every balance from its entries, check "
-        "every movement is a pair summing to zero. Exits non-zero on any difference."
+        "every movement is a pair summing to zero. Exits non-zero on any difference. "
+        "The run is recorded (shown in the admin and at /healthz)."
     )
 
     def handle(self, *args, **options) -> None:
-        problems = ledger_problems()
-        if problems:
-            for problem in problems:
+        check = ledger_check_run(trigger=LedgerCheck.Trigger.COMMAND)
+        if check.problem_count:
+            for problem in check.problems:
                 self.stderr.write(problem)
-            raise CommandError(f"ledger_check: {len(problems)} problem(s)")
+            if check.problem_count > len(check.problems):
+                self.stderr.write(f"… and {check.problem_count - len(check.problems)} more")
+            raise CommandError(f"ledger_check: {check.problem_count} problem(s)")
         self.stdout.write("ledger_check: every balance matches its entries; all movements balance")
