@@ -2,11 +2,14 @@
 fields); the rules themselves live in accounts.services, whose refusals the views
 attach back to the fields with form.add_error."""
 
+import functools
 import uuid
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import national_id
@@ -92,6 +95,18 @@ class DependentAddForm(forms.Form):
             "before the child appears on your family page. A PDF, JPG or PNG file."
         ),
     )
+
+
+def empty_add_form_html() -> str:
+    """The add form's fields as an empty form draws them (the family page shows
+    it to everyone): the same in a language for every user, so drawn once per
+    process and language instead of on every visit."""
+    return _empty_add_form_html(translation.get_language())
+
+
+@functools.lru_cache(maxsize=8)
+def _empty_add_form_html(language: str) -> str:
+    return render_to_string("portal/_form.html", {"form": DependentAddForm()})
 
 
 class CodeForm(forms.Form):

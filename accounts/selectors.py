@@ -2,11 +2,13 @@
 accounts models directly, so the access rules live in one place."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import family_io
 from accounts.models import (
     DependentBinding,
     DesignatedFacilityChoice,
@@ -17,6 +19,7 @@ from accounts.models import (
     Relationship,
     RelationshipKind,
 )
+from core.db import set_based
 
 # How person_b reads the relationship when person_a is `kind` to them, and back.
 INVERSE = {
@@ -66,9 +69,15 @@ def relation_of(*, person: InsuredPerson, other: InsuredPerson) -> str | None:
     )
     if rel is None:
         return None
-    if rel.person_a_id == other.pk:
-        return rel.kind  # other is `kind` to person
-    return INVERSE[rel.kind]
+    return relation_read(other_id=other.pk, person_a_id=rel.person_a_id, kind=rel.kind)
+
+
+def relation_read(*, other_id: int, person_a_id: int, kind: str) -> str:
+    """What `other` is to the other person of a stored relationship row (A2): the
+    row says person_a is `kind` to person_b."""
+    if person_a_id == other_id:
+        return kind  # other is `kind` to person
+    return INVERSE[kind]
 
 
 def is_close_relative(a: InsuredPerson, b: InsuredPerson) -> bool:
@@ -98,16 +107,20 @@ def registration_on(*, person: InsuredPerson, day: datetime.date) -> NonLocalReg
             start_date__lte=day,
         )
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .order_by("-start_date")
+        # The latest start wins; two starting the same day: the later filed.
+        .order_by("-start_date", "-pk")
         .first()
     )
 
 
 def family_members(*, user) -> list[InsuredPerson]:
     """The user's own record first, then their active dependents, with what the
-    family page shows for each loaded in a constant number of queries (4, however
-    many dependents): each person gets `binding` (None for the user themself),
+    family page shows for each loaded in a constant number of queries however
+    many dependents (one statement on PostgreSQL, family_page's; four through
+    the ORM): each person gets `binding` (None for the user themself),
     `facility_current`, `facility_upcoming` and `current_registrations`."""
+    if set_based():
+        return family_page(user=user).members
     return _family(user=user, persons=persons_for_user(user=user))
 
 
@@ -119,40 +132,109 @@ def family_member(*, user, person_id) -> InsuredPerson:
     return members[0]
 
 
-def _family(*, user, persons: QuerySet[InsuredPerson]) -> list[InsuredPerson]:
+@dataclass
+class FamilyPage:
+    """What the family page shows from this app (see family_page)."""
+
+    members: list[InsuredPerson]
+    own: InsuredPerson | None
+    pending: list[DependentBinding]
+    requests_for_me: list[DependentBinding]
+    looked_after_by: list[DependentBinding]
+
+
+def family_page(*, user) -> FamilyPage:
+    """The family page's people in five queries however many dependents: the
+    members as family_members() gives them, and the lists of pending_requests(),
+    requests_for_relative() and bindings_of_own_record() — every binding the
+    user made or that names the user's own record, read once and sorted here."""
+    if not user.is_authenticated:
+        return FamilyPage([], None, [], [], [])
+    today = timezone.localdate()
+    persons = None
+    if set_based():
+        # One round trip (accounts/family_io.py); the ORM twin below reads the same.
+        persons, choices, registrations, bindings = family_io.family_rows(user=user, today=today)
+        for person in persons:
+            person.facility_history = choices.get(person.pk, [])
+            person.current_registrations = registrations.get(person.pk, [])
+    else:
+        bindings = list(
+            DependentBinding.objects.filter(Q(user=user) | Q(person__user=user))
+            .select_related("person", "user__insured_person")
+            .order_by("created_at", "pk")
+        )
+    active = DependentBinding.Status.ACTIVE
+    mine = [b for b in bindings if b.user_id == user.pk]
+    about_me = [b for b in bindings if b.person.user_id == user.pk]
+    active_bindings = {b.person_id: b for b in reversed(mine) if b.status == active}
+    if persons is None:
+        members = _family(user=user, persons=persons_for_user(user=user), bindings=active_bindings)
+    else:
+        for person in persons:
+            found = active_bindings.get(person.pk)
+            person.my_bindings = [found] if found is not None else []
+        members = _dress(user=user, persons=persons, today=today)
+    own = next((m for m in members if m.user_id == user.pk), None)
+    waiting = (DependentBinding.Status.PENDING_CODE, DependentBinding.Status.PENDING_REVIEW)
+    return FamilyPage(
+        members=members,
+        own=own,
+        pending=[b for b in mine if b.status in waiting],
+        requests_for_me=[b for b in about_me if b.status == DependentBinding.Status.PENDING_CODE]
+        if own
+        else [],
+        looked_after_by=[b for b in about_me if b.status == active] if own else [],
+    )
+
+
+def _family(
+    *, user, persons: QuerySet[InsuredPerson], bindings: dict | None = None
+) -> list[InsuredPerson]:
+    """`bindings`: the user's active bindings by person id, if already read."""
     if not user.is_authenticated:
         return []
     today = timezone.localdate()
-    persons = list(
-        persons.select_related("region__province")
-        .prefetch_related(
-            Prefetch(
-                "facility_choices",
-                queryset=DesignatedFacilityChoice.objects.select_related("facility").order_by(
-                    "-effective_from", "-pk"
-                ),
-                to_attr="facility_history",
+    lookups = [
+        Prefetch(
+            "facility_choices",
+            queryset=DesignatedFacilityChoice.objects.select_related("facility").order_by(
+                "-effective_from", "-pk"
             ),
-            Prefetch(
-                "registrations",
-                queryset=NonLocalRegistration.objects.filter(
-                    status=NonLocalRegistration.Status.ACTIVE
-                )
-                .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-                .select_related("destination__province")
-                .order_by("start_date"),
-                to_attr="current_registrations",
-            ),
+            to_attr="facility_history",
+        ),
+        Prefetch(
+            "registrations",
+            queryset=NonLocalRegistration.objects.filter(status=NonLocalRegistration.Status.ACTIVE)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .select_related("destination__province")
+            .order_by("start_date", "pk"),
+            to_attr="current_registrations",
+        ),
+    ]
+    if bindings is None:
+        lookups.append(
             Prefetch(
                 "bindings",
                 queryset=DependentBinding.objects.filter(
                     user=user, status=DependentBinding.Status.ACTIVE
                 ),
                 to_attr="my_bindings",
-            ),
+            )
         )
-        .order_by("pk")
+    persons = list(
+        persons.select_related("region__province").prefetch_related(*lookups).order_by("pk")
     )
+    if bindings is not None:
+        for person in persons:
+            person.my_bindings = [bindings[person.pk]] if person.pk in bindings else []
+    return _dress(user=user, persons=persons, today=today)
+
+
+def _dress(*, user, persons: list[InsuredPerson], today) -> list[InsuredPerson]:
+    """What the family page shows for each person, from what was read: their
+    binding (None for the user themself), facility in force and upcoming; the
+    user's own record first."""
     for person in persons:
         person.binding = None if person.user_id == user.pk else next(iter(person.my_bindings), None)
         person.facility_current, person.facility_upcoming = current_and_upcoming(

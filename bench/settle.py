@@ -1,26 +1,31 @@
-"""Settle many bills (C3) and show the database queries per bill stay constant.
+"""Bill settlement throughput against pgbench, queries per bill, and a
+hospital's day settled at once.
 
 Creates a PostgreSQL database of its own (default portal_bench_claims, dropped and
 recreated), the demo reference data (directory, policies, facilities), N persons
 (employees and residents in Chongqing and Chengdu; some with personal-account
 money, some with a recognised chronic disease, some treated non-locally with a
-registration) and B bills of 5 lines each, then settles every bill through
-claims.services.bills.bill_settle — the same service the admin uses, including
-the pay-out of the personal part through wallet.services.payout_for_person.
+registration) and B bills of 5 lines each.
 
-Bills are settled in rounds: round k settles every person's k-th bill of the
-year, so the figures for round 1 and round 10 compare the 1st and the 10th bill
-of the same persons. Target: the same number of queries per bill in every round
-(independent of how many bills the person already has).
+1. Single bills: C client processes settle every bill through
+   claims.services.bills.bill_settle — the admin's and the service's path,
+   including the pay-out of the personal part — in rounds: round k settles every
+   person's k-th bill of the year, so round 1 and round 10 compare the 1st and the
+   10th bill of the same persons (target: the same number of queries, ≤ 8).
+   The rounds run in parts (--parts); pgbench's tpcb-like script runs with the
+   same client count on the same server before the first part and after each;
+   the figure printed last is the median over the parts of the part's bills/s ÷
+   the mean of the pgbench runs on either side of it (target ≥ 0.15).
+2. Many bills (the full run, or --many N): a fresh database with the same kind of
+   data, and bills_settle_many settles all of them in one call (target: 100,000
+   bills in ≤ 120 s, memory flat: the peak RSS grows by a few MB, not with the
+   number of bills).
 
-References (same run, same connection): the time of one `SELECT 1` round trip
-and of one committed single-row write transaction (INSERT + COMMIT, so it pays
-the WAL flush a settlement pays); a bill's settlement is reported as a multiple
-of each — the ratios say more than bills/s on a shared, busy machine.
+manage.py ledger_check runs after each part (W10).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_claims \\
-        .venv/bin/python bench/settle.py                 # 100,000 bills, 10,000 persons
-    .venv/bin/python bench/settle.py --persons 500 --bills 5000   # a quick look
+        .venv/bin/python bench/settle.py --quick    # 2,000 bills, a few minutes
+    .venv/bin/python bench/settle.py                # 100,000 bills + 100,000 at once
 """
 
 import argparse
@@ -36,6 +41,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pgbench import run_pgbench  # noqa: E402
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench_claims"
 YEAR = 2026
 
@@ -198,6 +206,11 @@ def build(persons: int, bills: int, rng: random.Random) -> list[list[int]]:
         flush()
     total = sum(len(r) for r in rounds)
     print(f"  {total:,} bills × 5 lines in {time.monotonic() - started:.1f} s")
+    # Statistics, as a database in service has them (autovacuum would, later).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return rounds
 
 
@@ -224,64 +237,183 @@ def write_transaction_seconds(n: int = 200) -> float:
     return (time.perf_counter() - started) / n
 
 
-def settle(rounds: list[list[int]]) -> None:
+def worker(url: str, rounds: list[list[int]], start_at: float, out) -> None:
+    """Settle this client's share of every round, round after round."""
+    setup_django(url)
     from django.db import connection
 
-    from claims.models import Bill
     from claims.services.bills import bill_settle
 
-    reference = roundtrip_seconds()
-    write_reference = write_transaction_seconds()
-    print(f"  reference: one SELECT 1 round trip = {reference * 1e6:.0f} µs")
-    print(f"  reference: one single-row write transaction = {write_reference * 1e3:.2f} ms")
-    started = time.monotonic()
-    settled = 0
+    connection.ensure_connection()
+    while time.time() < start_at:
+        time.sleep(0.001)
+    began = time.perf_counter()
     per_round = []
-    for number, ids in enumerate(rounds, start=1):
-        counts, round_started = [], time.monotonic()
+    for ids in rounds:
+        counts, round_started = [], time.perf_counter()
         for bill_id in ids:
             counter = QueryCounter()
             with connection.execute_wrapper(counter):
                 bill_settle(bill=bill_id, acting_user=None)
             counts.append(counter.count)
-        elapsed = time.monotonic() - round_started
-        settled += len(ids)
-        per_round.append((number, len(ids), elapsed, counts))
-        print(
-            f"  round {number:2d} (each person's bill no. {number}): {len(ids):,} bills, "
-            f"{len(ids) / elapsed:,.0f} bills/s, queries per bill "
-            f"mean {statistics.mean(counts):.2f}, min {min(counts)}, max {max(counts)}"
+        per_round.append((time.perf_counter() - round_started, counts))
+    out.put((time.perf_counter() - began, per_round))
+    connection.close()
+
+
+def run_clients(url: str, rounds: list[list[int]], clients: int) -> tuple[float, list]:
+    """These rounds' bills through bill_settle by `clients` processes. Returns
+    the elapsed time and, per round, (busiest client's seconds, query counts)."""
+    import multiprocessing as mp
+
+    from django.db import connections
+
+    connections.close_all()
+    # A person's bills always go to the same client, in round order (C3: the
+    # running totals are used in date order); a round's bills are for different
+    # persons, so the clients never queue for one person's totals.
+    # (Every round lists one bill per person, in the same person order.)
+    shares = [[ids[c::clients] for ids in rounds] for c in range(clients)]
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    start_at = time.time() + 4.0  # after every process has started Django
+    procs = [ctx.Process(target=worker, args=(url, share, start_at, out)) for share in shares]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    per_round = [
+        (
+            max(r[1][number][0] for r in results),
+            [c for r in results for c in r[1][number][1]],
         )
-    elapsed = time.monotonic() - started
-    all_counts = [c for *_, counts in per_round for c in counts]
-    first, last = per_round[0][3], per_round[-1][3]
-    per_bill = elapsed / settled
+        for number in range(len(rounds))
+    ]
+    return max(r[0] for r in results), per_round
+
+
+def settle_single(url: str, rounds: list[list[int]], clients: int, parts: int, seconds: int):
+    """Every bill through bill_settle by `clients` processes, the rounds in
+    `parts` parts with a pgbench run (same clients) before the first and after
+    each: the machine's speed drifts (other work shares it), so each part is
+    compared with the pgbench runs on either side of it. Returns (the median
+    part's bills/s, the median pgbench TPS, the median of the parts' ratios)."""
+    reference = roundtrip_seconds()
+    write_reference = write_transaction_seconds()
+    print(f"  reference: one SELECT 1 round trip = {reference * 1e6:.0f} µs")
+    print(f"  reference: one single-row write transaction = {write_reference * 1e3:.2f} ms")
+    size = -(-len(rounds) // parts)
+    rates, tpss, per_round, elapsed = [], [run_pgbench(url, clients, seconds)], [], 0.0
+    for start in range(0, len(rounds), size):
+        part = rounds[start : start + size]
+        took, counts = run_clients(url, part, clients)
+        elapsed += took
+        per_round.extend(counts)
+        rates.append(sum(len(ids) for ids in part) / took)
+        for number, (busiest, round_counts) in enumerate(counts, start=start + 1):
+            print(
+                f"  round {number:2d} (each person's bill no. {number}): {len(round_counts):,} "
+                f"bills, {len(round_counts) / busiest:,.0f} bills/s, queries per bill "
+                f"mean {statistics.mean(round_counts):.2f}, min {min(round_counts)}, "
+                f"max {max(round_counts)}"
+            )
+        print(f"  these rounds: {rates[-1]:,.1f} bills/s", flush=True)
+        tpss.append(run_pgbench(url, clients, seconds))
+    settled = sum(len(ids) for ids in rounds)
+    all_counts = [c for _busiest, counts in per_round for c in counts]
+    first, last = per_round[0][1], per_round[-1][1]
+    per_bill = elapsed * clients / settled
     print()
-    print(f"settled {settled:,} bills in {elapsed:.1f} s: {settled / elapsed:,.0f} bills/s")
+    print(f"settled {settled:,} bills in {elapsed:.1f} s by {clients} clients")
     print(
         f"queries per bill: mean {statistics.mean(all_counts):.2f} "
-        f"(min {min(all_counts)}, max {max(all_counts)})"
+        f"(min {min(all_counts)}, max {max(all_counts)}; before: 21.25)"
     )
     print(
         f"1st bill of a person: {statistics.mean(first):.2f} queries; "
-        f"{len(per_round)}th bill: {statistics.mean(last):.2f} queries "
+        f"{len(rounds)}th bill: {statistics.mean(last):.2f} queries "
         f"(ratio {statistics.mean(last) / statistics.mean(first):.3f})"
     )
     print(
-        f"one settlement = {per_bill * 1e3:.2f} ms = {per_bill / reference:.0f} × the "
-        f"SELECT 1 round trip = {per_bill / write_reference:.1f} × the single-row write "
+        f"one settlement (per client) = {per_bill * 1e3:.2f} ms = {per_bill / reference:.0f} × "
+        f"the SELECT 1 round trip = {per_bill / write_reference:.1f} × the single-row write "
         f"transaction"
     )
-    wrong = Bill.objects.exclude(status="settled").count()
-    print(f"bills left unsettled: {wrong}")
+    from claims.models import Bill
+
+    print(f"bills left unsettled: {Bill.objects.exclude(status='settled').count()}")
+    ratios = [rate / statistics.mean(tpss[i : i + 2]) for i, rate in enumerate(rates)]
+    print(f"bills/s by part: {', '.join(f'{r:.1f}' for r in rates)}")
+    print(f"pgbench TPS before, between and after: {', '.join(f'{t:.1f}' for t in tpss)}")
+    print(f"each part ÷ the pgbench runs beside it: {', '.join(f'{r:.3f}' for r in ratios)}")
+    return statistics.median(rates), statistics.median(tpss), statistics.median(ratios)
+
+
+def settle_many(bills: int) -> float:
+    """All entered bills through one bills_settle_many call; returns seconds."""
+    import resource
+
+    from claims.models import Bill
+    from claims.services.bills import bills_settle_many
+
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.monotonic()
+    report = bills_settle_many(bills=Bill.objects.all(), acting_user=None)
+    elapsed = time.monotonic() - started
+    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"bills_settle_many: {report.settled:,} bills in {elapsed:.1f} s "
+        f"({report.settled / elapsed:,.0f} bills/s; target: 100,000 in ≤ 120 s), "
+        f"{len(report.failed)} failed"
+    )
+    print(
+        f"  peak memory {peak_before:.0f} MB before, {peak_after:.0f} MB after "
+        f"(+{peak_after - peak_before:.0f} MB for {bills:,} bills)"
+    )
+    print(f"  bills left unsettled: {Bill.objects.exclude(status='settled').count()}")
+    return elapsed
+
+
+def ledger_check() -> None:
+    from django.core.management import call_command
+
+    call_command("ledger_check")
+
+
+def fresh(url: str, persons: int, bills: int, seed: int) -> list[list[int]]:
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database(url)
+    call_command("migrate", verbosity=0)
+    return build(persons, bills, random.Random(seed))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=10_000)
     parser.add_argument("--bills", type=int, default=100_000)
+    parser.add_argument(
+        "--many", type=int, default=None, help="bills for bills_settle_many (0: skip)"
+    )
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10, help="each pgbench run")
+    parser.add_argument(
+        "--parts",
+        type=int,
+        default=3,
+        help="settle the rounds in this many parts, a pgbench run after each (medians)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--quick", action="store_true", help="200 persons, 2,000 bills, no bills_settle_many"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.persons, args.bills = 200, 2_000
+    many = args.many if args.many is not None else (0 if args.quick else args.bills)
     url = os.environ.get("DATABASE_URL") or DEFAULT_DB
     if not url.startswith("postgres"):
         sys.exit("bench/settle.py needs PostgreSQL (DATABASE_URL=postgres://...)")
@@ -291,9 +423,22 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    rng = random.Random(args.seed)
-    rounds = build(args.persons, args.bills, rng)
-    settle(rounds)
+    rounds = build(args.persons, args.bills, random.Random(args.seed))
+    rate, tps, ratio = settle_single(url, rounds, args.clients, args.parts, args.seconds)
+    ledger_check()
+    if many:
+        print()
+        print(f"many bills at once: a fresh database, {many:,} bills")
+        fresh(url, max(1, args.persons * many // max(args.bills, 1)), many, args.seed + 1)
+        settle_many(many)
+        ledger_check()
+    print()
+    print(f"median bills/s: {rate:.1f} ({args.clients} clients)")
+    print(f"median pgbench tpcb-like TPS: {tps:.1f} ({args.clients} clients)")
+    print(
+        f"bills/s ÷ pgbench tpcb-like TPS ({args.clients} clients, median of the parts): "
+        f"{ratio:.3f} (target ≥ 0.15)"
+    )
 
 
 if __name__ == "__main__":

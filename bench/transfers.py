@@ -17,21 +17,18 @@ import argparse
 import datetime
 import multiprocessing as mp
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pgbench import checkpoint, run_pgbench
 from _wallet_common import (
     DEFAULT_DB,
     create_pairs,
     migrate,
     pair_ids,
-    pg_args,
     recreate_database,
     setup_django,
 )
@@ -83,15 +80,6 @@ def worker(url, pairs, start_at, seconds, out, holding_shards):
     out.put((done, refused, elapsed, len(todo) == done + refused))
 
 
-def checkpoint() -> None:
-    """Start each measured phase from the same place: no dirty buffers left over."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("CHECKPOINT")
-    connection.close()
-
-
 def run_transfers(url, pairs, clients, seconds, holding_shards=0) -> float:
     checkpoint()
     ctx = mp.get_context("spawn")
@@ -116,27 +104,6 @@ def run_transfers(url, pairs, clients, seconds, holding_shards=0) -> float:
     print(f"transfers: {done} created, {refused} refused in {elapsed:.1f}s by {clients} processes")
     print(f"transfers/s: {rate:.1f}")
     return rate
-
-
-def run_pgbench(url, clients, seconds) -> float:
-    scratch = urlparse(url).path.lstrip("/") + "_pgbench"
-    args = pg_args(url)
-    subprocess.run(["dropdb", *args, "--if-exists", "--force", scratch], check=True)
-    subprocess.run(["createdb", *args, scratch], check=True)
-    subprocess.run(["pgbench", *args, "-i", "-q", scratch], check=True, capture_output=True)
-    checkpoint()
-    result = subprocess.run(
-        ["pgbench", *args, "-c", str(clients), "-j", str(clients), "-T", str(seconds)]
-        + ["-b", "tpcb-like", scratch],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    subprocess.run(["dropdb", *args, "--if-exists", "--force", scratch], check=True)
-    match = re.search(r"tps = ([0-9.]+) \((?:without|excluding)", result.stdout)
-    tps = float(match.group(1))
-    print(f"pgbench tpcb-like TPS: {tps:.1f} ({clients} clients, {seconds}s)")
-    return tps
 
 
 def main() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +17,55 @@ from claims.models import Disease, Visit
 from claims.selectors.facilities import FLAGS
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class _ReadOnceIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.objects():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.objects()) + (self.field.empty_label is not None)
+
+
+class ReadOnceChoiceField(forms.ModelChoiceField):
+    """A model choice whose queryset is read once per form: checking the value
+    sent and drawing the options (again, with the errors or the result) share
+    one query instead of two or three."""
+
+    iterator = _ReadOnceIterator
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result._read = None  # every form reads its own
+        return result
+
+    def _set_queryset(self, queryset) -> None:
+        self._read = None
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def objects(self) -> list:
+        if getattr(self, "_read", None) is None:
+            self._read = list(self.queryset)
+        return self._read
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        key = self.to_field_name or "pk"
+        if isinstance(value, self.queryset.model):
+            value = getattr(value, key)
+        for obj in self.objects():
+            if str(getattr(obj, key)) == str(value):
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
+class PersonChoiceField(ReadOnceChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.name} · {obj.region}"
 
@@ -35,7 +85,7 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
-class FacilityChoiceField(forms.ModelChoiceField):
+class FacilityChoiceField(ReadOnceChoiceField):
     def label_from_instance(self, obj) -> str:
         tier = obj.get_tier_display() if obj.tier else obj.get_kind_display()
         region = obj.region.name_en if _english() else obj.region.name
@@ -129,7 +179,7 @@ class EstimateForm(forms.Form):
         empty_label=_("Choose a hospital or pharmacy"),
     )
     visit = forms.ChoiceField(choices=Visit.choices, initial=Visit.OUTPATIENT, label=_("Care"))
-    disease = forms.ModelChoiceField(
+    disease = ReadOnceChoiceField(
         queryset=Disease.objects.all(),
         required=False,
         label=_("For a chronic or special disease"),
@@ -166,7 +216,20 @@ class EstimateLineForm(forms.Form):
         max_length=30,
         required=False,
         label=_("Directory item"),
-        widget=forms.TextInput(attrs={"list": "directory-items", "autocomplete": "off"}),
+        # Search as you type (htmx): the suggestions for what was typed replace
+        # the page's list of options; the page never carries the directory.
+        widget=forms.TextInput(
+            attrs={
+                "list": "directory-items",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("claims:directory_search"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#directory-items",
+                "hx-swap": "innerHTML",
+                "hx-push-url": "false",
+                "hx-sync": "this:replace",
+            }
+        ),
     )
     quantity = forms.DecimalField(
         min_value=Decimal("0.001"),

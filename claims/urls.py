@@ -9,6 +9,7 @@ urlpatterns = [
     path("bills/<int:pk>/", views.bill_detail, name="bill_detail"),
     path("bills/ref/<str:reference>/", views.bill_by_reference, name="bill_by_reference"),
     path("estimate/", views.estimate, name="estimate"),
+    path("estimate/items/", views.directory_search, name="directory_search"),
     path("summary/", views.summary, name="summary"),
     path("summary/<int:person_id>/<int:year>.csv", views.summary_csv, name="summary_csv"),
     path("summary/<int:person_id>/<int:year>.pdf", views.summary_pdf, name="summary_pdf"),

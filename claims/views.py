@@ -24,8 +24,9 @@ from claims.forms import (
     FacilitySearchForm,
     YearForm,
 )
-from claims.models import ChronicRecognition, ClaimsSettings, DirectoryItem, DirectoryVersion
+from claims.models import ChronicRecognition, ClaimsSettings
 from claims.services.chronic import recognition_apply
+from claims.settlement import facts as settlement_facts
 from core.reasons import attach
 
 
@@ -106,24 +107,18 @@ def estimate(request: HttpRequest) -> HttpResponse:
     )
     lines_formset = EstimateLineFormSet(request.GET if bound else None, prefix="line")
     scenarios, commercial, error = [], [], ""
-    version = DirectoryVersion.objects.filter(effective_from__lte=timezone.localdate()).first()
     if bound and form.is_valid() and lines_formset.is_valid():
         data = form.cleaned_data
         codes = [f.cleaned_data.get("code") for f in lines_formset if f.cleaned_data.get("code")]
-        known = {}
-        day_version = (
-            DirectoryVersion.objects.filter(effective_from__lte=data["day"]).first() or version
-        )
-        if day_version is not None:
-            known = {
-                i.code: i for i in DirectoryItem.objects.filter(version=day_version, code__in=codes)
-            }
+        # The items in force on the day, read once: for their typical prices
+        # here and for the estimate's classes and limits (C1, C2).
+        items = settlement_facts.directory_items(day=data["day"], codes=codes)
         lines = []
         for line_form in lines_formset:
             code = line_form.cleaned_data.get("code")
             if not code:
                 continue
-            item = known.get(code)
+            item = items.get(code)
             price = line_form.cleaned_data.get("unit_price")
             if price is None:
                 price = (item.typical_price if item else None) or Decimal("0")
@@ -132,17 +127,15 @@ def estimate(request: HttpRequest) -> HttpResponse:
         if not lines:
             error = _("Add at least one directory item.")
         else:
-            person = accounts_selectors.person_for_user(
-                user=request.user, person_id=data["person"].pk
-            )
-            facility = data["facility"]
+            # The form's choices are the user's family only (A3).
             scenarios = selectors.estimate(
-                person=person,
-                facility=facility,
+                person=data["person"],
+                facility=data["facility"],
                 day=data["day"],
                 visit=data["visit"],
                 lines=lines,
                 disease=data["disease"],
+                items=items,
             )
             actual = scenarios[0].result
             commercial = selectors.commercial_estimate(
@@ -154,13 +147,24 @@ def estimate(request: HttpRequest) -> HttpResponse:
         "scenarios": scenarios,
         "commercial": commercial,
         "error": error,
-        "items": version.items.order_by("code").only("code", "name", "item_class")
-        if version
-        else [],
     }
     # htmx swaps the form and the result together, so errors show next to fields.
     template = "claims/estimate.html#estimate-body" if request.htmx else "claims/estimate.html"
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def directory_search(request: HttpRequest) -> HttpResponse:
+    """The estimate's item picker: the directory items matching what was typed in
+    a line's code field (htmx sends that field's value under its own name), as
+    the options of the page's suggestion list. The page never carries the whole
+    directory."""
+    name = request.htmx.trigger_name if request.htmx and request.htmx.trigger_name else "q"
+    items = selectors.directory_search(
+        text=request.GET.get(name, "")[:60], day=timezone.localdate()
+    )
+    return render(request, "claims/_directory_options.html", {"items": items})
 
 
 @login_required

@@ -17,20 +17,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
-from accounts.forms import DependentAddForm
+from accounts.family_io import remember_own_person
+from accounts.forms import DependentAddForm, empty_add_form_html
 from claims import selectors as claims_selectors
 from portal.health import check_broker, check_database, jobs_status, ledger_check_status
 from wallet import selectors as wallet_selectors
 
 
-def _requests_both_ways(*, user, own) -> dict:
-    """Requests the user made that wait for an answer, requests waiting for the
-    user's answer, and who looks after the user's own record (none of the last
-    two without a record of one's own)."""
+def _requests(family: accounts_selectors.FamilyPage) -> dict:
+    """Requests waiting for an answer either way, and who looks after the
+    user's own record: the family page and the family tab show them alike."""
     return {
-        "pending": accounts_selectors.pending_requests(user=user),
-        "requests_for_me": accounts_selectors.requests_for_relative(user=user) if own else [],
-        "looked_after_by": accounts_selectors.bindings_of_own_record(user=user) if own else [],
+        "pending": family.pending,
+        "requests_for_me": family.requests_for_me,
+        "looked_after_by": family.looked_after_by,
     }
 
 
@@ -42,17 +42,20 @@ def home(request: HttpRequest) -> HttpResponse:
     section only. A constant number of queries however many dependents."""
     if not request.user.is_authenticated:
         return render(request, "portal/home.html", {"members": []})
-    members = accounts_selectors.family_members(user=request.user)
+    family = accounts_selectors.family_page(user=request.user)
+    members = family.members
+    # The page header names the login's insured person: the family's own record,
+    # read above (None: a login not linked yet), so the header reads it no more.
+    remember_own_person(user=request.user, person=family.own)
     wallet_cards = wallet_selectors.family_cards(persons=members)
     claims_cards = claims_selectors.family_cards(persons=members)
     for member in members:
         member.wallet_card = wallet_cards.get(member.pk)
         member.claims_card = claims_cards.get(member.pk)
-    own = next((m for m in members if m.user_id == request.user.pk), None)
     glances = [card["glance"] for card in claims_cards.values()]
     context = {
         "members": members,
-        "own": own,
+        "own": family.own,
         # The family's year: what the fund paid, what the family paid.
         "family_year": {
             "bills": sum(g.bills for g in glances),
@@ -60,8 +63,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "fund": sum(g.fund_paid for g in glances),
             "personal": sum(g.personal for g in glances),
         },
-        **_requests_both_ways(user=request.user, own=own),
+        **_requests(family),
         "add_form": DependentAddForm(),
+        "add_form_html": empty_add_form_html(),
     }
     if request.htmx:
         return render(request, "portal/home.html#family", context)
@@ -74,13 +78,8 @@ def family(request: HttpRequest) -> HttpResponse:
     """The family tab: each person with what can be done for them, requests to
     answer or waiting for an answer, who looks after the user's own record. The
     list reloads itself after an action (htmx event familyChanged)."""
-    members = accounts_selectors.family_members(user=request.user)
-    own = next((m for m in members if m.user_id == request.user.pk), None)
-    context = {
-        "members": members,
-        "own": own,
-        **_requests_both_ways(user=request.user, own=own),
-    }
+    family = accounts_selectors.family_page(user=request.user)
+    context = {"members": family.members, "own": family.own, **_requests(family)}
     if request.htmx:
         return render(request, "portal/family.html#family-list", context)
     return render(request, "portal/family.html", context)

@@ -46,6 +46,15 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
+class RegionManager(models.Manager):
+    """Regions come with their province: a region's name (__str__) includes its
+    province's, and a list of regions (an admin's or a form's choices) would
+    otherwise read the province once per region."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("province")
+
+
 class Region(models.Model):
     """A city / pooling area (统筹区) inside a province."""
 
@@ -55,6 +64,8 @@ class Region(models.Model):
     code = models.CharField(_("code"), max_length=6, unique=True)  # GB/T 2260, e.g. "440100"
     name = models.CharField(_("name"), max_length=50)  # 广州市
     name_en = models.CharField(_("English name"), max_length=50)  # Guangzhou
+
+    objects = RegionManager()
 
     class Meta:
         ordering = ["code"]

@@ -21,7 +21,7 @@ from claims.models import (
 )
 from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.selectors import bill_recompute
-from claims.services.bills import bill_settle
+from claims.services.bills import bill_settle, bills_settle_many
 from claims.services.imports import BILL_COLUMNS, bill_import
 from core import reasons
 from core.models import Job
@@ -195,15 +195,16 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 },
             )
-        done = 0
-        for bill in waiting.order_by("service_date", "pk"):
-            try:
-                bill_settle(bill=bill, acting_user=request.user)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(
-                    request, f"{bill.reference}: {'; '.join(exc.messages)}", messages.ERROR
-                )
+        ids = list(waiting.values_list("pk", flat=True)[: self.SETTLE_INLINE_UP_TO + 1])
+        if len(ids) > self.SETTLE_INLINE_UP_TO:
+            ids = list(waiting.values_list("pk", flat=True))
+            job = bills_settle_later(bill_ids=ids, acting_user=request.user)
+            self._in_background(request, job, len(ids))
+            return None
+        report = bills_settle_many(bills=waiting, acting_user=request.user)
+        for bill, reason in report.failed:
+            self.message_user(request, f"{bill.reference}: {reason}", messages.ERROR)
+        done = report.settled
         self.message_user(
             request,
             ngettext("%(n)d bill settled.", "%(n)d bills settled.", done) % {"n": done},
@@ -262,7 +263,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
             run=lambda data: self._import_bills(request, data),
         )
 
-    # Larger files are settled by a Celery worker, one bill per transaction.
+    # Larger files and selections are settled by a Celery worker.
     SETTLE_INLINE_UP_TO = 200
 
     def _import_bills(self, request, data):
@@ -272,25 +273,29 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         report = bill_import(data=content, acting_user=request.user, settle=inline)
         if data["settle"] and not inline and report.bills:
             job = bills_settle_later(
-                bill_ids=[bill.pk for bill in report.bills], acting_user=request.user
+                bill_ids=[bill.pk for bill in report.bills],
+                acting_user=request.user,
+                settled_on=report.settled_on,
             )
-            n = len(report.bills)
-            if job.status == Job.Status.PENDING:
-                text = ngettext(
-                    "%(n)d bill will be settled in the background: the job is queued and "
-                    "starts by itself when the job queue answers again.",
-                    "%(n)d bills will be settled in the background: the job is queued and "
-                    "starts by itself when the job queue answers again.",
-                    n,
-                )
-            else:
-                text = ngettext(
-                    "%(n)d bill is being settled in the background.",
-                    "%(n)d bills are being settled in the background.",
-                    n,
-                )
-            self.message_user(request, text % {"n": n}, messages.INFO)
+            self._in_background(request, job, len(report.bills))
         return report
+
+    def _in_background(self, request, job, n: int) -> None:
+        if job.status == Job.Status.PENDING:
+            text = ngettext(
+                "%(n)d bill will be settled in the background: the job is queued and "
+                "starts by itself when the job queue answers again.",
+                "%(n)d bills will be settled in the background: the job is queued and "
+                "starts by itself when the job queue answers again.",
+                n,
+            )
+        else:
+            text = ngettext(
+                "%(n)d bill is being settled in the background.",
+                "%(n)d bills are being settled in the background.",
+                n,
+            )
+        self.message_user(request, text % {"n": n}, messages.INFO)
 
 
 @admin.register(PersonYearTotals)

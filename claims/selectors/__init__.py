@@ -1,7 +1,12 @@
 """Reads for claims (RULES.md F, C, T). Views and other apps read through these."""
 
 from claims.selectors.bills import bill_for_user, bill_recompute, bills_for_user, family_cards
-from claims.selectors.estimate import Scenario, commercial_estimate, estimate
+from claims.selectors.estimate import (
+    Scenario,
+    commercial_estimate,
+    directory_search,
+    estimate,
+)
 from claims.selectors.facilities import facility_search, region_near
 from claims.selectors.summary import (
     YearSummary,
@@ -19,6 +24,7 @@ __all__ = [
     "bill_recompute",
     "bills_for_user",
     "commercial_estimate",
+    "directory_search",
     "estimate",
     "facility_search",
     "family_cards",

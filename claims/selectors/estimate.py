@@ -7,10 +7,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson, NonLocalRegistration
-from claims.models import CareType, CommercialPlan, Disease
+from claims.models import CareType, CommercialPlan, DirectoryItem, DirectoryVersion, Disease
 from claims.settlement import facts as settlement_facts
 from claims.settlement.calc import HUNDRED, SettlementResult, calculate, money
 
@@ -44,15 +45,18 @@ def estimate(
     visit: str,
     lines: list[tuple[str, Decimal, Decimal]],
     disease: Disease | None = None,
+    items: dict | None = None,
 ) -> list[Scenario]:
     """What the fund would pay and what the family would pay for these lines —
     as things stand (with this year's deductible and cap already used), and what
     would change with a designated facility (F2), a chronic recognition (C5) or
-    another kind of non-local registration (F4). Reads only."""
+    another kind of non-local registration (F4). Reads only. `items`: the
+    lines' directory items in force on `day` if the caller has read them."""
     facts = settlement_facts.gather(
         person=person, facility=facility, day=day, visit=visit, disease=disease
     )
-    items = settlement_facts.directory_items(day=day, codes=[code for code, _q, _p in lines])
+    if items is None:
+        items = settlement_facts.directory_items(day=day, codes=[code for code, _q, _p in lines])
     totals = settlement_facts.year_totals(person=person, year=day.year)
 
     def run(key: str, label, the_facts, actual: bool = False) -> Scenario:
@@ -108,6 +112,30 @@ def estimate(
             if kind != facts.registration:
                 scenarios.append(run(f"reg_{kind}", label, facts.but(registration=kind)))
     return scenarios
+
+
+# How many items the estimate's item picker suggests for what was typed.
+SUGGESTIONS = 20
+
+
+def directory_search(*, text: str, day: datetime.date) -> list[DirectoryItem]:
+    """The items of the directory in force on `day` (C1) whose code starts with
+    `text` or whose name contains it, codes first: one query, at most
+    SUGGESTIONS rows, whatever the directory's size."""
+    text = text.strip()
+    if not text:
+        return []
+    version = (
+        DirectoryVersion.objects.filter(effective_from__lte=day)
+        .order_by("-effective_from")
+        .values("pk")[:1]
+    )
+    return list(
+        DirectoryItem.objects.filter(version=Subquery(version))
+        .filter(Q(code__istartswith=text) | Q(name__icontains=text))
+        .order_by("code")
+        .only("code", "name", "item_class")[:SUGGESTIONS]
+    )
 
 
 @dataclass

@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import datetime
-import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
-from claims.models import Bill, BillLine, Disease, PersonYearTotals, Visit
+from claims.models import Bill, BillLine, Disease, Visit
 from claims.models.bills import SETTLED_FIGURES
 from claims.settlement import facts as settlement_facts
-from claims.settlement.calc import SettlementResult, calculate
+from claims.settlement import load as settlement_load
+from claims.settlement import store as settlement_store
+from claims.settlement.calc import calculate
 from core.audit import audit_record
-from core.db import prepared_cursor
-from core.db import set_based as _set_based
 from wallet.models import Payment
-from wallet.services.payments import payout_for_person
+from wallet.services.payments import PayoutRequest, payouts_for_persons
+
+# What one bad bill can raise (a figure too large for its column, a constraint):
+# bills_settle_many settles its chunk again bill by bill. Anything else (a lost
+# connection, a lock timeout) stops the job, which can simply be run again.
+BAD_BILL = (DataError, IntegrityError, ValidationError)
+
+RESULT_FIELDS = SETTLED_FIGURES  # what a settlement stores (claims/models/bills.py)
+
+# Bills settled per transaction by bills_settle_many: large enough that the
+# round trips cost little per bill, small enough that a chunk holds its locks
+# (the patients' running totals and accounts, the sinks) for well under a second.
+SETTLE_CHUNK = 500
 
 
 @transaction.atomic
@@ -94,86 +108,13 @@ def bill_create(
     return bill
 
 
-def _locked_totals(*, person_id: int, year: int, care_type: str) -> PersonYearTotals:
-    """The person's running totals row for the year and care type, locked (C3).
+@dataclass
+class SettleReport:
+    """What bills_settle_many did: how many bills it settled, and the bills it
+    could not settle with the reason (they stay entered)."""
 
-    Two queries whatever the history: create it if missing (a no-op when it
-    exists), then lock it. Concurrent settlements of the same person queue here,
-    so each one sees the deductible and cap used by the one before."""
-    PersonYearTotals.objects.bulk_create(
-        [PersonYearTotals(person_id=person_id, year=year, care_type=care_type)],
-        ignore_conflicts=True,
-    )
-    return PersonYearTotals.objects.select_for_update().get(
-        person_id=person_id, year=year, care_type=care_type
-    )
-
-
-# The settled figures of all of a bill's lines in one statement (PostgreSQL): the
-# ORM's bulk_update builds a CASE WHEN per field and line, and compiling that cost
-# a third of a settlement's time (bench/settle.py).
-_STORE_LINES_SQL = """
-UPDATE claims_billline AS l
-SET item_id = x.item_id, item_class = x.item_class, price_limit = x.price_limit,
-    name = x.name, amount = x.amount, self_pay = x.self_pay,
-    class_b_first_pay = x.class_b_first_pay, eligible = x.eligible, reasons = x.reasons::jsonb
-FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::numeric[], %s::text[], %s::numeric[],
-            %s::numeric[], %s::numeric[], %s::numeric[], %s::text[])
-    AS x (id, item_id, item_class, price_limit, name, amount, self_pay, class_b_first_pay,
-          eligible, reasons)
-WHERE l.id = x.id
-"""
-
-STORED_LINE_FIELDS = [
-    "item",
-    "item_class",
-    "price_limit",
-    "name",
-    "amount",
-    "self_pay",
-    "class_b_first_pay",
-    "eligible",
-    "reasons",
-]
-
-
-def _store(bill: Bill, lines: list[BillLine], items: dict, result: SettlementResult) -> None:
-    for line, out in zip(lines, result.lines, strict=True):
-        item = items.get(line.code)
-        line.item = item
-        line.item_class = item.item_class if item else ""
-        line.price_limit = item.price_limit if item else None
-        if not line.name and item is not None:
-            line.name = item.name
-        line.amount = out.amount
-        line.self_pay = out.self_pay
-        line.class_b_first_pay = out.class_b_first_pay
-        line.eligible = out.eligible
-        line.reasons = list(out.reasons)
-    if not _set_based():
-        BillLine.objects.bulk_update(lines, STORED_LINE_FIELDS)
-        return
-    columns = [[] for _ in range(10)]
-    for line in lines:
-        values = (
-            line.pk,
-            line.item_id,
-            line.item_class,
-            line.price_limit,
-            line.name,
-            line.amount,
-            line.self_pay,
-            line.class_b_first_pay,
-            line.eligible,
-            json.dumps(line.reasons),
-        )
-        for column, value in zip(columns, values, strict=True):
-            column.append(value)
-    with prepared_cursor() as cursor:
-        cursor.execute(_STORE_LINES_SQL, columns)
-
-
-RESULT_FIELDS = SETTLED_FIGURES  # what a settlement stores (claims/models/bills.py)
+    settled: int = 0
+    failed: list[tuple[Bill, str]] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -182,106 +123,188 @@ def bill_settle(
     bill: Bill | int,
     acting_user,
     settled_on: datetime.date | None = None,
-    pay: bool = True,
 ) -> Bill:
     """Settle a bill once (C2, C3, C6, F1, F2, F4, C5) and pay the personal part.
 
     Deterministic: the inputs (directory classes and limits, policy row, reduction,
     running totals before the bill) are stored with the result, and
     selectors.bill_recompute() re-derives the result from them. Settling a settled
-    bill returns it unchanged. A constant number of queries however many bills the
-    person already has.
+    bill returns it unchanged. Five statements on PostgreSQL however many bills
+    the person already has (see _settle).
 
     `settled_on` is the day the facility settled the bill when it is recorded
     later (an import of directly settled bills); it decides the tax year (T2).
     By default, today."""
     bill_id = bill.pk if isinstance(bill, Bill) else bill
-    bill = (
-        Bill.objects.select_for_update(of=("self",))
-        .select_related("person__region__province", "facility__region__province")
-        .get(pk=bill_id)
-    )
-    if bill.status == Bill.Status.SETTLED:
-        return bill
-    lines = list(bill.lines.all())
-    items = settlement_facts.directory_items(
-        day=bill.service_date, codes=[line.code for line in lines]
-    )
-    facts = settlement_facts.gather(
-        person=bill.person,
-        facility=bill.facility,
-        day=bill.service_date,
-        visit=bill.visit,
-        disease=bill.disease_id,
-        emergency=bill.emergency,
-    )
-    decision = settlement_facts.decide(facts)
-    totals = _locked_totals(
-        person_id=bill.person_id, year=bill.service_date.year, care_type=decision.care_type
-    )
-    data = settlement_facts.settlement_input(
-        lines=[(line.code, line.quantity, line.unit_price) for line in lines],
-        items=items,
-        facts=facts,
-        decision=decision,
-        deductible_used=totals.deductible_used,
-        cap_used=totals.fund_paid,
-    )
-    result = calculate(data)
+    done = _settle([bill_id], acting_user=acting_user, settled_on={bill_id: settled_on})
+    if done:
+        return done[0]
+    # Settled before (or no such bill: DoesNotExist, as for any unknown id).
+    return Bill.objects.select_related("person", "facility").get(pk=bill_id)
 
-    PersonYearTotals.objects.filter(pk=totals.pk).update(
-        deductible_used=F("deductible_used") + result.deductible,
-        fund_paid=F("fund_paid") + result.fund_paid,
-        bills=F("bills") + 1,
-    )
-    _store(bill, lines, items, result)
-    now = timezone.now()
-    bill.status = Bill.Status.SETTLED
-    bill.settled_at = now
-    bill.settled_on = settled_on or timezone.localdate(now)
-    bill.care_type = decision.care_type
-    bill.policy_rule = decision.rule
-    for name in RESULT_FIELDS:
-        setattr(bill, name, getattr(result, name))
-    bill.reasons = list(result.reasons)
-    bill.inputs = data.to_json()
-    if pay and result.personal_total > 0:
-        # C6, W11, P3: the personal part (自付 + 自费) is paid from the wallet, the
-        # own personal account, a pooling relative's account, then cash — in this
-        # transaction, so a bill is never settled without its payment.
-        bill.payment = payout_for_person(
-            person=bill.person,
-            amount=result.personal_total,
-            purpose=Payment.Purpose.DRUGS
-            if bill.facility.kind == Facility.Kind.PHARMACY
-            else Payment.Purpose.BILL,
-            reference=f"claims.bill:{bill.reference}",
-            acting_user=acting_user,
-            facility=bill.facility,
+
+def bills_settle_many(
+    *,
+    bills: QuerySet[Bill] | Iterable[int],
+    acting_user,
+    settled_on: dict[int, datetime.date] | None = None,
+    chunk_size: int | None = None,
+    progress=None,
+) -> SettleReport:
+    """Settle many entered bills (a hospital's day, an admin's selection, an
+    import) exactly as bill_settle would one after the other in date order
+    (service date, then pk: the order the running totals are used in, C3), a
+    chunk of bills per transaction. Bills already settled are skipped, so a
+    retried job changes nothing. Safe alongside single settlements and other
+    jobs: every chunk locks its bills, then the running totals, then the
+    accounts, each in one fixed order (see _settle).
+
+    A chunk that fails on a bad bill (BAD_BILL) is settled again bill by bill, so
+    the others are settled; the bad one stays entered and is reported.
+    `settled_on`: the day each bill was settled at the facility, by bill id,
+    where it is not today (an import, T2). `progress()` is called after each
+    chunk (a background job's sign of life). `chunk_size`: bills per
+    transaction, by default settings.BILLS_SETTLE_CHUNK or SETTLE_CHUNK."""
+    report = SettleReport()
+    ids = _entered_in_date_order(bills)
+    settled_on = settled_on or {}
+    chunk_size = chunk_size or getattr(settings, "BILLS_SETTLE_CHUNK", SETTLE_CHUNK)
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        try:
+            with transaction.atomic():
+                report.settled += len(
+                    _settle(chunk, acting_user=acting_user, settled_on=settled_on)
+                )
+        except BAD_BILL as exc:
+            # One bad bill must not hold back the others: this chunk again, one
+            # bill per transaction (a chunk of one: that bill is the bad one).
+            for bill_id in chunk if len(chunk) > 1 else ():
+                try:
+                    with transaction.atomic():
+                        report.settled += len(
+                            _settle([bill_id], acting_user=acting_user, settled_on=settled_on)
+                        )
+                except BAD_BILL as exc:
+                    _failed(report, bill_id, exc)
+            if len(chunk) == 1:
+                _failed(report, chunk[0], exc)
+        if progress is not None:
+            progress()
+    return report
+
+
+def _failed(report: SettleReport, bill_id: int, exc: Exception) -> None:
+    bill = Bill.objects.filter(pk=bill_id).first()
+    if bill is not None:
+        report.failed.append((bill, _failure(exc)))
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(_("a value is too large for the database, or the database refused the bill"))
+
+
+def _entered_in_date_order(bills) -> list[int]:
+    """The ids of the entered bills among `bills`, in date order (ids only: a
+    job of 100,000 bills holds 100,000 integers, never the bills)."""
+    if isinstance(bills, QuerySet):
+        return list(
+            bills.filter(status=Bill.Status.ENTERED)
+            .order_by("service_date", "pk")
+            .values_list("pk", flat=True)
         )
-    update_fields = [
-        "payment",
-        "status",
-        "settled_at",
-        "settled_on",
-        "care_type",
-        "policy_rule",
-        "reasons",
-        "inputs",
-        *RESULT_FIELDS,
+    wanted = list(bills)
+    found = []
+    for start in range(0, len(wanted), 10_000):
+        found.extend(
+            Bill.objects.filter(pk__in=wanted[start : start + 10_000], status=Bill.Status.ENTERED)
+            .order_by()
+            .values_list("service_date", "pk")
+        )
+    found.sort()
+    return [pk for _day, pk in found]
+
+
+def _settle(
+    ids: list[int],
+    *,
+    acting_user,
+    settled_on: dict[int, datetime.date | None],
+) -> list[Bill]:
+    """Settle these bills in the caller's transaction; returns the ones it
+    settled (bills settled before are left as they are). On PostgreSQL five statements whatever the
+    number of bills or their patients' history:
+
+    1. lock the bills (pk order) and read every fact (settlement.load);
+    2. lock the running totals rows they use (key order; created if missing);
+    3. lock the accounts that pay the personal parts (pk order) and read them;
+    4. write the payments with their ledger pairs and audit rows;
+    5. write the bills, their lines, the running totals and the audit rows.
+
+    Locks are always taken in that order (bills, totals, accounts), each kind in
+    one fixed order, so settlements, jobs and transfers never wait in a circle."""
+    loaded = settlement_load.load_for_settlement(ids)
+    todo = [one for one in loaded if one.facts is not None]
+    decisions = [settlement_facts.decide(one.facts) for one in todo]
+    keys = [
+        settlement_store.TotalsKey(one.bill.person_id, one.bill.service_date.year, d.care_type)
+        for one, d in zip(todo, decisions, strict=True)
     ]
-    bill.save(update_fields=update_fields)
-    audit_record(
-        actor=acting_user,
-        action="claims.bill_settle",
-        person=bill.person,
-        target=bill,
-        details={
-            "reference": bill.reference,
-            "total": str(result.total),
-            "fund_paid": str(result.fund_paid),
-            "personal_total": str(result.personal_total),
-            "reasons": list(result.reasons),
-        },
-    )
-    return bill
+    totals = settlement_store.lock_totals(keys) if todo else {}
+    # Running totals as the bills use them, in date order (C3: the tenth bill of
+    # the year sees what the nine before it used).
+    used = {key: [row.deductible_used, row.fund_paid] for key, row in totals.items()}
+    now = timezone.now()
+    today = timezone.localdate(now)
+    settled = []
+    for one, decision, key in zip(todo, decisions, keys, strict=True):
+        before = used[key]
+        data = settlement_facts.settlement_input(
+            lines=[(line.code, line.quantity, line.unit_price) for line in one.lines],
+            items=one.items,
+            facts=one.facts,
+            decision=decision,
+            deductible_used=before[0],
+            cap_used=before[1],
+        )
+        result = calculate(data)
+        before[0] += result.deductible
+        before[1] += result.fund_paid
+        bill = one.bill
+        bill.status = Bill.Status.SETTLED
+        bill.settled_at = now
+        bill.settled_on = settled_on.get(bill.pk) or today
+        bill.care_type = decision.care_type
+        bill.policy_rule = decision.rule
+        for name in RESULT_FIELDS:
+            setattr(bill, name, getattr(result, name))
+        bill.reasons = list(result.reasons)
+        bill.inputs = data.to_json()
+        bill.payment = None
+        settled.append(settlement_store.Settled(bill, one.lines, one.items, result, totals[key].id))
+    # C6, W11, P3: the personal part (自付 + 自费) is paid from the wallet, the own
+    # personal account, a pooling relative's account, then cash — in this
+    # transaction, so a bill is never settled without its payment.
+    owing = [one for one in settled if one.result.personal_total > 0]
+    if owing:
+        payments = payouts_for_persons(
+            requests=[
+                PayoutRequest(
+                    person=one.bill.person,
+                    amount=one.result.personal_total,
+                    purpose=Payment.Purpose.DRUGS
+                    if one.bill.facility.kind == Facility.Kind.PHARMACY
+                    else Payment.Purpose.BILL,
+                    reference=f"claims.bill:{one.bill.reference}",
+                    facility=one.bill.facility,
+                )
+                for one in owing
+            ],
+            acting_user=acting_user,
+        )
+        for one, payment in zip(owing, payments, strict=True):
+            one.bill.payment = payment
+    settlement_store.store(settled, now=now, acting_user=acting_user)
+    return [one.bill for one in settled]

@@ -87,6 +87,8 @@ class ImportReport:
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
     bills: list[Bill] = field(default_factory=list)
+    # The settlement date given in the file, by bill id (T2), for settling later.
+    settled_on: dict[int, datetime.date] = field(default_factory=dict)
 
     def error(self, row: int, message: str) -> None:
         self.errors.append(RowError(row, message))
@@ -230,8 +232,10 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
     """Import bills from CSV, one row per bill line; rows sharing a `reference`
     make one bill (C6). A bill with any bad row is not imported (its rows are all
     reported); a reference already imported is refused, so a file can be uploaded
-    again after fixing its errors. With `settle`, each bill is settled at once."""
-    from claims.services.bills import bill_create, bill_settle
+    again after fixing its errors. With `settle`, the imported bills are settled
+    at once (bills_settle_many); a bill that cannot be settled stays imported,
+    entered, and its first row says why."""
+    from claims.services.bills import bill_create, bills_settle_many
 
     rows = read_table(
         data,
@@ -248,6 +252,7 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
         ),
     )
     report = ImportReport()
+    first_rows: dict[int, int] = {}  # bill id -> its first row in the file
     groups: dict[str, list[tuple[int, dict]]] = {}
     for number, row in rows:
         groups.setdefault(row.get("reference", ""), []).append((number, row))
@@ -370,8 +375,6 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
                     emergency=first.get("emergency", "").lower() in {"1", "yes", "true", "是"},
                     reference=reference,
                 )
-                if settle:
-                    bill = bill_settle(bill=bill, acting_user=acting_user, settled_on=settled_on)
         except ValidationError as exc:
             report.error(first_number, "; ".join(exc.messages))
             continue
@@ -382,21 +385,19 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
             continue
         report.created += 1
         report.bills.append(bill)
+        first_rows[bill.pk] = first_number
+        if settled_on is not None:
+            report.settled_on[bill.pk] = settled_on
+    if settle and report.bills:
+        settled = bills_settle_many(
+            bills=[bill.pk for bill in report.bills],
+            acting_user=acting_user,
+            settled_on=report.settled_on,
+        )
+        for bill, reason in settled.failed:
+            report.error(
+                first_rows[bill.pk],
+                _("bill %(ref)s is imported but could not be settled: %(reason)s")
+                % {"ref": bill.reference, "reason": reason},
+            )
     return report
-
-
-def bills_settle_entered(*, bill_ids: list[int], acting_user, progress=None) -> int:
-    """Settle the entered bills among `bill_ids` in date order (an import too large
-    to settle while the administrator waits). Each bill is its own transaction;
-    settling a settled bill changes nothing, so a retried job is harmless.
-    `progress()` is called after each bill (a background job's sign of life)."""
-    from claims.services.bills import bill_settle
-
-    entered = Bill.objects.filter(pk__in=bill_ids, status=Bill.Status.ENTERED)
-    done = 0
-    for bill_id in entered.order_by("service_date", "pk").values_list("pk", flat=True):
-        bill_settle(bill=bill_id, acting_user=acting_user)
-        done += 1
-        if progress is not None:
-            progress()
-    return done

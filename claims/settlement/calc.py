@@ -10,7 +10,7 @@ rounded figures, so the parts always add up to the total exactly.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -52,18 +52,40 @@ class SettlementInput:
     notes: tuple[str, ...] = ()  # bill-level reason codes that explain the rate
 
     def to_json(self) -> dict:
-        """A JSON-safe copy (Decimals as strings) to store with the bill."""
+        """A JSON-safe copy (Decimals as strings) to store with the bill: the
+        fields as dataclasses.asdict names them, tuples as lists. Written out
+        field by field: asdict's deep copy was a tenth of a settlement's time."""
 
-        def convert(value):
-            if isinstance(value, Decimal):
-                return str(value)
-            if isinstance(value, dict):
-                return {k: convert(v) for k, v in value.items()}
-            if isinstance(value, list | tuple):
-                return [convert(v) for v in value]
-            return value
+        def text(value):
+            return None if value is None else str(value)
 
-        return convert(asdict(self))
+        rule = self.rule
+        return {
+            "lines": [
+                {
+                    "code": line.code,
+                    "quantity": text(line.quantity),
+                    "unit_price": text(line.unit_price),
+                    "item_class": line.item_class,
+                    "price_limit": text(line.price_limit),
+                }
+                for line in self.lines
+            ],
+            "class_b_share": text(self.class_b_share),
+            "rule": None
+            if rule is None
+            else {
+                "deductible": text(rule.deductible),
+                "rate": text(rule.rate),
+                "annual_cap": text(rule.annual_cap),
+                "deductible_per_bill": rule.deductible_per_bill,
+            },
+            "rate_reduction": text(self.rate_reduction),
+            "deductible_used": text(self.deductible_used),
+            "cap_used": text(self.cap_used),
+            "refusal": self.refusal,
+            "notes": list(self.notes),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> SettlementInput:

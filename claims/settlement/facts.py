@@ -2,9 +2,10 @@
 it: which policy row applies (C3, C5), the non-local reduction (F4), and whether
 the fund pays at all (F1, F2). Reads only — the estimate uses it without writing.
 
-`gather` reads in a constant number of queries (independent of how many bills the
-person already has); `decide` is pure, so the estimate can ask "what if" by
-overriding a fact.
+`derive` turns what the database says into Facts; `gather` reads it through the
+ORM in a constant number of queries (the estimate, SQLite), load.py in one
+statement for any number of bills (the settlement on PostgreSQL). `decide` is
+pure, so the estimate can ask "what if" by overriding a fact.
 """
 
 from __future__ import annotations
@@ -99,11 +100,15 @@ def _recognised(*, person: InsuredPerson, disease_id: int | None, day) -> bool:
     ).exists()
 
 
-def _on_cross_province_list(*, disease: Disease | int | None, day) -> bool:
+def on_cross_province_list(*, cross_province: bool, since: int | None, day) -> bool:
     """C5: cross-province settlement covers only the diseases of the national list,
     each from the year it was added (five more since 2024)."""
+    return cross_province and (since is None or since <= day.year)
+
+
+def _disease_list_flags(disease: Disease | int | None) -> tuple[bool, int | None]:
     if disease is None:
-        return False
+        return False, None
     if not isinstance(disease, Disease):
         disease = (
             Disease.objects.filter(pk=disease)
@@ -111,20 +116,8 @@ def _on_cross_province_list(*, disease: Disease | int | None, day) -> bool:
             .first()
         )
         if disease is None:
-            return False
-    return disease.cross_province and (
-        disease.cross_province_since is None or disease.cross_province_since <= day.year
-    )
-
-
-def _registration(*, person, facility: Facility, day) -> str:
-    registration = accounts_selectors.registration_on(person=person, day=day)
-    if registration is None:
-        return NO_REGISTRATION
-    # A registration for a destination covers care anywhere in that province
-    # (registrations are filed per province in most places).
-    covers = registration.destination.province_id == facility.region.province_id
-    return registration.kind if covers else NO_REGISTRATION
+            return False, None
+    return disease.cross_province, disease.cross_province_since
 
 
 def gather(
@@ -136,8 +129,9 @@ def gather(
     disease: Disease | int | None = None,
     emergency: bool = False,
 ) -> Facts:
-    """Read the facts for a bill of `person` at `facility` on `day`. `person` and
-    `facility` should come with region__province loaded."""
+    """Read the facts for a bill of `person` at `facility` on `day` through the
+    ORM (the estimate, and the settlement on SQLite). `person` and `facility`
+    should come with region__province loaded."""
     disease_id = disease.pk if isinstance(disease, Disease) else disease
     home, there = person.region, facility.region
     non_local = home.pk != there.pk
@@ -152,45 +146,140 @@ def gather(
         )
     }
     home_policy = policies.get(home.pk)
-    # F4: the treatment location's directory (its class-B share), the insured
-    # location's policy (rates, deductibles, caps, reductions).
-    directory_policy = policies.get(there.pk) or home_policy
-    if directory_policy is not None:
-        class_b_share = directory_policy.class_b_share
-    else:
-        class_b_share = ClaimsSettings.current().default_class_b_share
-    rules = {}
-    if home_policy is not None:
-        rules = {(r.care_type, r.tier): r for r in home_policy.prefetched_rules}
-    designated_required = (
-        visit == Visit.OUTPATIENT
-        and person.insurance_type == InsuranceType.RESIDENT
-        and home.province.designated_facility_required
+    there_policy = policies.get(there.pk)
+    designated_required = designated_facility_rule_applies(
+        visit=visit,
+        insurance_type=person.insurance_type,
+        province_requires=home.province.designated_facility_required,
     )
-    is_designated = False
+    designated_facility_id = None
     if designated_required:
         choice = accounts_selectors.designated_facility_on(person=person, day=day)
-        is_designated = choice is not None and choice.facility_id == facility.pk
+        designated_facility_id = choice.facility_id if choice is not None else None
+    registration = None
+    if non_local:
+        found = accounts_selectors.registration_on(person=person, day=day)
+        if found is not None:
+            registration = (found.kind, found.destination.province_id)
+    outpatient = visit == Visit.OUTPATIENT
+    cross_list, since = (
+        _disease_list_flags(disease) if cross_province and outpatient else (False, None)
+    )
+    return derive(
+        day=day,
+        visit=visit,
+        emergency=emergency,
+        disease_id=disease_id,
+        insurance_type=person.insurance_type,
+        home_region_id=home.pk,
+        home_province_id=home.province_id,
+        home_province_requires_designated=home.province.designated_facility_required,
+        facility_id=facility.pk,
+        facility_region_id=there.pk,
+        facility_province_id=there.province_id,
+        tier=facility.tier,
+        outpatient_pooling=facility.outpatient_pooling,
+        chronic_settlement_facility=facility.chronic_settlement,
+        home_policy=home_policy,
+        there_class_b_share=there_policy.class_b_share if there_policy else None,
+        rules={(r.care_type, r.tier): r for r in home_policy.prefetched_rules}
+        if home_policy is not None
+        else {},
+        designated_facility_id=designated_facility_id,
+        recognised=outpatient and _recognised(person=person, disease_id=disease_id, day=day),
+        disease_cross_province=cross_list,
+        disease_cross_province_since=since,
+        registration=registration,
+    )
+
+
+def designated_facility_rule_applies(
+    *, visit: str, insurance_type: str, province_requires: bool
+) -> bool:
+    """F2 applies to residents' general outpatient care where the province says so."""
+    return (
+        visit == Visit.OUTPATIENT and insurance_type == InsuranceType.RESIDENT and province_requires
+    )
+
+
+def derive(
+    *,
+    day: datetime.date,
+    visit: str,
+    emergency: bool,
+    disease_id: int | None,
+    insurance_type: str,
+    home_region_id: int,
+    home_province_id: int,
+    home_province_requires_designated: bool,
+    facility_id: int,
+    facility_region_id: int,
+    facility_province_id: int,
+    tier: int | None,
+    outpatient_pooling: bool,
+    chronic_settlement_facility: bool,
+    home_policy,
+    there_class_b_share: Decimal | None,
+    rules: dict,
+    designated_facility_id: int | None,
+    recognised: bool,
+    disease_cross_province: bool,
+    disease_cross_province_since: int | None,
+    registration: tuple[str, int] | None,
+    default_class_b_share: Decimal | None = None,
+) -> Facts:
+    """The facts from what the database says (pure apart from reading the
+    default class-B share when neither region has a policy): the same whether the
+    values came through the ORM (gather) or one set-based statement
+    (claims.settlement.load). `home_policy` is a RegionalPolicy (or anything with
+    its pk and shares), None when the insured region has none for the year;
+    `registration` is (kind, destination province id) of the registration in
+    force on `day`."""
+    non_local = home_region_id != facility_region_id
+    cross_province = home_province_id != facility_province_id
+    outpatient = visit == Visit.OUTPATIENT
+    # F4: the treatment location's directory (its class-B share), the insured
+    # location's policy (rates, deductibles, caps, reductions).
+    if there_class_b_share is not None:
+        class_b_share = there_class_b_share
+    elif home_policy is not None:
+        class_b_share = home_policy.class_b_share
+    elif default_class_b_share is not None:
+        class_b_share = default_class_b_share
+    else:
+        class_b_share = ClaimsSettings.current().default_class_b_share
+    designated_required = designated_facility_rule_applies(
+        visit=visit,
+        insurance_type=insurance_type,
+        province_requires=home_province_requires_designated,
+    )
+    kind = NO_REGISTRATION
+    # A registration for a destination covers care anywhere in that province
+    # (registrations are filed per province in most places).
+    if non_local and registration is not None and registration[1] == facility_province_id:
+        kind = registration[0]
     return Facts(
         day=day,
         visit=visit,
-        insurance_type=person.insurance_type,
-        tier=facility.tier or 0,
-        outpatient_pooling=facility.outpatient_pooling,
-        chronic_settlement_facility=facility.chronic_settlement,
+        insurance_type=insurance_type,
+        tier=tier or 0,
+        outpatient_pooling=outpatient_pooling,
+        chronic_settlement_facility=chronic_settlement_facility,
         non_local=non_local,
         cross_province=cross_province,
         designated_required=designated_required,
-        is_designated=is_designated,
+        is_designated=designated_required
+        and designated_facility_id is not None
+        and designated_facility_id == facility_id,
         disease_id=disease_id,
-        recognised=visit == Visit.OUTPATIENT
-        and _recognised(person=person, disease_id=disease_id, day=day),
+        recognised=outpatient and disease_id is not None and recognised,
         disease_cross_province=cross_province
-        and visit == Visit.OUTPATIENT
-        and _on_cross_province_list(disease=disease, day=day),
-        registration=_registration(person=person, facility=facility, day=day)
-        if non_local
-        else NO_REGISTRATION,
+        and outpatient
+        and disease_id is not None
+        and on_cross_province_list(
+            cross_province=disease_cross_province, since=disease_cross_province_since, day=day
+        ),
+        registration=kind,
         emergency=emergency,
         class_b_share=class_b_share,
         referral_reduction=home_policy.referral_reduction if home_policy else ZERO,
@@ -267,13 +356,15 @@ def decide(facts: Facts) -> Decision:
 def settlement_input(
     *,
     lines,
-    items: dict[str, DirectoryItem],
+    items: dict,
     facts: Facts,
     decision: Decision,
     deductible_used: Decimal = ZERO,
     cap_used: Decimal = ZERO,
 ) -> SettlementInput:
-    """The pure calculation's input. `lines` are (code, quantity, unit_price)."""
+    """The pure calculation's input. `lines` are (code, quantity, unit_price);
+    `items` maps codes to their directory item (anything with item_class and
+    price_limit: a DirectoryItem or load.ItemRow)."""
     line_inputs = []
     for code, quantity, unit_price in lines:
         item = items.get(code)

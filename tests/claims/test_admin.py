@@ -344,3 +344,142 @@ def test_bills_are_searched_by_id_suffix_never_by_the_full_number(admin_client, 
     assert [b.pk for b in found] == [bill.pk]
     found = admin_client.get(url, {"q": person.national_id}).context["cl"].result_list
     assert list(found) == []
+
+
+def _entered(cq, days, price="100.00"):
+    from claims.services.bills import bill_create
+
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    clinic = FacilityFactory(region=cq, tier=1)
+    return [
+        bill_create(
+            person=person,
+            facility=clinic,
+            service_date=datetime.date(2026, 4, d),
+            visit="outpatient",
+            lines=[("A100", D(1), D(price))],
+            entered_by=None,
+        )
+        for d in days
+    ]
+
+
+def test_settle_task_keeps_the_settlement_dates_of_an_import(cq):
+    """T2: a bill settled at the facility on 2026-12-30 belongs to that tax year,
+    also when a large import settles it in the background in January."""
+    from claims.tasks import bills_settle
+
+    first, second = _entered(cq, (1, 2))
+    with time_machine.travel(datetime.datetime(2027, 1, 3, 9, 0), tick=False):
+        assert bills_settle([first.pk, second.pk], None, {str(first.pk): "2026-12-30"}) == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.settled_on, second.settled_on) == (
+        datetime.date(2026, 12, 30),
+        datetime.date(2027, 1, 3),
+    )
+
+
+def test_settling_a_large_selection_goes_to_the_background(
+    admin_client, cq, english, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Through the job outbox (core.jobs), as a large import: the job is sent
+    once the request commits, and it settles every bill."""
+    from claims.admin.bills import BillAdmin
+    from core.models import Job
+    from portal.celery import app
+
+    english(admin_client)
+    monkeypatch.setattr(BillAdmin, "SETTLE_INLINE_UP_TO", 2)
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    bills = _entered(cq, (1, 2, 3))
+    url = reverse("admin:claims_bill_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url,
+            {"action": "settle", "_selected_action": [b.pk for b in bills], "post": "yes"},
+            follow=True,
+        )
+    # (In the test's own transaction the job is still queued when the page says so.)
+    assert "3 bills will be settled in the background" in response.content.decode()
+    assert Job.objects.get().task == "claims.tasks.bills_settle"
+    assert set(Bill.objects.values_list("status", flat=True)) == {"settled"}
+
+
+def test_one_bad_bill_leaves_the_others_settled_and_is_named(
+    admin_client, cq, english, monkeypatch
+):
+    """A bill the database refuses (here: made to fail) does not hold back the
+    rest of its chunk; the action names it, and it stays entered."""
+    from django.db import DataError
+
+    from claims.services import bills as bill_services
+
+    english(admin_client)
+    bills = _entered(cq, (1, 2, 3))
+    bad = _entered(cq, (4,), price="666.66")[0]
+    real = bill_services.calculate
+
+    def failing(data):
+        if data.lines[0].unit_price == D("666.66"):
+            raise DataError("numeric field overflow")
+        return real(data)
+
+    monkeypatch.setattr(bill_services, "calculate", failing)
+    response = admin_client.post(
+        reverse("admin:claims_bill_changelist"),
+        {"action": "settle", "_selected_action": [b.pk for b in [*bills, bad]], "post": "yes"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert f"{bad.reference}: a value is too large for the database" in page
+    assert "3 bills settled." in page
+    assert dict(Bill.objects.values_list("pk", "status")) == {
+        **{b.pk: "settled" for b in bills},
+        bad.pk: "entered",
+    }
+
+
+def test_an_imported_bill_that_cannot_be_settled_stays_entered_and_its_row_says_so(
+    admin_client, cq, english, monkeypatch
+):
+    from django.db import DataError
+
+    from claims.services import bills as bill_services
+
+    english(admin_client)
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    FacilityFactory(region=cq, tier=1, code="CQ-T1")
+    real = bill_services.calculate
+
+    def failing(data):
+        if data.lines[0].unit_price == D("666.66"):
+            raise DataError("numeric field overflow")
+        return real(data)
+
+    monkeypatch.setattr(bill_services, "calculate", failing)
+    nid = person.national_id
+    text = "\n".join(
+        [
+            "reference,national_id,facility_code,service_date,visit,item_code,quantity,unit_price",
+            f"OK1,{nid},CQ-T1,2026-03-01,outpatient,A100,1,100.00",
+            f"BAD,{nid},CQ-T1,2026-03-02,outpatient,A100,1,666.66",
+        ]
+    )
+    upload = SimpleUploadedFile("bills.csv", text.encode())
+    response = admin_client.post(
+        reverse("admin:claims_bill_import"), {"file": upload, "settle": "on"}
+    )
+    report = response.context["report"]
+    assert report.created == 2
+    assert [(e.row, e.message) for e in report.errors] == [
+        (
+            3,
+            "bill BAD is imported but could not be settled: a value is too large for the "
+            "database, or the database refused the bill",
+        )
+    ]
+    assert dict(Bill.objects.values_list("reference", "status")) == {
+        "OK1": "settled",
+        "BAD": "entered",
+    }

@@ -75,3 +75,30 @@ def test_every_yuan_is_the_funds_or_the_patients(
         assert result.fund_paid == 0
     # Deterministic and re-computable from its stored inputs.
     assert calculate(SettlementInput.from_json(data.to_json())) == result
+
+
+@given(lines=lines, rule=rules, share=percent, used=money, notes=st.lists(st.just("F4-02")))
+def test_stored_inputs_are_every_field_of_the_input_as_text(lines, rule, share, used, notes):
+    """The inputs stored with a bill are the dataclass's fields (asdict's names and
+    nesting), Decimals as their exact text, tuples as lists."""
+    from dataclasses import asdict
+
+    data = SettlementInput(
+        lines=tuple(lines),
+        class_b_share=share,
+        rule=rule,
+        deductible_used=used,
+        cap_used=used,
+        notes=tuple(notes),
+    )
+
+    def text(value):
+        if isinstance(value, D):
+            return str(value)
+        if isinstance(value, dict):
+            return {k: text(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [text(v) for v in value]
+        return value
+
+    assert data.to_json() == text(asdict(data))

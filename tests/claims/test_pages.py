@@ -78,8 +78,9 @@ def test_family_page_shows_this_years_costs_in_constant_queries(
         assert user_client.get("/").status_code == 200
     assert len(after) == len(before)
     members = family_members(user=family["me"].user)
-    # Totals, running totals, policy rules, chronic recognitions.
-    with django_assert_num_queries(4):
+    # This year at a glance (totals, running totals, policy rules: one
+    # statement) and the chronic recognitions in force.
+    with django_assert_num_queries(2):
         cards = family_cards(persons=members)
     assert len(cards) == 5
 
@@ -412,3 +413,139 @@ def test_one_money_format_on_every_card_of_the_family_page(cq, user, user_client
     assert "¥12,345.60" in wallet_card.split("</dl>")[0]  # the personal account left
     assert claims_card.split("</dl>")[0].count("¥12,345.60") == 2  # total, paid personally
     assert "12345.60" not in html and "¥¥" not in html
+
+
+@pytest.fixture
+def big_directory(cq):
+    """The 2026 directory with 3,000 more items (a real one has tens of thousands)."""
+    from claims.models import DirectoryItem, DirectoryVersion
+
+    version = DirectoryVersion.objects.get(effective_from=datetime.date(2026, 1, 1))
+    DirectoryItem.objects.bulk_create(
+        DirectoryItem(
+            version=version,
+            code=f"Z{n:05d}",
+            name=f"目录药品{n}",
+            kind="drug",
+            item_class="B" if n % 2 else "A",
+            typical_price=D("12.00"),
+        )
+        for n in range(3000)
+    )
+    return version
+
+
+def test_the_estimate_page_costs_at_most_15_queries_whatever_the_directory(
+    user_client, family, big_directory, english, django_assert_max_num_queries
+):
+    """The page never carries the directory (the item picker searches as you
+    type): the empty form and an estimate with every "what if" stay within 15
+    queries with 3,000 items or 3 million."""
+    english(user_client)
+    with django_assert_max_num_queries(15):
+        page = user_client.get(reverse("claims:estimate"))
+    html = page.content.decode()
+    assert "目录药品17" not in html and 'id="directory-items"' in html
+    query = {
+        "person": family["parent"].pk,
+        "facility": family["tertiary"].pk,
+        "visit": "outpatient",
+        "disease": DiseaseFactory().pk,
+        "day": "2026-06-01",
+        "line-TOTAL_FORMS": "3",
+        "line-INITIAL_FORMS": "0",
+        "line-0-code": "A100",
+        "line-0-quantity": "2",
+        "line-0-unit_price": "100.00",
+        "line-1-code": "Z00017",
+        "line-1-quantity": "1",
+        "line-1-unit_price": "",  # the typical price
+        "line-2-code": "B100",
+        "line-2-quantity": "1",
+    }
+    with django_assert_max_num_queries(15):
+        response = user_client.get(reverse("claims:estimate"), query)
+    scenarios = response.context["scenarios"]
+    # 2 × 100 + 12 (typical) + 10 (typical)
+    assert scenarios[0].result.total == D("222.00")
+    assert {s.key for s in scenarios} >= {"actual", "chronic"}
+    assert "目录药品1" not in response.content.decode()
+
+
+def test_the_item_picker_suggests_matching_items_as_you_type(
+    user_client, family, big_directory, english, django_assert_max_num_queries
+):
+    english(user_client)
+    url = reverse("claims:directory_search")
+    # htmx sends the typed field under its own name and says which one it is.
+    with django_assert_max_num_queries(3):
+        response = user_client.get(
+            url,
+            {"line-1-code": "z00"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TRIGGER_NAME="line-1-code",
+        )
+    options = response.content.decode()
+    assert options.count("<option") == 20  # at most 20, codes in order
+    assert '<option value="Z00010">目录药品10 (class A (fully eligible))</option>' in options
+    by_name = user_client.get(
+        url, {"line-0-code": "药品2999"}, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER_NAME="line-0-code"
+    ).content.decode()
+    assert by_name.count("<option") == 1 and 'value="Z02999"' in by_name
+    assert user_client.get(url, {"q": "  "}).content.decode().strip() == ""
+
+
+def test_every_estimate_line_input_has_a_label_and_searches_with_htmx(user_client, family):
+    html = user_client.get(reverse("claims:estimate")).content.decode()
+    for n in range(4):
+        for field in ("code", "quantity", "unit_price"):
+            assert f'<label for="id_line-{n}-{field}">' in html
+    assert html.count(f'hx-get="{reverse("claims:directory_search")}"') == 4
+    assert "<script>" not in html.split("</head>")[1]  # no inline script in the page body
+
+
+def test_the_estimate_stays_within_15_queries_on_its_longest_path(
+    user, user_client, cq, big_directory, django_assert_max_num_queries
+):
+    """Every rule that reads something: a Guangdong resident (F2: designated
+    facility), treated in another province (F4, C5 cross-province list) under a
+    registration, for a recognised chronic disease."""
+    from accounts.models import DesignatedFacilityChoice
+    from tests.claims.factories import CHONGQING_RESIDENT, policy, registration
+    from tests.factories import guangzhou
+
+    gz = guangzhou()
+    policy(gz, rules=CHONGQING_RESIDENT)
+    me = InsuredPersonFactory(region=gz, insurance_type="resident", user=user)
+    home_clinic = FacilityFactory(region=gz, tier=1)
+    DesignatedFacilityChoice.objects.create(
+        person=me, facility=home_clinic, effective_from=datetime.date(2026, 1, 1)
+    )
+    registration(me, destination=cq, kind="referral")
+    disease = DiseaseFactory()
+    ChronicRecognition.objects.create(
+        person=me,
+        disease=disease,
+        hospital=home_clinic,
+        diagnosis="x",
+        status="approved",
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2027, 12, 31),
+    )
+    there = FacilityFactory(region=cq, tier=2, chronic_settlement=True)
+    query = {
+        "person": me.pk,
+        "facility": there.pk,
+        "visit": "outpatient",
+        "disease": disease.pk,
+        "day": "2026-06-01",
+        "line-TOTAL_FORMS": "2",
+        "line-INITIAL_FORMS": "0",
+        "line-0-code": "A100",
+        "line-0-quantity": "2",
+        "line-1-code": "Z00001",
+    }
+    with django_assert_max_num_queries(15):
+        response = user_client.get(reverse("claims:estimate"), query)
+    keys = {s.key for s in response.context["scenarios"]}
+    assert {"actual", "no_chronic", "reg_long_term_resident"} <= keys

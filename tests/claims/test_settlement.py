@@ -13,15 +13,23 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import DesignatedFacilityChoice
 from claims.models import Bill, PersonYearTotals
 from claims.selectors import bill_recompute
-from claims.services.bills import bill_settle
+from claims.services.bills import bill_create, bill_settle
 from claims.services.chronic import recognition_apply, recognition_approve
-from tests.claims.factories import DiseaseFactory, directory, policy, registration, settle
+from tests.claims.factories import (
+    DiseaseFactory,
+    directory,
+    policy,
+    registration,
+    settle,
+)
 from tests.factories import (
     FacilityFactory,
     InsuredPersonFactory,
     chengdu,
     guangzhou,
 )
+from tests.wallet.factories import fund, relate
+from wallet.models import PoolingBinding
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +134,74 @@ def test_the_tenth_bill_of_the_year_is_right_in_constant_queries(cq):
     totals = PersonYearTotals.objects.get(person=person, year=2026)
     assert totals.fund_paid == 6 * D("35.00")  # 210.00
     assert counts[0] == counts[9], counts  # the 1st and the 10th bill cost the same
+
+
+def test_a_settlement_costs_at_most_8_queries_whatever_the_persons_history(
+    cq, django_assert_max_num_queries
+):
+    """Five statements on PostgreSQL (facts with the bill's lock, the running
+    totals' lock, the paying accounts' lock, the payment, the settlement) plus
+    the savepoint pair the test's own transaction adds: the same for a person's
+    first bill as for one with years of recognitions, registrations, designated
+    facilities, pooling relatives, money and bills."""
+    hospital = FacilityFactory(region=cq, tier=2, wallet_payment=True)
+    newcomer = InsuredPersonFactory(region=cq, insurance_type="employee")
+    bill = bill_create(
+        person=newcomer,
+        facility=hospital,
+        service_date=datetime.date(2026, 3, 1),
+        visit="outpatient",
+        lines=[("A100", D(1), D("300.00")), ("B100", D(2), D("50.00"))],
+        entered_by=None,
+    )
+    with django_assert_max_num_queries(8) as first:
+        bill_settle(bill=bill.pk, acting_user=None)
+
+    veteran = InsuredPersonFactory(region=cq, insurance_type="resident")
+    disease = DiseaseFactory()
+    elsewhere = chengdu()
+    for year in range(2020, 2027):
+        recognition_approve_directly(veteran, disease, hospital, year)
+        registration(
+            veteran, destination=elsewhere, kind="referral", start=datetime.date(year, 2, 1)
+        )
+        DesignatedFacilityChoice.objects.create(
+            person=veteran, facility=hospital, effective_from=datetime.date(year, 1, 1)
+        )
+    for _ in range(3):
+        employee = InsuredPersonFactory(region=cq, insurance_type="employee")
+        relate(veteran, employee, "parent")
+        fund(employee, "5000.00")
+        PoolingBinding.objects.create(employee=employee, relative=veteran)
+    for day in range(1, 29):
+        settle(veteran, hospital, [("A100", 1, "40.00")], day=datetime.date(2026, 2, day))
+    bill = bill_create(
+        person=veteran,
+        facility=hospital,
+        service_date=datetime.date(2026, 3, 2),
+        visit="outpatient",
+        disease=disease,
+        lines=[("A100", D(1), D("300.00")), ("B100", D(2), D("50.00"))],
+        entered_by=None,
+    )
+    with django_assert_max_num_queries(8) as rich:
+        settled = bill_settle(bill=bill.pk, acting_user=None)
+    assert settled.payment.pooling_amount > 0  # the richest history path was taken
+    assert len(rich.captured_queries) == len(first.captured_queries) == 7
+
+
+def recognition_approve_directly(person, disease, hospital, year) -> None:
+    from claims.models import ChronicRecognition
+
+    ChronicRecognition.objects.create(
+        person=person,
+        disease=disease,
+        hospital=hospital,
+        diagnosis="高血压",
+        status="approved",
+        valid_from=datetime.date(year, 1, 1),
+        valid_until=datetime.date(year, 12, 31),
+    )
 
 
 def test_tertiary_outpatient_without_and_with_chronic_recognition(cq, django_user_model):
@@ -350,9 +426,9 @@ def test_database_refuses_a_settled_bill_that_does_not_add_up(cq):
 
 @pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
 def test_settled_lines_are_stored_the_same_on_both_paths(cq, settings, set_based):
-    """PostgreSQL stores the settled lines in one hand-written statement, SQLite
-    (make run) through the ORM's bulk_update: the same figures either way, also
-    when a whole column is empty (every line out of the directory)."""
+    """PostgreSQL reads and stores a settlement in hand-written statements, SQLite
+    (make run) through the ORM: the same figures either way, also when a whole
+    column is empty (every line out of the directory)."""
     settings.PORTAL_SET_BASED_SQL = set_based
     person = InsuredPersonFactory(region=cq, insurance_type="employee")
     hospital = FacilityFactory(region=cq, tier=2)

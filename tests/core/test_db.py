@@ -76,13 +76,13 @@ def test_one_switch_for_every_sql_path(settings):
     orm_path fixture); every fast path reads this one function."""
     import inspect
 
-    from claims.services import bills
-    from wallet.services import sweep, transfer_io, wallets
+    from claims.settlement import load, store
+    from wallet.services import payment_io, sweep, transfer_io, wallets
 
     assert set_based() is True
     settings.PORTAL_SET_BASED_SQL = False
     assert set_based() is False
-    for module in (bills, sweep, transfer_io, wallets):
+    for module in (load, store, payment_io, sweep, transfer_io, wallets):
         source = inspect.getsource(module)
         assert "connection.vendor" not in source, module.__name__
         switch = getattr(module, "set_based", None) or module._set_based

@@ -115,8 +115,10 @@ def test_every_model_with_a_status_declares_its_flow():
 # Places that set a status by hand, each with its reason.
 BY_HAND = {
     # C6: the settlement is the speed-critical path and keeps its own statements
-    # (lock, check, update_fields, audit row), see claims/models/bills.py.
+    # (lock, check, update_fields, audit row), see claims/models/bills.py:
+    # the service decides, the store writes (entered bills only, WHERE status).
     "claims/services/bills.py",
+    "claims/settlement/store.py",
     # W9: one set-based statement per chunk; reads Transfer.flow, one audit row a run.
     "wallet/services/sweep.py",
     # The job outbox's bookkeeping (Job.flow): compare-and-set updates from the

@@ -163,6 +163,7 @@ def test_a_background_settlement_finishes_by_itself_after_its_worker_is_killed(p
         lambda: Bill.objects.filter(status=Bill.Status.SETTLED).count() >= 5,
         what="the settlement",
         slow=0.4,
+        chunk=3,  # bills per transaction: the kill lands between chunks
     )
     assert Bill.objects.filter(status=Bill.Status.ENTERED).exists()
     wait_for(

@@ -3,8 +3,9 @@
 environment so a kill -9 lands in the middle of a job:
 
 FAULT_SLOW_SECONDS  pause after each chunk of a bulk batch, each chunk of the
-                    morning sweep and each bill of a background settlement
-FAULT_CHUNK         rows per bulk chunk and transfers per sweep chunk
+                    morning sweep and each chunk of a background settlement
+FAULT_CHUNK         rows per bulk chunk, transfers per sweep chunk and bills per
+                    settlement chunk
 """
 
 import os
@@ -24,6 +25,7 @@ if chunk:
     from wallet.services import sweep
 
     settings.BULK_ACTIVATION_CHUNK = chunk
+    settings.BILLS_SETTLE_CHUNK = chunk
     sweep.transfers_sweep.__kwdefaults__["chunk_size"] = chunk
 
 if slow:
@@ -41,7 +43,7 @@ if slow:
 
     running.wallet_open_bulk = slowed(running.wallet_open_bulk)
     sweep._sweep_chunk = slowed(sweep._sweep_chunk)
-    claims_bills.bill_settle = slowed(claims_bills.bill_settle)
+    claims_bills._settle = slowed(claims_bills._settle)
 
 from portal.celery import app  # noqa: E402
 

@@ -1,32 +1,16 @@
 """Paying out for a person: bills, drugs, premiums (W11, P3, P4). The one service
 claims (settled bills) and premium payment use."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.models import Facility, InsuranceType, InsuredPerson
-from core.audit import Action, audit_record
 from core.money import CENT, yuan
 from core.reasons import Refusal
-from wallet.models import (
-    AccountKind,
-    LedgerAccount,
-    MovementKind,
-    Payment,
-    PoolingBinding,
-    PremiumRate,
-    Wallet,
-    WalletPolicy,
-)
-from wallet.services.ledger import (
-    lock_accounts,
-    post_pair,
-    sink_shard_for,
-    system_account_id,
-)
+from wallet.models import Payment, PremiumRate, WalletPolicy
+from wallet.services import payment_io
 from wallet.services.pooling import pooling_check
 
 # W11: what wallet money may pay for (bills and drugs at facilities that take it,
@@ -43,34 +27,23 @@ WALLET_PURPOSES = {
 NONE = Decimal("0.00")
 
 
-def _pooling_accounts(*, person: InsuredPerson) -> dict[int, int]:
-    """{personal account id: employee id} of the employees whose active binding to
-    `person` is valid right now (P1, P2, checked again at use time). One query
-    when there are none (most people)."""
-    # Most people have no binding: a light query first, the employees after.
-    employee_ids = list(
-        PoolingBinding.objects.filter(relative=person, status=PoolingBinding.Status.ACTIVE)
-        .order_by()
-        .values_list("employee_id", flat=True)
-    )
-    if not employee_ids:
-        return {}
-    policy = WalletPolicy.current()
-    valid = []
-    employees = InsuredPerson.objects.filter(pk__in=employee_ids).select_related("region__province")
-    for employee in employees.order_by("pk"):
-        try:
-            pooling_check(employee=employee, relative=person, policy=policy)
-        except Refusal:
-            continue
-        valid.append(employee.pk)
-    if not valid:
-        return {}
-    return dict(
-        LedgerAccount.objects.filter(person_id__in=valid, kind=AccountKind.PERSONAL).values_list(
-            "pk", "person_id"
-        )
-    )
+@dataclass(frozen=True)
+class PayoutRequest:
+    """One pay-out for `person` (with region__province loaded: the pooling rules
+    read it). `facility`: where a bill or drugs were paid (W11 reads whether it
+    takes wallet payment); None for premiums."""
+
+    person: InsuredPerson
+    amount: Decimal
+    purpose: str
+    reference: str
+    facility: Facility | None = None
+
+    def check(self) -> None:
+        if self.amount <= 0 or self.amount != self.amount.quantize(CENT):
+            raise ValueError(f"a payment needs a positive amount in fen, not {self.amount!r}")
+        if self.purpose not in Payment.Purpose.values:
+            raise ValueError(f"unknown payment purpose {self.purpose!r}")
 
 
 def payout_for_person(
@@ -100,118 +73,155 @@ def payout_for_person(
 
     Idempotent on `reference`: the same reference returns the same Payment,
     however often (or concurrently) it is called."""
-    amount = Decimal(amount)
-    if amount <= 0 or amount != amount.quantize(CENT):
-        raise ValueError(f"a payment needs a positive amount in fen, not {amount!r}")
-    if purpose not in Payment.Purpose.values:
-        raise ValueError(f"unknown payment purpose {purpose!r}")
-    existing = Payment.objects.filter(reference=reference).first()
-    if existing is not None:
-        return _same_payment(existing, person=person, amount=amount)
-
-    # The person's wallet (if open) and personal account, in one query.
-    own = {
-        kind: (pk, wallet_open)
-        for pk, kind, wallet_open in LedgerAccount.objects.filter(
-            person=person, kind__in=(AccountKind.WALLET, AccountKind.PERSONAL)
-        )
-        .annotate(
-            wallet_open=Exists(Wallet.objects.filter(person=person, status=Wallet.Status.OPEN))
-        )
-        .values_list("pk", "kind", "wallet_open")
-    }
-    wallet_usable = purpose in WALLET_PURPOSES and (facility is None or facility.wallet_payment)
-    wallet_account = None
-    if wallet_usable and AccountKind.WALLET in own and own[AccountKind.WALLET][1]:
-        wallet_account = own[AccountKind.WALLET][0]
-    own_account = own[AccountKind.PERSONAL][0] if AccountKind.PERSONAL in own else None
-    pooling = _pooling_accounts(person=person)
-    sink_kind = AccountKind.PREMIUMS if purpose in Payment.PREMIUM_PURPOSES else AccountKind.BILLS
-    # The person's own sink row (SINK_SHARDS): pay-outs for different persons
-    # lock different rows, so they do not queue behind each other.
-    sink = system_account_id(kind=sink_kind, shard=sink_shard_for(person_id=person.pk))
-    actor = acting_user if acting_user and acting_user.is_authenticated else None
-    try:
-        with transaction.atomic():
-            sources = [a for a in (wallet_account, own_account, *pooling) if a is not None]
-            locked = lock_accounts([*sources, sink])
-            # A concurrent call with the same reference waited for our locks above
-            # and now sees the committed payment.
-            existing = Payment.objects.filter(reference=reference).first()
-            if existing is not None:
-                return _same_payment(existing, person=person, amount=amount)
-            left = amount
-            parts: dict[str, Decimal] = {}
-            for name, account_id in (("wallet", wallet_account), ("own", own_account)):
-                take = min(left, locked[account_id].balance) if account_id else NONE
-                parts[name] = take
-                left -= take
-            pool_account = None
-            if left > 0 and pooling:
-                # The richest valid binding pays (ties: the oldest account).
-                pool_account = max(pooling, key=lambda a: (locked[a].balance, -a))
-            take = min(left, locked[pool_account].balance) if pool_account else NONE
-            parts["pooling"] = take
-            left -= take
-            if left > 0 and not allow_cash:
-                raise Refusal("P4-01", amount=yuan(amount), available=yuan(amount - left))
-            payment = Payment.objects.create(
-                person=person,
-                amount=amount,
-                purpose=purpose,
-                reference=reference,
-                facility=facility,
-                wallet_amount=parts["wallet"],
-                own_account_amount=parts["own"],
-                pooling_amount=parts["pooling"],
-                pooling_from_id=pooling[pool_account] if parts["pooling"] else None,
-                cash_amount=left,
-                created_by=actor,
-            )
-            at = timezone.now()
-            ref = f"payment:{payment.pk}"
-            for account_id, part in (
-                (wallet_account, parts["wallet"]),
-                (own_account, parts["own"]),
-                (pool_account, parts["pooling"]),
-            ):
-                if part > 0:
-                    post_pair(
-                        kind=MovementKind.PAYMENT,
-                        out_of=account_id,
-                        into=sink,
-                        amount=part,
-                        ref=ref,
-                        at=at,
-                    )
-            audit_record(
-                actor=acting_user,
-                action=Action.PAYMENT_CREATE,
-                person=person,
-                target=payment,
-                details={
-                    "purpose": purpose,
-                    "amount": str(amount),
-                    "wallet": str(parts["wallet"]),
-                    "own_account": str(parts["own"]),
-                    "pooling": str(parts["pooling"]),
-                    "cash": str(left),
-                },
-            )
-            return payment
-    except IntegrityError:
-        # Only a lost race on the reference is expected here; anything else (a
-        # balance constraint) is a bug and must surface.
-        existing = Payment.objects.filter(reference=reference).first()
-        if existing is None:
-            raise
-        return _same_payment(existing, person=person, amount=amount)
+    request = PayoutRequest(
+        person=person,
+        amount=Decimal(amount),
+        purpose=purpose,
+        reference=reference,
+        facility=facility,
+    )
+    return payouts_for_persons(requests=[request], acting_user=acting_user, allow_cash=allow_cash)[
+        0
+    ]
 
 
-def _same_payment(payment: Payment, *, person: InsuredPerson, amount: Decimal) -> Payment:
-    if payment.person_id != person.pk or payment.amount != amount:
+def payouts_for_persons(
+    *, requests: list[PayoutRequest], acting_user, allow_cash: bool = True
+) -> list[Payment]:
+    """payout_for_person for many pay-outs at once, in their order (a later one
+    sees the balances the earlier ones left): every account involved is locked
+    once (pk order, with their sinks), the splits are decided, and the payments,
+    their ledger pairs and audit rows are written — two statements on
+    PostgreSQL however many pay-outs (settling a hospital's day of bills).
+
+    Runs in the caller's transaction if there is one. P4: with
+    ``allow_cash=False``, if any pay-out cannot be covered in full, Refusal
+    "P4-01" is raised for the first such one and nothing is written."""
+    for request in requests:
+        request.check()
+    refusal = None
+    with transaction.atomic(savepoint=False):
+        sources = payment_io.lock_sources(requests)
+        try:
+            planned = _plan(requests, sources, allow_cash=allow_cash)
+        except Refusal as exc:
+            refusal = exc
+            # The lock statement read earlier payments in its snapshot, taken
+            # before it waited for the locks: a concurrent call with the same
+            # reference may have paid meanwhile (and spent the money this plan
+            # found missing). Look again; if so, that payment is the answer.
+            paid = {
+                payment.reference: payment
+                for payment in Payment.objects.filter(reference__in=[r.reference for r in requests])
+            }
+            if paid.keys() - sources.existing.keys():
+                sources.existing.update(paid)
+                try:
+                    planned = _plan(requests, sources, allow_cash=allow_cash)
+                    refusal = None
+                except Refusal as again:
+                    refusal = again
+        if refusal is None:
+            payments = payment_io.write_payments(planned, acting_user=acting_user)
+    if refusal is not None:
+        # Raised outside the block: nothing was written, and the caller's
+        # transaction stays usable (no savepoint to roll back to).
+        raise refusal
+    return [_same_payment(request, payments, sources.existing) for request in requests]
+
+
+def _same_payment(request: PayoutRequest, written: dict, existing: dict) -> Payment:
+    """The payment made under this request's reference, now or before
+    (idempotency); a reference used for another person or amount is a bug."""
+    payment = written.get(request.reference) or existing.get(request.reference)
+    if payment is None:  # lost a race on the reference: read what the winner wrote
+        payment = Payment.objects.get(reference=request.reference)
+    if payment.person_id != request.person.pk or payment.amount != request.amount:
         raise ValueError(f"reference {payment.reference!r} is already used by a different payment")
     return payment
+
+
+def _plan(
+    requests: list[PayoutRequest], sources: payment_io.Sources, *, allow_cash: bool
+) -> list[payment_io.Planned]:
+    """Decide each split on the locked balances (pure but for the pooling rules'
+    relation lookups, which the sources carry): wallet, own account, the richest
+    valid pooling binding, cash."""
+    balances = dict(sources.balances)
+    policy = None
+    valid_pooling: dict[int, dict[int, int]] = {}
+    planned = []
+    seen = set(sources.existing)
+    for request in requests:
+        if request.reference in seen:
+            continue
+        seen.add(request.reference)
+        person = request.person
+        wallet_usable = request.purpose in WALLET_PURPOSES and (
+            request.facility is None or request.facility.wallet_payment
+        )
+        wallet_account = sources.open_wallet.get(person.pk) if wallet_usable else None
+        own_account = sources.personal.get(person.pk)
+        if person.pk not in valid_pooling:
+            bindings = sources.bindings.get(person.pk, [])
+            if bindings and policy is None:
+                policy = sources.policy or WalletPolicy.current()
+            valid_pooling[person.pk] = _valid_pooling(person, bindings, sources, policy)
+        pooling = valid_pooling[person.pk]
+        left = request.amount
+        parts: dict[str, Decimal] = {}
+        for name, account_id in (("wallet", wallet_account), ("own", own_account)):
+            take = min(left, balances[account_id]) if account_id else NONE
+            parts[name] = take
+            left -= take
+        pool_account = None
+        if left > 0 and pooling:
+            # The richest valid binding pays (ties: the oldest account).
+            pool_account = max(pooling, key=lambda a: (balances[a], -a))
+        take = min(left, balances[pool_account]) if pool_account else NONE
+        parts["pooling"] = take
+        left -= take
+        if left > 0 and not allow_cash:
+            raise Refusal(
+                "P4-01", amount=yuan(request.amount), available=yuan(request.amount - left)
+            )
+        legs = []
+        for account_id, part in (
+            (wallet_account, parts["wallet"]),
+            (own_account, parts["own"]),
+            (pool_account, parts["pooling"]),
+        ):
+            if part > 0:
+                balances[account_id] -= part
+                legs.append((account_id, part))
+        planned.append(
+            payment_io.Planned(
+                request=request,
+                wallet=parts["wallet"],
+                own=parts["own"],
+                pooling=parts["pooling"],
+                pooling_from_id=pooling[pool_account] if parts["pooling"] else None,
+                cash=left,
+                legs=legs,
+                sink=sources.sinks[payment_io.sink_key(request)],
+            )
+        )
+    return planned
+
+
+def _valid_pooling(person, bindings, sources: payment_io.Sources, policy) -> dict[int, int]:
+    """{personal account id: employee id} of the employees whose active binding to
+    `person` is valid right now (P1, P2, checked again at use time)."""
+    valid = {}
+    for employee, relation in sorted(bindings, key=lambda b: b[0].pk):
+        try:
+            pooling_check(employee=employee, relative=person, policy=policy, relation=relation)
+        except Refusal:
+            continue
+        account = sources.personal.get(employee.pk)
+        if account is not None:
+            valid[account] = employee.pk
+    return valid
 
 
 def premium_for(*, person: InsuredPerson, year: int) -> Decimal:

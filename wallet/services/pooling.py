@@ -35,15 +35,26 @@ def cross_province_allowed(*, a: Province, b: Province, policy: WalletPolicy) ->
     return allowed_a and allowed_b
 
 
+# pooling_check's `relation` when the caller has not read it.
+LOOK_UP = object()
+
+
 def pooling_check(
-    *, employee: InsuredPerson, relative: InsuredPerson, policy: WalletPolicy
+    *,
+    employee: InsuredPerson,
+    relative: InsuredPerson,
+    policy: WalletPolicy,
+    relation: str | None | object = LOOK_UP,
 ) -> None:
     """Raise a Refusal unless `employee` may pool for `relative` right now (P1, P2).
     Called when binding and again at every payment, so a binding that has become
-    invalid (the employee's status changed, the rules changed) pays nothing."""
+    invalid (the employee's status changed, the rules changed) pays nothing.
+    `relation` (what `relative` is to `employee`, None if not close relatives) is
+    read here unless the caller read it with other facts (a pay-out)."""
     if employee.insurance_type != InsuranceType.EMPLOYEE or employee.status != PersonStatus.ACTIVE:
         raise Refusal("P1-01", name=employee.name)
-    relation = relation_of(person=employee, other=relative)
+    if relation is LOOK_UP:
+        relation = relation_of(person=employee, other=relative)
     if relation is None:
         raise Refusal("P1-02", name=relative.name)
     if not policy.pooling_all_close_relatives and relation not in NARROW_SCOPE:

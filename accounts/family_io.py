@@ -1,0 +1,206 @@
+"""The family page's people in one round trip (PostgreSQL): the persons a user
+may see with their regions, their designated-facility choices, their current
+non-local registrations and every dependent binding the user made or that names
+the user's own record. selectors.family_page sorts them as the ORM twin does.
+
+The page is read on every visit to the portal's home; building four querysets
+cost more than running them (the ORM compiles each), and every round trip
+shows next to a page without data (bench/pages.py). The rows come back as JSON
+(one array per kind) and become model instances with every column loaded, so
+templates read them as they read the ORM's.
+"""
+
+import datetime
+import json
+
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+
+from accounts.models import (
+    DependentBinding,
+    DesignatedFacilityChoice,
+    Facility,
+    InsuredPerson,
+    NonLocalRegistration,
+    Province,
+    Region,
+)
+from core.db import prepared_cursor
+
+
+def _columns(model, alias: str, names=None) -> tuple[list[str], list[str], list]:
+    """Column names (attnames, in the model's order) and a converter per column
+    for the JSON text PostgreSQL gives dates and timestamps as."""
+    fields = [f for f in model._meta.concrete_fields if names is None or f.attname in names]
+    converters = []
+    for field in fields:
+        if isinstance(field, models.DateTimeField):
+            converters.append(_datetime)
+        elif isinstance(field, models.DateField):
+            converters.append(_date)
+        else:
+            converters.append(None)
+    return [f"{alias}.{f.column}" for f in fields], [f.attname for f in fields], converters
+
+
+def _date(value):
+    return None if value is None else datetime.date.fromisoformat(value)
+
+
+def _datetime(value):
+    return None if value is None else datetime.datetime.fromisoformat(value)
+
+
+class _Shape:
+    """How one model's columns sit in a JSON row, and how to turn them back."""
+
+    def __init__(self, model, alias: str, names=None) -> None:
+        self.model = model
+        self.sql, self.attnames, self.converters = _columns(model, alias, names)
+
+    def __len__(self) -> int:
+        return len(self.attnames)
+
+    def build(self, values, db):
+        values = [
+            value if convert is None else convert(value)
+            for value, convert in zip(values, self.converters, strict=True)
+        ]
+        return self.model.from_db(db, self.attnames, values)
+
+
+User = get_user_model()
+PERSON = _Shape(InsuredPerson, "p")
+REGION = _Shape(Region, "r")
+PROVINCE = _Shape(Province, "v")
+CHOICE = _Shape(DesignatedFacilityChoice, "c")
+FACILITY = _Shape(Facility, "f")
+REGISTRATION = _Shape(NonLocalRegistration, "g")
+DESTINATION = _Shape(Region, "gr")
+DESTINATION_PROVINCE = _Shape(Province, "gv")
+BINDING = _Shape(DependentBinding, "b")
+BOUND_PERSON = _Shape(InsuredPerson, "bp")
+BINDING_USER = _Shape(User, "u", names={"id", User.USERNAME_FIELD})
+USER_PERSON = _Shape(InsuredPerson, "ip", names={"id", "name", "user_id"})
+
+
+def _row(*shapes) -> str:
+    return "json_build_array(" + ", ".join(c for s in shapes for c in s.sql) + ")"
+
+
+_SQL_TEMPLATE = """
+WITH persons AS (
+    SELECT id FROM accounts_insuredperson
+    WHERE user_id = %(user)s
+       OR id IN (SELECT person_id FROM accounts_dependentbinding
+                 WHERE user_id = %(user)s AND status = 'active')
+)
+SELECT
+    (SELECT json_agg({persons} ORDER BY p.id)
+       FROM accounts_insuredperson p
+       JOIN accounts_region r ON r.id = p.region_id
+       JOIN accounts_province v ON v.id = r.province_id
+      WHERE p.id IN (SELECT id FROM persons)),
+    (SELECT json_agg({choices} ORDER BY c.effective_from DESC, c.id DESC)
+       FROM accounts_designatedfacilitychoice c
+       JOIN accounts_facility f ON f.id = c.facility_id
+      WHERE c.person_id IN (SELECT id FROM persons)),
+    (SELECT json_agg({registrations} ORDER BY g.start_date, g.id)
+       FROM accounts_nonlocalregistration g
+       JOIN accounts_region gr ON gr.id = g.destination_id
+       JOIN accounts_province gv ON gv.id = gr.province_id
+      WHERE g.person_id IN (SELECT id FROM persons) AND g.status = 'active'
+        AND (g.end_date IS NULL OR g.end_date >= %(today)s)),
+    (SELECT json_agg({bindings} ORDER BY b.created_at, b.id)
+       FROM accounts_dependentbinding b
+       JOIN accounts_insuredperson bp ON bp.id = b.person_id
+       JOIN {user_table} u ON u.id = b.user_id
+       LEFT JOIN accounts_insuredperson ip ON ip.user_id = u.id
+      WHERE b.user_id = %(user)s OR bp.user_id = %(user)s)
+"""
+# One fixed text (the column lists are the models'), prepared once per connection.
+_SQL = _SQL_TEMPLATE.format(
+    persons=_row(PERSON, REGION, PROVINCE),
+    choices=_row(CHOICE, FACILITY),
+    registrations=_row(REGISTRATION, DESTINATION, DESTINATION_PROVINCE),
+    bindings=_row(BINDING, BOUND_PERSON, BINDING_USER, USER_PERSON),
+    user_table=connection.ops.quote_name(User._meta.db_table),
+)
+
+
+def remember_own_person(*, user, person: InsuredPerson | None) -> None:
+    """Set `user.insured_person` (a login's own record, None for a login
+    without one) as read, so that reading it queries no more. Assigning None
+    through the attribute would clear the cache instead of remembering None."""
+    if person is None:
+        # (user.__class__: request.user is a lazy wrapper around the User.)
+        user.__class__.insured_person.related.set_cached_value(user, None)
+    else:
+        user.insured_person = person
+
+
+def _split(row, *shapes):
+    at = 0
+    for shape in shapes:
+        yield row[at : at + len(shape)]
+        at += len(shape)
+
+
+def family_rows(*, user, today: datetime.date):
+    """(persons, choices by person id, registrations by person id, bindings):
+    persons with region and province, choices newest first with their facility,
+    registrations in force on `today` or later with their destination, every
+    binding the user made or that names the user's record (oldest first) with
+    its person and its user's own record."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_SQL, {"user": user.pk, "today": today})
+        raw = cursor.fetchone()
+    # psycopg returns json as text with server-side binding unless told otherwise.
+    persons_json, choices_json, registrations_json, bindings_json = (
+        json.loads(value) if isinstance(value, str) else (value or []) for value in raw
+    )
+    db = connection.alias
+    regions: dict[int, Region] = {}
+
+    def region(values, province_values) -> Region:
+        found = regions.get(values[0])
+        if found is None:
+            found = REGION.build(values, db)
+            found.province = PROVINCE.build(province_values, db)
+            regions[found.pk] = found
+        return found
+
+    persons = []
+    for row in persons_json:
+        person_values, region_values, province_values = _split(row, PERSON, REGION, PROVINCE)
+        person = PERSON.build(person_values, db)
+        person.region = region(region_values, province_values)
+        persons.append(person)
+    choices: dict[int, list] = {}
+    for row in choices_json:
+        choice_values, facility_values = _split(row, CHOICE, FACILITY)
+        choice = CHOICE.build(choice_values, db)
+        choice.facility = FACILITY.build(facility_values, db)
+        choices.setdefault(choice.person_id, []).append(choice)
+    registrations: dict[int, list] = {}
+    for row in registrations_json:
+        values, destination_values, province_values = _split(
+            row, REGISTRATION, DESTINATION, DESTINATION_PROVINCE
+        )
+        registration = REGISTRATION.build(values, db)
+        registration.destination = region(destination_values, province_values)
+        registrations.setdefault(registration.person_id, []).append(registration)
+    bindings = []
+    for row in bindings_json:
+        values, person_values, user_values, own_values = _split(
+            row, BINDING, BOUND_PERSON, BINDING_USER, USER_PERSON
+        )
+        binding = BINDING.build(values, db)
+        binding.person = BOUND_PERSON.build(person_values, db)
+        binding.user = BINDING_USER.build(user_values, db)
+        remember_own_person(
+            user=binding.user,
+            person=USER_PERSON.build(own_values, db) if own_values[0] is not None else None,
+        )
+        bindings.append(binding)
+    return persons, choices, registrations, bindings

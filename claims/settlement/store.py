@@ -1,0 +1,323 @@
+"""The settlement's writes (C3, C6): lock the running totals, then store the
+settled bills, their lines, the running totals and the audit rows.
+
+PostgreSQL: one statement each, however many bills (the ORM's bulk_update
+builds a CASE WHEN per field and row, and compiling that cost a third of a
+settlement's time). SQLite (the embedded `make run`): the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import F
+
+from claims.models import Bill, BillLine, PersonYearTotals
+from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
+from claims.settlement.calc import SettlementResult
+from claims.settlement.load import ItemRow, LineRow
+from core.audit import audit_record, audit_row
+from core.db import prepared_cursor, set_based
+
+# The figures of SettlementResult stored on the bill under the same names.
+RESULT_FIELDS = SETTLED_FIGURES
+STORED_LINE_FIELDS = [
+    "item",
+    "item_class",
+    "price_limit",
+    "name",
+    "amount",
+    "self_pay",
+    "class_b_first_pay",
+    "eligible",
+    "reasons",
+]
+
+
+class TotalsKey(NamedTuple):
+    person_id: int
+    year: int
+    care_type: str
+
+
+class Totals(NamedTuple):
+    """A running totals row as locked: what the bills before used (C3)."""
+
+    id: int
+    deductible_used: Decimal
+    fund_paid: Decimal
+
+
+@dataclass
+class Settled:
+    """A bill with its settlement figures set (not yet stored), its lines and the
+    running totals row it used."""
+
+    bill: Bill
+    lines: list[LineRow]
+    items: dict[str, ItemRow]
+    result: SettlementResult
+    totals_id: int
+
+
+def as_json(rows) -> str:
+    """A JSON document for a statement: Decimals and dates as their exact text."""
+    return json.dumps(rows, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+_LOCK_TOTALS_SQL = """
+WITH want AS (
+    SELECT (x->>0)::bigint AS person_id, (x->>1)::int AS year, x->>2 AS care_type
+    FROM jsonb_array_elements(%(keys)s::jsonb) AS x
+), ins AS (
+    INSERT INTO claims_personyeartotals
+        (person_id, year, care_type, deductible_used, fund_paid, bills)
+    SELECT person_id, year, care_type, 0, 0, 0 FROM want
+    ORDER BY person_id, year, care_type
+    ON CONFLICT (person_id, year, care_type) DO NOTHING
+    RETURNING id, person_id, year, care_type, deductible_used, fund_paid
+), locked AS (
+    SELECT t.id, t.person_id, t.year, t.care_type, t.deductible_used, t.fund_paid
+    FROM claims_personyeartotals t
+    JOIN want w ON w.person_id = t.person_id AND w.year = t.year AND w.care_type = t.care_type
+    ORDER BY t.person_id, t.year, t.care_type
+    FOR UPDATE OF t
+)
+SELECT * FROM ins
+UNION ALL
+SELECT * FROM locked
+"""
+
+
+def lock_totals(keys) -> dict[TotalsKey, Totals]:
+    """The running totals rows for these (person, year, care type) keys, created
+    if missing and locked FOR UPDATE in key order (C3): concurrent settlements of
+    one person queue here, so each sees the deductible and cap used by the one
+    before. One statement on PostgreSQL, whatever the persons' history."""
+    wanted = sorted(set(keys))
+    found: dict[TotalsKey, Totals] = {}
+    if not set_based():
+        for key in wanted:
+            PersonYearTotals.objects.bulk_create(
+                [PersonYearTotals(**key._asdict())], ignore_conflicts=True
+            )
+            row = PersonYearTotals.objects.select_for_update().get(**key._asdict())
+            found[key] = Totals(row.pk, row.deductible_used, row.fund_paid)
+        return found
+    for _attempt in range(5):
+        missing = [key for key in wanted if key not in found]
+        if not missing:
+            return found
+        with prepared_cursor() as cursor:
+            cursor.execute(_LOCK_TOTALS_SQL, {"keys": as_json(missing)})
+            for pk, person_id, year, care_type, deductible_used, fund_paid in cursor.fetchall():
+                found[TotalsKey(person_id, year, care_type)] = Totals(
+                    pk, deductible_used, fund_paid
+                )
+        # A row another transaction created while this statement waited for it is
+        # not in this statement's snapshot: the next attempt (a new snapshot) locks it.
+    raise RuntimeError(f"could not lock the running totals {missing!r}")
+
+
+# The rows travel as one JSON document per table (arrays of values, in the
+# order of the column lists below): one parameter to send instead of forty
+# arrays, which psycopg escapes element by element in Python.
+_STORE_SQL = """
+WITH tot AS (
+    UPDATE claims_personyeartotals AS t
+    SET deductible_used = t.deductible_used + (x->>1)::numeric,
+        fund_paid = t.fund_paid + (x->>2)::numeric,
+        bills = t.bills + (x->>3)::int
+    FROM jsonb_array_elements(%(totals)s::jsonb) AS x
+    WHERE t.id = (x->>0)::bigint
+), lines AS (
+    UPDATE claims_billline AS l
+    SET item_id = (x->>1)::bigint, item_class = x->>2, price_limit = (x->>3)::numeric,
+        name = x->>4, amount = (x->>5)::numeric, self_pay = (x->>6)::numeric,
+        class_b_first_pay = (x->>7)::numeric, eligible = (x->>8)::numeric, reasons = x->9
+    FROM jsonb_array_elements(%(lines)s::jsonb) AS x
+    WHERE l.id = (x->>0)::bigint
+), bills AS (
+    UPDATE claims_bill AS b
+    SET status = 'settled', settled_at = %(now)s, settled_on = (x->>1)::date,
+        care_type = x->>2, policy_rule_id = (x->>3)::bigint, rate = (x->>4)::numeric,
+        total = (x->>5)::numeric, out_of_directory = (x->>6)::numeric,
+        over_limit = (x->>7)::numeric, self_pay = (x->>8)::numeric,
+        class_b_first_pay = (x->>9)::numeric, eligible = (x->>10)::numeric,
+        deductible = (x->>11)::numeric, fund_paid = (x->>12)::numeric,
+        copay = (x->>13)::numeric, over_cap = (x->>14)::numeric,
+        not_reimbursed = (x->>15)::numeric, personal_in_directory = (x->>16)::numeric,
+        personal_total = (x->>17)::numeric, reasons = x->18, inputs = x->19,
+        payment_id = (x->>20)::bigint
+    FROM jsonb_array_elements(%(bills)s::jsonb) AS x
+    WHERE b.id = (x->>0)::bigint AND b.status = 'entered'
+    RETURNING b.id
+), audit AS (
+    INSERT INTO accounts_auditevent
+        (at, actor_id, person_id, action, target, details, actor_label, person_label)
+    SELECT %(now)s, %(actor)s, (x->>1)::bigint, %(action)s, %(target)s || (x->>0),
+           x->2, %(actor_label)s, x->>3
+    FROM jsonb_array_elements(%(audit)s::jsonb) WITH ORDINALITY AS e (x, n)
+    ORDER BY e.n
+)
+SELECT count(*) FROM bills
+"""
+
+# The bill's amounts in the order of the bills document above (after id,
+# settled_on, care_type, policy rule and rate): the model's list, in this order.
+_BILL_FIGURES = (
+    "total",
+    "out_of_directory",
+    "over_limit",
+    "self_pay",
+    "class_b_first_pay",
+    "eligible",
+    "deductible",
+    "fund_paid",
+    "copay",
+    "over_cap",
+    "not_reimbursed",
+    "personal_in_directory",
+    "personal_total",
+)
+if sorted(_BILL_FIGURES) != sorted(SETTLED_AMOUNTS):  # one list of settled figures
+    raise ImportError("claims.models.bills.SETTLED_AMOUNTS changed: update _STORE_SQL")
+
+
+def audit_details(bill: Bill) -> dict:
+    return {
+        "reference": bill.reference,
+        "total": str(bill.total),
+        "fund_paid": str(bill.fund_paid),
+        "personal_total": str(bill.personal_total),
+        "reasons": list(bill.reasons),
+    }
+
+
+def store(settled: list[Settled], *, now, acting_user) -> None:
+    """Write the settled bills (figures, reason codes, inputs, payment), their
+    lines, the running totals (C3: deductible and cap used, bills counted) and one
+    audit row per bill. The caller holds the locks (bills, totals)."""
+    if not settled:
+        return
+    if not set_based():
+        _store_orm(settled, now=now, acting_user=acting_user)
+        return
+    sums: dict[int, list] = {}
+    lines, bills, audit = [], [], []
+    for one in settled:
+        bill, result = one.bill, one.result
+        entry = sums.setdefault(one.totals_id, [one.totals_id, Decimal(0), Decimal(0), 0])
+        entry[1] += result.deductible
+        entry[2] += result.fund_paid
+        entry[3] += 1
+        for line, out in zip(one.lines, result.lines, strict=True):
+            item = one.items.get(line.code)
+            limit = item.price_limit if item else None
+            lines.append(
+                [
+                    line.id,
+                    item.id if item else None,
+                    item.item_class if item else "",
+                    None if limit is None else str(limit),
+                    line.name or (item.name if item else ""),
+                    str(out.amount),
+                    str(out.self_pay),
+                    str(out.class_b_first_pay),
+                    str(out.eligible),
+                    out.reasons,
+                ]
+            )
+        # Decimals and dates as their text here (json's `default` hook would be
+        # called for each of them).
+        bills.append(
+            [
+                bill.pk,
+                bill.settled_on.isoformat(),
+                bill.care_type,
+                bill.policy_rule_id,
+                str(bill.rate),
+                *(str(getattr(result, name)) for name in _BILL_FIGURES),
+                bill.reasons,
+                bill.inputs,
+                bill.payment_id,
+            ]
+        )
+        audit.append(
+            [
+                bill.pk,
+                bill.person_id,
+                audit_details(bill),
+                f"{bill.person.name} {bill.person.masked_id}",
+            ]
+        )
+    actor = audit_row(actor=acting_user, action="claims.bill_settle")
+    params = {
+        "totals": as_json(list(sums.values())),
+        "lines": as_json(lines),
+        "bills": as_json(bills),
+        "audit": as_json(audit),
+        "now": now,
+        "actor": actor["actor"].pk if actor["actor"] is not None else None,
+        "actor_label": actor["actor_label"],
+        "action": actor["action"],
+        "target": f"{Bill._meta.label}:",
+    }
+    with prepared_cursor() as cursor:
+        cursor.execute(_STORE_SQL, params)
+        (count,) = cursor.fetchone()
+    if count != len(settled):
+        # The bills were locked and entered when read: anything else is a bug.
+        raise RuntimeError(f"{len(settled) - count} of the bills were not stored")
+
+
+def _store_orm(settled: list[Settled], *, now, acting_user) -> None:
+    for one in settled:
+        bill, result = one.bill, one.result
+        PersonYearTotals.objects.filter(pk=one.totals_id).update(
+            deductible_used=F("deductible_used") + result.deductible,
+            fund_paid=F("fund_paid") + result.fund_paid,
+            bills=F("bills") + 1,
+        )
+        rows = []
+        for line, out in zip(one.lines, result.lines, strict=True):
+            item = one.items.get(line.code)
+            rows.append(
+                BillLine(
+                    pk=line.id,
+                    item_id=item.id if item else None,
+                    item_class=item.item_class if item else "",
+                    price_limit=item.price_limit if item else None,
+                    name=line.name or (item.name if item else ""),
+                    amount=out.amount,
+                    self_pay=out.self_pay,
+                    class_b_first_pay=out.class_b_first_pay,
+                    eligible=out.eligible,
+                    reasons=list(out.reasons),
+                )
+            )
+        BillLine.objects.bulk_update(rows, STORED_LINE_FIELDS)
+        bill.settled_at = now
+        bill.save(
+            update_fields=[
+                "payment",
+                "status",
+                "settled_at",
+                "settled_on",
+                "care_type",
+                "policy_rule",
+                "reasons",
+                "inputs",
+                *RESULT_FIELDS,
+            ]
+        )
+        audit_record(
+            actor=acting_user,
+            action="claims.bill_settle",
+            person=bill.person,
+            target=bill,
+            details=audit_details(bill),
+        )
