@@ -6,6 +6,7 @@ from claims.selectors.estimate import (
     commercial_estimate,
     directory_search,
     estimate,
+    estimate_items,
 )
 from claims.selectors.facilities import facility_search, region_near
 from claims.selectors.summary import (
@@ -26,6 +27,7 @@ __all__ = [
     "commercial_estimate",
     "directory_search",
     "estimate",
+    "estimate_items",
     "facility_search",
     "family_cards",
     "family_summary",

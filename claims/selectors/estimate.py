@@ -114,6 +114,13 @@ def estimate(
     return scenarios
 
 
+def estimate_items(*, day: datetime.date, codes: list[str]) -> dict[str, DirectoryItem]:
+    """The directory items in force on `day` with these codes, by code (C1, C2):
+    the estimate page reads them once, for their typical prices and for the
+    estimate itself (estimate(items=...)), as the settlement reads them."""
+    return settlement_facts.directory_items(day=day, codes=codes)
+
+
 # How many items the estimate's item picker suggests for what was typed.
 SUGGESTIONS = 20
 
