@@ -4,6 +4,7 @@ from claims.selectors.bills import bill_for_user, bill_recompute, bills_for_user
 from claims.selectors.estimate import (
     Scenario,
     commercial_estimate,
+    directory_items,
     directory_search,
     estimate,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "bill_recompute",
     "bills_for_user",
     "commercial_estimate",
+    "directory_items",
     "directory_search",
     "estimate",
     "facility_search",

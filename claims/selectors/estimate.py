@@ -117,6 +117,12 @@ def estimate(
     return scenarios
 
 
+def directory_items(*, day: datetime.date, codes) -> dict[str, DirectoryItem]:
+    """The items in force on `day` for `codes`, by code (C1): the settlement's own
+    read, so the estimate prices lines exactly as a bill would be."""
+    return settlement_facts.directory_items(day=day, codes=codes)
+
+
 # How many items the estimate's item picker suggests for what was typed.
 SUGGESTIONS = 20
 
