@@ -111,7 +111,7 @@ def estimate(request: HttpRequest) -> HttpResponse:
         codes = [f.cleaned_data.get("code") for f in lines_formset if f.cleaned_data.get("code")]
         # The items in force on the day, read once: for their typical prices
         # here and for the estimate's classes and limits (C1, C2).
-        items = selectors.estimate_items(day=data["day"], codes=codes)
+        items = selectors.directory_items(day=data["day"], codes=codes)
         lines = []
         for line_form in lines_formset:
             code = line_form.cleaned_data.get("code")

@@ -4,9 +4,9 @@ from claims.selectors.bills import bill_for_user, bill_recompute, bills_for_user
 from claims.selectors.estimate import (
     Scenario,
     commercial_estimate,
+    directory_items,
     directory_search,
     estimate,
-    estimate_items,
 )
 from claims.selectors.facilities import facility_search, region_near
 from claims.selectors.summary import (
@@ -25,9 +25,9 @@ __all__ = [
     "bill_recompute",
     "bills_for_user",
     "commercial_estimate",
+    "directory_items",
     "directory_search",
     "estimate",
-    "estimate_items",
     "facility_search",
     "family_cards",
     "family_summary",

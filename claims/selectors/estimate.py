@@ -82,10 +82,9 @@ def estimate(
     scenarios = [run("actual", _("As things stand"), facts, actual=True)]
     if facts.designated_required and not facts.is_designated:
         scenarios.append(
-            # F2; families read the words, not the rule id.
             run(
                 "designated",
-                _("If this were your designated outpatient facility"),
+                _("If this were your designated outpatient facility (F2)"),
                 facts.but(is_designated=True),
             )
         )
@@ -96,7 +95,11 @@ def estimate(
             )
         else:
             scenarios.append(
-                run("chronic", _("With a chronic-disease recognition"), facts.but(recognised=True))
+                run(
+                    "chronic",
+                    _("With a chronic-disease recognition (C5)"),
+                    facts.but(recognised=True),
+                )
             )
     if facts.non_local:
         kinds = [
@@ -114,10 +117,9 @@ def estimate(
     return scenarios
 
 
-def estimate_items(*, day: datetime.date, codes: list[str]) -> dict[str, DirectoryItem]:
-    """The directory items in force on `day` with these codes, by code (C1, C2):
-    the estimate page reads them once, for their typical prices and for the
-    estimate itself (estimate(items=...)), as the settlement reads them."""
+def directory_items(*, day: datetime.date, codes) -> dict[str, DirectoryItem]:
+    """The items in force on `day` for `codes`, by code (C1): the settlement's own
+    read, so the estimate prices lines exactly as a bill would be."""
     return settlement_facts.directory_items(day=day, codes=codes)
 
 
