@@ -15,6 +15,33 @@ def _require_postgresql(django_db_blocker):
         )
 
 
+# The data migrations that seed reference rows every install has (regions,
+# policy rows, commercial plans, the ledger's system accounts). Each is
+# idempotent (get_or_create).
+SEEDING_MIGRATIONS = (
+    "accounts.migrations.0003_seed_regions",
+    "claims.migrations.0002_default_settings",
+    "wallet.migrations.0002_seed_and_append_only",
+    "wallet.migrations.0004_sink_shards",
+)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The reference rows are there at the start of every run. A transactional
+    test (a browser test, a real worker) ends by emptying every table, seeds
+    included; pytest-django runs those tests last, so a fresh database is fine,
+    but `make test-fast` (--reuse-db) starts from the database the last run
+    emptied: its seeds are written again here."""
+    import importlib
+
+    from django.apps import apps
+
+    with django_db_blocker.unblock():
+        for name in SEEDING_MIGRATIONS:
+            importlib.import_module(name).seed(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     # Production serves hashed files collected by `collectstatic`; tests render

@@ -142,10 +142,8 @@ def load_reference_data(*, years: list[int] | None = None) -> None:
 
 
 def _demo_family() -> dict | None:
-    try:
-        from accounts.demo import demo_family
-    except ImportError:  # the people demo is not there (yet): no family bills
-        return None
+    from accounts.demo import demo_family
+
     return demo_family()
 
 

@@ -24,6 +24,16 @@ from portal.health import check_broker, check_database, jobs_status, ledger_chec
 from wallet import selectors as wallet_selectors
 
 
+def _requests(family: accounts_selectors.FamilyPage) -> dict:
+    """Requests waiting for an answer either way, and who looks after the
+    user's own record: the family page and the family tab show them alike."""
+    return {
+        "pending": family.pending,
+        "requests_for_me": family.requests_for_me,
+        "looked_after_by": family.looked_after_by,
+    }
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The family page: the user and each active dependent as a card. Each app
@@ -53,9 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "fund": sum(g.fund_paid for g in glances),
             "personal": sum(g.personal for g in glances),
         },
-        "pending": family.pending,
-        "requests_for_me": family.requests_for_me,
-        "looked_after_by": family.looked_after_by,
+        **_requests(family),
         "add_form": DependentAddForm(),
         "add_form_html": empty_add_form_html(),
     }
@@ -70,19 +78,8 @@ def family(request: HttpRequest) -> HttpResponse:
     """The family tab: each person with what can be done for them, requests to
     answer or waiting for an answer, who looks after the user's own record. The
     list reloads itself after an action (htmx event familyChanged)."""
-    members = accounts_selectors.family_members(user=request.user)
-    own = next((m for m in members if m.user_id == request.user.pk), None)
-    context = {
-        "members": members,
-        "own": own,
-        "pending": accounts_selectors.pending_requests(user=request.user),
-        "requests_for_me": accounts_selectors.requests_for_relative(user=request.user)
-        if own
-        else [],
-        "looked_after_by": accounts_selectors.bindings_of_own_record(user=request.user)
-        if own
-        else [],
-    }
+    family = accounts_selectors.family_page(user=request.user)
+    context = {"members": family.members, "own": family.own, **_requests(family)}
     if request.htmx:
         return render(request, "portal/family.html#family-list", context)
     return render(request, "portal/family.html", context)

@@ -3,15 +3,12 @@ employee 张伟 gets twelve months of contributions and an open wallet; the pare
 wallet is opened by proxy by the demo user (W2)."""
 
 import datetime
-import logging
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from wallet.defaults import ensure_defaults
 from wallet.services import contribution_post, wallet_open
-
-log = logging.getLogger(__name__)
 
 
 def _months_back(n: int) -> list[datetime.date]:
@@ -24,20 +21,15 @@ def _months_back(n: int) -> list[datetime.date]:
 
 
 def load() -> None:
+    from accounts.demo import demo_family  # looked up when called: tests give their own
+
     ensure_defaults()
-    try:
-        from accounts.demo import demo_family
-    except ImportError:
-        # The people issue provides accounts.demo.demo_family(); until it has
-        # landed there is no demo family to give money to.
-        log.warning("wallet demo: accounts.demo.demo_family() is missing; no demo money loaded")
-        return
     family = demo_family()
     employee, parent = family.get("employee"), family.get("parent")
     if employee is None or parent is None:
         raise ImproperlyConfigured(
-            "accounts.demo.demo_family() must return the demo 'employee' and 'parent' "
-            "(see the brief's contract); the wallet demo needs both."
+            "accounts.demo.demo_family() must return the demo 'employee' and 'parent': "
+            "the wallet demo needs both."
         )
     user = employee.user
     for month in _months_back(12):

@@ -53,8 +53,14 @@ class TransferForm(forms.Form):
             attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20}
         ),
     )
+    # The model's labels cite W11 for the admin; families read the words only.
     source = forms.ChoiceField(
-        label=_("Paid from"), choices=Transfer.Source.choices, initial=Transfer.Source.PERSONAL
+        label=_("Paid from"),
+        choices=[
+            (Transfer.Source.PERSONAL, _("personal account")),
+            (Transfer.Source.WALLET, _("wallet (money received from relatives)")),
+        ],
+        initial=Transfer.Source.PERSONAL,
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 

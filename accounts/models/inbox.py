@@ -9,13 +9,14 @@ is composed when shown, in the reader's language, from the kind and the facts
 stored with the message (names and amounts as they were).
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
+from core.money import yuan
 
 
 class MessageKind(models.TextChoices):
@@ -87,7 +88,7 @@ AMOUNTS = ("amount",)
 
 def _money(value) -> str:
     try:
-        return f"¥{Decimal(value):,.2f}"
+        return yuan(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
 

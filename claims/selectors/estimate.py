@@ -81,10 +81,11 @@ def estimate(
 
     scenarios = [run("actual", _("As things stand"), facts, actual=True)]
     if facts.designated_required and not facts.is_designated:
+        # F2; families read the words, not the rule id.
         scenarios.append(
             run(
                 "designated",
-                _("If this were your designated outpatient facility (F2)"),
+                _("If this were your designated outpatient facility"),
                 facts.but(is_designated=True),
             )
         )
@@ -95,11 +96,7 @@ def estimate(
             )
         else:
             scenarios.append(
-                run(
-                    "chronic",
-                    _("With a chronic-disease recognition (C5)"),
-                    facts.but(recognised=True),
-                )
+                run("chronic", _("With a chronic-disease recognition"), facts.but(recognised=True))
             )
     if facts.non_local:
         kinds = [

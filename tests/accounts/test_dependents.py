@@ -203,7 +203,7 @@ def test_review_age_limit_is_a_setting_and_sixteen_still_needs_review(me):
         user=me.user, national_id=seventeen.national_id, name="张十七", relation="child"
     )
     assert (b16.status, b17.status) == (Status.PENDING_REVIEW, Status.PENDING_CODE)
-    AccountsPolicy.objects.filter(pk=1).update(review_age_limit=18)
+    AccountsPolicy.objects.filter(pk=AccountsPolicy.current().pk).update(review_age_limit=18)
     dependent_end(actor=me.user, binding=b17)
     again = dependent_request(
         user=me.user, national_id=seventeen.national_id, name="张十七", relation="child",
@@ -340,7 +340,7 @@ def test_a_sixth_open_binding_is_refused_and_pending_ones_count(me):
     dependent_end(actor=me.user, binding=DependentBinding.objects.filter(user=me.user).first())
     dependent_request(user=me.user, national_id=relatives[5].national_id,
                       name=relatives[5].name, relation="sibling")  # fmt: skip
-    AccountsPolicy.objects.filter(pk=1).update(max_dependents=6)
+    AccountsPolicy.objects.filter(pk=AccountsPolicy.current().pk).update(max_dependents=6)
     extra = InsuredPersonFactory(name="亲属7", region=chongqing(), born=datetime.date(1951, 1, 1))
     dependent_request(user=me.user, national_id=extra.national_id, name="亲属7", relation="sibling")
 

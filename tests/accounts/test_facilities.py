@@ -48,7 +48,9 @@ def test_changing_twice_before_it_applies_keeps_the_latest(me):
 
 def test_the_delay_is_a_setting(me):
     a, b = FacilityFactory(region=chongqing()), FacilityFactory(region=chongqing())
-    AccountsPolicy.objects.filter(pk=1).update(facility_change_delay_days=3)
+    AccountsPolicy.objects.filter(pk=AccountsPolicy.current().pk).update(
+        facility_change_delay_days=3
+    )
     with time_machine.travel(DAY1, tick=False):
         facility_choose(actor=me.user, person=me, facility=a)
         change = facility_choose(actor=me.user, person=me, facility=b)

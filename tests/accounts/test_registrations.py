@@ -66,7 +66,9 @@ def test_temporary_kinds_last_six_months_by_default(me, kind):
 
 
 def test_temporary_validity_is_a_setting(me):
-    AccountsPolicy.objects.filter(pk=1).update(temporary_registration_months=3)
+    AccountsPolicy.objects.filter(pk=AccountsPolicy.current().pk).update(
+        temporary_registration_months=3
+    )
     assert file(me, kind=Kind.REFERRAL, proof="none").end_date == datetime.date(2026, 8, 10)
 
 

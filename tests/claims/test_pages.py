@@ -12,8 +12,8 @@ from django.urls import reverse
 from accounts.models import DependentBinding
 from claims.models import ChronicRecognition
 from claims.services.chronic import recognition_apply, recognition_approve
-from tests.claims.factories import DiseaseFactory, settle
-from tests.factories import FacilityFactory, InsuredPersonFactory, chengdu
+from tests.claims.factories import DiseaseFactory, policy, settle
+from tests.factories import FacilityFactory, InsuredPersonFactory, chengdu, guangzhou
 
 pytestmark = pytest.mark.django_db
 
@@ -164,10 +164,38 @@ def test_estimate_shows_what_a_chronic_recognition_would_change(
     assert chronic.fund_paid == D("209.00") * D("0.40")  # 83.60
     assert scenarios[1].key == "chronic"
     html = response.content.decode()
-    assert "With a chronic-disease recognition" in html
+    assert "With a chronic-disease recognition" in html and "(C5)" not in html
     assert html.lstrip().startswith('<div id="estimate-body">') and "<html" not in html
     # Nothing was written.
     assert not ChronicRecognition.objects.exists()
+
+
+def test_estimate_shows_what_a_designated_facility_would_change_in_words(
+    cq, user_client, user, english
+):
+    """F2: a Guangdong resident at a facility that is not their designated one
+    sees the "what if" row as a sentence; the rule id is for administrators."""
+    region = guangzhou()
+    policy(region, rules={("general_outpatient", 1): (0, 70, 600)})
+    parent = InsuredPersonFactory(region=region, insurance_type="resident")
+    DependentBinding.objects.create(user=user, person=parent, relation="parent", status="active")
+    clinic = FacilityFactory(region=region, tier=1)
+    query = {
+        "person": parent.pk,
+        "facility": clinic.pk,
+        "visit": "outpatient",
+        "day": "2026-06-01",
+        "line-TOTAL_FORMS": "1",
+        "line-INITIAL_FORMS": "0",
+        "line-0-code": "A100",
+        "line-0-quantity": "1",
+        "line-0-unit_price": "100.00",
+    }
+    response = english(user_client).get(reverse("claims:estimate"), query)
+    by_key = {s.key: s.result.fund_paid for s in response.context["scenarios"]}
+    assert by_key == {"actual": D("0.00"), "designated": D("70.00")}
+    html = response.content.decode()
+    assert "If this were your designated outpatient facility" in html and "(F2)" not in html
 
 
 def test_estimate_non_local_lists_the_registration_kinds(user_client, family):

@@ -1,9 +1,12 @@
 """core.money: one way to read an amount, one way to print it (¥12,345.60 in
 both languages, -¥12.00 when negative), one rounding to the fen."""
 
+import re
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 from django.utils import translation
 
@@ -79,3 +82,37 @@ def test_places_and_digits_follow_the_column():
     assert parse_amount("1.125", places=3, whole_digits=7) == D("1.125")
     with pytest.raises(TooLarge):
         parse_amount("12345678", places=3, whole_digits=7)
+
+
+# Printf-style two-decimal formats: each one is a money format of its own.
+OWN_FORMATS = re.compile(r"\.2f\b|%\.2f|floatformat:\"?2\"?[^-]|intcomma")
+
+
+def test_amounts_are_printed_by_core_money_only():
+    """The wallet printed 12345.60 beside the claims' 12,345.60 on one card and
+    the message centre had a formatter of its own: every amount goes through
+    core.money.yuan (the ``yuan`` filter in templates) now, and no other code
+    formats two decimals by hand."""
+    root = Path(settings.BASE_DIR)
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for folder in ("accounts", "wallet", "claims", "bulk", "core", "portal", "templates")
+        for path in (root / folder).rglob("*")
+        if path.suffix in {".py", ".html"}
+        and "migrations" not in path.parts
+        and path != root / "core" / "money.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if OWN_FORMATS.search(line)
+    ]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_message_centre_amounts_read_like_every_other(language):
+    from accounts.models import InboxMessage, MessageKind
+
+    message = InboxMessage(
+        kind=MessageKind.TRANSFER_ACCEPTED, facts={"recipient": "张建国", "amount": "12345.605"}
+    )
+    with translation.override(language):
+        assert "¥12,345.61" in message.text  # half up, to the fen, like every amount

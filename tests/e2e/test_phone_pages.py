@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 from accounts.models import DependentBinding, NonLocalRegistration
 from accounts.proof import proof_token
 from accounts.selectors import family_members
-from claims.models import Bill
+from claims.models import Bill, Disease
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
@@ -47,6 +47,11 @@ def family_pages() -> list[str]:
     binding = DependentBinding.objects.filter(user=demo, status="pending_code").first()
     registration = NonLocalRegistration.objects.filter(person__in=members).first()
     without_wallet = next(m for m in members if not hasattr(m, "wallet"))
+    # W3: the wallet's usage location can change in this person's province.
+    movable = next(
+        m for m in members if hasattr(m, "wallet") and m.region.province.usage_location_change
+    )
+    disease = Disease.objects.order_by("pk").first()
     pages = [
         reverse("home"),
         reverse("me"),
@@ -64,6 +69,7 @@ def family_pages() -> list[str]:
         reverse("wallet:history"),
         reverse("wallet:pooling"),
         reverse("wallet:open", args=[without_wallet.pk]),
+        reverse("wallet:usage", args=[movable.pk]),
         reverse("wallet:statement", args=[me.pk]),
         reverse("proof_verify", args=[proof_token(person=me, issued=timezone.localdate())]),
         reverse("claims:bills"),
@@ -74,13 +80,37 @@ def family_pages() -> list[str]:
         + f"?person={me.pk}&facility={bill.facility_id}&visit=outpatient&disease=&day="
         + "&line-TOTAL_FORMS=1&line-INITIAL_FORMS=0&line-0-code=D0002&line-0-quantity=2"
         + "&line-0-unit_price=",
+        # ...and with a disease: the "with a chronic recognition" row too.
+        reverse("claims:estimate")
+        + f"?person={me.pk}&facility={bill.facility_id}&visit=outpatient&disease={disease.pk}"
+        + "&day=&line-TOTAL_FORMS=1&line-INITIAL_FORMS=0&line-0-code=D0002&line-0-quantity=2"
+        + "&line-0-unit_price=",
         reverse("claims:summary"),
         reverse("claims:facilities"),
         reverse("claims:chronic"),
         reverse("password_change"),
+        reverse("login_sessions"),
         reverse("logout"),
     ]
     return pages
+
+
+# Tap targets of at least 44 × 44 px: every link, button, field and summary a
+# finger can reach, a check box or radio button by the label around it. A link
+# inside a sentence is exempt, as WCAG 2.5.5 has it.
+SMALL_TARGETS = """() => {
+  const targets = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+  const inSentence = e => getComputedStyle(e).display === 'inline'
+    && e.parentElement.textContent.replace(e.textContent, '').trim() !== '';
+  return [...document.querySelectorAll(targets)]
+    .filter(e => !e.closest('.skip-link, .visually-hidden'))
+    .map(e => ['checkbox', 'radio'].includes(e.type) ? (e.closest('label') || e) : e)
+    .filter(e => e.getClientRects().length && !inSentence(e))
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width < 44 || r.height < 44; })
+    .map(e => { const r = e.getBoundingClientRect();
+                return `${Math.round(r.width)}x${Math.round(r.height)} ${e.tagName.toLowerCase()} `
+                       + (e.textContent || e.name || '').trim().slice(0, 30); });
+}"""
 
 
 def check(page: Page, url: str, axe: str) -> dict:
@@ -89,6 +119,7 @@ def check(page: Page, url: str, axe: str) -> dict:
     width = page.evaluate("document.documentElement.scrollWidth")
     h1 = page.locator("h1").count()
     text_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+    small = page.evaluate(SMALL_TARGETS)
     # Selects prompt ("Choose a relative"), never Django's bare "---------".
     dashes = page.locator("option", has_text="---------").count()
     # The page's Content-Security-Policy allows scripts from its own origin
@@ -106,6 +137,7 @@ def check(page: Page, url: str, axe: str) -> dict:
         "h1": h1,
         "text_px": text_px,
         "dashes": dashes,
+        "small": small,
         "violations": found,
     }
 
@@ -134,13 +166,27 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
         axe, lambda route: route.fulfill(body=source, content_type="application/javascript")
     )
     page = context.new_page()
+    # This walk has a context of its own, so the suite's console check
+    # (tests/e2e/conftest.py) does not see it: collect the errors here. A
+    # Content-Security-Policy violation is logged as one.
+    console: list[str] = []
+    page.on(
+        "console",
+        lambda m: m.type == "error" and console.append(f"{page.url}: {m.text}"),
+    )
+    page.on("pageerror", lambda error: console.append(f"{page.url}: {error}"))
     results = []
     try:
         for language in ("zh-hans", "en"):
             # Signed out first: the pages a family meets before logging in.
             page.context.clear_cookies()
             page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-            for url in (reverse("home"), reverse("login"), reverse("signup")):
+            for url in (
+                reverse("home"),
+                reverse("login"),
+                reverse("signup"),
+                reverse("password_forgot"),
+            ):
                 results.append(
                     {"language": language, "elder": False, **check(page, base + url, axe)}
                 )
@@ -159,6 +205,7 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
     finally:
         context.close()
     report(results, base)
+    assert not console, "the browser reported errors:\n" + "\n".join(console)
     too_wide = [
         (r["url"], r["language"], r["elder"], r["width"]) for r in results if r["width"] > 390
     ]
@@ -166,6 +213,8 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
     # Elder mode: body text at least 18 px (the national age-friendly guidance).
     small = [(r["url"], r["language"]) for r in results if r["elder"] and r["text_px"] < 18]
     assert not small, f"elder mode text under 18 px: {small}"
+    small = [(r["url"], r["language"], r["elder"], r["small"]) for r in results if r["small"]]
+    assert not small, "tap targets under 44 × 44 px:\n" + "\n".join(map(str, small))
     dashes = [(r["url"], r["language"]) for r in results if r["dashes"]]
     assert not dashes, f"selects without a prompt: {dashes}"
     no_h1 = [(r["url"], r["language"]) for r in results if r["h1"] != 1]

@@ -178,6 +178,17 @@ def test_refusal_is_a_sentence_next_to_the_field_and_input_is_kept(fam):
 
 
 @pytest.mark.django_db
+def test_received_money_is_offered_in_words_when_it_may_be_sent_on(fam):
+    """W11 (setting): the form then asks where the money comes from, in words;
+    the model's label with the rule id is the admin's."""
+    from wallet.models import WalletPolicy
+
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(received_money_sendable=True)
+    html = login(fam["user"]).get(reverse("wallet:transfer")).content.decode()
+    assert "wallet (money received from relatives)" in html and "W11" not in html
+
+
+@pytest.mark.django_db
 def test_refusals_are_translated(fam):
     client = login(fam["user"], english=False)
     data = {"recipient": fam["parent"].pk, "amount": "2000.01", "idempotency_key": "abc"}

@@ -109,7 +109,9 @@ def test_w6_amounts_are_printed_alike_in_every_w6_refusal(fam, time_machine):
     """Every amount in a refusal is printed by core.money.yuan: ¥2,000.00 in
     English and in Chinese alike (W6-01/W6-02 once printed 2000.00, W6-05 2,000.00)."""
     time_machine.move_to(MONDAY_10)
-    WalletPolicy.objects.filter(pk=1).update(min_amount=D("1000.00"), daily_amount_cap=D("3000"))
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(
+        min_amount=D("1000.00"), daily_amount_cap=D("3000")
+    )
     with translation.override("en"):
         assert "smallest transfer is ¥1,000.00." in str(refused("W6-01", send, fam, "999"))
         assert "largest transfer is ¥2,000.00." in str(refused("W6-02", send, fam, "2001"))
@@ -147,7 +149,7 @@ def test_fourth_transfer_of_the_day_is_refused_declined_and_returned_count(fam, 
 @pytest.mark.django_db
 def test_optional_daily_amount_cap(fam, time_machine):
     time_machine.move_to(MONDAY_10)
-    WalletPolicy.objects.filter(pk=1).update(daily_amount_cap=D("2000.00"))
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(daily_amount_cap=D("2000.00"))
     accept(fam, send(fam, "1500.00"))
     err = refused("W6-04", send, fam, "500.01")
     assert "500.00" in str(err)
@@ -157,7 +159,9 @@ def test_optional_daily_amount_cap(fam, time_machine):
 @pytest.mark.django_db
 def test_limits_are_policy_rows_not_literals(fam, time_machine):
     time_machine.move_to(MONDAY_10)
-    WalletPolicy.objects.filter(pk=1).update(max_amount=D("500.00"), daily_count=1)
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(
+        max_amount=D("500.00"), daily_count=1
+    )
     refused("W6-02", send, fam, "500.01")
     accept(fam, send(fam, "500.00"))
     refused("W6-03", send, fam, "1.00")
@@ -339,7 +343,7 @@ def test_received_money_is_not_sent_on_by_default_w11(fam, time_machine):
         "source": Transfer.Source.WALLET,
     }
     refused("W11-01", transfer_create, idempotency_key="w1", **args)
-    WalletPolicy.objects.filter(pk=1).update(received_money_sendable=True)
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(received_money_sendable=True)
     sent_on = transfer_create(idempotency_key="w2", **args)
     assert sent_on.from_account.kind == AccountKind.WALLET
     assert balance(fam["employee"], AccountKind.WALLET) == 0
@@ -399,7 +403,7 @@ def test_concurrent_creates_from_one_sender_one_pending(time_machine):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_from_one_sender_daily_count_and_balance(time_machine):
     time_machine.move_to(MONDAY_10)
-    WalletPolicy.objects.filter(pk=1).update(one_pending=False)
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(one_pending=False)
     fam = make_family(balance="1000.00")
     results, errors = run_in_threads(8, lambda i: send(fam, "300.00", key=f"c{i}").pk)
     assert len(set(results)) == 3  # W6: exactly the allowed number

@@ -202,12 +202,12 @@ def test_status_change_ends_the_binding_p1(db):
 @pytest.mark.django_db
 def test_cross_province_follows_the_setting_and_province_override_p2(db):
     fam = make_family()  # Chongqing employee, Sichuan parent
-    WalletPolicy.objects.filter(pk=1).update(cross_province_pooling=False)
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(cross_province_pooling=False)
     err = refused(
         "P2-02", pooling_bind, employee=fam["employee"], relative=fam["parent"], acting_user=None
     )
     assert "Chongqing" in str(err) and "Sichuan" in str(err)
-    WalletPolicy.objects.filter(pk=1).update(cross_province_pooling=True)
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(cross_province_pooling=True)
     sichuan = fam["parent"].region.province
     sichuan.cross_province_pooling = False
     sichuan.save(update_fields=["cross_province_pooling"])
@@ -226,10 +226,14 @@ def test_2021_scope_is_spouse_parents_children_p2(db):
     fam = make_family()
     sibling = InsuredPersonFactory(region=chongqing())
     relate(fam["employee"], sibling, "sibling")
-    WalletPolicy.objects.filter(pk=1).update(pooling_all_close_relatives=False)
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(
+        pooling_all_close_relatives=False
+    )
     refused("P2-01", pooling_bind, employee=fam["employee"], relative=sibling, acting_user=None)
     assert pooling_bind(
         employee=fam["employee"], relative=fam["parent"], acting_user=None
     ).is_active
-    WalletPolicy.objects.filter(pk=1).update(pooling_all_close_relatives=True)
+    WalletPolicy.objects.filter(pk=WalletPolicy.current().pk).update(
+        pooling_all_close_relatives=True
+    )
     assert pooling_bind(employee=fam["employee"], relative=sibling, acting_user=None).is_active

@@ -2,7 +2,7 @@
 
 The public entry points other apps use are re-exported here:
 ``wallet.services.payout_for_person``, ``wallet.services.wallet_open`` and
-``wallet.services.wallet_open_bulk`` (see the brief's contracts).
+``wallet.services.wallet_open_bulk``.
 """
 
 from wallet.services.contributions import contribution_post, contributions_post_month
