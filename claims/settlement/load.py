@@ -24,6 +24,7 @@ from django.db import connection
 
 from accounts.models import Facility, InsuredPerson, Province, Region
 from claims.models import Bill, PolicyRule, RegionalPolicy
+from claims.models.policy import POLICY_RULE_TERMS
 from claims.settlement import facts as settlement_facts
 from core.db import prepared_cursor, set_based
 
@@ -98,6 +99,9 @@ FACILITY_FIELDS = _in_model_order(
         "wallet_payment",
     ],
 )
+# Every column of a rule, in the model's order (the order the values are given
+# in _Chunk.rule_set).
+RULE_FIELDS = _in_model_order(PolicyRule, ["id", "policy_id", *POLICY_RULE_TERMS])
 PROVINCE_FIELDS = _in_model_order(
     Province,
     ["id", "designated_facility_required", "cross_province_pooling"],
@@ -278,17 +282,7 @@ class _Chunk:
             for pk, care_type, tier, deductible, scope, rate, cap in zip(*arrays, strict=True):
                 rule = PolicyRule.from_db(
                     self.db,
-                    [
-                        "id",
-                        "policy_id",
-                        "insurance_type",
-                        "care_type",
-                        "tier",
-                        "deductible",
-                        "deductible_scope",
-                        "rate",
-                        "annual_cap",
-                    ],
+                    RULE_FIELDS,
                     (pk, policy.pk, insurance_type, care_type, tier, deductible, scope, rate, cap),
                 )
                 rules[(care_type, tier)] = rule
