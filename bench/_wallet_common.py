@@ -1,6 +1,7 @@
 """Shared by bench/transfers.py and bench/sweep.py: a fresh PostgreSQL database of
 their own, and N employee / parent pairs with money and open wallets, created
-set-based (SQL), with a ledger that ledger_check accepts."""
+set-based (SQL), with a ledger that ledger_check accepts. Its database and
+Django set-up helpers also serve bench/pages.py, recovery.py and settle.py."""
 
 import os
 import subprocess

@@ -33,39 +33,18 @@ import datetime
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pgbench import run_pgbench  # noqa: E402
+from _pgbench import run_pgbench
+from _wallet_common import recreate_database, setup_django
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench_claims"
 YEAR = 2026
-
-
-def recreate_database(url: str) -> None:
-    u = urlparse(url)
-    args = ["-h", u.hostname or "127.0.0.1", "-p", str(u.port or 5432)]
-    args += ["-U", u.username or "postgres"]
-    name = u.path.lstrip("/")
-    subprocess.run(["dropdb", *args, "--if-exists", "--force", name], check=True)
-    subprocess.run(["createdb", *args, name], check=True)
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("HTTPS_ONLY", "0")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 class QueryCounter:

@@ -17,6 +17,7 @@ from accounts.services.messages import (
     inbox_read_all,
     logins_for,
     message_send,
+    message_send_once,
     preference_set,
 )
 from accounts.services.persons import person_claim, person_claimable, person_qr_rotate
@@ -49,6 +50,7 @@ __all__ = [
     "inbox_read_all",
     "logins_for",
     "message_send",
+    "message_send_once",
     "password_reset_finish",
     "password_reset_start",
     "preference_set",

@@ -86,6 +86,33 @@ def message_send(
     transaction.on_commit(write, robust=True)
 
 
+def message_send_once(
+    *,
+    key: str,
+    kind: str,
+    facts: dict,
+    to_family_of: InsuredPerson,
+    link: str = "",
+    important: bool = False,
+) -> bool:
+    """A daily job's message (F3 registrations ending, P3 premiums due): sent,
+    in a transaction of its own, unless a message with this event's `key` was
+    written already, so the job may run again the same day and tell no one
+    twice. True when it was sent."""
+    if InboxMessage.objects.filter(key=key).exists():
+        return False
+    with transaction.atomic():
+        message_send(
+            kind=kind,
+            to_family_of=to_family_of,
+            facts=facts,
+            link=link,
+            important=important,
+            key=key,
+        )
+    return True
+
+
 def _sms(message: InboxMessage) -> None:
     """Queue the message as an SMS to the login's own phone, within the notices'
     daily limit per phone (core.ratelimit, ACCOUNTS_SMS_NOTICES_PER_DAY, 5): a

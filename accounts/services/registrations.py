@@ -165,8 +165,8 @@ def registrations_ending_notify(*, today: datetime.date | None = None) -> int:
     however often the daily job runs. Returns how many registrations it told."""
     from django.urls import reverse
 
-    from accounts.models import InboxMessage, MessageKind
-    from accounts.services.messages import message_send
+    from accounts.models import MessageKind
+    from accounts.services.messages import message_send_once
 
     today = today or timezone.localdate()
     ending = (
@@ -180,21 +180,16 @@ def registrations_ending_notify(*, today: datetime.date | None = None) -> int:
     )
     told = 0
     for registration in ending.iterator(chunk_size=500):
-        key = f"registration_ending:{registration.pk}:{registration.end_date}"
-        if InboxMessage.objects.filter(key=key).exists():
-            continue
-        with transaction.atomic():
-            message_send(
-                kind=MessageKind.REGISTRATION_ENDING,
-                to_family_of=registration.person,
-                facts={
-                    "person": registration.person.name,
-                    "destination": str(registration.destination),
-                    "end": registration.end_date.isoformat(),
-                },
-                link=reverse("accounts:registration_detail", args=[registration.pk]),
-                important=True,
-                key=key,
-            )
-        told += 1
+        told += message_send_once(
+            key=f"registration_ending:{registration.pk}:{registration.end_date}",
+            kind=MessageKind.REGISTRATION_ENDING,
+            to_family_of=registration.person,
+            facts={
+                "person": registration.person.name,
+                "destination": str(registration.destination),
+                "end": registration.end_date.isoformat(),
+            },
+            link=reverse("accounts:registration_detail", args=[registration.pk]),
+            important=True,
+        )
     return told

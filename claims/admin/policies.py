@@ -6,20 +6,13 @@ from claims.models import (
     PolicyRule,
     RegionalPolicy,
 )
+from claims.models.policy import POLICY_RULE_TERMS
 
 
 class PolicyRuleInline(admin.TabularInline):
     model = PolicyRule
     extra = 0
-    fields = (
-        "insurance_type",
-        "care_type",
-        "tier",
-        "deductible",
-        "deductible_scope",
-        "rate",
-        "annual_cap",
-    )
+    fields = POLICY_RULE_TERMS
 
 
 @admin.register(RegionalPolicy)

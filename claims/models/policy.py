@@ -127,3 +127,16 @@ class PolicyRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_care_type_display()} · {self.get_tier_display()} · {self.rate}%"
+
+
+# A rule's terms in the model's field order (C3): the one list the admin edits
+# inline under its policy and the settlement reads (claims.settlement.load).
+POLICY_RULE_TERMS = (
+    "insurance_type",
+    "care_type",
+    "tier",
+    "deductible",
+    "deductible_scope",
+    "rate",
+    "annual_cap",
+)

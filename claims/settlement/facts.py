@@ -170,16 +170,8 @@ def gather(
         visit=visit,
         emergency=emergency,
         disease_id=disease_id,
-        insurance_type=person.insurance_type,
-        home_region_id=home.pk,
-        home_province_id=home.province_id,
-        home_province_requires_designated=home.province.designated_facility_required,
-        facility_id=facility.pk,
-        facility_region_id=there.pk,
-        facility_province_id=there.province_id,
-        tier=facility.tier,
-        outpatient_pooling=facility.outpatient_pooling,
-        chronic_settlement_facility=facility.chronic_settlement,
+        person=person,
+        facility=facility,
         home_policy=home_policy,
         there_class_b_share=there_policy.class_b_share if there_policy else None,
         rules={(r.care_type, r.tier): r for r in home_policy.prefetched_rules}
@@ -208,16 +200,8 @@ def derive(
     visit: str,
     emergency: bool,
     disease_id: int | None,
-    insurance_type: str,
-    home_region_id: int,
-    home_province_id: int,
-    home_province_requires_designated: bool,
-    facility_id: int,
-    facility_region_id: int,
-    facility_province_id: int,
-    tier: int | None,
-    outpatient_pooling: bool,
-    chronic_settlement_facility: bool,
+    person: InsuredPerson,
+    facility: Facility,
     home_policy,
     there_class_b_share: Decimal | None,
     rules: dict,
@@ -231,12 +215,15 @@ def derive(
     """The facts from what the database says (pure apart from reading the
     default class-B share when neither region has a policy): the same whether the
     values came through the ORM (gather) or one set-based statement
-    (claims.settlement.load). `home_policy` is a RegionalPolicy (or anything with
-    its pk and shares), None when the insured region has none for the year;
-    `registration` is (kind, destination province id) of the registration in
-    force on `day`."""
-    non_local = home_region_id != facility_region_id
-    cross_province = home_province_id != facility_province_id
+    (claims.settlement.load). `person` and `facility` come with their regions
+    (the person's with its province's flags); only the fields both readers load
+    are used. `home_policy` is a RegionalPolicy (or anything with its pk and
+    shares), None when the insured region has none for the year; `registration`
+    is (kind, destination province id) of the registration in force on `day`."""
+    home, there = person.region, facility.region
+    insurance_type = person.insurance_type
+    non_local = home.pk != there.pk
+    cross_province = home.province_id != there.province_id
     outpatient = visit == Visit.OUTPATIENT
     # F4: the treatment location's directory (its class-B share), the insured
     # location's policy (rates, deductibles, caps, reductions).
@@ -251,26 +238,26 @@ def derive(
     designated_required = designated_facility_rule_applies(
         visit=visit,
         insurance_type=insurance_type,
-        province_requires=home_province_requires_designated,
+        province_requires=home.province.designated_facility_required,
     )
     kind = NO_REGISTRATION
     # A registration for a destination covers care anywhere in that province
     # (registrations are filed per province in most places).
-    if non_local and registration is not None and registration[1] == facility_province_id:
+    if non_local and registration is not None and registration[1] == there.province_id:
         kind = registration[0]
     return Facts(
         day=day,
         visit=visit,
         insurance_type=insurance_type,
-        tier=tier or 0,
-        outpatient_pooling=outpatient_pooling,
-        chronic_settlement_facility=chronic_settlement_facility,
+        tier=facility.tier or 0,
+        outpatient_pooling=facility.outpatient_pooling,
+        chronic_settlement_facility=facility.chronic_settlement,
         non_local=non_local,
         cross_province=cross_province,
         designated_required=designated_required,
         is_designated=designated_required
         and designated_facility_id is not None
-        and designated_facility_id == facility_id,
+        and designated_facility_id == facility.pk,
         disease_id=disease_id,
         recognised=outpatient and disease_id is not None and recognised,
         disease_cross_province=cross_province

@@ -24,6 +24,7 @@ from django.db import connection
 
 from accounts.models import Facility, InsuredPerson, Province, Region
 from claims.models import Bill, PolicyRule, RegionalPolicy
+from claims.models.policy import POLICY_RULE_TERMS
 from claims.settlement import facts as settlement_facts
 from core.db import prepared_cursor, set_based
 
@@ -98,6 +99,9 @@ FACILITY_FIELDS = _in_model_order(
         "wallet_payment",
     ],
 )
+# Every column of a rule, in the model's order (the order the values are given
+# in _Chunk.rule_set).
+RULE_FIELDS = _in_model_order(PolicyRule, ["id", "policy_id", *POLICY_RULE_TERMS])
 PROVINCE_FIELDS = _in_model_order(
     Province,
     ["id", "designated_facility_required", "cross_province_pooling"],
@@ -278,17 +282,7 @@ class _Chunk:
             for pk, care_type, tier, deductible, scope, rate, cap in zip(*arrays, strict=True):
                 rule = PolicyRule.from_db(
                     self.db,
-                    [
-                        "id",
-                        "policy_id",
-                        "insurance_type",
-                        "care_type",
-                        "tier",
-                        "deductible",
-                        "deductible_scope",
-                        "rate",
-                        "annual_cap",
-                    ],
+                    RULE_FIELDS,
                     (pk, policy.pk, insurance_type, care_type, tier, deductible, scope, rate, cap),
                 )
                 rules[(care_type, tier)] = rule
@@ -369,22 +363,13 @@ def _load_sql(ids: list[int]) -> list[ToSettle]:
             registration_province,
             default_share,
         ) = row[at : at + 7]
-        region, there = person.region, facility.region
         facts = settlement_facts.derive(
             day=bill.service_date,
             visit=bill.visit,
             emergency=bill.emergency,
             disease_id=bill.disease_id,
-            insurance_type=person.insurance_type,
-            home_region_id=region.pk,
-            home_province_id=region.province_id,
-            home_province_requires_designated=region.province.designated_facility_required,
-            facility_id=facility.pk,
-            facility_region_id=there.pk,
-            facility_province_id=there.province_id,
-            tier=facility.tier,
-            outpatient_pooling=facility.outpatient_pooling,
-            chronic_settlement_facility=facility.chronic_settlement,
+            person=person,
+            facility=facility,
             home_policy=home_policy,
             there_class_b_share=there_share,
             rules=rules,

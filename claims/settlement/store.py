@@ -125,7 +125,7 @@ def lock_totals(keys) -> dict[TotalsKey, Totals]:
 # The rows travel as one JSON document per table (arrays of values, in the
 # order of the column lists below): one parameter to send instead of forty
 # arrays, which psycopg escapes element by element in Python.
-_STORE_SQL = """
+_STORE_SQL_TEMPLATE = """
 WITH tot AS (
     UPDATE claims_personyeartotals AS t
     SET deductible_used = t.deductible_used + (x->>1)::numeric,
@@ -144,14 +144,8 @@ WITH tot AS (
     UPDATE claims_bill AS b
     SET status = 'settled', settled_at = %(now)s, settled_on = (x->>1)::date,
         care_type = x->>2, policy_rule_id = (x->>3)::bigint, rate = (x->>4)::numeric,
-        total = (x->>5)::numeric, out_of_directory = (x->>6)::numeric,
-        over_limit = (x->>7)::numeric, self_pay = (x->>8)::numeric,
-        class_b_first_pay = (x->>9)::numeric, eligible = (x->>10)::numeric,
-        deductible = (x->>11)::numeric, fund_paid = (x->>12)::numeric,
-        copay = (x->>13)::numeric, over_cap = (x->>14)::numeric,
-        not_reimbursed = (x->>15)::numeric, personal_in_directory = (x->>16)::numeric,
-        personal_total = (x->>17)::numeric, reasons = x->18, inputs = x->19,
-        payment_id = (x->>20)::bigint
+        {amounts},
+        reasons = x->{reasons}, inputs = x->{inputs}, payment_id = (x->>{payment})::bigint
     FROM jsonb_array_elements(%(bills)s::jsonb) AS x
     WHERE b.id = (x->>0)::bigint AND b.status = 'entered'
     RETURNING b.id
@@ -165,26 +159,21 @@ WITH tot AS (
 )
 SELECT count(*) FROM bills
 """
-
-# The bill's amounts in the order of the bills document above (after id,
-# settled_on, care_type, policy rule and rate): the model's list, in this order.
-_BILL_FIGURES = (
-    "total",
-    "out_of_directory",
-    "over_limit",
-    "self_pay",
-    "class_b_first_pay",
-    "eligible",
-    "deductible",
-    "fund_paid",
-    "copay",
-    "over_cap",
-    "not_reimbursed",
-    "personal_in_directory",
-    "personal_total",
+# C6: in the bills document the settled amounts follow id, settled_on,
+# care_type, policy rule and rate, in the model's order: their SET list is
+# written from that one list of settled figures (claims.models.bills), so the
+# statement and the model cannot drift apart. One fixed text, prepared once.
+_AMOUNTS_AT = 5
+_AFTER_AMOUNTS = _AMOUNTS_AT + len(SETTLED_AMOUNTS)
+_STORE_SQL = _STORE_SQL_TEMPLATE.format(
+    amounts=", ".join(
+        f"{name} = (x->>{at})::numeric"
+        for at, name in enumerate(SETTLED_AMOUNTS, start=_AMOUNTS_AT)
+    ),
+    reasons=_AFTER_AMOUNTS,
+    inputs=_AFTER_AMOUNTS + 1,
+    payment=_AFTER_AMOUNTS + 2,
 )
-if sorted(_BILL_FIGURES) != sorted(SETTLED_AMOUNTS):  # one list of settled figures
-    raise ImportError("claims.models.bills.SETTLED_AMOUNTS changed: update _STORE_SQL")
 
 
 def audit_details(bill: Bill) -> dict:
@@ -240,7 +229,7 @@ def store(settled: list[Settled], *, now, acting_user) -> None:
                 bill.care_type,
                 bill.policy_rule_id,
                 str(bill.rate),
-                *(str(getattr(result, name)) for name in _BILL_FIGURES),
+                *(str(getattr(result, name)) for name in SETTLED_AMOUNTS),
                 bill.reasons,
                 bill.inputs,
                 bill.payment_id,

@@ -1,19 +1,17 @@
 """Money messages written by daily jobs (the message centre)."""
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import (
     DependentBinding,
-    InboxMessage,
     InsuranceType,
     InsuredPerson,
     MessageKind,
     PersonStatus,
 )
-from accounts.services import message_send
+from accounts.services import message_send_once
 from wallet.models import Payment, PremiumRate
 
 
@@ -40,23 +38,18 @@ def premiums_due_notify(*, year: int | None = None) -> int:
     )
     told = 0
     for person in unpaid.order_by("pk").iterator(chunk_size=500):
-        key = f"premium_due:{person.pk}:{year}"
-        if InboxMessage.objects.filter(key=key).exists():
-            continue
-        with transaction.atomic():
-            message_send(
-                kind=MessageKind.PREMIUM_DUE,
-                to_family_of=person,
-                facts={
-                    "person": person.name,
-                    "year": year,
-                    "amount": rates.get(person.region_id, rates.get(None)),
-                },
-                link=reverse("wallet:index"),
-                important=True,
-                key=key,
-            )
-        told += 1
+        told += message_send_once(
+            key=f"premium_due:{person.pk}:{year}",
+            kind=MessageKind.PREMIUM_DUE,
+            to_family_of=person,
+            facts={
+                "person": person.name,
+                "year": year,
+                "amount": rates.get(person.region_id, rates.get(None)),
+            },
+            link=reverse("wallet:index"),
+            important=True,
+        )
     return told
 
 

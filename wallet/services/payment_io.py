@@ -284,6 +284,24 @@ def _as_json(rows) -> str:
     return json.dumps(rows, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
+def _payment_values(plan: Planned) -> list:
+    """A payment's columns between id and created_at, in _PAYMENT_FIELDS order:
+    the row sent to _WRITE_SQL and the instance built from it are one list."""
+    request = plan.request
+    return [
+        request.person.pk,
+        request.amount,
+        request.purpose,
+        request.reference,
+        request.facility.pk if request.facility else None,
+        plan.wallet,
+        plan.own,
+        plan.pooling,
+        plan.pooling_from_id,
+        plan.cash,
+    ]
+
+
 def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
     now = timezone.now()
     first = audit_row(actor=acting_user, action=Action.PAYMENT_CREATE)
@@ -292,20 +310,7 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
     for plan in planned:
         request = plan.request
         person = request.person
-        payments.append(
-            [
-                person.pk,
-                request.amount,
-                request.purpose,
-                request.reference,
-                request.facility.pk if request.facility else None,
-                plan.wallet,
-                plan.own,
-                plan.pooling,
-                plan.pooling_from_id,
-                plan.cash,
-            ]
-        )
+        payments.append(_payment_values(plan))
         audit.append(
             [request.reference, person.pk, _details(plan), f"{person.name} {person.masked_id}"]
         )
@@ -340,21 +345,7 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
         payment = Payment.from_db(
             db,
             _PAYMENT_FIELDS,
-            (
-                pk,
-                request.person.pk,
-                request.amount,
-                request.purpose,
-                request.reference,
-                request.facility.pk if request.facility else None,
-                plan.wallet,
-                plan.own,
-                plan.pooling,
-                plan.pooling_from_id,
-                plan.cash,
-                now,
-                actor_id,
-            ),
+            (pk, *_payment_values(plan), now, actor_id),
         )
         payment.person = request.person
         found[request.reference] = payment
