@@ -316,7 +316,7 @@ def _load_sql(ids: list[int]) -> list[ToSettle]:
         bill = Bill.from_db(chunk.db, BILL_FIELDS, bill_values)
         bill.person = person
         bill.facility = facility
-        if bill.status == Bill.Status.SETTLED:
+        if not Bill.flow.allows(bill.status, Bill.Status.SETTLED):  # done before
             found.append(ToSettle(bill, [], {}, None))
             continue
         (line_ids, codes, names, quantities, prices, item_ids, classes, limits, item_names) = row[
@@ -395,7 +395,7 @@ def _load_orm(ids: list[int]) -> list[ToSettle]:
     )
     found = []
     for bill in bills:
-        if bill.status == Bill.Status.SETTLED:
+        if not Bill.flow.allows(bill.status, Bill.Status.SETTLED):  # done before
             found.append(ToSettle(bill, [], {}, None))
             continue
         lines = [

@@ -142,12 +142,12 @@ WITH tot AS (
     WHERE l.id = (x->>0)::bigint
 ), bills AS (
     UPDATE claims_bill AS b
-    SET status = 'settled', settled_at = %(now)s, settled_on = (x->>1)::date,
+    SET status = '{settled}', settled_at = %(now)s, settled_on = (x->>1)::date,
         care_type = x->>2, policy_rule_id = (x->>3)::bigint, rate = (x->>4)::numeric,
         {amounts},
         reasons = x->{reasons}, inputs = x->{inputs}, payment_id = (x->>{payment})::bigint
     FROM jsonb_array_elements(%(bills)s::jsonb) AS x
-    WHERE b.id = (x->>0)::bigint AND b.status = 'entered'
+    WHERE b.id = (x->>0)::bigint AND b.status IN ({sources})
     RETURNING b.id
 ), audit AS (
     INSERT INTO accounts_auditevent
@@ -165,7 +165,16 @@ SELECT count(*) FROM bills
 # statement and the model cannot drift apart. One fixed text, prepared once.
 _AMOUNTS_AT = 5
 _AFTER_AMOUNTS = _AMOUNTS_AT + len(SETTLED_AMOUNTS)
+# The status change is Bill.flow's, as for every transition (core.transitions):
+# the bills were locked FOR UPDATE when their facts were read (load), the flow
+# decides which statuses may become settled (written into the SQL as literals,
+# as the morning sweep does), and each bill's audit row is written by the same
+# statement. A settlement writes bills, lines and running totals together, so
+# the helper's one-row save is replaced by this one statement, not its checks.
+_SOURCES = ", ".join(f"'{status}'" for status in Bill.flow.sources(Bill.Status.SETTLED))
 _STORE_SQL = _STORE_SQL_TEMPLATE.format(
+    settled=Bill.Status.SETTLED.value,
+    sources=_SOURCES,
     amounts=", ".join(
         f"{name} = (x->>{at})::numeric"
         for at, name in enumerate(SETTLED_AMOUNTS, start=_AMOUNTS_AT)
