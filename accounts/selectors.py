@@ -13,13 +13,15 @@ from accounts.models import (
     DependentBinding,
     DesignatedFacilityChoice,
     Facility,
+    InboxMessage,
     InsuredPerson,
+    LoginPreference,
     NonLocalRegistration,
     Region,
     Relationship,
     RelationshipKind,
 )
-from core.db import set_based
+from core.db import prepared_cursor, set_based
 
 # How person_b reads the relationship when person_a is `kind` to them, and back.
 INVERSE = {
@@ -46,6 +48,30 @@ def person_for_user(*, user, person_id) -> InsuredPerson:
         return persons_for_user(user=user).select_related("region__province").get(pk=person_id)
     except (InsuredPerson.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+# The frame's facts in one statement (fixed text: prepared once per connection).
+_FRAME_FACTS_SQL = """
+SELECT (SELECT name FROM accounts_insuredperson WHERE user_id = %(u)s),
+       (SELECT COUNT(*) FROM accounts_inboxmessage WHERE user_id = %(u)s AND read_at IS NULL),
+       (SELECT elder_mode FROM accounts_loginpreference WHERE user_id = %(u)s)
+"""
+
+
+def frame_facts(*, user_id: int) -> tuple[str | None, int, bool]:
+    """What every signed-in page's frame shows: the login's insured person's
+    name (None: not linked), unread messages and elder mode. One statement,
+    prepared on PostgreSQL: every page pays it, so it is kept as cheap as the
+    session read beside it (bench/pages.py)."""
+    if set_based():
+        with prepared_cursor() as cursor:
+            cursor.execute(_FRAME_FACTS_SQL, {"u": user_id})
+            name, unread, elder = cursor.fetchone()
+    else:
+        name = InsuredPerson.objects.filter(user_id=user_id).values_list("name", flat=True).first()
+        unread = InboxMessage.objects.filter(user_id=user_id, read_at__isnull=True).count()
+        elder = LoginPreference.objects.filter(user_id=user_id, elder_mode=True).exists()
+    return name, unread, bool(elder)
 
 
 def own_person(*, user) -> InsuredPerson | None:

@@ -325,7 +325,7 @@ def facility_choose(request: HttpRequest, person_id: int) -> HttpResponse:
             if request.htmx:
                 member = selectors.family_member(user=request.user, person_id=person.pk)
                 return _changed(render(request, "accounts/_facility.html", {"member": member}))
-            return redirect("home")
+            return redirect("family")
     context = {
         "person": person,
         "form": form,

@@ -3,10 +3,10 @@ greeting, the unread messages badge, elder mode. Lazy: nothing here queries the
 database unless the page being drawn reads it (admin pages never do), and then
 one query answers all three."""
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+
+from accounts import selectors as accounts_selectors
 
 # The phone tab bar's five sections (首页 · 家人 · 钱包 · 费用 · 我的), keyed by
 # the URL namespace or name a page is served under.
@@ -39,15 +39,8 @@ def frame_facts(request: HttpRequest) -> dict:
         return {"name": "", "unread": 0, "elder": False}
     cached = getattr(request, "_frame_facts", None)
     if cached is None:
-        row = (
-            get_user_model()
-            .objects.filter(pk=user.pk)
-            .annotate(unread=Count("inbox", filter=Q(inbox__read_at__isnull=True)))
-            .values_list("insured_person__name", "unread", "preference__elder_mode")
-            .first()
-        ) or (None, 0, False)
-        name, unread, elder = row
-        cached = {"name": name or user.get_username(), "unread": unread, "elder": bool(elder)}
+        name, unread, elder = accounts_selectors.frame_facts(user_id=user.pk)
+        cached = {"name": name or user.get_username(), "unread": unread, "elder": elder}
         request._frame_facts = cached
     return cached
 

@@ -36,8 +36,10 @@ def _requests(family: accounts_selectors.FamilyPage) -> dict:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The family page: the user and each active dependent as a card. Each app
-    adds its part of the card (money, bills) through its family_cards selector.
+    """The home page (首页): the user and each active dependent as a card with
+    the QR code; each app adds its part of the card (money, the year at a
+    glance) through its family_cards selector; what is arranged for each person
+    (facility, registrations) is on the family tab.
     An htmx request (the section reloading after an action) gets the family
     section only. A constant number of queries however many dependents."""
     if not request.user.is_authenticated:
@@ -64,8 +66,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "personal": sum(g.personal for g in glances),
         },
         **_requests(family),
-        "add_form": DependentAddForm(),
-        "add_form_html": empty_add_form_html(),
     }
     if request.htmx:
         return render(request, "portal/home.html#family", context)
@@ -75,13 +75,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def family(request: HttpRequest) -> HttpResponse:
-    """The family tab: each person with what can be done for them, requests to
-    answer or waiting for an answer, who looks after the user's own record. The
-    list reloads itself after an action (htmx event familyChanged)."""
+    """The family tab (家人): each person with what is arranged for them (the
+    designated facility, changed in place; non-local registrations) and what can
+    be done for them, requests to answer or waiting for an answer, who looks
+    after the user's own record, and the form to add a relative. The list
+    reloads itself after an action (htmx event familyChanged). The home page
+    keeps to each person's QR code, money and year at a glance."""
     family = accounts_selectors.family_page(user=request.user)
     context = {"members": family.members, "own": family.own, **_requests(family)}
     if request.htmx:
         return render(request, "portal/family.html#family-list", context)
+    context["add_form"] = DependentAddForm()
+    context["add_form_html"] = empty_add_form_html()
     return render(request, "portal/family.html", context)
 
 

@@ -65,7 +65,11 @@ def test_family_page_shows_each_member_with_masked_id_and_qr(me_client, me, fath
     # Place names follow the page's language (name_en in English).
     assert "Chengdu, Sichuan" in html
     assert html.count("<svg") >= 2 and f'id="qr-{father.pk}"' in html
-    assert "Remove from my family page" in html  # unbinding, for the dependent only
+    # What is arranged for each person, and unbinding (for the dependent only),
+    # are on the family tab.
+    family = me_client.get(reverse("family")).content.decode()
+    assert f'id="facility-{father.pk}"' in family
+    assert family.count("Remove from my family page") == 1
 
 
 def test_family_page_queries_do_not_grow_with_dependents(me_client, me):
@@ -148,8 +152,8 @@ def test_the_add_page_alone_posts_normally_so_the_confirmation_is_seen(me_client
     (the confirmation rides on the family section, absent from this page)."""
     page = me_client.get(reverse("accounts:dependent_add")).content.decode()
     assert "hx-post" not in page.split('id="add-dependent"')[1]
-    home = me_client.get(reverse("home")).content.decode()
-    assert f'hx-post="{reverse("accounts:dependent_add")}"' in home
+    family = me_client.get(reverse("family")).content.decode()
+    assert f'hx-post="{reverse("accounts:dependent_add")}"' in family
     response = me_client.post(reverse("accounts:dependent_add"), add_data(father), follow=True)
     assert "A code was sent to 张建国" in response.content.decode()
 
@@ -410,9 +414,9 @@ def test_cancel_in_the_facility_form_puts_the_card_back_on_any_page(me_client, m
     assert html.startswith(f'<div class="facility" id="facility-{me.pk}">')
     assert "Choose a facility" in html and "<form" not in html
     assert not DesignatedFacilityChoice.objects.exists()
-    # Without JavaScript, "Cancel" is a plain link home.
+    # Without JavaScript, "Cancel" is a plain link to the family tab.
     assert (
-        f'<a class="button secondary" href="{reverse("home")}" >'
+        f'<a class="button secondary" href="{reverse("family")}" >'
         in me_client.get(url).content.decode()
     )
 
@@ -424,7 +428,7 @@ def test_facility_page_without_javascript(me_client, me):
     assert me_client.post(url, {"facility": mine.pk}).status_code == 302
     other = FacilityFactory(region=chongqing(), name="观音桥社区卫生服务中心")
     me_client.post(url, {"facility": other.pk})
-    html = me_client.get(reverse("home")).content.decode()
+    html = me_client.get(reverse("family")).content.decode()
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     assert f"From {tomorrow}: 观音桥社区卫生服务中心" in html
 
@@ -498,7 +502,7 @@ def test_file_for_a_dependent_and_overlap_is_refused(me_client, me, father):
     assert me_client.post(url, data).status_code == 302
     html = me_client.post(url, data).content.decode()
     assert "overlaps an active registration" in field_group(html, "start_date")
-    family = me_client.get(reverse("home")).content.decode()
+    family = me_client.get(reverse("family")).content.decode()
     assert "long-term resident elsewhere → Chongqing" in family
 
 
@@ -708,6 +712,8 @@ def test_the_family_page_reads_its_people_in_one_round_trip_and_shows_the_same(
     def page():
         with CaptureQueriesContext(connection) as queries:
             html = me_client.get(reverse("home")).content.decode()
+        # The family tab shows what the home page leaves to it (facilities, registrations).
+        html += me_client.get(reverse("family")).content.decode()
         # Tokens differ between requests; nothing else may.
         return re.sub(r"[A-Za-z0-9]{64}", "", html), queries.captured_queries
 
@@ -745,7 +751,7 @@ def test_the_family_pages_add_form_is_drawn_once_per_language(me_client, me):
 
     for language, label in (("en", "They are my"), ("zh-hans", "对方是我的")):
         me_client.cookies["django_language"] = language
-        html = me_client.get(reverse("home")).content.decode()
+        html = me_client.get(reverse("family")).content.decode()
         with translation.override(language):
             drawn = render_to_string("portal/_form.html", {"form": DependentAddForm()})
         assert drawn in html and label in html

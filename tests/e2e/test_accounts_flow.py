@@ -86,7 +86,9 @@ def test_family_flow(live_server, page: Page, browser: Browser, records, tmp_pat
     expect(page.locator(f"#qr-{me.pk}")).to_contain_text("已更新")
     assert page.locator(f"#qr-{me.pk} svg").inner_html() != old_qr
 
-    # Add the father: a code goes to the outbox; entering it confirms (A3).
+    # Add the father on the family tab: a code goes to the outbox; entering it
+    # confirms (A3).
+    page.goto(f"{live_server.url}/family/")
     add_relative(page, father, "parent")
     pending = page.locator(".pending-item", has_text="张建国")
     expect(pending).to_be_visible()
@@ -94,7 +96,7 @@ def test_family_flow(live_server, page: Page, browser: Browser, records, tmp_pat
     code = re.search(r"\b(\d{6})\b", OutboundMessage.objects.get(person=father).body)[1]
     pending.get_by_label("亲属短信中的验证码").fill(code)
     pending.get_by_role("button", name="确认").click()
-    expect(page.locator(f"#person-{father.pk}")).to_contain_text("成都市")
+    expect(page.locator(f"#member-{father.pk}")).to_contain_text("成都市")
     binding.refresh_from_db()
     assert binding.status == "active"
 
@@ -123,7 +125,7 @@ def test_family_flow(live_server, page: Page, browser: Browser, records, tmp_pat
     admin_context.close()
 
     page.reload()
-    card = page.locator(f"#person-{daughter.pk}")
+    card = page.locator(f"#member-{daughter.pk}")
     expect(card).to_contain_text("张小雨")
 
     # Choose her designated outpatient facility, in place (F2).
@@ -137,7 +139,7 @@ def test_family_flow(live_server, page: Page, browser: Browser, records, tmp_pat
 
     # File a long-term registration for the father in Chongqing, signing the
     # commitment letter (F3).
-    page.locator(f"#person-{father.pk}").get_by_role("link", name="办理备案").click()
+    page.locator(f"#member-{father.pk}").get_by_role("link", name="办理备案").click()
     page.get_by_label("就医地").select_option(label="重庆市")
     page.get_by_label("类型").select_option("long_term_resident")
     expect(page.locator("#commitment-text")).to_contain_text("张建国")
@@ -148,5 +150,5 @@ def test_family_flow(live_server, page: Page, browser: Browser, records, tmp_pat
     expect(page.locator("main")).to_contain_text("变更前有效")
     registration = NonLocalRegistration.objects.get(person=father)
     assert registration.commitment_signed_name == "张伟" and registration.end_date is None
-    page.get_by_role("link", name="我的家庭").first.click()
-    expect(page.locator(f"#person-{father.pk}")).to_contain_text("重庆市")
+    page.goto(f"{live_server.url}/family/")
+    expect(page.locator(f"#member-{father.pk}")).to_contain_text("重庆市")
