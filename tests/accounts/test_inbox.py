@@ -23,6 +23,7 @@ from accounts.services import (
     dependent_request,
     dependent_respond,
     dependent_review,
+    message_send,
     registrations_ending_notify,
 )
 from claims.services.chronic import recognition_apply, recognition_approve, recognition_refuse
@@ -88,7 +89,12 @@ def send(fam, key="k1", amount="100.00"):
 # Transfers (W8, W9) -------------------------------------------------------------
 
 
-def test_a_transfer_waiting_is_told_to_the_recipient_once(fam, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
+def test_a_transfer_waiting_is_told_to_the_recipient_once(
+    fam, django_capture_on_commit_callbacks, settings, set_based
+):
+    """The same messages from the one-statement write (PostgreSQL) and its ORM twin."""
+    settings.PORTAL_SET_BASED_SQL = set_based
     rolled_back(lambda: send(fam, key="gone"))
     with django_capture_on_commit_callbacks(execute=True):
         made = send(fam)
@@ -336,3 +342,23 @@ def test_mark_all_read(fam, django_capture_on_commit_callbacks):
     assert inbox(fam["user"]) and not inbox(fam["user"])[0].is_read
     client.post(reverse("inbox_read_all"))
     assert all(m.is_read for m in inbox(fam["user"]))
+
+
+@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
+def test_an_event_is_told_to_each_login_once_on_either_path(
+    me, settings, set_based, django_capture_on_commit_callbacks
+):
+    """A keyed event written twice (a daily job run again) reaches each login
+    once, and named logins hear of it beside the person's own login."""
+    settings.PORTAL_SET_BASED_SQL = set_based
+    other = UserFactory(username="lisi")
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            message_send(
+                kind=MessageKind.REGISTRATION_ENDING,
+                facts={"name": me.name, "end": "2026-03-31"},
+                user_ids=[other.pk],
+                to_family_of=me,
+                key="registration_ending:1",
+            )
+    assert sorted(m.user_id for m in InboxMessage.objects.all()) == sorted([me.user_id, other.pk])
