@@ -68,6 +68,12 @@ def as_json(rows) -> str:
     return json.dumps(rows, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
+# Each statement names the rows it touches twice: joined to the JSON document's
+# elements, and as an array (= ANY) the planner can see. PostgreSQL guesses 100
+# elements for any jsonb_array_elements(), so with the join alone it hashed a
+# whole table (every bill line, every payment) for a bill's 5 lines; with the
+# array it reads the rows by their index, whatever the tables' size or the
+# freshness of their statistics.
 _LOCK_TOTALS_SQL = """
 WITH want AS (
     SELECT (x->>0)::bigint AS person_id, (x->>1)::int AS year, x->>2 AS care_type
@@ -83,6 +89,7 @@ WITH want AS (
     SELECT t.id, t.person_id, t.year, t.care_type, t.deductible_used, t.fund_paid
     FROM claims_personyeartotals t
     JOIN want w ON w.person_id = t.person_id AND w.year = t.year AND w.care_type = t.care_type
+    WHERE t.person_id = ANY(%(persons)s::bigint[])
     ORDER BY t.person_id, t.year, t.care_type
     FOR UPDATE OF t
 )
@@ -112,7 +119,10 @@ def lock_totals(keys) -> dict[TotalsKey, Totals]:
         if not missing:
             return found
         with prepared_cursor() as cursor:
-            cursor.execute(_LOCK_TOTALS_SQL, {"keys": as_json(missing)})
+            cursor.execute(
+                _LOCK_TOTALS_SQL,
+                {"keys": as_json(missing), "persons": sorted({key.person_id for key in missing})},
+            )
             for pk, person_id, year, care_type, deductible_used, fund_paid in cursor.fetchall():
                 found[TotalsKey(person_id, year, care_type)] = Totals(
                     pk, deductible_used, fund_paid
@@ -132,14 +142,14 @@ WITH tot AS (
         fund_paid = t.fund_paid + (x->>2)::numeric,
         bills = t.bills + (x->>3)::int
     FROM jsonb_array_elements(%(totals)s::jsonb) AS x
-    WHERE t.id = (x->>0)::bigint
+    WHERE t.id = (x->>0)::bigint AND t.id = ANY(%(total_ids)s::bigint[])
 ), lines AS (
     UPDATE claims_billline AS l
     SET item_id = (x->>1)::bigint, item_class = x->>2, price_limit = (x->>3)::numeric,
         name = x->>4, amount = (x->>5)::numeric, self_pay = (x->>6)::numeric,
         class_b_first_pay = (x->>7)::numeric, eligible = (x->>8)::numeric, reasons = x->9
     FROM jsonb_array_elements(%(lines)s::jsonb) AS x
-    WHERE l.id = (x->>0)::bigint
+    WHERE l.id = (x->>0)::bigint AND l.id = ANY(%(line_ids)s::bigint[])
 ), bills AS (
     UPDATE claims_bill AS b
     SET status = '{settled}', settled_at = %(now)s, settled_on = (x->>1)::date,
@@ -147,7 +157,8 @@ WITH tot AS (
         {amounts},
         reasons = x->{reasons}, inputs = x->{inputs}, payment_id = (x->>{payment})::bigint
     FROM jsonb_array_elements(%(bills)s::jsonb) AS x
-    WHERE b.id = (x->>0)::bigint AND b.status IN ({sources})
+    WHERE b.id = (x->>0)::bigint AND b.id = ANY(%(bill_ids)s::bigint[])
+      AND b.status IN ({sources})
     RETURNING b.id
 ), audit AS (
     INSERT INTO accounts_auditevent
@@ -255,6 +266,9 @@ def store(settled: list[Settled], *, now, acting_user) -> None:
     actor = audit_row(actor=acting_user, action="claims.bill_settle")
     params = {
         "totals": as_json(list(sums.values())),
+        "total_ids": list(sums),
+        "line_ids": [row[0] for row in lines],
+        "bill_ids": [row[0] for row in bills],
         "lines": as_json(lines),
         "bills": as_json(bills),
         "audit": as_json(audit),

@@ -139,7 +139,7 @@ SELECT
     (SELECT array_agg(w.person_id) FROM wallet_wallet w
       WHERE w.person_id = ANY(%(persons)s::bigint[]) AND w.status = 'open'),
     (SELECT array_agg(p.reference) FROM wallet_payment p
-      WHERE p.reference IN (SELECT jsonb_array_elements_text(%(references)s::jsonb))),
+      WHERE p.reference = ANY(%(references)s::text[])),
     bd.relatives, bd.employees, bd.names, bd.types, bd.statuses, bd.regions, bd.provinces,
     bd.overrides, bd.rel_a, bd.rel_kinds,
     pol.pooling_all_close_relatives, pol.cross_province_pooling
@@ -174,7 +174,9 @@ def _lock_sql(requests) -> Sources:
     params = {
         "persons": persons,
         "sinks": _as_json(sinks),
-        "references": _as_json([r.reference for r in requests]),
+        # An array the planner sees (not a JSON document, which it guesses at 100
+        # elements): earlier payments are found by the reference index.
+        "references": [r.reference for r in requests],
     }
     with prepared_cursor() as cursor:
         cursor.execute(_LOCK_SQL, params)
