@@ -263,7 +263,7 @@ WITH p AS (
     UPDATE wallet_ledgeraccount a SET balance = a.balance + s.delta
     FROM (SELECT legs.account_id, SUM(legs.amount) AS delta
           FROM legs JOIN p USING (reference) GROUP BY legs.account_id) AS s
-    WHERE a.id = s.account_id
+    WHERE a.id = s.account_id AND a.id = ANY(%(accounts)s::bigint[])
 ), entries AS (
     INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
     SELECT legs.movement, legs.account_id, legs.amount, %(kind)s, 'payment:' || p.id, %(now)s
@@ -324,6 +324,8 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
     params = {
         "payments": _as_json(payments),
         "legs": _as_json(legs),
+        # The accounts again as an array the planner sees: read by index.
+        "accounts": sorted({leg[2] for leg in legs}),
         "audit": _as_json(audit),
         "now": now,
         "actor": actor.pk if actor is not None else None,
