@@ -73,6 +73,19 @@ def family_cards(*, persons: list) -> dict[int, dict]:
         return cards
     for recognition in _recognitions_in_force(ids=list(cards), day=today):
         cards[recognition.person_id]["chronic"].append(recognition)
+    for card in cards.values():
+        # Everything the card shows (claims/_family_card.html), as one value: the
+        # glance's every field (its repr) and each recognition's disease and end.
+        # The page draws a card once per process for each such value ({% memo %}).
+        card["drawn_from"] = repr(
+            (
+                card["glance"],
+                [
+                    (r.disease_id, r.disease.name, r.disease.name_en, r.valid_until)
+                    for r in card["chronic"]
+                ],
+            )
+        )
     return cards
 
 

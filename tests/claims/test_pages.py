@@ -394,6 +394,11 @@ def test_each_card_shows_this_year_at_a_glance_from_the_running_totals(
     assert "the fund can still pay ¥2,000.00 this year (cap ¥2,000.00)" in my_card
     # The family's year, in one sentence.
     assert "This year the family's 2 settled bills came to ¥280.00" in html
+    # Cards are drawn once per set of figures ({% memo %}): another bill is new figures.
+    settle(me, family["hospital"], [("A100", 1, "20.00")], day=datetime.date(2026, 5, 4))
+    html = user_client.get("/").content.decode()
+    my_card = html.split(f'id="person-{me.pk}"')[1].split('id="person-')[0]
+    assert "(2 bills settled)" in my_card and "deductible used ¥170.00, ¥30.00 left" in my_card
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
