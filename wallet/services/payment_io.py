@@ -138,8 +138,9 @@ SELECT
     (SELECT array_agg(balance ORDER BY id) FROM acc),
     (SELECT array_agg(w.person_id) FROM wallet_wallet w
       WHERE w.person_id = ANY(%(persons)s::bigint[]) AND w.status = 'open'),
-    (SELECT array_agg(p.reference) FROM wallet_payment p
-      WHERE p.reference = ANY(%(references)s::text[])),
+    (SELECT array_agg(p.reference)
+       FROM unnest(%(references)s::text[]) AS r (reference)
+       JOIN wallet_payment p ON p.reference = r.reference),
     bd.relatives, bd.employees, bd.names, bd.types, bd.statuses, bd.regions, bd.provinces,
     bd.overrides, bd.rel_a, bd.rel_kinds,
     pol.pooling_all_close_relatives, pol.cross_province_pooling
@@ -174,8 +175,11 @@ def _lock_sql(requests) -> Sources:
     params = {
         "persons": persons,
         "sinks": _as_json(sinks),
-        # An array the planner sees (not a JSON document, which it guesses at 100
-        # elements): earlier payments are found by the reference index.
+        # An array, joined (unnest): for one bill's reference PostgreSQL sees one
+        # element and probes the reference index, where a JSON document made it
+        # guess 100 and hash the whole payments table; for a chunk of 500 it may
+        # hash. Not "= ANY(array)": a generic plan filters every payment against
+        # every element of it.
         "references": [r.reference for r in requests],
     }
     with prepared_cursor() as cursor:
