@@ -74,6 +74,9 @@ def production_env(url: str, static_root: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         # No broker needed to render pages; an unused one costs nothing.
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # A cache of the run's own: the demo's SMS codes are rate-limited per phone
+        # (A1), and a second run within the minute must not find the first's limits.
+        "CACHE_KEY_PREFIX": f"bench-pages-{secrets.token_hex(4)}",
     }
 
 
