@@ -11,6 +11,7 @@ recently used out first), so nothing needs clearing.
 Used where a page repeats costly, rarely changing fragments on every visit: the
 navigation (per path) and each person's year at a glance (per figures)."""
 
+import itertools
 import threading
 from collections import OrderedDict
 
@@ -22,15 +23,23 @@ register = template.Library()
 SIZE = 4096
 _drawn: OrderedDict = OrderedDict()
 _lock = threading.Lock()
+# Each {% memo %} in each compiled template: a number never reused in the process
+# (id() may be, once a template reloaded in development is freed).
+_fragments = itertools.count()
 
 
 class MemoNode(template.Node):
     def __init__(self, nodelist, values):
         self.nodelist = nodelist
         self.values = values
+        self.fragment = next(_fragments)
 
     def render(self, context):
-        key = (id(self), translation.get_language(), *(v.resolve(context) for v in self.values))
+        key = (
+            self.fragment,
+            translation.get_language(),
+            *(v.resolve(context) for v in self.values),
+        )
         try:
             hash(key)
         except TypeError:
