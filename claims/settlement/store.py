@@ -69,11 +69,12 @@ def as_json(rows) -> str:
 
 
 # Each statement names the rows it touches twice: joined to the JSON document's
-# elements, and as an array (= ANY) the planner can see. PostgreSQL guesses 100
-# elements for any jsonb_array_elements(), so with the join alone it hashed a
-# whole table (every bill line, every payment) for a bill's 5 lines; with the
-# array it reads the rows by their index, whatever the tables' size or the
-# freshness of their statistics.
+# elements, and as an array of keys (= ANY) the planner can see. PostgreSQL
+# guesses 100 elements for any jsonb_array_elements(), so with the join alone it
+# hashed a whole table (every bill line) for a bill's 5 lines; with the array it
+# probes the primary key (or the totals' unique key), whatever the tables' size
+# or the freshness of their statistics. Only on indexed keys: on another column
+# a generic plan would test every row against every element.
 _LOCK_TOTALS_SQL = """
 WITH want AS (
     SELECT (x->>0)::bigint AS person_id, (x->>1)::int AS year, x->>2 AS care_type
