@@ -30,6 +30,8 @@ server and prepares nothing. The ORM's cursors bind on the client and never
 prepare either way.
 """
 
+import json
+
 from django.conf import settings
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
@@ -76,3 +78,9 @@ def prepared_cursor():
     connection.ensure_connection()
     with connection.wrap_database_errors:
         return _django_wrapper(_PreparingCursor(connection.connection))
+
+
+def json_param(rows) -> str:
+    """Rows for a set-based statement as one JSON document (read there with
+    jsonb_array_elements): Decimals and dates as their exact text, compact."""
+    return json.dumps(rows, default=str, ensure_ascii=False, separators=(",", ":"))

@@ -8,7 +8,6 @@ settlement's time). SQLite (the embedded `make run`): the ORM.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -20,7 +19,7 @@ from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.settlement.calc import SettlementResult
 from claims.settlement.load import ItemRow, LineRow
 from core.audit import audit_record, audit_row
-from core.db import prepared_cursor, set_based
+from core.db import json_param, prepared_cursor, set_based
 
 # The figures of SettlementResult stored on the bill under the same names.
 RESULT_FIELDS = SETTLED_FIGURES
@@ -61,11 +60,6 @@ class Settled:
     items: dict[str, ItemRow]
     result: SettlementResult
     totals_id: int
-
-
-def as_json(rows) -> str:
-    """A JSON document for a statement: Decimals and dates as their exact text."""
-    return json.dumps(rows, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 # Each statement names the rows it touches twice: joined to the JSON document's
@@ -122,7 +116,10 @@ def lock_totals(keys) -> dict[TotalsKey, Totals]:
         with prepared_cursor() as cursor:
             cursor.execute(
                 _LOCK_TOTALS_SQL,
-                {"keys": as_json(missing), "persons": sorted({key.person_id for key in missing})},
+                {
+                    "keys": json_param(missing),
+                    "persons": sorted({key.person_id for key in missing}),
+                },
             )
             for pk, person_id, year, care_type, deductible_used, fund_paid in cursor.fetchall():
                 found[TotalsKey(person_id, year, care_type)] = Totals(
@@ -266,13 +263,13 @@ def store(settled: list[Settled], *, now, acting_user) -> None:
         )
     actor = audit_row(actor=acting_user, action="claims.bill_settle")
     params = {
-        "totals": as_json(list(sums.values())),
+        "totals": json_param(list(sums.values())),
         "total_ids": list(sums),
         "line_ids": [row[0] for row in lines],
         "bill_ids": [row[0] for row in bills],
-        "lines": as_json(lines),
-        "bills": as_json(bills),
-        "audit": as_json(audit),
+        "lines": json_param(lines),
+        "bills": json_param(bills),
+        "audit": json_param(audit),
         "now": now,
         "actor": actor["actor"].pk if actor["actor"] is not None else None,
         "actor_label": actor["actor_label"],

@@ -14,7 +14,6 @@ Two implementations with the same results, as for transfers (transfer_io):
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +24,7 @@ from django.utils import timezone
 from accounts.models import InsuredPerson, Province, Region
 from accounts.selectors import relation_of, relation_read
 from core.audit import Action, audit_record, audit_row
-from core.db import prepared_cursor, set_based
+from core.db import json_param, prepared_cursor, set_based
 from wallet.models import (
     AccountKind,
     LedgerAccount,
@@ -174,7 +173,7 @@ def _lock_sql(requests) -> Sources:
     sinks = sorted({sink_key(r) for r in requests})
     params = {
         "persons": persons,
-        "sinks": _as_json(sinks),
+        "sinks": json_param(sinks),
         # An array, joined (unnest): for one bill's reference PostgreSQL sees one
         # element and probes the reference index, where a JSON document made it
         # guess 100 and hash the whole payments table; for a chunk of 500 it may
@@ -286,10 +285,6 @@ SELECT id, reference FROM p
 """
 
 
-def _as_json(rows) -> str:
-    return json.dumps(rows, default=str, ensure_ascii=False, separators=(",", ":"))
-
-
 def _payment_values(plan: Planned) -> list:
     """A payment's columns between id and created_at, in _PAYMENT_FIELDS order:
     the row sent to _WRITE_SQL and the instance built from it are one list."""
@@ -326,11 +321,11 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
             legs.append([request.reference, movement, account_id, -part])
             legs.append([request.reference, movement, plan.sink, part])
     params = {
-        "payments": _as_json(payments),
-        "legs": _as_json(legs),
+        "payments": json_param(payments),
+        "legs": json_param(legs),
         # The accounts again as an array the planner sees: read by index.
         "accounts": sorted({leg[2] for leg in legs}),
-        "audit": _as_json(audit),
+        "audit": json_param(audit),
         "now": now,
         "actor": actor.pk if actor is not None else None,
         "actor_label": first["actor_label"],
