@@ -15,7 +15,6 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from accounts import national_id
 from accounts.models import (
@@ -35,6 +34,7 @@ from accounts.services import (
     dependent_request,
     relationship_create,
 )
+from core import clock
 from core.audit import Action, audit_record
 
 CHONGQING, CHENGDU, GUANGZHOU = "500100", "510100", "440100"
@@ -73,7 +73,7 @@ FACILITIES = [
 
 def _child_birth_date() -> datetime.date:
     # 8 years old on every day of the year the demo is first loaded.
-    return datetime.date(timezone.localdate().year - 8, 1, 1)
+    return datetime.date(clock.localdate().year - 8, 1, 1)
 
 
 # (key, name, region, insurance type, birth date, sex, sequence, phone)
@@ -119,7 +119,7 @@ def _active_binding(*, user, person: InsuredPerson, relation: str, reviewer=None
         person=person,
         relation=relation,
         status=DependentBinding.Status.ACTIVE,
-        activated_at=timezone.now(),
+        activated_at=clock.now(),
         reviewed_by=reviewer,
     )
     audit_record(
@@ -192,7 +192,7 @@ def load() -> None:
         DesignatedFacilityChoice.objects.create(
             person=child,
             facility=Facility.objects.get(code="H500100001"),
-            effective_from=timezone.localdate(),
+            effective_from=clock.localdate(),
             chosen_by=demo,
         )
     # F3: the father lives with his son in Chongqing, without a residence permit
@@ -202,10 +202,10 @@ def load() -> None:
             person=parent,
             destination=regions[CHONGQING],
             kind=NonLocalRegistration.Kind.LONG_TERM_RESIDENT,
-            start_date=timezone.localdate(),
+            start_date=clock.localdate(),
             proof=NonLocalRegistration.Proof.COMMITMENT,
             commitment_signed_name=employee.name,
-            commitment_signed_at=timezone.now(),
+            commitment_signed_at=clock.now(),
             commitment_text=commitment_text(person=parent, destination=regions[CHONGQING]),
             created_by=demo,
         )

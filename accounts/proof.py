@@ -18,7 +18,6 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core import signing
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -31,6 +30,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from accounts.models import InsuredPerson
+from core import clock
 
 SALT = "accounts.proof"
 CJK_FONT = "STSong-Light"  # reportlab's built-in CID font, as in the annual summary
@@ -157,7 +157,7 @@ def proof_pdf(*, person: InsuredPerson, verify_url: str, issued: datetime.date) 
         Spacer(1, 4 * mm),
         _para(
             _("Printed %(when)s (China Standard Time).")
-            % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            % {"when": clock.localtime().strftime("%Y-%m-%d %H:%M")},
             small,
         ),
     ]

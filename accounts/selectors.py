@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from accounts import family_io
 from accounts.models import (
@@ -21,6 +20,7 @@ from accounts.models import (
     Relationship,
     RelationshipKind,
 )
+from core import clock
 from core.db import prepared_cursor, set_based
 
 # How person_b reads the relationship when person_a is `kind` to them, and back.
@@ -176,7 +176,7 @@ def family_page(*, user) -> FamilyPage:
     user made or that names the user's own record, read once and sorted here."""
     if not user.is_authenticated:
         return FamilyPage([], None, [], [], [])
-    today = timezone.localdate()
+    today = clock.localdate()
     persons = None
     if set_based():
         # One round trip (accounts/family_io.py); the ORM twin below reads the same.
@@ -220,7 +220,7 @@ def _family(
     """`bindings`: the user's active bindings by person id, if already read."""
     if not user.is_authenticated:
         return []
-    today = timezone.localdate()
+    today = clock.localdate()
     lookups = [
         Prefetch(
             "facility_choices",

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -29,6 +28,7 @@ from accounts.forms import (
 )
 from accounts.models import AccountsPolicy, NonLocalRegistration
 from accounts.templatetags.accounts_qr import counter_payload, counter_seconds, qr_payload
+from core import clock
 from core.reasons import Refusal, attach
 
 FAMILY_CHANGED = "familyChanged"  # the family section reloads itself on this event
@@ -263,7 +263,7 @@ def person_proof_pdf(request: HttpRequest, person_id: int) -> HttpResponse:
     """The proof of insurance of someone the user looks after, as a PDF whose QR
     code links to the public verification page."""
     person = selectors.person_for_user(user=request.user, person_id=person_id)
-    issued = timezone.localdate()
+    issued = clock.localdate()
     token = proof.proof_token(person=person, issued=issued)
     verify_url = request.build_absolute_uri(reverse("proof_verify", args=[token]))
     pdf = proof.proof_pdf(person=person, verify_url=verify_url, issued=issued)
@@ -309,7 +309,7 @@ def facility_choose(request: HttpRequest, person_id: int) -> HttpResponse:
         except ValidationError as exc:
             attach(form, exc)
         else:
-            if choice.effective_from > timezone.localdate():
+            if choice.effective_from > clock.localdate():
                 note = _("%(facility)s becomes %(name)s's designated facility on %(day)s.")
             else:
                 note = _("%(facility)s is now %(name)s's designated facility.")
@@ -349,7 +349,7 @@ def registration_new(request: HttpRequest, person_id: int) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         initial={
-            "start_date": timezone.localdate(),
+            "start_date": clock.localdate(),
             "proof": NonLocalRegistration.Proof.COMMITMENT,
         },
     )

@@ -20,7 +20,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -28,6 +28,7 @@ from django_htmx.http import HttpResponseStopPolling
 from bulk import export, jobs, selectors, services
 from bulk.models import Batch
 from bulk.reasons import ReasonText
+from core import clock
 from core.jobs import job_for, job_note
 from core.models import Job
 from core.tabular import message_for
@@ -146,7 +147,7 @@ def _list_page(request: HttpRequest, site, form: UploadForm, status: int = 200) 
 
 def _batch_context(request: HttpRequest, site, batch: Batch) -> dict:
     checked = batch.status not in (Batch.Status.CHECKING, Batch.Status.REJECTED)
-    now = timezone.now()
+    now = clock.real_now()
     waiting = batch.status in Batch.WAITING
     job = job_for(jobs.subject(batch.pk)) if waiting else None
     stale = services.batch_is_stale(batch)

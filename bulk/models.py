@@ -6,10 +6,11 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bulk.reasons import Outcome
+from core import clock
+from core.fields import ClockDateTimeField
 from core.transitions import Flow
 
 
@@ -79,7 +80,7 @@ class Batch(models.Model):
     ready_at_start = models.PositiveIntegerField(default=0, editable=False)
     run_token = models.CharField(max_length=32, blank=True, editable=False)  # the check job's
 
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("uploaded"), auto_now_add=True)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -138,7 +139,7 @@ class Batch(models.Model):
         if self.status != self.Status.RUNNING or not self.started_at:
             return None
         processed = self.ready_at_start - self.n_ready
-        elapsed = ((now or timezone.now()) - self.started_at).total_seconds()
+        elapsed = ((now or clock.real_now()) - self.started_at).total_seconds()
         if processed <= 0 or elapsed <= 0:
             return None
         return datetime.timedelta(seconds=round(self.n_ready * elapsed / processed))

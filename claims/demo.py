@@ -10,8 +10,6 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from django.utils import timezone
-
 from accounts.models import Facility, Province, Region
 from claims.demo_data import DISEASES, FACILITIES, POLICIES, PROVINCES, REGIONS
 from claims.models import (
@@ -25,6 +23,7 @@ from claims.models import (
     RegionalPolicy,
     Visit,
 )
+from core import clock
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -132,7 +131,7 @@ def load_diseases() -> None:
 def load_reference_data(*, years: list[int] | None = None) -> None:
     """Everything but the demo family's bills (also used by tests and the bench)."""
     if years is None:
-        this_year = timezone.localdate().year
+        this_year = clock.localdate().year
         years = [this_year - 1, this_year]
     ClaimsSettings.current()  # commercial plans: seeded by migration 0002
     load_facilities()
@@ -155,7 +154,7 @@ def load_family_bills() -> None:
     family = _demo_family()
     if not family:
         return
-    today = timezone.localdate()
+    today = clock.localdate()
     employee, parent, child = family.get("employee"), family.get("parent"), family.get("child")
     facilities = {f.code: f for f in Facility.objects.filter(code__in=[f[0] for f in FACILITIES])}
     hypertension = Disease.objects.get(code="MT01")

@@ -7,7 +7,6 @@ import io
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -18,6 +17,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from claims.selectors.summary import YearSummary
+from core import clock
 from core.export import UTF8_BOM, SafeWriter
 from core.money import yuan
 
@@ -164,7 +164,7 @@ def summary_story(summary: YearSummary, bills) -> list:
         Spacer(1, 6 * mm),
         _para(
             _("Printed %(when)s (China Standard Time). Amounts in yuan (CNY).")
-            % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            % {"when": clock.localtime().strftime("%Y-%m-%d %H:%M")},
             small,
         ),
     ]

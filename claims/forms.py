@@ -7,7 +7,6 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +14,7 @@ from accounts import selectors as accounts_selectors
 from accounts.models import Facility, Region
 from claims.models import Disease, Visit
 from claims.selectors.facilities import FLAGS
+from core import clock
 
 
 class _ReadOnceIterator(forms.models.ModelChoiceIterator):
@@ -201,7 +201,7 @@ class EstimateForm(forms.Form):
             self.initial["person"] = own.pk if own else None
 
     def clean_day(self):
-        return self.cleaned_data.get("day") or timezone.localdate()
+        return self.cleaned_data.get("day") or clock.localdate()
 
     def clean(self):
         cleaned = super().clean()
@@ -257,6 +257,6 @@ class YearForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        this_year = timezone.localdate().year
+        this_year = clock.localdate().year
         self.fields["year"].choices = [(y, str(y)) for y in range(this_year, this_year - 6, -1)]
         self.fields["year"].initial = this_year

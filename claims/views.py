@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,6 +25,7 @@ from claims.forms import (
 )
 from claims.models import ChronicRecognition, ClaimsSettings
 from claims.services.chronic import recognition_apply
+from core import clock
 from core.reasons import attach
 
 
@@ -33,7 +33,7 @@ def _year(request: HttpRequest) -> int:
     form = YearForm(request.GET or None)
     if form.is_bound and form.is_valid():
         return form.cleaned_data["year"]
-    return timezone.localdate().year
+    return clock.localdate().year
 
 
 @login_required
@@ -160,9 +160,7 @@ def directory_search(request: HttpRequest) -> HttpResponse:
     the options of the page's suggestion list. The page never carries the whole
     directory."""
     name = request.htmx.trigger_name if request.htmx and request.htmx.trigger_name else "q"
-    items = selectors.directory_search(
-        text=request.GET.get(name, "")[:60], day=timezone.localdate()
-    )
+    items = selectors.directory_search(text=request.GET.get(name, "")[:60], day=clock.localdate())
     return render(request, "claims/_directory_options.html", {"items": items})
 
 
@@ -194,7 +192,7 @@ FIRST_SUMMARY_YEAR = 1998
 
 
 def _summary_for(request: HttpRequest, person_id: int, year: int):
-    if not FIRST_SUMMARY_YEAR <= year <= timezone.localdate().year:
+    if not FIRST_SUMMARY_YEAR <= year <= clock.localdate().year:
         # Year 0, year 99999 or a year to come: no such summary (not a 500).
         raise Http404
     person = accounts_selectors.person_for_user(user=request.user, person_id=person_id)
@@ -291,7 +289,7 @@ def chronic(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "recognitions": recognitions,
-            "today": timezone.localdate(),
+            "today": clock.localdate(),
             # C5: the validity is a setting (2 years by default), never a literal.
             "validity_years": ClaimsSettings.current().chronic_validity_years,
         },

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from core import clock
+
 
 def user_field(verbose_name=None, **kwargs) -> models.ForeignKey:
     """Who did something (opened, decided, posted, entered): a portal user, NULL
@@ -11,3 +13,15 @@ def user_field(verbose_name=None, **kwargs) -> models.ForeignKey:
     if verbose_name is not None:
         options["verbose_name"] = verbose_name
     return models.ForeignKey(settings.AUTH_USER_MODEL, **{**options, **kwargs})
+
+
+class ClockDateTimeField(models.DateTimeField):
+    """``auto_now`` / ``auto_now_add`` on the portal's clock (core/clock.py), so a
+    record made under a test clock is dated in the portal's time like the rest."""
+
+    def pre_save(self, model_instance, add):
+        if self.auto_now or (self.auto_now_add and add):
+            value = clock.now()
+            setattr(model_instance, self.attname, value)
+            return value
+        return super().pre_save(model_instance, add)

@@ -3,8 +3,8 @@ so anyone can see that the Celery worker and beat are alive."""
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
+from core import clock
 from core.models import Heartbeat
 
 
@@ -12,9 +12,9 @@ from core.models import Heartbeat
 def heartbeat_record(*, name: str) -> Heartbeat:
     """Record that the periodic job `name` ran now."""
     beat, created = Heartbeat.objects.get_or_create(
-        name=name, defaults={"last_seen": timezone.now(), "runs": 1}
+        name=name, defaults={"last_seen": clock.real_now(), "runs": 1}
     )
     if not created:
-        Heartbeat.objects.filter(pk=beat.pk).update(last_seen=timezone.now(), runs=F("runs") + 1)
+        Heartbeat.objects.filter(pk=beat.pk).update(last_seen=clock.real_now(), runs=F("runs") + 1)
         beat.refresh_from_db()
     return beat

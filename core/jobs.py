@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core import logs
+from core import clock, logs
 from core.models import Job
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def _publish(job: Job, *, again: bool = False) -> bool:
     # unless this is a resend of a job whose worker died.
     waiting = [Job.Status.PENDING, Job.Status.SENT] + ([Job.Status.STARTED] if again else [])
     Job.objects.filter(pk=job.pk, status__in=waiting, runs=job.runs).update(
-        status=Job.Status.SENT, sent_at=timezone.now(), last_error=""
+        status=Job.Status.SENT, sent_at=clock.real_now(), last_error=""
     )
     Job.objects.filter(pk=job.pk).update(sends=F("sends") + 1)
     return True
@@ -149,7 +149,7 @@ def job_progress(*args, **kwargs) -> None:
     if now - _last_progress.get(job_id, 0.0) < PROGRESS_EVERY:
         return
     _last_progress[job_id] = now
-    Job.objects.filter(pk=job_id, status=Job.Status.STARTED).update(progress_at=timezone.now())
+    Job.objects.filter(pk=job_id, status=Job.Status.STARTED).update(progress_at=clock.real_now())
 
 
 def on_task_start(task=None, **kwargs) -> None:
@@ -157,7 +157,7 @@ def on_task_start(task=None, **kwargs) -> None:
     sends its jobs straight to the broker) gets a Job row here, so that it too is
     started again if its worker dies."""
     job_id = current_job_id()
-    now = timezone.now()
+    now = clock.real_now()
     if job_id is None:
         if not getattr(task, "resumable", False):
             return
@@ -194,7 +194,7 @@ def on_task_end(task=None, state=None, retval=None, **kwargs) -> None:
     if job_id is None:
         return
     _last_progress.pop(job_id, None)
-    now = timezone.now()
+    now = clock.real_now()
     if state == "SUCCESS":
         Job.objects.filter(pk=job_id).update(
             status=Job.Status.DONE, finished_at=now, progress_at=now, last_error=""
@@ -229,7 +229,7 @@ def jobs_relay(
     finished jobs after a month. Stops at the first job the broker does not take
     (it is still away). Safe to run concurrently: rows are claimed with SKIP
     LOCKED. Returns counts per kind."""
-    now = now or timezone.now()
+    now = now or clock.real_now()
     stale = now - stalled_after()
     counts = {"sent": 0, "resent": 0, "given_up": 0, "not_sent": 0}
     due = Q(status=Job.Status.PENDING, created_at__lte=now)
@@ -307,7 +307,7 @@ def on_worker_init(**kwargs) -> None:
     """celery.signals.worker_init: when this worker's life began (before it
     takes any job)."""
     global _booted_at
-    _booted_at = timezone.now()
+    _booted_at = clock.real_now()
 
 
 def on_worker_ready(sender=None, **kwargs) -> None:
@@ -320,7 +320,7 @@ def on_worker_ready(sender=None, **kwargs) -> None:
     try:
         jobs_relay(
             restarted_worker=getattr(sender, "hostname", "") or "",
-            restarted_at=_booted_at or timezone.now(),
+            restarted_at=_booted_at or clock.real_now(),
         )
     except Exception:  # the database may be away too: beat's next round tries again
         log.exception("job relay at worker start failed")
@@ -335,7 +335,7 @@ def job_note(job: Job | None, *, now: datetime.datetime | None = None) -> str:
 
     if job is None:
         return ""
-    now = now or timezone.now()
+    now = now or clock.real_now()
 
     def hhmm(moment: datetime.datetime) -> str:
         return f"{timezone.localtime(moment):%H:%M}"

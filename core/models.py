@@ -10,18 +10,18 @@ its ON DELETE SET NULL and the admin's joins stay, and this floor imports no app
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from core.audit import Action
-from core.fields import user_field
+from core.fields import ClockDateTimeField, user_field
 from core.transitions import Flow
 
 
 class AuditEvent(models.Model):
     """Append-only audit trail: who did what, for whom, when (Zulip-style actions)."""
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    at = ClockDateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = user_field(_("who"))
     person = models.ForeignKey(
         settings.AUDIT_PERSON_MODEL,
@@ -118,7 +118,7 @@ class Job(models.Model):
     )
     sends = models.PositiveSmallIntegerField(_("times sent"), default=0)
     runs = models.PositiveSmallIntegerField(_("times started"), default=0)
-    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    created_at = models.DateTimeField(_("recorded"), default=clock.real_now)
     sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
     started_at = models.DateTimeField(_("last started"), null=True, blank=True)
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
@@ -141,3 +141,21 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk} ({self.status})"
+
+
+class ClockOffset(models.Model):
+    """The offset of the portal's clock from the real time (core/clock.py): one
+    row, present only while an operator has set a test clock (PORTAL_TEST_CLOCK)."""
+
+    SINGLETON = 1
+
+    offset = models.DurationField(_("offset from the real time"))
+    set_at = models.DateTimeField(_("set at (real time)"), default=clock.real_now)
+    set_by = user_field(_("set by"))
+
+    class Meta:
+        verbose_name = _("test clock")
+        verbose_name_plural = _("test clock")
+
+    def __str__(self) -> str:
+        return f"{self.offset}"

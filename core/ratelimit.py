@@ -28,6 +28,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from core import clock
+
 log = logging.getLogger(__name__)
 
 _PREFIX = "rl"
@@ -115,7 +117,7 @@ class RateLimited(Exception):
 
     @property
     def wait_seconds(self) -> int:
-        return max(int((self.retry_at - timezone.now()).total_seconds() + 0.999), 1)
+        return max(int((self.retry_at - clock.real_now()).total_seconds() + 0.999), 1)
 
 
 class Unavailable(RateLimited):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
 from accounts.backends import axes_username
+from core import clock
 from portal import two_factor
 from portal.forms import LoginForm
 from portal.middleware import KEPT_FORM
@@ -62,7 +63,7 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **k
     if username:
         who |= Q(username=username)
     last = AccessAttempt.objects.filter(who).aggregate(last=Max("attempt_time"))["last"]
-    retry_at = (last or timezone.now()) + settings.AXES_COOLOFF_TIME
+    retry_at = (last or clock.real_now()) + settings.AXES_COOLOFF_TIME
     template = "registration/locked_out.html"
     if request.path_info.startswith(reverse("admin:index")):
         template = "admin/locked_out.html"

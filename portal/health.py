@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from kombu import Connection
 
+from core import clock
 from core.jobs import jobs_waiting
 from wallet.selectors import ledger_check_latest
 
@@ -93,7 +94,7 @@ def ledger_check_status(now=None) -> str:
             "%(n)d problems found at %(when)s",
             check.problem_count,
         ) % {"n": check.problem_count, "when": when}
-    now = now or timezone.now()
+    now = now or clock.real_now()
     if now - check.started_at > datetime.timedelta(hours=LEDGER_CHECK_DUE_EVERY_HOURS):
         return _("clean at %(when)s, and not checked since") % {"when": when}
     return _("clean at %(when)s") % {"when": when}

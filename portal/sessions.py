@@ -5,8 +5,8 @@ browser then hears that its session has ended."""
 
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.utils import timezone
 
+from core import clock
 from core.audit import audit_record
 from portal.models import LoginSession
 from portal.security import client_ip
@@ -24,7 +24,7 @@ def session_register(*, request, user) -> LoginSession | None:
             "user": user,
             "ip": client_ip(request),
             "user_agent": agent,
-            "last_seen": timezone.now(),
+            "last_seen": clock.real_now(),
             "ended_at": None,
         },
     )
@@ -33,7 +33,7 @@ def session_register(*, request, user) -> LoginSession | None:
 
 def session_touch(*, session_key: str | None) -> None:
     if session_key:
-        LoginSession.objects.filter(session_key=session_key).update(last_seen=timezone.now())
+        LoginSession.objects.filter(session_key=session_key).update(last_seen=clock.real_now())
 
 
 def session_rekey(*, old: str | None, new: str | None) -> None:
@@ -46,13 +46,13 @@ def session_closed(*, session_key: str | None) -> None:
     """Logged out (or timed out): the row leaves the list."""
     if session_key:
         LoginSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(
-            ended_at=timezone.now()
+            ended_at=clock.real_now()
         )
 
 
 def sessions_active(*, user):
     """The login's sessions still alive (their stored session not expired)."""
-    alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    alive = Session.objects.filter(expire_date__gt=clock.real_now()).values("session_key")
     return LoginSession.objects.filter(user=user, ended_at__isnull=True, session_key__in=alive)
 
 
@@ -66,7 +66,7 @@ def sessions_end(*, actor, user, keep: str | None = None, only: list[int] | None
         rows = rows.filter(pk__in=only)
     keys = list(rows.values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()
-    ended = rows.update(ended_at=timezone.now())
+    ended = rows.update(ended_at=clock.real_now())
     if ended:
         audit_record(
             actor=actor,

@@ -161,6 +161,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The hand-written set-based SQL paths on PostgreSQL (core.db.set_based); off, the
 # portable ORM twins run instead (what SQLite always runs; tests use it).
 PORTAL_SET_BASED_SQL = env_bool("PORTAL_SET_BASED_SQL", True)
+# A test clock for staging and demos (core/clock.py): lets an operator move the
+# portal's time. Never in production: `check --deploy` refuses it there.
+PORTAL_TEST_CLOCK = env_bool("PORTAL_TEST_CLOCK", False)
 # Whom an audit row is about (core.models.AuditEvent.person): the insured person.
 AUDIT_PERSON_MODEL = "accounts.InsuredPerson"
 

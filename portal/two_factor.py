@@ -12,11 +12,11 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import clock
 from core.audit import audit_record
 
 TOTP_NAME = "authenticator"
@@ -109,6 +109,6 @@ def throttled_for(*, user, pending: TOTPDevice | None = None) -> int:
     for device in devices:
         allowed, data = device.verify_is_allowed()
         if not allowed and data and data.get("locked_until"):
-            remaining = (data["locked_until"] - timezone.now()) / datetime.timedelta(seconds=1)
+            remaining = (data["locked_until"] - clock.real_now()) / datetime.timedelta(seconds=1)
             wait = max(wait, int(remaining) + 1)
     return wait

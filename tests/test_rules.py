@@ -1,10 +1,7 @@
-"""Every rule of ../shared/RULES.md is traceable: its id appears in the source
+"""Every rule of docs/RULES.md is traceable: its id appears in the source
 (the code that enforces it cites it) and in a test (one that checks it), or it
 is in NOT_ENFORCED below, the one list of rules deliberately left out, each with
-its reason.
-
-RULES.md lives next to the repository (CI clones the repository beside
-``shared/``, as /work/main sits beside /work/shared)."""
+its reason."""
 
 import re
 from pathlib import Path
@@ -12,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = ROOT.parent / "shared" / "RULES.md"
+RULES = ROOT / "docs" / "RULES.md"
 SOURCE = ("accounts", "wallet", "claims", "bulk", "core", "portal", "templates")
 
 # Rules the portal deliberately does not enforce, with the reason (empty today:
@@ -24,7 +21,7 @@ RULE_ID = re.compile(r"^- \*\*(?P<id>[A-Z]\d{1,2})\b", re.MULTILINE)
 
 def rule_ids() -> list[str]:
     if not RULES.exists():
-        pytest.fail(f"RULES.md not found at {RULES}: clone the repository beside shared/")
+        pytest.fail(f"RULES.md not found at {RULES}")
     return RULE_ID.findall(RULES.read_text(encoding="utf-8"))
 
 

@@ -8,11 +8,11 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core import clock
 from core.admin import ReadOnlyAdmin, SingletonAdmin
 from core.jobs import job_note
 from core.models import Job
@@ -76,14 +76,14 @@ class TransferDayFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
+        today = clock.localdate()
         if self.value() == "today":
             return queryset.filter(local_day=today)
         if self.value() == "yesterday":
             return queryset.filter(local_day=today - datetime.timedelta(days=1))
         if self.value() == "overdue":
             return queryset.filter(
-                state=models.Transfer.State.PENDING, due_back_at__lte=timezone.now()
+                state=models.Transfer.State.PENDING, due_back_at__lte=clock.now()
             )
         return queryset
 
@@ -118,7 +118,7 @@ class TransferAdmin(ReadOnlyAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         if request.POST.get("confirm") != "yes":
             overdue = queryset.filter(
-                state=models.Transfer.State.PENDING, due_back_at__lte=timezone.now()
+                state=models.Transfer.State.PENDING, due_back_at__lte=clock.now()
             )
             return TemplateResponse(
                 request,
@@ -150,7 +150,7 @@ class PostMonthForm(forms.Form):
 
     def clean_month(self):
         month = self.cleaned_data["month"].replace(day=1)
-        if month > timezone.localdate().replace(day=1):
+        if month > clock.localdate().replace(day=1):
             # A month not begun yet would credit money that has not been paid in.
             raise forms.ValidationError(
                 _("Contributions can be posted for this month or earlier ones, not for %(month)s.")
@@ -200,7 +200,7 @@ class ContributionAdmin(ReadOnlyAdmin):
 
             raise PermissionDenied
         form = PostMonthForm(
-            request.POST or None, initial={"month": timezone.localdate().replace(day=1)}
+            request.POST or None, initial={"month": clock.localdate().replace(day=1)}
         )
         if request.method == "POST" and form.is_valid():
             # Every active employee: a job, not this request (the job outbox keeps

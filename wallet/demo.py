@@ -5,14 +5,14 @@ wallet is opened by proxy by the demo user (W2)."""
 import datetime
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import timezone
 
+from core import clock
 from wallet.defaults import ensure_defaults
 from wallet.services import contribution_post, wallet_open
 
 
 def _months_back(n: int) -> list[datetime.date]:
-    month = timezone.localdate().replace(day=1)
+    month = clock.localdate().replace(day=1)
     months = []
     for _ in range(n):
         months.append(month)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, Province, Region, Relationship
 from accounts.selectors import persons_for_user
+from core import clock
 from core.db import prepared_cursor, set_based
 from core.money import CENT
 from wallet.models import (
@@ -199,7 +200,7 @@ def transfer_allowance(*, sender: InsuredPerson, now=None) -> Allowance:
     """How many transfers `sender` has left today (W6), up to how much, whether the
     quiet hours (W7) or a pending transfer (W8) stop them now. Three queries."""
     policy = WalletPolicy.current()
-    local = timezone.localtime(now or timezone.now())
+    local = timezone.localtime(now or clock.now())
     today = Transfer.objects.filter(sender=sender, local_day=local.date()).aggregate(
         n=Count("pk"), total=Coalesce(Sum("amount"), ZERO)
     )

@@ -12,13 +12,13 @@ from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts import selectors as people
 from accounts.models import InsuranceType, PersonStatus
+from core import clock
 from core.money import yuan
 from core.reasons import Refusal, attach
 from wallet import selectors, statements
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 def _index_context(request: HttpRequest) -> dict:
     members = people.family_members(user=request.user)
     cards = selectors.family_cards(persons=members)
-    year = timezone.localdate().year
+    year = clock.localdate().year
     premiums = selectors.premiums_due(persons=members, year=year)
     for member in members:
         member.money = cards[member.pk]
@@ -368,7 +368,7 @@ def pay_premium(request: HttpRequest, person_id: int) -> HttpResponse:
     person = people.person_for_user(user=request.user, person_id=person_id)
     form = PremiumForm(request.POST)
     form.is_valid()
-    year = timezone.localdate().year
+    year = clock.localdate().year
     try:
         payment = premium_pay(
             person=person,
@@ -403,7 +403,7 @@ FIRST_YEAR = 1998
 
 
 def _statement_year(request: HttpRequest) -> int:
-    this_year = timezone.localdate().year
+    this_year = clock.localdate().year
     try:
         year = int(request.GET.get("year", this_year))
     except ValueError:
@@ -417,7 +417,7 @@ def statement(request: HttpRequest, person_id: int) -> HttpResponse:
     """个人账户明细: one person's personal account and wallet, month by month."""
     person = people.person_for_user(user=request.user, person_id=person_id)
     year = _statement_year(request)
-    this_year = timezone.localdate().year
+    this_year = clock.localdate().year
     context = {
         "person": person,
         "year": year,
@@ -432,7 +432,7 @@ def statement(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_GET
 def statement_csv(request: HttpRequest, person_id: int, year: int) -> HttpResponse:
     person = people.person_for_user(user=request.user, person_id=person_id)
-    if not FIRST_YEAR <= year <= timezone.localdate().year:
+    if not FIRST_YEAR <= year <= clock.localdate().year:
         raise Http404
     response = HttpResponse(
         statements.statement_csv(person=person, year=year), content_type="text/csv"

@@ -1,7 +1,6 @@
 """The SMS outbox (read-only) and the people rules' numbers."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,6 +9,7 @@ from accounts.models import (
     AccountsPolicy,
     OutboundMessage,
 )
+from core import clock
 from core.admin import AuditedAdmin, ReadOnlyAdmin, SingletonAdmin
 
 
@@ -40,7 +40,7 @@ class OutboundMessageAdmin(PersonSearchMixin, ReadOnlyAdmin):
         code in it can no longer be read here."""
         done = 0
         for message in queryset.filter(sent_at__isnull=True):
-            message.sent_at = timezone.now()
+            message.sent_at = clock.now()
             message.save(update_fields=["sent_at"])
             message.redact()
             done += 1

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
-from core.fields import user_field
+from core.fields import ClockDateTimeField, user_field
 from core.transitions import Flow
 
 
@@ -62,7 +62,7 @@ class DependentBinding(models.Model):
     code_expires_at = models.DateTimeField(null=True, blank=True)
     code_attempts = models.PositiveSmallIntegerField(default=0)
     code_sent_at = models.DateTimeField(_("code sent"), null=True, blank=True)
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("requested"), auto_now_add=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     reviewed_by = user_field(_("reviewed by"))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
 from accounts.models.regions import Region
+from core.fields import ClockDateTimeField
 
 
 class Facility(models.Model):
@@ -68,7 +69,7 @@ class DesignatedFacilityChoice(models.Model):
     )
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+")
     effective_from = models.DateField(_("effective from"))
-    chosen_at = models.DateTimeField(_("chosen"), auto_now_add=True)
+    chosen_at = ClockDateTimeField(_("chosen"), auto_now_add=True)
     chosen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

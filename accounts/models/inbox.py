@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
+from core.fields import ClockDateTimeField
 from core.money import yuan
 
 
@@ -132,7 +133,7 @@ class InboxMessage(models.Model):
     # Jobs that run daily (a registration ending, a premium due) write a message
     # once: the key names the event, e.g. "registration_ending:42".
     key = models.CharField(_("event"), max_length=80, blank=True)
-    created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+    created_at = ClockDateTimeField(_("sent"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
@@ -177,7 +178,7 @@ class LoginPreference(models.Model):
         verbose_name=_("portal user"),
     )
     elder_mode = models.BooleanField(_("elder mode"), default=False)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = ClockDateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("login preference")

@@ -3,10 +3,11 @@ through it to prove a phone (A1)."""
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
+from core import clock
+from core.fields import ClockDateTimeField
 
 CODE_MASK = "••••••"
 
@@ -25,7 +26,7 @@ class OutboundMessage(models.Model):
     )
     body = models.TextField(_("message"))
     purpose = models.CharField(_("purpose"), max_length=40)
-    created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("queued"), auto_now_add=True)
     code = models.CharField(_("code (until sent or expired)"), max_length=12, blank=True)
     code_expires_at = models.DateTimeField(_("code valid until"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -43,7 +44,7 @@ class OutboundMessage(models.Model):
         return bool(
             self.code
             and self.sent_at is None
-            and (self.code_expires_at is None or timezone.now() < self.code_expires_at)
+            and (self.code_expires_at is None or clock.now() < self.code_expires_at)
         )
 
     @property
@@ -103,7 +104,7 @@ class CodeChallenge(models.Model):
     message = models.ForeignKey(
         OutboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import national_id
 from accounts.models.regions import Region
+from core.fields import ClockDateTimeField
 
 
 class InsuranceType(models.TextChoices):
@@ -61,8 +62,8 @@ class InsuredPerson(models.Model):
         verbose_name=_("portal user"),
     )
     qr_token = models.CharField(_("QR token"), max_length=40, unique=True, default=new_qr_token)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = ClockDateTimeField(_("created"), auto_now_add=True)
+    updated_at = ClockDateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["pk"]
@@ -114,7 +115,7 @@ class Relationship(models.Model):
         InsuredPerson, on_delete=models.CASCADE, related_name="relationships_as_b"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=RelationshipKind.choices)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("relationship")

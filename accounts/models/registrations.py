@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
 from accounts.models.regions import Region
+from core.fields import ClockDateTimeField
 from core.transitions import Flow
 
 
@@ -55,7 +56,7 @@ class NonLocalRegistration(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
-    created_at = models.DateTimeField(_("filed"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("filed"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

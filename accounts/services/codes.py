@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import InsuredPerson, OutboundMessage
-from core import ratelimit
+from core import clock, ratelimit
 from core.audit import audit_record
 from core.models import AuditEvent
 from core.reasons import Refusal
@@ -112,7 +112,7 @@ def outbox_redact_expired() -> int:
     """Blank the codes of outbox messages that have expired (Celery beat)."""
     done = 0
     for message in OutboundMessage.objects.exclude(code="").filter(
-        code_expires_at__lte=timezone.now()
+        code_expires_at__lte=clock.now()
     ):
         message.redact()
         done += 1
@@ -121,7 +121,7 @@ def outbox_redact_expired() -> int:
 
 def wrong_codes_today(*, action: str, person: InsuredPerson | None, actor=None) -> int:
     """Wrong codes entered today (local calendar day) by `actor` for `person`."""
-    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+    midnight = timezone.make_aware(datetime.datetime.combine(clock.localdate(), datetime.time()))
     events = AuditEvent.objects.filter(action=action, at__gte=midnight)
     if person is not None:
         events = events.filter(person=person)

@@ -12,7 +12,7 @@ import unicodedata
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from accounts.selectors import relation_of
 from accounts.services import codes
 from accounts.services.messages import message_send
 from accounts.services.relationships import relationship_create
+from core import clock
 from core.audit import Action, audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
@@ -96,7 +97,7 @@ def _send_code(*, binding: DependentBinding, requester: InsuredPerson, policy) -
     """Store a fresh 6-digit code (hashed) and queue the SMS in the outbox, within
     the SMS limits per phone and per login (codes.sms_send)."""
     code = codes.new_code()
-    now = timezone.now()
+    now = clock.now()
     binding.code_hash = _hash_code(binding.pk, code)
     binding.code_expires_at = now + datetime.timedelta(minutes=policy.code_ttl_minutes)
     binding.code_sent_at = now
@@ -166,7 +167,7 @@ def dependent_request(
         raise Refusal("A3-02", field="national_id")
     if open_bindings.count() >= policy.max_dependents:
         raise Refusal("A3-01", max=policy.max_dependents)
-    needs_review = relative.age_on(timezone.localdate()) <= policy.review_age_limit
+    needs_review = relative.age_on(clock.localdate()) <= policy.review_age_limit
     if needs_review and not document:
         raise Refusal("A3-03", field="document", age=policy.review_age_limit)
     if not needs_review and not relative.phone and relative.user_id is None:
@@ -232,7 +233,7 @@ def _activate(
         refuse=lambda b: Refusal(refuse),
         check=lambda b: _record_relationship(b, actor),
         changes={
-            "activated_at": timezone.now(),
+            "activated_at": clock.now(),
             "code_hash": "",
             "code_expires_at": None,
             **changes,
@@ -251,7 +252,7 @@ def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[Dependen
     if binding.status != Status.PENDING_CODE:
         return binding, "A3-08"
     policy = AccountsPolicy.current()
-    if binding.code_expires_at is None or timezone.now() >= binding.code_expires_at:
+    if binding.code_expires_at is None or clock.now() >= binding.code_expires_at:
         return binding, "A3-05"
     wrong_before = _wrong_today(user=user, person=binding.person)
     if wrong_before >= policy.code_max_attempts:
@@ -271,7 +272,7 @@ def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[Dependen
             action=CODE_WRONG,
             person=binding.person,
             locked=True,
-            changes={"code_attempts": attempts, "ended_at": timezone.now(), "code_hash": ""},
+            changes={"code_attempts": attempts, "ended_at": clock.now(), "code_hash": ""},
             details={**details, "status": Status.EXPIRED},
         )
         _redact_codes(binding)
@@ -300,7 +301,7 @@ def _expire(binding: DependentBinding, *, actor) -> None:
         action=Action.DEPENDENT_EXPIRE,
         person=binding.person,
         locked=True,
-        changes={"ended_at": timezone.now(), "code_hash": ""},
+        changes={"ended_at": clock.now(), "code_hash": ""},
         details={"why": "wrong codes today"},
     )
     _redact_codes(binding)
@@ -377,7 +378,7 @@ def dependent_respond(*, user, binding: DependentBinding, accept: bool) -> Depen
             guard=relative_only,
             refuse=lambda b: Refusal("A3-08"),
             changes={
-                "ended_at": timezone.now(),
+                "ended_at": clock.now(),
                 "code_hash": "",
                 "review_note": "declined by the relative",
             },
@@ -419,7 +420,7 @@ def dependent_review(
             # A code binding (an older relative) is never an administrator's to decide.
             guard=_waiting_for_review,
             refuse=lambda b: Refusal("A3-09"),
-            changes={"ended_at": timezone.now(), **reviewed},
+            changes={"ended_at": clock.now(), **reviewed},
             details={"note": note[:200]},
         )
     # The one who asked hears the review (message centre, once committed).
@@ -456,6 +457,6 @@ def dependent_end(*, actor, binding: DependentBinding) -> DependentBinding:
         person=lambda b: b.person,
         related=("person",),
         guard=either_side,
-        changes={"ended_at": timezone.now(), "code_hash": ""},
+        changes={"ended_at": clock.now(), "code_hash": ""},
         details=lambda b: {"by": "user" if actor.pk == b.user_id else "relative"},
     )

@@ -3,9 +3,9 @@
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import AccountsPolicy, DesignatedFacilityChoice, Facility, InsuredPerson
+from core import clock
 from core.audit import Action, audit_record
 from core.reasons import Refusal
 
@@ -27,7 +27,7 @@ def facility_choose(
         raise Refusal("F2-12", field="facility")
     if facility.region_id != person.region_id:
         raise Refusal("F2-11", field="facility", name=person.name, region=str(person.region))
-    today = timezone.localdate()
+    today = clock.localdate()
     choices = DesignatedFacilityChoice.objects.filter(person=person)
     latest = choices.order_by("-effective_from", "-pk").first()
     if latest is not None and latest.facility_id == facility.pk:

@@ -14,10 +14,10 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
-from core import ratelimit
+from core import clock, ratelimit
 from core.db import prepared_cursor, set_based
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def _write_sql(
                 "link": link,
                 "important": important,
                 "key": key,
-                "now": timezone.now(),
+                "now": clock.now(),
                 "users": [int(u) for u in user_ids if u is not None],
                 "family_of": family_of,
                 "active": DependentBinding.Status.ACTIVE.value,
@@ -211,16 +211,14 @@ def inbox_open(*, user, message_id: int) -> InboxMessage:
     if message is None:
         raise Http404
     if message.read_at is None:
-        message.read_at = timezone.now()
+        message.read_at = clock.now()
         message.save(update_fields=["read_at"])
     return message
 
 
 def inbox_read_all(*, user) -> int:
     """Mark every unread message of the login read; returns how many."""
-    return InboxMessage.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return InboxMessage.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
 
 
 def preference_set(*, user, elder_mode: bool) -> None:

@@ -5,11 +5,11 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
+from core import clock
 from core.audit import Action, audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
@@ -71,7 +71,7 @@ def registration_file(
     person = InsuredPerson.objects.select_for_update().select_related("region").get(pk=person.pk)
     if destination.pk == person.region_id:
         raise Refusal("F3-01", field="destination", region=str(person.region))
-    if start_date < timezone.localdate() and kind != Kind.EMERGENCY:
+    if start_date < clock.localdate() and kind != Kind.EMERGENCY:
         raise Refusal("F3-06", field="start_date")
     signed_name, signed_at, signed_text = "", None, ""
     if proof == Proof.RESIDENCE:
@@ -85,7 +85,7 @@ def registration_file(
         if not any(names_match(commitment_name, name) for name in allowed):
             raise Refusal("F3-05", field="commitment_name", name=person.name)
         signed_name = commitment_name.strip()
-        signed_at = timezone.now()
+        signed_at = clock.now()
         signed_text = commitment_text(person=person, destination=destination)
     elif kind in NonLocalRegistration.LONG_TERM_KINDS:
         raise Refusal("F3-07", field="proof")
@@ -147,7 +147,7 @@ def registration_cancel(*, actor, registration: NonLocalRegistration) -> NonLoca
         person=lambda r: r.person,
         related=("person",),
         refuse=lambda r: Refusal("F3-08"),
-        changes={"cancelled_at": timezone.now()},
+        changes={"cancelled_at": clock.now()},
         details=lambda r: {"kind": r.kind},
     )
 
@@ -168,7 +168,7 @@ def registrations_ending_notify(*, today: datetime.date | None = None) -> int:
     from accounts.models import MessageKind
     from accounts.services.messages import message_send_once
 
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     ending = (
         NonLocalRegistration.objects.filter(
             status=NonLocalRegistration.Status.ACTIVE,

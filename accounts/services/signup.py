@@ -22,7 +22,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -32,6 +32,7 @@ from accounts.backends import phone_digits, user_for_phone
 from accounts.models import AccountsPolicy, CodeChallenge, InsuredPerson
 from accounts.services import codes
 from accounts.services.persons import person_claim
+from core import clock
 from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
@@ -48,7 +49,7 @@ def _challenge(*, purpose, person=None, user=None, phone="", verified_by=None, p
         user=user,
         phone=phone,
         verified_by=verified_by,
-        expires_at=timezone.now() + datetime.timedelta(minutes=policy.code_ttl_minutes),
+        expires_at=clock.now() + datetime.timedelta(minutes=policy.code_ttl_minutes),
     )
 
 
@@ -131,7 +132,7 @@ def signup_start(*, national_id: str, name: str) -> CodeChallenge:
             person=person,
             verified_by__isnull=False,
             used_at__isnull=True,
-            expires_at__gt=timezone.now(),
+            expires_at__gt=clock.now(),
         )
         .order_by("-pk")
         .first()
@@ -159,7 +160,7 @@ def signup_verify_in_person(*, actor, person: InsuredPerson, phone: str) -> Code
     policy = AccountsPolicy.current()
     CodeChallenge.objects.filter(
         purpose=Purpose.SIGNUP, person=person, used_at__isnull=True
-    ).update(expires_at=timezone.now())
+    ).update(expires_at=clock.now())
     challenge = _challenge(
         purpose=Purpose.SIGNUP, person=person, phone=digits, verified_by=actor, policy=policy
     )
@@ -186,7 +187,7 @@ def _check(*, challenge_id: int | None, purpose: str, code: str, wrong_action: s
         )
         if challenge is None or challenge.used_at is not None:
             return None, "A1-12"
-        if timezone.now() >= challenge.expires_at:
+        if clock.now() >= challenge.expires_at:
             return challenge, "A1-09"
         policy = AccountsPolicy.current()
         wrong_today = 0
@@ -222,7 +223,7 @@ def _refuse(challenge, reason: str):
 
 
 def _used(challenge: CodeChallenge) -> None:
-    challenge.used_at = timezone.now()
+    challenge.used_at = clock.now()
     challenge.save(update_fields=["used_at"])
     if challenge.message is not None:
         challenge.message.redact()

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bulk import jobs
@@ -24,6 +23,7 @@ from bulk.reading import Reader, scan
 from bulk.reasons import Outcome
 from bulk.services.common import COUNTERS, Progress, chunk_size, max_megabytes, max_rows
 from bulk.validation import CheckedRow, RegionIndex, check_chunk, chunked
+from core import clock
 from core.audit import Action, audit_record
 from core.tabular import FileProblem
 from core.transitions import lock, transition
@@ -212,7 +212,7 @@ def _reject(batch: Batch, token: str, problem: FileProblem) -> None:
             locked=True,
             changes={
                 "problem": {"code": problem.code, "params": problem.params},
-                "checked_at": timezone.now(),
+                "checked_at": clock.real_now(),
             },
             details={"batch": batch.ref, "problem": problem.code},
         )
@@ -245,7 +245,7 @@ def batch_check(*, batch_id: int, progress: Progress | None = None) -> Batch:
         _reset_counts(batch)
         batch.run_token = token
         batch.notes = []
-        batch.heartbeat_at = timezone.now()
+        batch.heartbeat_at = clock.real_now()
         batch.save(
             update_fields=[
                 *COUNTERS.values(),
@@ -279,7 +279,7 @@ def batch_check(*, batch_id: int, progress: Progress | None = None) -> Batch:
                 locked=True,
                 changes={
                     "notes": _notes(batch, layout.ignored, stats),
-                    "checked_at": timezone.now(),
+                    "checked_at": clock.real_now(),
                 },
                 details=lambda b: {"batch": b.ref, "rows": b.rows_total, "ready": b.n_ready},
             )
@@ -311,7 +311,7 @@ def _check_rows(batch: Batch, token: str, reader: Reader, progress: Progress | N
             _insert_rows(batch, rows)
             Batch.objects.filter(pk=batch.pk).update(
                 rows_checked=F("rows_checked") + len(rows),
-                heartbeat_at=timezone.now(),
+                heartbeat_at=clock.real_now(),
                 **{COUNTERS[o]: F(COUNTERS[o]) + n for o, n in counts.items()},
             )
         if progress is not None:

@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, PersonStatus, Region
@@ -20,6 +19,7 @@ from bulk.models import Batch, BatchRow
 from bulk.reasons import Outcome, Reason
 from bulk.services.checking import open_wallet_person_ids
 from bulk.services.common import COUNTERS, STALE_AFTER, Progress, chunk_size
+from core import clock
 from core.audit import Action, audit_record
 from core.reasons import Refusal
 from core.transitions import lock, transition
@@ -64,7 +64,7 @@ def batch_confirm(*, batch_id: int, acting_user, queue_run: bool = True) -> Batc
         check=_something_ready,
         changes=lambda b: {
             "confirmed_by": acting_user,
-            "confirmed_at": timezone.now(),
+            "confirmed_at": clock.real_now(),
             "ready_at_start": b.n_ready,
         },
         details=lambda b: {"batch": b.ref, "rows": b.rows_total, "ready": b.n_ready},
@@ -84,7 +84,7 @@ def batch_cancel(*, batch_id: int, acting_user) -> Batch:
         action=Action.BULK_CANCEL,
         locked=True,
         refuse=_refused,
-        changes={"finished_at": timezone.now()},
+        changes={"finished_at": clock.real_now()},
         details=lambda b: {"batch": b.ref},
     )
 
@@ -95,7 +95,7 @@ def batch_is_stale(batch: Batch) -> bool:
     if batch.status not in Batch.WAITING:
         return False
     last = batch.heartbeat_at or batch.confirmed_at or batch.created_at
-    return timezone.now() - last > STALE_AFTER
+    return clock.real_now() - last > STALE_AFTER
 
 
 def batch_resume(*, batch_id: int, acting_user) -> Batch:
@@ -131,7 +131,7 @@ def batch_run(*, batch_id: int, progress: Progress | None = None) -> Batch:
         batch = lock(Batch, batch_id)
         if batch.status not in (Batch.Status.QUEUED, Batch.Status.RUNNING):
             return batch
-        now = timezone.now()
+        now = clock.real_now()
         # A resumed job finds the batch running already: nothing to change.
         batch = transition(
             batch,
@@ -266,13 +266,13 @@ def _store_outcomes(batch: Batch, results: dict[int, Result]) -> None:
         moved[outcome] += len(pks)
     Batch.objects.filter(pk=batch.pk).update(
         n_ready=F("n_ready") - sum(moved.values()),
-        heartbeat_at=timezone.now(),
+        heartbeat_at=clock.real_now(),
         **{COUNTERS[o]: F(COUNTERS[o]) + n for o, n in moved.items()},
     )
 
 
 def _finish(batch: Batch, acting_user) -> Batch:
-    now = timezone.now()
+    now = clock.real_now()
     return transition(
         batch,
         to=Batch.Status.DONE,

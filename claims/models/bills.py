@@ -16,7 +16,7 @@ from accounts.models import Facility, InsuredPerson
 from claims.models.chronic import Disease
 from claims.models.directory import DirectoryItem, ItemClass
 from claims.models.policy import CareType, PolicyRule
-from core.fields import user_field
+from core.fields import ClockDateTimeField, user_field
 from core.money import money_field as money_column
 from core.transitions import Flow
 
@@ -101,7 +101,7 @@ class Bill(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.ENTERED
     )
     entered_by = user_field(_("entered by"))
-    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("entered"), auto_now_add=True)
 
     # The settlement (filled once by services.bill_settle; see settlement/calc.py).
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)

@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
-from core.fields import user_field
+from core.fields import ClockDateTimeField, user_field
 from core.transitions import Flow
 
 
@@ -70,7 +70,7 @@ class ChronicRecognition(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    applied_at = models.DateTimeField(_("applied"), auto_now_add=True)
+    applied_at = ClockDateTimeField(_("applied"), auto_now_add=True)
     applied_by = user_field(_("applied by"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = user_field(_("decided by"))

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import ClockDateTimeField
+
 
 class DirectoryVersion(models.Model):
     """One edition of the directory, in force from `effective_from` until the next
@@ -13,7 +15,7 @@ class DirectoryVersion(models.Model):
 
     name = models.CharField(_("name"), max_length=80)  # 2026 年版
     effective_from = models.DateField(_("in force from"), unique=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-effective_from"]

@@ -8,12 +8,12 @@ import datetime
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from claims.models import Bill, ChronicRecognition, Disease
 from claims.selectors.glance import year_at_a_glance
 from claims.settlement.calc import SettlementInput, SettlementResult, calculate
+from core import clock
 from core.db import prepared_cursor, set_based
 
 
@@ -55,7 +55,7 @@ def family_cards(*, persons: list) -> dict[int, dict]:
     """This year's costs for each family member, in two queries however many
     members on PostgreSQL (four through the ORM): this year at a glance (totals,
     deductible and cap, see glance.py) and the chronic recognitions in force."""
-    today = timezone.localdate()
+    today = clock.localdate()
     family = year_at_a_glance(persons=persons, year=today.year)
     cards = {
         pk: {

@@ -4,10 +4,10 @@ settle chronic diseases?"."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from accounts.models import Facility, InsuredPerson, Region
+from core import clock
 
 FLAGS = (
     "outpatient_pooling",
@@ -21,7 +21,7 @@ FLAGS = (
 def region_near(*, person: InsuredPerson) -> Region:
     """Where a person gets care: the destination of their non-local registration
     in force (F3), else their insured region."""
-    registration = accounts_selectors.registration_on(person=person, day=timezone.localdate())
+    registration = accounts_selectors.registration_on(person=person, day=clock.localdate())
     if registration is not None:
         return registration.destination
     return person.region

@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Count, Sum
-from django.utils import timezone
 
 from claims.models import Bill, CareType, PersonYearTotals, PolicyRule
+from core import clock
 from core.db import prepared_cursor, set_based
 
 ZERO = Decimal("0.00")
@@ -122,7 +122,7 @@ def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
     """The glance for each of `persons` (keyed by id) and the family's totals.
     One hand-written statement on PostgreSQL (the family page shows it on every
     visit), three ORM queries elsewhere, however many persons."""
-    year = year or timezone.localdate().year
+    year = year or clock.localdate().year
     people = {p.pk: Glance(year=year) for p in persons}
     if not persons:
         return FamilyGlance(year, people)

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
@@ -21,6 +20,7 @@ from claims.settlement import facts as settlement_facts
 from claims.settlement import load as settlement_load
 from claims.settlement import store as settlement_store
 from claims.settlement.calc import calculate
+from core import clock
 from core.audit import audit_record
 from wallet.models import Payment
 from wallet.services.payments import PayoutRequest, payouts_for_persons
@@ -256,8 +256,8 @@ def _settle(
     # Running totals as the bills use them, in date order (C3: the tenth bill of
     # the year sees what the nine before it used).
     used = {key: [row.deductible_used, row.fund_paid] for key, row in totals.items()}
-    now = timezone.now()
-    today = timezone.localdate(now)
+    now = clock.now()
+    today = clock.localtime(now).date()
     settled = []
     for one, decision, key in zip(todo, decisions, keys, strict=True):
         before = used[key]

@@ -7,11 +7,11 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Facility, InsuredPerson, MessageKind
 from accounts.services import message_send
 from claims.models import ChronicRecognition, ClaimsSettings, Disease
+from core import clock
 from core.audit import Action, audit_record
 from core.reasons import Refusal
 from core.transitions import transition
@@ -38,7 +38,7 @@ def recognition_apply(
     if hospital.kind != Facility.Kind.HOSPITAL:
         raise Refusal("C5-11")
     _check_at_home(person=person, hospital=hospital)
-    today = timezone.localdate()
+    today = clock.localdate()
     if ChronicRecognition.objects.filter(
         person=person,
         disease=disease,
@@ -77,7 +77,7 @@ def recognition_approve(
 ) -> ChronicRecognition:
     """Approve a recognition (C5): valid from `valid_from` (today) for the number
     of years in the claims settings (2 by default)."""
-    start = valid_from or timezone.localdate()
+    start = valid_from or clock.localdate()
     years = ClaimsSettings.current().chronic_validity_years
     approved = transition(
         recognition,
@@ -92,7 +92,7 @@ def recognition_approve(
         changes={
             "valid_from": start,
             "valid_until": start + relativedelta(years=years) - datetime.timedelta(days=1),
-            "decided_at": timezone.now(),
+            "decided_at": clock.now(),
             "decided_by": acting_user,
             "decision_note": note,
         },
@@ -121,7 +121,7 @@ def recognition_refuse(
         person=lambda r: r.person,
         refuse=lambda r: Refusal("C5-14"),
         changes={
-            "decided_at": timezone.now(),
+            "decided_at": clock.now(),
             "decided_by": acting_user,
             "decision_note": note.strip(),
         },

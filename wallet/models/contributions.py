@@ -1,10 +1,10 @@
 """Monthly personal-account contributions (个人账户划入)."""
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
+from core import clock
 from core.fields import user_field
 from core.money import money_field, yuan
 
@@ -23,7 +23,7 @@ class Contribution(models.Model):
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     employee_amount = money_field(_("employee share"))
     employer_amount = money_field(_("employer part"))
-    posted_at = models.DateTimeField(_("posted"), default=timezone.now)
+    posted_at = models.DateTimeField(_("posted"), default=clock.now)
     posted_by = user_field(db_index=False)
 
     class Meta:

@@ -28,10 +28,10 @@ database enforces both with ``ledger_account_balance_sign`` (internal and sinks
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
+from core import clock
 from core.money import money_field, yuan
 
 # The pending-transfers holding account is split into this many rows, chosen by
@@ -83,7 +83,7 @@ class LedgerAccount(models.Model):
     )
     shard = models.PositiveSmallIntegerField(_("shard"), default=0)
     balance = money_field(_("balance"), default=0)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
 
     class Meta:
         ordering = ["pk"]
@@ -159,7 +159,7 @@ class LedgerEntry(models.Model):
     amount = money_field(_("amount"))
     kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
     ref = models.CharField(_("reference"), max_length=60, blank=True)
-    at = models.DateTimeField(_("when"), default=timezone.now)
+    at = models.DateTimeField(_("when"), default=clock.now)
 
     class Meta:
         ordering = ["-pk"]
@@ -194,7 +194,7 @@ class LedgerCheck(models.Model):
         COMMAND = "command", _("ledger_check command")
 
     trigger = models.CharField(_("run by"), max_length=10, choices=Trigger.choices)
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), default=clock.real_now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     accounts = models.PositiveIntegerField(_("accounts checked"), default=0)
     problem_count = models.PositiveIntegerField(_("problems"), default=0)

@@ -2,10 +2,10 @@
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
+from core import clock
 from core.fields import user_field
 from core.money import money_field, yuan
 
@@ -53,7 +53,7 @@ class Payment(models.Model):
         db_index=False,
     )
     cash_amount = money_field(_("in cash"), default=0)
-    created_at = models.DateTimeField(_("paid"), default=timezone.now)
+    created_at = models.DateTimeField(_("paid"), default=clock.now)
     created_by = user_field(db_index=False)
 
     class Meta:

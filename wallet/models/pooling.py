@@ -2,10 +2,10 @@
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
+from core import clock
 from core.fields import user_field
 from core.transitions import Flow
 
@@ -41,7 +41,7 @@ class PoolingBinding(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
     )
-    created_at = models.DateTimeField(_("bound"), default=timezone.now)
+    created_at = models.DateTimeField(_("bound"), default=clock.now)
     created_by = user_field(db_index=False)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     ended_by = user_field(db_index=False)

@@ -4,10 +4,10 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson
+from core import clock
 from core.fields import user_field
 from core.money import money_field, yuan
 from core.transitions import Flow
@@ -66,7 +66,7 @@ class Transfer(models.Model):
         LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=64)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
     created_by = user_field(_("created by"), db_index=False)
     local_day = models.DateField(_("day"), help_text=_("China Standard Time (W6)."))
     due_back_at = models.DateTimeField(_("returned if not accepted by"))

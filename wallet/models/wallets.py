@@ -1,10 +1,10 @@
 """Wallets (W1–W3)."""
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, Region
+from core import clock
 from core.fields import user_field
 from core.transitions import Flow
 
@@ -40,7 +40,7 @@ class Wallet(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
     )
-    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    opened_at = models.DateTimeField(_("opened"), default=clock.now)
     opened_by = user_field(_("opened by"), db_index=False)
     by_proxy = models.BooleanField(_("opened by proxy (W2)"), default=False)
     batch_ref = models.CharField(_("bulk batch"), max_length=64, blank=True)

@@ -5,9 +5,9 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus
+from core import clock
 from core.audit import Action, audit_record
 from wallet.models import AccountKind, Contribution, ContributionRate, MovementKind
 from wallet.services.ledger import lock_accounts, person_account, post_pair, system_account_id
@@ -102,4 +102,4 @@ def contributions_post_month(
 
 
 def this_month() -> datetime.date:
-    return timezone.localdate().replace(day=1)
+    return clock.localdate().replace(day=1)

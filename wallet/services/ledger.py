@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
-from django.utils import timezone
 
 from accounts.models import InsuredPerson
+from core import clock
 from core.money import CENT
 from wallet.models import HOLDING_SHARDS, SINK_SHARDS, LedgerAccount, LedgerEntry, MovementKind
 
@@ -87,7 +87,7 @@ def post_pair(
         raise ValueError("a movement needs two different accounts")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("post_pair must run inside transaction.atomic()")
-    at = at or timezone.now()
+    at = at or clock.now()
     movement = movement or uuid.uuid4()
     # One UPDATE for both rows (one round trip); the caller holds their locks.
     LedgerAccount.objects.filter(pk__in=(out_of, into)).update(

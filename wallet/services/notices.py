@@ -2,7 +2,6 @@
 
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import (
     DependentBinding,
@@ -12,6 +11,7 @@ from accounts.models import (
     PersonStatus,
 )
 from accounts.services import message_send_once
+from core import clock
 from wallet.models import Payment, PremiumRate
 
 
@@ -19,7 +19,7 @@ def premiums_due_notify(*, year: int | None = None) -> int:
     """P3/W11: tell the family of each active resident whose premium for `year`
     (a rate is set for their region, or the national default) is not paid yet —
     once a year, however often the daily job runs. Returns how many persons."""
-    year = year or timezone.localdate().year
+    year = year or clock.localdate().year
     rates = dict(PremiumRate.objects.filter(year=year).values_list("region_id", "amount"))
     if not rates:
         return 0

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.utils import timezone
 
 from accounts.models import InsuredPerson, Province, Region
 from accounts.selectors import relation_of, relation_read
+from core import clock
 from core.audit import Action, audit_record, audit_row
 from core.db import json_param, prepared_cursor, set_based
 from wallet.models import (
@@ -304,7 +304,7 @@ def _payment_values(plan: Planned) -> list:
 
 
 def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
-    now = timezone.now()
+    now = clock.now()
     first = audit_row(actor=acting_user, action=Action.PAYMENT_CREATE)
     actor = first["actor"]
     payments, legs, audit = [], [], []
@@ -437,7 +437,7 @@ def _write_orm(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
             cash_amount=plan.cash,
             created_by=actor,
         )
-        at = timezone.now()
+        at = clock.now()
         for account_id, part in plan.legs:
             post_pair(
                 kind=MovementKind.PAYMENT,

@@ -3,10 +3,10 @@ relatives (P1 binding, P2 scope, P3 what it pays, P4 no double spending; P5:
 bills settled away from home are paid the same way, see payments.py)."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
 from accounts.selectors import relation_of
+from core import clock
 from core.audit import Action, audit_record
 from core.reasons import Refusal
 from core.transitions import transition
@@ -107,7 +107,7 @@ def pooling_end(*, binding: PoolingBinding, acting_user, reason: str) -> Pooling
         action=Action.POOLING_END,
         person=lambda b: b.employee,
         changes={
-            "ended_at": timezone.now(),
+            "ended_at": clock.now(),
             "ended_by": acting_user if acting_user and acting_user.is_authenticated else None,
             "end_reason": reason,
         },

@@ -5,8 +5,8 @@ when the ledger was last proven right."""
 import logging
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from core import clock
 from wallet.models import LedgerAccount, LedgerCheck
 from wallet.selectors import ledger_problems
 
@@ -23,7 +23,7 @@ def ledger_check_run(*, trigger: str) -> LedgerCheck:
     outermost transaction (the nightly job, the command): money keeps moving while
     it runs, and without a snapshot a transfer committed between two of its
     queries would look like a difference."""
-    check = LedgerCheck.objects.create(trigger=trigger, started_at=timezone.now())
+    check = LedgerCheck.objects.create(trigger=trigger, started_at=clock.real_now())
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
@@ -31,7 +31,7 @@ def ledger_check_run(*, trigger: str) -> LedgerCheck:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         problems = ledger_problems()
         accounts = LedgerAccount.objects.count()
-    check.finished_at = timezone.now()
+    check.finished_at = clock.real_now()
     check.accounts = accounts
     check.problem_count = len(problems)
     check.problems = problems[:KEEP_PROBLEMS]

@@ -27,10 +27,10 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import MessageKind
 from accounts.services import message_send
+from core import clock
 from core.audit import Action, audit_record
 from core.db import set_based
 from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
@@ -116,7 +116,7 @@ def transfers_sweep(
     day after it was made, WalletPolicy.sweep_at) has come. `ids` limits it to
     some transfers (the admin's action). `progress()` is called after each chunk
     (a background job's sign of life). Returns how many it returned."""
-    now = now or timezone.now()
+    now = now or clock.now()
     total = 0
     while True:
         returned = _sweep_chunk(now=now, limit=chunk_size, ids=ids)

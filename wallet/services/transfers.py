@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, MessageKind, PersonStatus, Province
 from accounts.services import message_send
+from core import clock
 from core.audit import Action, audit_row
 from core.money import AmountError, TooLarge, yuan
 from core.money import parse_amount as parse_money
@@ -71,7 +72,7 @@ def transfer_create(
     """
     if not idempotency_key:
         raise ValueError("a transfer needs an idempotency key")
-    now = timezone.now()
+    now = clock.now()
     day = timezone.localtime(now).date()
     from_kind = AccountKind.WALLET if source == Transfer.Source.WALLET else AccountKind.PERSONAL
     try:
@@ -252,7 +253,7 @@ def _settle(*, transfer: Transfer, state: str, acting_user, now) -> Transfer:
 
 
 def _decide(*, transfer_id: int, acting_user, accept: bool) -> tuple[Transfer, bool]:
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         # The transfer row is locked first, then the accounts (pk order): the
         # same order as the sweep, which locks transfers before accounts.

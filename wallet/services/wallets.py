@@ -4,10 +4,10 @@ import json
 from collections.abc import Iterable
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from accounts.models import InsuredPerson, PersonStatus, Province, Region
+from core import clock
 from core.audit import Action, audit_record, audit_row
 from core.db import set_based
 from core.models import AuditEvent
@@ -48,7 +48,7 @@ def wallet_open(
     province = usage_region.province
     if not province.wallet_live:
         raise Refusal("W1-01", province=place_name(province))
-    now = timezone.now()
+    now = clock.now()
     opened = {
         "usage_region": usage_region,
         "opened_at": now,
@@ -103,7 +103,7 @@ def wallet_open_bulk(*, rows: Iterable[tuple[int, int]], acting_user, batch_ref:
     if not wanted:
         return []
     actor = acting_user if acting_user and acting_user.is_authenticated else None
-    now = timezone.now()
+    now = clock.now()
     opener = _open_bulk_sql if set_based() else _open_bulk_orm
     return opener(wanted=wanted, actor=actor, now=now, batch_ref=batch_ref)
 
@@ -271,7 +271,7 @@ def wallet_change_usage(*, person: InsuredPerson, usage_region: Region, acting_u
         raise Refusal("W1-01", province=place_name(usage_region.province))
     old = wallet.usage_region.code
     wallet.usage_region = usage_region
-    wallet.usage_changed_at = timezone.now()
+    wallet.usage_changed_at = clock.now()
     wallet.save(update_fields=["usage_region", "usage_changed_at"])
     audit_record(
         actor=acting_user,

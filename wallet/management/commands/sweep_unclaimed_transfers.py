@@ -3,6 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core import clock
 from wallet.services.sweep import CHUNK_SIZE, transfers_sweep
 
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, now=None, chunk_size=CHUNK_SIZE, **options) -> None:
         # A time in the future would return transfers their recipients may still
         # accept (W8, W9); a past one only what is overdue now as well.
-        if now is not None and now > timezone.now():
+        if now is not None and now > clock.now():
             raise CommandError(f"--now {now.isoformat()} is in the future")
         if chunk_size < 1:
             raise CommandError("--chunk-size must be at least 1")
