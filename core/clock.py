@@ -56,8 +56,8 @@ def _read_offset() -> timedelta:
     from core.models import ClockOffset  # models import this module for their defaults
 
     try:
-        value = ClockOffset.objects.filter(pk=ClockOffset.SINGLETON).values_list("offset", flat=True)
-        return value.first() or timedelta(0)
+        rows = ClockOffset.objects.filter(pk=ClockOffset.SINGLETON)
+        return rows.values_list("offset", flat=True).first() or timedelta(0)
     except (DatabaseError, TransactionManagementError):
         # No table yet (before migrate) or a transaction already broken: keep the
         # last reading rather than fail the caller.
