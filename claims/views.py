@@ -27,6 +27,7 @@ from claims.models import ChronicRecognition, ClaimsSettings
 from claims.services.chronic import recognition_apply
 from core import clock
 from core.reasons import attach
+from core.replicas import replica_reads
 
 
 def _year(request: HttpRequest) -> int:
@@ -36,6 +37,7 @@ def _year(request: HttpRequest) -> int:
     return clock.localdate().year
 
 
+@replica_reads
 @login_required
 @require_GET
 def bill_list(request: HttpRequest) -> HttpResponse:
@@ -164,6 +166,7 @@ def directory_search(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/_directory_options.html", {"items": items})
 
 
+@replica_reads
 @login_required
 @require_GET
 def summary(request: HttpRequest) -> HttpResponse:
@@ -206,6 +209,7 @@ def _summary_for(request: HttpRequest, person_id: int, year: int):
     return summary, bills
 
 
+@replica_reads
 @login_required
 @require_GET
 def summary_csv(request: HttpRequest, person_id: int, year: int) -> HttpResponse:
@@ -215,6 +219,7 @@ def summary_csv(request: HttpRequest, person_id: int, year: int) -> HttpResponse
     return response
 
 
+@replica_reads
 @login_required
 @require_GET
 def summary_pdf(request: HttpRequest, person_id: int, year: int) -> HttpResponse:

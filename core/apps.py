@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from celery import signals
 
         from core import jobs
+        from core.replicas import checks  # noqa: F401 - registers the settings check
 
         # The job outbox follows each job it sent: started, progressing, done.
         signals.task_prerun.connect(jobs.on_task_start, weak=False, dispatch_uid="core.jobs.start")

@@ -229,6 +229,33 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Read replica (core/replicas/) -------------------------------------------
+# With REPLICA_DATABASE_URL (a PostgreSQL streaming replica of DATABASE_URL),
+# read-only pages (statements, summary, bills list, exports, admin lists) read
+# from it unless the person wrote in the last REPLICA_READ_YOUR_WRITES_SECONDS,
+# or it is down or more than REPLICA_MAX_LAG_SECONDS behind (measured every
+# REPLICA_CHECK_SECONDS per process). Without it: one database, nothing changes.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 4)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 1)
+REPLICA_READ_YOUR_WRITES_SECONDS = env_int("REPLICA_READ_YOUR_WRITES_SECONDS", 5)
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # A replica that is gone must not hold a page for long: the page reads
+    # the primary instead. Tests mirror the primary's test database.
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": 2,
+    }
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+    MIDDLEWARE.append("core.replicas.ReplicaMiddleware")
+# -----------------------------------------------------------------------------
+
 # Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one login
 # (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES; LOGIN_IP_FAILURE_LIMIT
 # from one address across logins lock that address (raise it where many

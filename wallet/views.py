@@ -21,6 +21,7 @@ from accounts.models import InsuranceType, PersonStatus
 from core import clock
 from core.money import yuan
 from core.reasons import Refusal, attach
+from core.replicas import replica_reads
 from wallet import selectors, statements
 from wallet.forms import (
     HistoryFilterForm,
@@ -411,6 +412,7 @@ def _statement_year(request: HttpRequest) -> int:
     return year if FIRST_YEAR <= year <= this_year else this_year
 
 
+@replica_reads
 @login_required
 @require_GET
 def statement(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -428,6 +430,7 @@ def statement(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
+@replica_reads
 @login_required
 @require_GET
 def statement_csv(request: HttpRequest, person_id: int, year: int) -> HttpResponse:
