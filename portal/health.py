@@ -4,6 +4,7 @@ than an exception's class name, and never with a host name or a password."""
 
 import datetime
 import errno
+import math
 import os
 import socket
 
@@ -17,6 +18,8 @@ from kombu import Connection
 
 from core import clock
 from core.jobs import jobs_waiting
+from core.replicas import REPLICA
+from core.replicas.health import replica_state
 from wallet.selectors import ledger_check_latest
 
 
@@ -110,3 +113,21 @@ def jobs_status() -> str:
         "%(n)d jobs queued since %(when)s, waiting for the job queue",
         waiting,
     ) % {"n": waiting, "when": f"{timezone.localtime(oldest):%Y-%m-%d %H:%M}"}
+
+
+def replica_status() -> str | None:
+    """The read replica, in words (None without one). Never a reason to take
+    the site out of service: its pages read the primary meanwhile."""
+    if REPLICA not in settings.DATABASES:
+        return None
+    state = replica_state()
+    if not state.up:
+        return _("the read replica does not answer: %(reason)s; pages read the primary") % {
+            "reason": reason_for(state.error)
+        }
+    if not state.usable():
+        behind = "?" if math.isinf(state.lag) else f"{state.lag:.0f}"
+        return _("the read replica is %(seconds)s s behind: pages read the primary") % {
+            "seconds": behind
+        }
+    return "ok"

@@ -20,7 +20,13 @@ from accounts import services as accounts_services
 from accounts.family_io import remember_own_person
 from accounts.forms import DependentAddForm, empty_add_form_html
 from claims import selectors as claims_selectors
-from portal.health import check_broker, check_database, jobs_status, ledger_check_status
+from portal.health import (
+    check_broker,
+    check_database,
+    jobs_status,
+    ledger_check_status,
+    replica_status,
+)
 from wallet import selectors as wallet_selectors
 
 
@@ -160,6 +166,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not database:
         body["ledger_check"] = ledger_check_status()
         body["jobs"] = jobs_status()
+        replica = replica_status()
+        if replica is not None:
+            body["replica"] = replica
     body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
     return JsonResponse(body, status=503 if down else 200)
 
