@@ -1,6 +1,8 @@
 """The middleware: whether a page reads from the replica, the read-your-writes
 cookie, and reading a page again from the primary when the replica fails."""
 
+import time
+
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
@@ -8,8 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from core.replicas import health
 from core.replicas.routing import DEFAULT, REPLICA, RequestReads, begin, end
 
-# Set on the answer to any write; while it is valid the person's pages read
-# the primary. Signed (and timestamped) by Django: max_age checks its age.
+# Set on the answer to any write, with the time of that answer (after the
+# write's commit), signed; while it is younger than the window the person's
+# pages read the primary. Its own time to the millisecond, not the signature's
+# timestamp: that one counts whole seconds and would end the window early.
 WROTE_COOKIE = "portal_wrote"
 _SALT = "core.replicas.wrote"
 # Says where a page that may read the replica was read from, and why not
@@ -33,15 +37,14 @@ def reads_only(request: HttpRequest, view) -> bool:
 
 
 def wrote_recently(request: HttpRequest) -> bool:
-    return (
-        request.get_signed_cookie(
-            WROTE_COOKIE,
-            default=None,
-            salt=_SALT,
-            max_age=settings.REPLICA_READ_YOUR_WRITES_SECONDS,
-        )
-        is not None
-    )
+    value = request.get_signed_cookie(WROTE_COOKIE, default=None, salt=_SALT)
+    try:
+        wrote_at = float(value)
+    except (TypeError, ValueError):
+        return False
+    # A time ahead of this server's clock (another server's, a little fast) is
+    # recent too: reading the primary is never wrong, only slower.
+    return time.time() - wrote_at < settings.REPLICA_READ_YOUR_WRITES_SECONDS
 
 
 def choose(request: HttpRequest) -> tuple[str, str]:
@@ -112,9 +115,9 @@ class ReplicaMiddleware:
     def _remember_write(response: HttpResponse) -> None:
         response.set_signed_cookie(
             WROTE_COOKIE,
-            "1",
+            f"{time.time():.3f}",
             salt=_SALT,
-            max_age=settings.REPLICA_READ_YOUR_WRITES_SECONDS,
+            max_age=settings.REPLICA_READ_YOUR_WRITES_SECONDS + 1,
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=True,
             samesite="Lax",

@@ -44,7 +44,8 @@ def routed(settings, time_machine):
     settings.DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "core.replicas.ReplicaMiddleware"]
     # A weekday morning: transfers are allowed (W7).
-    time_machine.move_to(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=CST))
+    # Frozen: each step of a test moves it exactly as far as it says.
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=CST), tick=False)
     health.forget()
     port = connections[REPLICA].settings_dict["PORT"]
     yield
@@ -96,7 +97,11 @@ def test_after_a_transfer_the_sender_reads_the_primary_until_the_window_ends(
     page = client.get(family["statement"])
     assert page[HEADER] == "primary; wrote"
     assert "¥379.50" in page.content.decode()  # their own transfer, at once
-    time_machine.shift(datetime.timedelta(seconds=settings.REPLICA_READ_YOUR_WRITES_SECONDS + 1))
+    # To the end of the window (not to a whole second before it), then past it.
+    window = settings.REPLICA_READ_YOUR_WRITES_SECONDS
+    time_machine.shift(datetime.timedelta(seconds=window - 0.3))
+    assert client.get(family["statement"])[HEADER] == "primary; wrote"
+    time_machine.shift(datetime.timedelta(seconds=0.6))
     assert client.get(family["statement"])[HEADER] == "replica"
 
 
