@@ -149,6 +149,7 @@ def create_pairs(n: int, *, balance: str = "10000.00") -> None:
             INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
             SELECT m, leg.account_id, leg.amount, 'contribution', 'bench', now()
             FROM (SELECT gen_random_uuid() AS m, a.id FROM wallet_ledgeraccount a
+                  JOIN bench_pairs p ON p.employee_id = a.person_id
                   WHERE a.kind = 'personal') AS x
             CROSS JOIN LATERAL (VALUES (%(src)s, -%(b)s::numeric), (x.id, %(b)s::numeric))
               AS leg(account_id, amount)
