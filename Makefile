@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Where `make run` serves (e.g. make run ADDR=127.0.0.1:8010 when 8000 is taken).
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast install messages lint serve bench clean prove-money
+.PHONY: run test test-fast test-topology install messages lint serve bench clean prove-money
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -40,6 +40,17 @@ test: install
 prove-money: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 LOG_LEVEL=WARNING \
 	  MONEY_PROOF=long $(PY) -m pytest tests/wallet/test_stateful.py -p no:xdist -q -s
+
+## test-topology: the portal on several machines, all on this one: a PostgreSQL primary and
+## streaming replica, Redis, HAProxy before two web servers, two workers and beat, each
+## its own (ports 18000-18003, 55430-55431; var/topology/); signed-in traffic while the
+## replica and then one web server stop. Not part of `make test`. ARGS="--requests 600"
+test-topology: install
+	@command -v haproxy >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -q haproxy >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q haproxy >/dev/null 2>&1; }; }; } || true
+	@command -v haproxy >/dev/null || { echo "test-topology: HAProxy is missing (apt-get install haproxy)." >&2; exit 1; }
+	$(PY) -m tests.topology $(ARGS)
 
 ## test-fast: the everyday loop: keeps the test database between runs (--reuse-db),
 ## skips the slow tests (real processes, browsers, fault injection), runs last

@@ -49,9 +49,9 @@ class PrivateRedis:
     """A redis-server of this test's own, which the test may stop and start again
     (on the same port) to play a broker outage."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, port: int | None = None) -> None:
         self.folder = folder
-        self.port = free_port()
+        self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
 
     @property
