@@ -23,9 +23,9 @@ if [ -e "$datadir" ] && [ -n "$(ls -A "$datadir")" ]; then
   exit 1
 fi
 # A slot left by an earlier replica of the same name would hold WAL for ever:
-# drop it first (no error when there is none).
-"$bindir/psql" -X -q -d "$conninfo dbname=postgres" -v ON_ERROR_STOP=1 -c \
-  "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot' AND NOT active" >/dev/null
+# drop it first, over the replication connection (nothing to drop is fine; a
+# slot still in use makes pg_basebackup say so below).
+"$bindir/pg_receivewal" -d "$conninfo" --drop-slot -S "$slot" 2>/dev/null || true
 "$bindir/pg_basebackup" -d "$conninfo" -D "$datadir" -R -X stream -C -S "$slot" --checkpoint=fast
 chmod 700 "$datadir"
 echo "replica-init: $datadir is a standby of the primary (slot $slot); start PostgreSQL on it."

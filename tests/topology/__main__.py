@@ -24,6 +24,7 @@ also on a failure or Ctrl-C.
 
 import argparse
 import contextlib
+import math
 import os
 import shutil
 import signal
@@ -205,15 +206,36 @@ class Topology:
             ("replica and web1 stopped", self.stop_web1),
         )
         for name, action in phases:
+            cpu_before = self.cpu_now()
             tally.begin(name, self.args.requests)
             if action:
                 action()
             if not tally.reached.wait(self.args.phase_timeout):
                 tally.failures.append(f"{name}: fewer than {self.args.requests} requests in time")
+            tally.phase.seconds = time.monotonic() - tally.phase.began
+            if action is None:  # all up: what the requests cost, by role
+                after = self.cpu_now()
+                tally.cpu = {role: after[role] - cpu_before[role] for role in after}
         tally.closed = True
         for thread in threads:
             thread.join(timeout=120)
         return tally
+
+    def cpu_roles(self) -> dict[str, list[int]]:
+        """The processes of each role, by the pid at the top of its tree."""
+        pids = {name: p.proc.pid for name, p in self.processes.items() if p.running}
+        servers = {"primary": self.primary, "replica": self.replica}
+        postmasters = {name: nodes.postmaster_pid(server) for name, server in servers.items()}
+        return {
+            **{name: [pid] if pid else [] for name, pid in postmasters.items()},
+            "web": [pids[n] for n in ("web1", "web2") if n in pids],
+            "balancer": [pids["haproxy"]] if "haproxy" in pids else [],
+            "broker": [self.redis.proc.pid] if self.redis and self.redis.proc else [],
+            "workers": [pids[n] for n in ("worker1", "worker2", "beat") if n in pids],
+        }
+
+    def cpu_now(self) -> dict[str, float]:
+        return {role: nodes.cpu_seconds(pids) for role, pids in self.cpu_roles().items()}
 
     def stop_replica(self) -> None:
         step("stopping the replica (pg_ctl stop -m fast) while traffic runs")
@@ -317,13 +339,24 @@ def seed(families: int) -> dict:
 
 def report(tally: traffic.Tally) -> list[str]:
     """The table by phase; the reasons the run fails (empty: it passed)."""
-    print(f"{'phase':28} {'requests':>8} {'failed':>6} {'replica':>7}  primary (why)")
+    print(
+        f"{'phase':28} {'requests':>8} {'seconds':>7} {'failed':>6} {'replica':>7}  primary (why)"
+    )
     for phase in tally.phases:
         why = ", ".join(
             f"{n} {key.split('; ')[1]}" for key, n in sorted(phase.reads.items()) if "; " in key
         )
-        print(f"{phase.name:28} {phase.requests:8} {phase.failed:6} "
+        print(f"{phase.name:28} {phase.requests:8} {phase.seconds:7.1f} {phase.failed:6} "
               f"{phase.reads['replica']:7}  {why or '-'}")  # fmt: skip
+    cpu, requests = tally.cpu, tally.phases[1].requests
+    serving = ("primary", "replica", "web", "balancer", "broker")
+    served = sum(cpu.get(role, 0) for role in serving) or math.nan
+    print(
+        "cpu while all up: "
+        + ", ".join(f"{role} {seconds:.1f} s" for role, seconds in cpu.items())
+        + f"; {requests} requests in {tally.phases[1].seconds:.1f} s: "
+        f"{requests / served:.1f} requests per CPU-second of databases, web, balancer and broker"
+    )
     problems = list(tally.failures[:20])
     if not tally.phases[1].reads["replica"]:
         problems.append("no page was read from the replica while it was up")

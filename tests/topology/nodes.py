@@ -174,3 +174,42 @@ def haproxy(env: dict, log: Path) -> Process:
     binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
     # -db: stay in the foreground (stopped by this run); -W: master-worker.
     return Process("haproxy", [binary, "-db", "-W", "-f", str(DEPLOY / "haproxy.cfg")], env, log)
+
+
+def _proc_stats() -> dict[int, tuple[int, int]]:
+    """{pid: (parent pid, clock ticks of CPU: its own and its reaped children's)}."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        # utime, stime, cutime, cstime are fields 14–17 of proc(5).
+        found[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
+    return found
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """CPU time used so far by these processes and all their descendants,
+    living or already reaped (a reaped child's time is in its parent's)."""
+    stats = _proc_stats()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _ticks) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    seen, todo = set(), [pid for pid in roots if pid in stats]
+    while todo:
+        pid = todo.pop()
+        if pid not in seen:
+            seen.add(pid)
+            todo.extend(children.get(pid, []))
+    return sum(stats[pid][1] for pid in seen) / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid(server: "PostgreSQL") -> int | None:
+    try:
+        return int((server.data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None

@@ -39,6 +39,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 @dataclass
 class Phase:
     name: str
+    began: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
     requests: int = 0
     failed: int = 0
     reads: collections.Counter = field(default_factory=collections.Counter)
@@ -59,6 +61,7 @@ class Tally:
         self.target = math.inf
         self.reached = threading.Event()
         self.closed = False
+        self.cpu: dict[str, float] = {}  # CPU seconds by role while all was up
 
     @property
     def phase(self) -> Phase:
@@ -66,6 +69,8 @@ class Tally:
 
     def begin(self, name: str, requests: int) -> None:
         with self.lock:
+            last = self.phase
+            last.seconds = last.seconds or time.monotonic() - last.began
             self.phases.append(Phase(name))
             self.target = self.total + requests
             self.reached.clear()
@@ -132,8 +137,10 @@ class Browser:
             status, headers, body = answer.code, answer.headers, answer.read()
         except OSError as error:  # refused, reset, timed out: no answer at all
             status = f"no answer ({error})"
-        # Started before the server signed the mark: never later than it.
-        after_own_write = started - self.wrote_at < self.tally.window
+        # The server read the mark between this request's start and its answer,
+        # and wrote it after the form's start: if even the answer came within
+        # the window of the form's start, the server saw the mark as fresh.
+        after_own_write = time.monotonic() - self.wrote_at < self.tally.window
         if method == "POST":
             self.wrote_at = started
         reads = headers.get(HEADER) if headers is not None else None
