@@ -24,19 +24,29 @@ class ReplicaState:
         return self.up and self.lag <= settings.REPLICA_MAX_LAG_SECONDS
 
 
-# This process's last measurement and when it was taken (time.monotonic()).
+# This process's last measurement and when it was taken (time.time(): a clock
+# set back makes the measurement due at once, never stale for long).
 _memo: dict = {"state": None, "at": -math.inf}
+# A replica that did not answer is asked again this much later, not every
+# REPLICA_CHECK_SECONDS: behind a host that drops packets, each try holds a
+# page for the connect timeout.
+DOWN_RECHECK_SECONDS = 10
 
 
 def replica_state() -> ReplicaState:
-    """The last measurement, taken again once it is REPLICA_CHECK_SECONDS old."""
-    if time.monotonic() - _memo["at"] >= settings.REPLICA_CHECK_SECONDS or _memo["state"] is None:
+    """The last measurement, taken again once it is REPLICA_CHECK_SECONDS old
+    (DOWN_RECHECK_SECONDS when the replica was down)."""
+    state = _memo["state"]
+    every = settings.REPLICA_CHECK_SECONDS
+    if state is not None and not state.up:
+        every = max(every, DOWN_RECHECK_SECONDS)
+    if state is None or not 0 <= time.time() - _memo["at"] < every:
         remember(measure())
     return _memo["state"]
 
 
 def remember(state: ReplicaState) -> None:
-    _memo.update(state=state, at=time.monotonic())
+    _memo.update(state=state, at=time.time())
 
 
 def forget() -> None:

@@ -174,3 +174,16 @@ def test_healthz_says_how_the_replica_is_without_failing_for_it(settings, englis
         "the read replica does not answer: connection refused (is the server running?); "
         "pages read the primary"
     )
+
+
+def test_a_replica_that_was_down_is_asked_again_after_a_while(family, settings, time_machine):
+    replica_gone(settings)
+    assert family["client"].get(family["statement"])[HEADER] == "primary; down"
+    # The replica answers again (the fixture put it on the test database's port).
+    connections[REPLICA].settings_dict["PORT"] = connections["default"].settings_dict["PORT"]
+    # Back, but not asked again within the second: a dead host costs a page its
+    # connect timeout each time it is asked.
+    time_machine.shift(datetime.timedelta(seconds=settings.REPLICA_CHECK_SECONDS + 1))
+    assert family["client"].get(family["statement"])[HEADER] == "primary; down"
+    time_machine.shift(datetime.timedelta(seconds=health.DOWN_RECHECK_SECONDS))
+    assert family["client"].get(family["statement"])[HEADER] == "replica"
