@@ -26,7 +26,7 @@ class ReplicaState:
 
 # This process's last measurement and when it was taken (time.time(): a clock
 # set back makes the measurement due at once, never stale for long).
-_memo: dict = {"state": None, "at": -math.inf}
+_memo: dict = {"measured": None, "at": -math.inf}
 # A replica that did not answer is asked again this much later, not every
 # REPLICA_CHECK_SECONDS: behind a host that drops packets, each try holds a
 # page for the connect timeout.
@@ -36,22 +36,22 @@ DOWN_RECHECK_SECONDS = 10
 def replica_state() -> ReplicaState:
     """The last measurement, taken again once it is REPLICA_CHECK_SECONDS old
     (DOWN_RECHECK_SECONDS when the replica was down)."""
-    state = _memo["state"]
+    state = _memo["measured"]
     every = settings.REPLICA_CHECK_SECONDS
     if state is not None and not state.up:
         every = max(every, DOWN_RECHECK_SECONDS)
     if state is None or not 0 <= time.time() - _memo["at"] < every:
         remember(measure())
-    return _memo["state"]
+    return _memo["measured"]
 
 
 def remember(state: ReplicaState) -> None:
-    _memo.update(state=state, at=time.time())
+    _memo.update(measured=state, at=time.time())
 
 
 def forget() -> None:
     """Measure again on the next ask (tests, and after settings change)."""
-    _memo.update(state=None, at=-math.inf)
+    _memo.update(measured=None, at=-math.inf)
 
 
 def mark_down(error: BaseException) -> None:
