@@ -7,10 +7,10 @@ the portal has one database, as before.
 Which reads go to the replica: only those of read-only pages, marked with
 ``@replica_reads`` (statements, the annual summary, the bills list, the exports)
 or an admin list (any ``*_changelist`` of the admin), on GET or HEAD. Every
-other page, every write, every read inside a transaction or taking a row lock
-(``select_for_update``), and everything of logins and sessions reads the primary,
-so what the portal decides is always decided on the primary's data. (A marked
-page only reads; get_or_create() of a settings row reads the primary.)
+other page uses the primary only, and so does, on any page, every write, every
+read inside a transaction or taking a row lock (``select_for_update``, and
+``get_or_create`` of a settings row), and everything of logins and sessions:
+what the portal decides, it decides on the primary's data.
 
 When not even those: the person wrote something less than
 ``REPLICA_READ_YOUR_WRITES_SECONDS`` ago (a signed cookie set on the answer to
