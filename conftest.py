@@ -2,19 +2,6 @@
 
 import pytest
 
-
-@pytest.fixture(autouse=True, scope="session")
-def _require_postgresql(django_db_blocker):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.exit(
-            "The tests run against PostgreSQL: use `make test`, or set "
-            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal (and REDIS_URL).",
-            returncode=2,
-        )
-
-
 # The data migrations that seed reference rows every install has (regions,
 # policy rows, commercial plans, the ledger's system accounts). Each is
 # idempotent (get_or_create).

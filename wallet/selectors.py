@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import InsuranceType, InsuredPerson, Province, Region, Relationship
 from accounts.selectors import persons_for_user
 from core import clock
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
 from core.money import CENT
 from wallet.models import (
     AccountKind,
@@ -84,45 +84,7 @@ def family_cards(*, persons: list) -> dict[int, MoneyCard]:
     ids = [p.pk for p in persons]
     if not ids:
         return {}
-    if set_based():
-        return _family_cards_sql(persons, ids)
-
-    def balance(kind):
-        return Subquery(
-            LedgerAccount.objects.filter(person=OuterRef("pk"), kind=kind).values("balance")[:1]
-        )
-
-    rows = {
-        row.pk: row
-        for row in InsuredPerson.objects.filter(pk__in=ids)
-        .select_related("wallet__usage_region__province")
-        .annotate(
-            personal=balance(AccountKind.PERSONAL),
-            wallet_balance=balance(AccountKind.WALLET),
-            pending_in=Subquery(
-                Transfer.objects.filter(recipient=OuterRef("pk"), state=Transfer.State.PENDING)
-                .order_by()
-                .values("recipient")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
-        )
-    }
-    cards = {}
-    for person in persons:
-        row = rows[person.pk]
-        personal = row.personal
-        if personal is None and person.insurance_type == InsuranceType.EMPLOYEE:
-            personal = ZERO
-        cards[person.pk] = MoneyCard(
-            person_id=person.pk,
-            # No wallet: the reverse one-to-one raises an AttributeError subclass.
-            wallet=getattr(row, "wallet", None),
-            wallet_balance=row.wallet_balance if row.wallet_balance is not None else ZERO,
-            personal_balance=personal,
-            pending_in=row.pending_in or 0,
-        )
-    return cards
+    return _family_cards_sql(persons, ids)
 
 
 def _family_cards_sql(persons: list, ids: list[int]) -> dict[int, MoneyCard]:

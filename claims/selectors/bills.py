@@ -14,7 +14,7 @@ from claims.models import Bill, ChronicRecognition, Disease
 from claims.selectors.glance import year_at_a_glance
 from claims.settlement.calc import SettlementInput, SettlementResult, calculate
 from core import clock
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
 
 
 def _year_range(year: int) -> tuple[datetime.date, datetime.date]:
@@ -115,15 +115,6 @@ def _recognitions_in_force(*, ids: list[int], day: datetime.date) -> list[Chroni
     """The approved recognitions valid on `day` (C5), with their disease: a
     prepared statement on PostgreSQL (the family page reads it on every visit;
     compiling the ORM's query cost more than running it), the ORM elsewhere."""
-    if not set_based():
-        return list(
-            ChronicRecognition.objects.filter(
-                person_id__in=ids,
-                status=ChronicRecognition.Status.APPROVED,
-                valid_from__lte=day,
-                valid_until__gte=day,
-            ).select_related("disease")
-        )
     with prepared_cursor() as cursor:
         cursor.execute(_RECOGNITIONS_SQL, {"ids": ids, "day": day})
         rows = cursor.fetchall()

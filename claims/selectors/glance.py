@@ -16,11 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Sum
-
-from claims.models import Bill, CareType, PersonYearTotals, PolicyRule
+from claims.models import CareType, PolicyRule
 from core import clock
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
 
 ZERO = Decimal("0.00")
 
@@ -126,8 +124,7 @@ def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
     people = {p.pk: Glance(year=year) for p in persons}
     if not persons:
         return FamilyGlance(year, people)
-    read = _read_sql if set_based() else _read_orm
-    bills, totals, rules = read(persons, year)
+    bills, totals, rules = _read_sql(persons, year)
     for person_id, (n, total, fund, personal) in bills.items():
         glance = people[person_id]
         glance.bills, glance.total = n, total or ZERO
@@ -154,39 +151,6 @@ def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
                 )
             )
     return FamilyGlance(year, people)
-
-
-def _read_orm(persons: list, year: int):
-    """{person: (bills, total, fund, personal)}, {(person, care type): totals},
-    {(region, insurance type): rules}."""
-    ids = [p.pk for p in persons]
-    bills = {
-        row["person_id"]: (row["n"], row["total"], row["fund"], row["personal"])
-        for row in Bill.objects.filter(
-            person_id__in=ids,
-            status=Bill.Status.SETTLED,
-            settled_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
-        )
-        .values("person_id")
-        .annotate(
-            n=Count("pk"), total=Sum("total"), fund=Sum("fund_paid"), personal=Sum("personal_total")
-        )
-    }
-    totals = {
-        (t.person_id, t.care_type): _Totals(t.bills, t.fund_paid, t.deductible_used)
-        for t in PersonYearTotals.objects.filter(person_id__in=ids, year=year)
-    }
-    rules: dict[tuple[int, str], list[_Rule]] = {}
-    wanted = {(p.region_id, p.insurance_type) for p in persons}
-    for rule in PolicyRule.objects.filter(
-        policy__year=year,
-        policy__region_id__in={region for region, _kind in wanted},
-        insurance_type__in={kind for _region, kind in wanted},
-    ).select_related("policy"):
-        rules.setdefault((rule.policy.region_id, rule.insurance_type), []).append(
-            _Rule(rule.care_type, rule.deductible, rule.annual_cap, rule.deductible_scope)
-        )
-    return bills, totals, rules
 
 
 _READ_SQL = """

@@ -26,7 +26,7 @@ from accounts.models import Facility, InsuredPerson, Province, Region
 from claims.models import Bill, PolicyRule, RegionalPolicy
 from claims.models.policy import POLICY_RULE_TERMS
 from claims.settlement import facts as settlement_facts
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
 
 
 class LineRow(NamedTuple):
@@ -213,9 +213,7 @@ def load_for_settlement(ids: list[int]) -> list[ToSettle]:
     in date order (service date, then pk: the order their running totals are
     used in, C3). Must run inside the settling transaction. Bills already settled
     come back with `facts` None; unknown ids are left out."""
-    if set_based():
-        return _load_sql(ids)
-    return _load_orm(ids)
+    return _load_sql(ids)
 
 
 class _Chunk:
@@ -381,40 +379,6 @@ def _load_sql(ids: list[int]) -> list[ToSettle]:
             if registration_kind is None
             else (registration_kind, registration_province),
             default_class_b_share=default_share,
-        )
-        found.append(ToSettle(bill, lines, items, facts))
-    return found
-
-
-def _load_orm(ids: list[int]) -> list[ToSettle]:
-    bills = (
-        Bill.objects.select_for_update(of=("self",))
-        .select_related("person__region__province", "facility__region__province")
-        .filter(pk__in=ids)
-        .order_by("service_date", "pk")
-    )
-    found = []
-    for bill in bills:
-        if not Bill.flow.allows(bill.status, Bill.Status.SETTLED):  # done before
-            found.append(ToSettle(bill, [], {}, None))
-            continue
-        lines = [
-            LineRow(line.pk, line.code, line.name, line.quantity, line.unit_price)
-            for line in bill.lines.all()
-        ]
-        items = {
-            code: ItemRow(item.pk, item.item_class, item.price_limit, item.name)
-            for code, item in settlement_facts.directory_items(
-                day=bill.service_date, codes=[line.code for line in lines]
-            ).items()
-        }
-        facts = settlement_facts.gather(
-            person=bill.person,
-            facility=bill.facility,
-            day=bill.service_date,
-            visit=bill.visit,
-            disease=bill.disease_id,
-            emergency=bill.emergency,
         )
         found.append(ToSettle(bill, lines, items, facts))
     return found

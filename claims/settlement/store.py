@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import F
-
-from claims.models import Bill, BillLine, PersonYearTotals
+from claims.models import Bill
 from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.settlement.calc import SettlementResult
 from claims.settlement.load import ItemRow, LineRow
-from core.audit import audit_record, audit_row
-from core.db import json_param, prepared_cursor, set_based
+from core.audit import audit_row
+from core.db import json_param, prepared_cursor
 
 # The figures of SettlementResult stored on the bill under the same names.
 RESULT_FIELDS = SETTLED_FIGURES
@@ -101,14 +99,6 @@ def lock_totals(keys) -> dict[TotalsKey, Totals]:
     before. One statement on PostgreSQL, whatever the persons' history."""
     wanted = sorted(set(keys))
     found: dict[TotalsKey, Totals] = {}
-    if not set_based():
-        for key in wanted:
-            PersonYearTotals.objects.bulk_create(
-                [PersonYearTotals(**key._asdict())], ignore_conflicts=True
-            )
-            row = PersonYearTotals.objects.select_for_update().get(**key._asdict())
-            found[key] = Totals(row.pk, row.deductible_used, row.fund_paid)
-        return found
     for _attempt in range(5):
         missing = [key for key in wanted if key not in found]
         if not missing:
@@ -210,9 +200,6 @@ def store(settled: list[Settled], *, now, acting_user) -> None:
     audit row per bill. The caller holds the locks (bills, totals)."""
     if not settled:
         return
-    if not set_based():
-        _store_orm(settled, now=now, acting_user=acting_user)
-        return
     sums: dict[int, list] = {}
     lines, bills, audit = [], [], []
     for one in settled:
@@ -282,52 +269,3 @@ def store(settled: list[Settled], *, now, acting_user) -> None:
     if count != len(settled):
         # The bills were locked and entered when read: anything else is a bug.
         raise RuntimeError(f"{len(settled) - count} of the bills were not stored")
-
-
-def _store_orm(settled: list[Settled], *, now, acting_user) -> None:
-    for one in settled:
-        bill, result = one.bill, one.result
-        PersonYearTotals.objects.filter(pk=one.totals_id).update(
-            deductible_used=F("deductible_used") + result.deductible,
-            fund_paid=F("fund_paid") + result.fund_paid,
-            bills=F("bills") + 1,
-        )
-        rows = []
-        for line, out in zip(one.lines, result.lines, strict=True):
-            item = one.items.get(line.code)
-            rows.append(
-                BillLine(
-                    pk=line.id,
-                    item_id=item.id if item else None,
-                    item_class=item.item_class if item else "",
-                    price_limit=item.price_limit if item else None,
-                    name=line.name or (item.name if item else ""),
-                    amount=out.amount,
-                    self_pay=out.self_pay,
-                    class_b_first_pay=out.class_b_first_pay,
-                    eligible=out.eligible,
-                    reasons=list(out.reasons),
-                )
-            )
-        BillLine.objects.bulk_update(rows, STORED_LINE_FIELDS)
-        bill.settled_at = now
-        bill.save(
-            update_fields=[
-                "payment",
-                "status",
-                "settled_at",
-                "settled_on",
-                "care_type",
-                "policy_rule",
-                "reasons",
-                "inputs",
-                *RESULT_FIELDS,
-            ]
-        )
-        audit_record(
-            actor=acting_user,
-            action="claims.bill_settle",
-            person=bill.person,
-            target=bill,
-            details=audit_details(bill),
-        )

@@ -21,20 +21,17 @@ from decimal import Decimal
 from django.db import connection
 
 from accounts.models import InsuredPerson, Province, Region
-from accounts.selectors import relation_of, relation_read
+from accounts.selectors import relation_read
 from core import clock
-from core.audit import Action, audit_record, audit_row
-from core.db import json_param, prepared_cursor, set_based
+from core.audit import Action, audit_row
+from core.db import json_param, prepared_cursor
 from wallet.models import (
     AccountKind,
-    LedgerAccount,
     MovementKind,
     Payment,
-    PoolingBinding,
-    Wallet,
     WalletPolicy,
 )
-from wallet.services.ledger import lock_accounts, post_pair, sink_shard_for, system_account_id
+from wallet.services.ledger import sink_shard_for, system_account_id
 
 
 @dataclass
@@ -80,15 +77,13 @@ def lock_sources(requests) -> Sources:
     personal accounts of the requests' persons, the personal accounts of the
     employees with an active pooling binding to them, and the sinks they pay
     into; read the rest. Creates missing sink rows (a fresh database)."""
-    if set_based():
+    sources = _lock_sql(requests)
+    missing = {sink_key(r) for r in requests} - set(sources.sinks)
+    if missing:
+        for kind, shard in sorted(missing):
+            system_account_id(kind=kind, shard=shard)
         sources = _lock_sql(requests)
-        missing = {sink_key(r) for r in requests} - set(sources.sinks)
-        if missing:
-            for kind, shard in sorted(missing):
-                system_account_id(kind=kind, shard=shard)
-            sources = _lock_sql(requests)
-        return sources
-    return _lock_orm(requests)
+    return sources
 
 
 def write_payments(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
@@ -98,9 +93,7 @@ def write_payments(planned: list[Planned], *, acting_user) -> dict[str, Payment]
     The caller holds the locks (lock_sources)."""
     if not planned:
         return {}
-    if set_based():
-        return _write_sql(planned, acting_user=acting_user)
-    return _write_orm(planned, acting_user=acting_user)
+    return _write_sql(planned, acting_user=acting_user)
 
 
 def _details(plan: Planned) -> dict:
@@ -371,88 +364,3 @@ assert _PAYMENT_FIELDS == [
     "created_at",
     "created_by_id",
 ], _PAYMENT_FIELDS
-
-
-# Portable ORM -------------------------------------------------------------------------
-
-
-def _lock_orm(requests) -> Sources:
-    persons = {r.person.pk: r.person for r in requests}
-    sources = Sources()
-    bindings = list(
-        PoolingBinding.objects.filter(relative_id__in=persons, status=PoolingBinding.Status.ACTIVE)
-        .select_related("employee__region__province")
-        .order_by("pk")
-    )
-    employees = {b.employee_id for b in bindings}
-    rows = LedgerAccount.objects.filter(
-        person_id__in={*persons, *employees},
-        kind__in=(AccountKind.WALLET, AccountKind.PERSONAL),
-    ).values_list("pk", "person_id", "kind")
-    open_wallets = set(
-        Wallet.objects.filter(person_id__in=persons, status=Wallet.Status.OPEN).values_list(
-            "person_id", flat=True
-        )
-    )
-    ids = []
-    for pk, owner, kind in rows:
-        if kind == AccountKind.PERSONAL:
-            sources.personal[owner] = pk
-            ids.append(pk)
-        elif owner in persons:
-            if owner in open_wallets:
-                sources.open_wallet[owner] = pk
-            ids.append(pk)
-    for kind, shard in {sink_key(r) for r in requests}:
-        sources.sinks[(kind, shard)] = system_account_id(kind=kind, shard=shard)
-    locked = lock_accounts([*ids, *sources.sinks.values()])
-    sources.balances = {pk: account.balance for pk, account in locked.items()}
-    sources.existing = {
-        p.reference: p
-        for p in Payment.objects.filter(reference__in=[r.reference for r in requests])
-    }
-    for binding in bindings:
-        relation = relation_of(person=binding.employee, other=persons[binding.relative_id])
-        sources.bindings.setdefault(binding.relative_id, []).append((binding.employee, relation))
-    if bindings:
-        sources.policy = WalletPolicy.current()
-    return sources
-
-
-def _write_orm(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
-    actor = acting_user if acting_user and acting_user.is_authenticated else None
-    payments = {}
-    for plan in planned:
-        request = plan.request
-        payment = Payment.objects.create(
-            person=request.person,
-            amount=request.amount,
-            purpose=request.purpose,
-            reference=request.reference,
-            facility=request.facility,
-            wallet_amount=plan.wallet,
-            own_account_amount=plan.own,
-            pooling_amount=plan.pooling,
-            pooling_from_id=plan.pooling_from_id,
-            cash_amount=plan.cash,
-            created_by=actor,
-        )
-        at = clock.now()
-        for account_id, part in plan.legs:
-            post_pair(
-                kind=MovementKind.PAYMENT,
-                out_of=account_id,
-                into=plan.sink,
-                amount=part,
-                ref=f"payment:{payment.pk}",
-                at=at,
-            )
-        audit_record(
-            actor=acting_user,
-            action=Action.PAYMENT_CREATE,
-            person=request.person,
-            target=payment,
-            details=_details(plan),
-        )
-        payments[request.reference] = payment
-    return payments

@@ -26,7 +26,7 @@ def ledger_check_run(*, trigger: str) -> LedgerCheck:
     check = LedgerCheck.objects.create(trigger=trigger, started_at=clock.real_now())
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
+        if outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         problems = ledger_problems()

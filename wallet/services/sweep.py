@@ -21,20 +21,13 @@ audit row per run (transfer.sweep, with the count), not one per transfer.
 """
 
 import logging
-import uuid
-from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.urls import reverse
 
-from accounts.models import MessageKind
-from accounts.services import message_send
 from core import clock
 from core.audit import Action, audit_record
-from core.db import set_based
-from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
-from wallet.services.ledger import lock_accounts
+from wallet.models import MovementKind, Transfer
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +135,6 @@ def _sweep_chunk(*, now, limit: int, ids=None) -> int:
 
 
 def _return_chunk(*, now, limit: int, ids=None) -> int:
-    if not set_based():
-        changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
-        _apply_balances(changes)
-        return returned
     params = {
         "now": now,
         "limit": limit,
@@ -160,56 +149,3 @@ def _return_chunk(*, now, limit: int, ids=None) -> int:
         cursor.execute(_RETURN_CHUNK.format(only_ids=only_ids, **_STATES), params)
         returned, _accounts = cursor.fetchone()
     return returned
-
-
-def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, object]], int]:
-    """The same for SQLite (the embedded run): its transactions are serialised
-    (BEGIN IMMEDIATE), so a plain select-then-update is safe there."""
-    queue = Transfer.objects.filter(state__in=_SOURCES, due_back_at__lte=now)
-    if ids is not None:
-        queue = queue.filter(pk__in=list(ids))
-    batch = list(
-        queue.order_by("due_back_at", "pk").values_list(
-            "pk", "amount", "from_account_id", "holding_account_id"
-        )[:limit]
-    )
-    if not batch:
-        return [], 0
-    Transfer.objects.filter(pk__in=[row[0] for row in batch]).update(
-        state=Transfer.State.RETURNED, decided_at=now, decided_by=None
-    )
-    for transfer in Transfer.objects.filter(
-        pk__in=[row[0] for row in batch], created_by__isnull=False
-    ).select_related("recipient"):
-        message_send(
-            kind=MessageKind.TRANSFER_RETURNED,
-            user_ids=[transfer.created_by_id],
-            about=transfer.sender,
-            facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
-            link=reverse("wallet:history"),
-        )
-    changes: dict[int, object] = defaultdict(int)
-    entries = []
-    for pk, amount, from_id, holding_id in batch:
-        movement = uuid.uuid4()
-        for account_id, delta in ((holding_id, -amount), (from_id, amount)):
-            entries.append(
-                LedgerEntry(
-                    movement=movement,
-                    account_id=account_id,
-                    amount=delta,
-                    kind=MovementKind.TRANSFER_RETURN,
-                    ref=f"transfer:{pk}",
-                    at=now,
-                )
-            )
-            changes[account_id] += delta
-    LedgerEntry.objects.bulk_create(entries)
-    return sorted(changes.items()), len(batch)
-
-
-def _apply_balances(changes: list[tuple[int, object]]) -> None:
-    """Apply per-account balance changes, locking the rows in pk order first."""
-    lock_accounts(account_id for account_id, _delta in changes)
-    for account_id, delta in changes:
-        LedgerAccount.objects.filter(pk=account_id).update(balance=F("balance") + delta)

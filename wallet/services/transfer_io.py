@@ -19,24 +19,16 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
-
-from accounts.models import Relationship
-from core.db import prepared_cursor, set_based
-from core.models import AuditEvent
+from core.db import prepared_cursor
 from wallet.models import (
     AccountKind,
-    LedgerAccount,
     MovementKind,
     Transfer,
-    Wallet,
     WalletPolicy,
 )
 from wallet.services.ledger import (
     holding_shard_for,
-    lock_accounts,
     person_account,
-    post_pair,
     system_account_id,
 )
 
@@ -108,13 +100,12 @@ def load_facts(*, sender, recipient, from_kind: str) -> Facts:
     """Lock the sender's paying account and their holding shard (pk order) and read
     everything else the rules need. Creates missing accounts on the way (a new
     employee, a fresh database). Must run inside the transaction."""
-    loader = _facts_sql if set_based() else _facts_orm
-    facts = loader(sender=sender, recipient=recipient, from_kind=from_kind)
+    facts = _facts_sql(sender=sender, recipient=recipient, from_kind=from_kind)
     if facts is None or facts.from_id is None or facts.holding_id is None:
         WalletPolicy.current()
         person_account(person=sender, kind=from_kind)
         system_account_id(kind=AccountKind.HOLDING, shard=holding_shard_for(sender_id=sender.pk))
-        facts = loader(sender=sender, recipient=recipient, from_kind=from_kind)
+        facts = _facts_sql(sender=sender, recipient=recipient, from_kind=from_kind)
     if facts.to_id is None and facts.recipient_wallet_live is not None:
         facts.to_id = person_account(person=recipient, kind=AccountKind.WALLET).pk
     return facts
@@ -147,48 +138,6 @@ def _facts_sql(*, sender, recipient, from_kind) -> Facts | None:
     )
 
 
-def _facts_orm(*, sender, recipient, from_kind) -> Facts | None:
-    policy = WalletPolicy.objects.filter(pk=1).first()
-    if policy is None:
-        return None
-    shard = holding_shard_for(sender_id=sender.pk)
-    rows = LedgerAccount.objects.filter(
-        Q(person=sender, kind=from_kind)
-        | Q(person=recipient, kind=AccountKind.WALLET)
-        | Q(person__isnull=True, kind=AccountKind.HOLDING, shard=shard)
-    ).values_list("pk", "person_id", "kind")
-    found = {(person_id, kind): pk for pk, person_id, kind in rows}
-    from_id = found.get((sender.pk, from_kind))
-    holding_id = found.get((None, AccountKind.HOLDING))
-    if from_id is None or holding_id is None:
-        return None
-    locked = lock_accounts([from_id, holding_id])
-    wallets = {
-        w.person_id: w
-        for w in Wallet.objects.filter(
-            person_id__in=(sender.pk, recipient.pk), status=Wallet.Status.OPEN
-        ).select_related("usage_region__province")
-    }
-    recipient_wallet = wallets.get(recipient.pk)
-    return Facts(
-        policy=policy,
-        from_id=from_id,
-        balance=locked[from_id].balance,
-        holding_id=holding_id,
-        to_id=found.get((recipient.pk, AccountKind.WALLET)),
-        sender_wallet_open=sender.pk in wallets,
-        recipient_wallet_live=(
-            recipient_wallet.usage_region.province.wallet_live if recipient_wallet else None
-        ),
-        recipient_province_id=(
-            recipient_wallet.usage_region.province_id if recipient_wallet else None
-        ),
-        related=Relationship.objects.filter(
-            Q(person_a=sender, person_b=recipient) | Q(person_a=recipient, person_b=sender)
-        ).exists(),
-    )
-
-
 # Seen -----------------------------------------------------------------------------
 
 
@@ -206,23 +155,10 @@ def load_seen(*, sender, idempotency_key: str, day) -> Seen:
     """Today's count and sum, any pending transfer and a transfer with this key.
     Runs after load_facts took the lock, so it sees every committed transfer of
     this sender (READ COMMITTED takes a new snapshot per statement)."""
-    if set_based():
-        with prepared_cursor() as cursor:
-            cursor.execute(_SEEN_SQL, {"sender": sender.pk, "key": idempotency_key, "day": day})
-            same_key, today, today_sum, pending = cursor.fetchone()
-        return Seen(same_key=same_key, today=today, today_sum=today_sum, pending=pending)
-    seen = Transfer.objects.filter(sender=sender).aggregate(
-        same_key=Max("pk", filter=Q(idempotency_key=idempotency_key)),
-        today=Count("pk", filter=Q(local_day=day)),
-        today_sum=Sum("amount", filter=Q(local_day=day)),
-        pending=Max("pk", filter=Q(state=Transfer.State.PENDING)),
-    )
-    return Seen(
-        same_key=seen["same_key"],
-        today=seen["today"],
-        today_sum=seen["today_sum"] or Decimal(0),
-        pending=seen["pending"],
-    )
+    with prepared_cursor() as cursor:
+        cursor.execute(_SEEN_SQL, {"sender": sender.pk, "key": idempotency_key, "day": day})
+        same_key, today, today_sum, pending = cursor.fetchone()
+    return Seen(same_key=same_key, today=today, today_sum=today_sum, pending=pending)
 
 
 # Write ----------------------------------------------------------------------------
@@ -265,18 +201,6 @@ def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
     accounts.services.audit_row, the target filled in here): one statement on
     PostgreSQL. The caller holds the locks on both accounts (load_facts)."""
     target = f"{Transfer._meta.label}:"
-    if not set_based():
-        transfer.save(force_insert=True)
-        post_pair(
-            kind=MovementKind.TRANSFER,
-            out_of=transfer.from_account_id,
-            into=transfer.holding_account_id,
-            amount=transfer.amount,
-            ref=f"transfer:{transfer.pk}",
-            at=transfer.created_at,
-        )
-        AuditEvent.objects.create(**{**audit, "target": f"{target}{transfer.pk}"})
-        return transfer
     params = {
         "sender": transfer.sender_id,
         "recipient": transfer.recipient_id,

@@ -8,8 +8,7 @@ from django.utils.translation import get_language
 
 from accounts.models import InsuredPerson, PersonStatus, Province, Region
 from core import clock
-from core.audit import Action, audit_record, audit_row
-from core.db import set_based
+from core.audit import Action, audit_record
 from core.models import AuditEvent
 from core.reasons import Refusal
 from core.transitions import transition
@@ -104,68 +103,11 @@ def wallet_open_bulk(*, rows: Iterable[tuple[int, int]], acting_user, batch_ref:
         return []
     actor = acting_user if acting_user and acting_user.is_authenticated else None
     now = clock.now()
-    opener = _open_bulk_sql if set_based() else _open_bulk_orm
-    return opener(wanted=wanted, actor=actor, now=now, batch_ref=batch_ref)
+    return _open_bulk_sql(wanted=wanted, actor=actor, now=now, batch_ref=batch_ref)
 
 
 def _audit_details(*, region_code: str, batch_ref: str) -> dict:
     return {"usage_region": region_code, "by_proxy": True, "batch": batch_ref}
-
-
-def _open_bulk_orm(*, wanted: dict[int, int], actor, now, batch_ref: str) -> list[int]:
-    already = set(Wallet.objects.filter(person_id__in=wanted).values_list("person_id", flat=True))
-    eligible = set(
-        InsuredPerson.objects.filter(
-            pk__in=set(wanted) - already, status=PersonStatus.ACTIVE
-        ).values_list("pk", flat=True)
-    )
-    live_regions = set(
-        Region.objects.filter(
-            pk__in={wanted[p] for p in eligible}, province__wallet_live=True
-        ).values_list("pk", flat=True)
-    )
-    to_open = sorted(p for p in eligible if wanted[p] in live_regions)
-    Wallet.objects.bulk_create(
-        [
-            Wallet(
-                person_id=p,
-                usage_region_id=wanted[p],
-                opened_at=now,
-                opened_by=actor,
-                by_proxy=True,
-                batch_ref=batch_ref,
-            )
-            for p in to_open
-        ],
-        ignore_conflicts=True,
-    )
-    LedgerAccount.objects.bulk_create(
-        [LedgerAccount(person_id=p, kind=AccountKind.WALLET, created_at=now) for p in to_open],
-        ignore_conflicts=True,
-    )
-    # Keep only the wallets this call wrote (a concurrent batch may have won a row).
-    opened = list(
-        Wallet.objects.filter(person_id__in=to_open, batch_ref=batch_ref, opened_at=now)
-        .select_related("person", "usage_region")
-        .order_by("person_id")
-    )
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                **audit_row(
-                    actor=actor,
-                    action=Action.WALLET_OPEN,
-                    person=wallet.person,
-                    target_label=f"{Wallet._meta.label}:{wallet.pk}",
-                    details=_audit_details(
-                        region_code=wallet.usage_region.code, batch_ref=batch_ref
-                    ),
-                )
-            )
-            for wallet in opened
-        ]
-    )
-    return [wallet.person_id for wallet in opened]
 
 
 def _table(model) -> str:
