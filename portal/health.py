@@ -4,7 +4,6 @@ than an exception's class name, and never with a host name or a password."""
 
 import datetime
 import errno
-import os
 import socket
 
 from django.conf import settings
@@ -61,10 +60,6 @@ def check_database(connection: BaseDatabaseWrapper | None = None) -> str | None:
 def check_broker(url: str | None = None) -> str | None:
     """None when the broker accepts a connection, else a short reason."""
     url = url or settings.CELERY_BROKER_URL
-    if url.startswith("filesystem://"):
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
-        os.makedirs(folder, exist_ok=True)
-        return None if os.access(folder, os.W_OK) else _("the job queue's folder is not writable")
     try:
         with Connection(url, connect_timeout=2) as conn:
             # One try (a refused connection answers at once; a silent host within
