@@ -138,7 +138,8 @@ class MovementKind(models.TextChoices):
 class LedgerEntry(models.Model):
     """Half of a movement: ``amount`` taken out of (negative) or put into
     (positive) ``account``. Append-only: never updated or deleted (PostgreSQL
-    refuses it with a trigger, see migration 0002). ``ref`` names the business
+    refuses it with a trigger, see migration 0002); a movement whose entries do
+    not sum to zero is refused at commit (migration 0009). ``ref`` names the business
     object ("transfer:42", "payment:7", "contribution:3")."""
 
     movement = models.UUIDField(_("movement"), editable=False)
@@ -165,7 +166,12 @@ class LedgerEntry(models.Model):
         ordering = ["-pk"]
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
-        indexes = [models.Index(fields=["account", "id"], name="ledger_entry_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "id"], name="ledger_entry_account_idx"),
+            # The database's own check that a movement sums to zero (a deferred
+            # constraint trigger, migration 0009) finds a movement's entries here.
+            models.Index(fields=["movement"], name="ledger_entry_movement_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_not_zero"),
         ]
