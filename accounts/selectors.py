@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts import family_io
 from accounts.models import (
     DependentBinding,
     DesignatedFacilityChoice,
@@ -19,8 +18,11 @@ from accounts.models import (
     Relationship,
     RelationshipKind,
 )
+from accounts.sql import family as family_sql
 from core import clock
-from core.db import prepared_cursor
+
+# A login's own record remembered as read (the page's frame asks for it).
+remember_own_person = family_sql.remember_own_person
 
 # How person_b reads the relationship when person_a is `kind` to them, and back.
 INVERSE = {
@@ -49,23 +51,12 @@ def person_for_user(*, user, person_id) -> InsuredPerson:
         raise Http404 from None
 
 
-# The frame's facts in one statement (fixed text: prepared once per connection).
-_FRAME_FACTS_SQL = """
-SELECT (SELECT name FROM accounts_insuredperson WHERE user_id = %(u)s),
-       (SELECT COUNT(*) FROM accounts_inboxmessage WHERE user_id = %(u)s AND read_at IS NULL),
-       (SELECT elder_mode FROM accounts_loginpreference WHERE user_id = %(u)s)
-"""
-
-
 def frame_facts(*, user_id: int) -> tuple[str | None, int, bool]:
     """What every signed-in page's frame shows: the login's insured person's
-    name (None: not linked), unread messages and elder mode. One statement,
-    prepared on PostgreSQL: every page pays it, so it is kept as cheap as the
-    session read beside it (bench/pages.py)."""
-    with prepared_cursor() as cursor:
-        cursor.execute(_FRAME_FACTS_SQL, {"u": user_id})
-        name, unread, elder = cursor.fetchone()
-    return name, unread, bool(elder)
+    name (None: not linked), unread messages and elder mode. One prepared
+    statement (accounts/sql/family.py): every page pays it, so it is kept as
+    cheap as the session read beside it (bench/pages.py)."""
+    return family_sql.frame_facts(user_id=user_id)
 
 
 def own_person(*, user) -> InsuredPerson | None:
@@ -169,8 +160,8 @@ def family_page(*, user) -> FamilyPage:
     if not user.is_authenticated:
         return FamilyPage([], None, [], [], [])
     today = clock.localdate()
-    # One round trip (accounts/family_io.py).
-    persons, choices, registrations, bindings = family_io.family_rows(user=user, today=today)
+    # One round trip (accounts/sql/family.py).
+    persons, choices, registrations, bindings = family_sql.family_rows(user=user, today=today)
     for person in persons:
         person.facility_history = choices.get(person.pk, [])
         person.current_registrations = registrations.get(person.pk, [])

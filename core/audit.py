@@ -128,3 +128,22 @@ def audit_record(
 def target_label(obj: models.Model, pk=None) -> str:
     """How an audit row names the object it is about: "app.Model:pk"."""
     return f"{obj._meta.label}:{obj.pk if pk is None else pk}"
+
+
+def audit_insert(rows):
+    """The audit insert other apps' statements embed (core.sql.fragment): an
+    ``INSERT INTO`` the audit trail from `rows`, a SELECT giving (at, actor,
+    person, action, target, details as jsonb, actor label, person label) as
+    audit_row gives them."""
+    from core.models import AuditEvent
+    from core.sql import fragment
+
+    return fragment(
+        "core",
+        "audit_insert",
+        """INSERT INTO {e} ({e:at}, {e:actor}, {e:person}, {e:action}, {e:target}, {e:details},
+                            {e:actor_label}, {e:person_label})
+           {rows}""",
+        e=AuditEvent,
+        rows=rows,
+    )

@@ -16,6 +16,7 @@ from kombu import Connection
 
 from core import clock
 from core.jobs import jobs_waiting
+from portal.sql import HEALTH
 from wallet.selectors import ledger_check_latest
 
 
@@ -50,7 +51,7 @@ def check_database(connection: BaseDatabaseWrapper | None = None) -> str | None:
     connection = connection or connections["default"]
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+            cursor.execute(HEALTH.text)
             cursor.fetchone()
     except Exception as exc:
         return reason_for(exc)

@@ -17,6 +17,7 @@ from accounts.selectors import persons_for_user
 from core import clock
 from core.db import prepared_cursor
 from core.money import CENT
+from core.sql import columns
 from wallet.models import (
     AccountKind,
     LedgerAccount,
@@ -30,6 +31,7 @@ from wallet.models import (
     WalletPolicy,
 )
 from wallet.rules import hhmm, in_quiet_hours
+from wallet.sql import cards as cards_sql
 
 ZERO = Decimal("0.00")
 
@@ -49,38 +51,16 @@ class MoneyCard:
         return self.wallet is not None and self.wallet.is_open
 
 
-def _columns(model, alias: str) -> tuple[str, list[str]]:
-    """A model's columns for a hand-written SELECT, and their attnames (from_db)."""
-    fields = model._meta.concrete_fields
-    return ", ".join(f"{alias}.{f.column}" for f in fields), [f.attname for f in fields]
-
-
-_WALLET_COLUMNS, _WALLET_FIELDS = _columns(Wallet, "w")
-_REGION_COLUMNS, _REGION_FIELDS = _columns(Region, "r")
-_PROVINCE_COLUMNS, _PROVINCE_FIELDS = _columns(Province, "v")
-_CARDS_SQL_TEMPLATE = """
-SELECT p.id,
-    (SELECT a.balance FROM wallet_ledgeraccount a WHERE a.person_id = p.id AND a.kind = 'personal'),
-    (SELECT a.balance FROM wallet_ledgeraccount a WHERE a.person_id = p.id AND a.kind = 'wallet'),
-    (SELECT count(*) FROM wallet_transfer t WHERE t.recipient_id = p.id AND t.state = 'pending'),
-    {wallet}, {region}, {province}
-FROM unnest(%(ids)s::bigint[]) AS p (id)
-LEFT JOIN wallet_wallet w ON w.person_id = p.id
-LEFT JOIN accounts_region r ON r.id = w.usage_region_id
-LEFT JOIN accounts_province v ON v.id = r.province_id
-"""
-# One fixed text, prepared once per connection.
-_CARDS_SQL = _CARDS_SQL_TEMPLATE.format(
-    wallet=_WALLET_COLUMNS, region=_REGION_COLUMNS, province=_PROVINCE_COLUMNS
-)
+_WALLET_FIELDS = columns(Wallet)
+_REGION_FIELDS = columns(Region)
+_PROVINCE_FIELDS = columns(Province)
 
 
 def family_cards(*, persons: list) -> dict[int, MoneyCard]:
     """What the family page shows for each person's money, keyed by person id:
     wallet (and usage location), balances, transfers waiting for them. One query
-    however many persons (each round trip shows in the page's time): a
-    hand-written one on PostgreSQL (the ORM compiling its twin cost four times
-    running it), the ORM elsewhere."""
+    however many persons (each round trip shows in the page's time):
+    wallet/sql/cards.py (compiling the ORM's query cost four times running it)."""
     ids = [p.pk for p in persons]
     if not ids:
         return {}
@@ -89,7 +69,15 @@ def family_cards(*, persons: list) -> dict[int, MoneyCard]:
 
 def _family_cards_sql(persons: list, ids: list[int]) -> dict[int, MoneyCard]:
     with prepared_cursor() as cursor:
-        cursor.execute(_CARDS_SQL, {"ids": ids})
+        cursor.execute(
+            cards_sql.CARDS.text,
+            {
+                "ids": ids,
+                "personal": AccountKind.PERSONAL.value,
+                "wallet": AccountKind.WALLET.value,
+                "pending": Transfer.State.PENDING.value,
+            },
+        )
         rows = {row[0]: row for row in cursor.fetchall()}
     db = connection.alias
     nw, nr = len(_WALLET_FIELDS), len(_REGION_FIELDS)

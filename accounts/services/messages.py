@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import translation
 
 from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
+from accounts.sql.inbox import MESSAGE_WRITE
 from core import clock, ratelimit
 from core.db import prepared_cursor
 
@@ -68,40 +69,13 @@ def message_send(
     transaction.on_commit(write, robust=True)
 
 
-# Who hears of it (the person's own login and every login that looks after
-# them, A3, plus the named logins) and their
-# messages in one statement, prepared once per connection. A money path sends a
-# message on every commit, and looking the logins up through the ORM cost a
-# transfer as much as its own three statements (bench/transfers.py). An event
-# already told to a login (inbox_event_once) is skipped.
-_WRITE_SQL = """
-INSERT INTO accounts_inboxmessage
-    (user_id, kind, person_id, facts, link, important, key, created_at, read_at)
-SELECT t.user_id, %(kind)s, %(person)s::bigint, %(facts)s::jsonb, %(link)s, %(important)s,
-       %(key)s, %(now)s, NULL
-FROM (
-    SELECT unnest(%(users)s::bigint[]) AS user_id
-    UNION
-    SELECT b.user_id FROM accounts_dependentbinding AS b
-    WHERE b.person_id = %(family_of)s::bigint AND b.status = %(active)s
-    UNION
-    SELECT p.user_id FROM accounts_insuredperson AS p
-    WHERE p.id = %(family_of)s::bigint
-) AS t
-WHERE t.user_id IS NOT NULL AND t.user_id IS DISTINCT FROM %(skip)s::bigint
-ORDER BY t.user_id
-ON CONFLICT DO NOTHING
-RETURNING id
-"""
-
-
 def _write_sql(
     *, kind, facts, user_ids, person_id, family_of, skip, link, important, key
 ) -> list[int]:
-    """The messages written (ids), in one prepared statement."""
+    """The messages written (ids), in one prepared statement (accounts/sql/inbox.py)."""
     with prepared_cursor() as cursor:
         cursor.execute(
-            _WRITE_SQL,
+            MESSAGE_WRITE.text,
             {
                 "kind": kind,
                 "person": person_id,

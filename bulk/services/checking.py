@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from bulk import jobs
+from bulk import sql as bulk_sql
 from bulk.models import Batch, BatchRow
 from bulk.reading import Reader, scan
 from bulk.reasons import Outcome
@@ -145,20 +146,12 @@ def _earlier_lines(batch: Batch) -> Callable[[list[str]], dict[str, int]]:
     return lookup
 
 
-ROW_FIELDS = ("batch", *BatchRow.AS_TYPED, "person", "region", "outcome", "reason", "reason_arg")
-
-
 def _insert_rows(batch: Batch, rows: list[CheckedRow]) -> None:
     """Store a chunk of checked rows with COPY (a 100,000-row file would
     otherwise spend most of its check building model instances)."""
-    meta = BatchRow._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in ROW_FIELDS)
-    table = connection.ops.quote_name(meta.db_table)
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY {table} ({columns}) FROM STDIN"  # identifiers from the model
-        ) as copy,
+        cursor.cursor.copy(bulk_sql.COPY_ROWS.text) as copy,
     ):
         for row in rows:
             copy.write_row(

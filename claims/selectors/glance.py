@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from claims.models import CareType, PolicyRule
+from claims.models import Bill, CareType, PolicyRule
+from claims.sql import family as family_sql
 from core import clock
 from core.db import prepared_cursor
 
@@ -118,8 +119,8 @@ class _Rule(NamedTuple):
 
 def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
     """The glance for each of `persons` (keyed by id) and the family's totals.
-    One hand-written statement on PostgreSQL (the family page shows it on every
-    visit), three ORM queries elsewhere, however many persons."""
+    One prepared statement however many persons (claims/sql/family.py: the
+    family page shows it on every visit)."""
     year = year or clock.localdate().year
     people = {p.pk: Glance(year=year) for p in persons}
     if not persons:
@@ -153,30 +154,6 @@ def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
     return FamilyGlance(year, people)
 
 
-_READ_SQL = """
-SELECT
-    (SELECT json_agg(json_build_array(x.person_id, x.n, x.total::text, x.fund::text,
-                                      x.personal::text))
-       FROM (SELECT person_id, count(*) AS n, sum(total) AS total, sum(fund_paid) AS fund,
-                    sum(personal_total) AS personal
-               FROM claims_bill
-              WHERE person_id = ANY(%(ids)s::bigint[]) AND status = 'settled'
-                AND settled_on BETWEEN %(first)s AND %(last)s
-              GROUP BY person_id) AS x),
-    (SELECT json_agg(json_build_array(t.person_id, t.care_type, t.bills, t.fund_paid::text,
-                                      t.deductible_used::text))
-       FROM claims_personyeartotals t
-      WHERE t.person_id = ANY(%(ids)s::bigint[]) AND t.year = %(year)s),
-    (SELECT json_agg(json_build_array(p.region_id, r.insurance_type, r.care_type,
-                                      r.deductible::text, r.annual_cap::text,
-                                      r.deductible_scope))
-       FROM claims_policyrule r
-       JOIN claims_regionalpolicy p ON p.id = r.policy_id
-      WHERE p.year = %(year)s AND p.region_id = ANY(%(regions)s::bigint[])
-        AND r.insurance_type = ANY(%(kinds)s::text[]))
-"""
-
-
 def _read_sql(persons: list, year: int):
     """The same three reads in one round trip (figures travel as their text)."""
     params = {
@@ -186,9 +163,10 @@ def _read_sql(persons: list, year: int):
         "year": year,
         "regions": sorted({p.region_id for p in persons}),
         "kinds": sorted({p.insurance_type for p in persons}),
+        "settled": Bill.Status.SETTLED.value,
     }
     with prepared_cursor() as cursor:
-        cursor.execute(_READ_SQL, params)
+        cursor.execute(family_sql.GLANCE.text, params)
         raw = cursor.fetchone()
     bill_rows, total_rows, rule_rows = (
         json.loads(value) if isinstance(value, str) else (value or []) for value in raw

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from core import clock
 from wallet.models import LedgerAccount, LedgerCheck
 from wallet.selectors import ledger_problems
+from wallet.sql import ledger as ledger_sql
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def ledger_check_run(*, trigger: str) -> LedgerCheck:
     with transaction.atomic():
         if outermost:
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cursor.execute(ledger_sql.SNAPSHOT.text)
         problems = ledger_problems()
         accounts = LedgerAccount.objects.count()
     check.finished_at = clock.real_now()
