@@ -56,10 +56,12 @@ test-fast: install
 	  $(WITH_SERVICES) $(PY) -m pytest --reuse-db -m "not slow" --failed-first \
 	  -n 2 --dist loadgroup $(ARGS)
 
-## lint: ruff, and import-linter's contracts (the floors, thin views/admin/tasks)
+## lint: ruff (mccabe complexity ≤ 10 included), the 500-line file limit, and
+## import-linter's contracts (the floors, thin views/admin/tasks)
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) scripts/file_lengths.py
 	$(VENV)/bin/lint-imports
 
 ## messages: refresh the translation catalogue after changing user-facing strings
