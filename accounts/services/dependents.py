@@ -17,6 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import national_id as nid
+from accounts.actions import Action
 from accounts.models import (
     AccountsPolicy,
     DependentBinding,
@@ -30,7 +31,7 @@ from accounts.services import codes
 from accounts.services.messages import message_send
 from accounts.services.relationships import relationship_create
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 from core.transitions import lock, transition

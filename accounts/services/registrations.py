@@ -8,9 +8,10 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actions import Action
 from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 from core.transitions import transition

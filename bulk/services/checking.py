@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy as _
 
 from bulk import jobs
 from bulk import sql as bulk_sql
+from bulk.actions import Action
 from bulk.models import Batch, BatchRow
 from bulk.reading import Reader, scan
 from bulk.reasons import Outcome
 from bulk.services.common import COUNTERS, Progress, chunk_size, max_megabytes, max_rows
 from bulk.validation import CheckedRow, RegionIndex, check_chunk, chunked
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.tabular import FileProblem
 from core.transitions import lock, transition
 from wallet.models import Wallet

@@ -17,8 +17,8 @@ from claims.models.chronic import Disease
 from claims.models.directory import DirectoryItem, ItemClass
 from claims.models.policy import CareType, PolicyRule
 from core.fields import ClockDateTimeField, user_field
+from core.flow import Flow
 from core.money import money_field as money_column
-from core.transitions import Flow
 
 HALF_FEN = Decimal("0.005")
 

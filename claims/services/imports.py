@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from claims.actions import Action
 from claims.models import (
     Bill,
     BillLine,
@@ -22,7 +23,7 @@ from claims.models import (
     ItemKind,
     Visit,
 )
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.money import AmountError, NotAnAmount, TooLarge, TooPrecise, parse_amount
 from core.tabular import FileProblem, Table
 

@@ -20,8 +20,9 @@ from django.db import connection
 from accounts.models import InsuredPerson, Province, Region
 from accounts.selectors import relation_read
 from core import clock
-from core.audit import Action, audit_row
+from core.audit import audit_row
 from core.db import json_param, prepared_cursor
+from wallet.actions import Action
 from wallet.models import (
     AccountKind,
     MovementKind,

@@ -27,7 +27,8 @@ from django.urls import reverse
 
 from accounts.models import MessageKind
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
+from wallet.actions import Action
 from wallet.models import MovementKind, Transfer
 from wallet.sql import sweep as sweep_sql
 

@@ -16,11 +16,12 @@ from django.utils import timezone
 from accounts.models import InsuranceType, InsuredPerson, MessageKind, PersonStatus, Province
 from accounts.services import message_send
 from core import clock
-from core.audit import Action, audit_row
+from core.audit import audit_row
 from core.money import AmountError, TooLarge, yuan
 from core.money import parse_amount as parse_money
 from core.reasons import Refusal
 from core.transitions import lock, transition
+from wallet.actions import Action
 from wallet.models import (
     AccountKind,
     MovementKind,

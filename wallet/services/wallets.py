@@ -8,9 +8,10 @@ from django.utils.translation import get_language
 
 from accounts.models import InsuredPerson, PersonStatus, Province, Region
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.reasons import Refusal
 from core.transitions import transition
+from wallet.actions import Action
 from wallet.models import AccountKind, Wallet
 from wallet.services.ledger import person_account
 from wallet.sql import ledger as ledger_sql
