@@ -91,11 +91,6 @@ def relation_read(*, other_id: int, person_a_id: int, kind: str) -> str:
     return INVERSE[kind]
 
 
-def is_close_relative(a: InsuredPerson, b: InsuredPerson) -> bool:
-    """A2: spouse, parents, children, siblings, grandparents, grandchildren."""
-    return relation_of(person=a, other=b) is not None
-
-
 def designated_facility_on(
     *, person: InsuredPerson, day: datetime.date
 ) -> DesignatedFacilityChoice | None:
@@ -341,3 +336,12 @@ def inbox_for(*, user):
     """The login's messages, newest first (the message centre)."""
 
     return InboxMessage.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def reset_login(*, challenge_id) -> object | None:
+    """The login a password-reset code was sent for (its form checks the new
+    password against it), or None."""
+    from accounts.models import CodeChallenge
+
+    challenge = CodeChallenge.objects.filter(pk=challenge_id).select_related("user").first()
+    return challenge.user if challenge is not None else None

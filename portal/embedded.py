@@ -226,14 +226,6 @@ def redis(data_dir: Path, *, sockets: Path, host: str = "", port: int = 0) -> Se
     return Server("redis", command, ready)
 
 
-def embedded_available() -> bool:
-    """True when both wheels are installed (the binaries are there)."""
-    try:
-        return pg_bin("postgres").exists() and redis_server().exists()
-    except RuntimeError:
-        return False
-
-
 def remove(var_dir: Path) -> None:
     """Forget the embedded servers' data (make clean)."""
     for name in ("postgres", "redis", "run"):

@@ -112,3 +112,14 @@ def throttled_for(*, user, pending: TOTPDevice | None = None) -> int:
             remaining = (data["locked_until"] - clock.real_now()) / datetime.timedelta(seconds=1)
             wait = max(wait, int(remaining) + 1)
     return wait
+
+
+def second_factor_verify(*, user, token: str):
+    """A staff login's code checked (an authenticator's or a recovery code) and
+    audited either way; the device that accepted it, or None."""
+    device = second_factor_check(user=user, token=token)
+    if device is None:
+        audit_record(actor=user, action="2fa.wrong_code")
+    else:
+        audit_record(actor=user, action="2fa.verify", details={"device": device.name})
+    return device

@@ -96,7 +96,7 @@ def test_first_staff_login_enrols_then_every_login_asks_for_a_code(staff, time_m
 
 
 def test_a_recovery_code_works_once(staff):
-    from portal import two_factor
+    from portal.services import two_factor
 
     device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
     codes = two_factor.recovery_codes_renew(user=staff)
@@ -144,7 +144,7 @@ def test_on_by_default_in_production_and_off_in_the_demo():
 def test_another_administrator_removes_a_lost_authenticator_without_seeing_its_secret(
     staff, settings
 ):
-    from portal import two_factor
+    from portal.services import two_factor
 
     device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
     two_factor.recovery_codes_renew(user=staff)
