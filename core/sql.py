@@ -167,21 +167,25 @@ def in_model_order(model, names: list[str]) -> list[str]:
     return sorted(names, key=order.index)
 
 
-def listed(alias: str, model, names: list[str]) -> str:
-    """A template piece naming some of a model's columns, qualified by `alias`."""
+def listed(alias: str, names: list[str]) -> str:
+    """A template piece naming some columns (attnames) under `alias`."""
     return ", ".join(f"{{{alias}.{name}}}" for name in names)
 
 
 def load_all() -> None:
-    """Import every app's sql package, so the registry is complete."""
+    """Import every app's sql module or package (each of its modules), so the
+    registry is complete."""
     import importlib
+    import pkgutil
 
     from django.apps import apps
 
     for config in apps.get_app_configs():
-        for module in ("sql", "sql.statements"):
-            try:
-                importlib.import_module(f"{config.name}.{module}")
-            except ModuleNotFoundError as error:
-                if error.name not in (f"{config.name}.sql", f"{config.name}.sql.statements"):
-                    raise
+        try:
+            package = importlib.import_module(f"{config.name}.sql")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.sql":
+                raise
+            continue
+        for found in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            importlib.import_module(f"{package.__name__}.{found.name}")

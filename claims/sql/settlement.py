@@ -24,7 +24,7 @@ from claims.models import (
 from claims.models.bills import SETTLED_AMOUNTS
 from claims.models.policy import POLICY_RULE_TERMS
 from core.audit import audit_insert
-from core.sql import col, in_model_order, statement
+from core.sql import col, in_model_order, listed, statement
 
 # The columns read (all the rules need; the rest of each row stays deferred).
 BILL_FIELDS = in_model_order(
@@ -69,10 +69,6 @@ PROVINCE_FIELDS = in_model_order(
     Province, ["id", "designated_facility_required", "cross_province_pooling"]
 )
 PROVINCE_FLAGS = PROVINCE_FIELDS[1:]
-
-
-def _listed(alias: str, names: list[str]) -> str:
-    return ", ".join(f"{{{alias}.{name}}}" for name in names)
 
 
 _LOAD = """
@@ -154,8 +150,8 @@ _B_DAY = col("b", Bill, "service_date")
 def _load(name: str, bill_filter: str):
     template = (
         _LOAD.replace("{bill_filter}", bill_filter)
-        .replace("{bill_columns}", _listed("bb", BILL_FIELDS))
-        .replace("{b_columns}", _listed("b", BILL_FIELDS))
+        .replace("{bill_columns}", listed("bb", BILL_FIELDS))
+        .replace("{b_columns}", listed("b", BILL_FIELDS))
         .replace("{p_columns}", ", ".join(f"p.{name}" for name in PERSON_FIELDS))
         .replace("{province_flags}", ", ".join(f"p.province_{n}" for n in PROVINCE_FLAGS))
         .replace("{f_columns}", ", ".join(f"f.{name}" for name in FACILITY_FIELDS))
