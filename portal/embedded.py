@@ -91,8 +91,16 @@ def _unprivileged() -> dict:
 
 
 def _own(path: Path, how: dict) -> None:
-    if how:
-        os.chown(path, how["user"], how["group"])
+    """Give `path` to the server's user, and let that user reach it: each folder
+    above it gets the others' search bit (x, not r) if it lacks it, as a
+    private temporary folder does."""
+    if not how:
+        return
+    os.chown(path, how["user"], how["group"])
+    for folder in Path(path).resolve().parents:
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            folder.chmod(mode | 0o001)
 
 
 @dataclass
@@ -180,13 +188,16 @@ def postgres(data_dir: Path, *, sockets: Path, host: str = "", port: int = PG_PO
         data_dir.mkdir(parents=True, exist_ok=True)
         data_dir.chmod(0o700)
         _own(data_dir, run_as)
-        subprocess.run(  # noqa: S603
+        made = subprocess.run(  # noqa: S603
             [str(pg_bin("initdb")), "-D", str(data_dir), "-U", "postgres", "--auth=trust"]
             + ["--encoding=UTF8", "--locale=C.UTF-8"],
-            check=True,
+            check=False,
             capture_output=True,
+            text=True,
             **run_as,
         )
+        if made.returncode != 0:
+            raise RuntimeError(f"initdb failed: {made.stderr.strip() or made.stdout.strip()}")
     command = [str(pg_bin("postgres")), "-D", str(data_dir), "-k", str(sockets)]
     command += ["-h", host, "-p", str(port), "-c", "max_connections=200"]
     if host:
