@@ -8,6 +8,7 @@ when renewed. Wrong codes slow down per device (django-otp's throttling).
 """
 
 import datetime
+import math
 import secrets
 
 from django.conf import settings
@@ -110,7 +111,7 @@ def throttled_for(*, user, pending: TOTPDevice | None = None) -> int:
         allowed, data = device.verify_is_allowed()
         if not allowed and data and data.get("locked_until"):
             remaining = (data["locked_until"] - clock.real_now()) / datetime.timedelta(seconds=1)
-            wait = max(wait, int(remaining) + 1)
+            wait = max(wait, math.ceil(remaining))
     return wait
 
 

@@ -17,12 +17,12 @@ Production runs the same three processes under supervisord (deploy/).
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 
+import psutil
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -44,8 +44,9 @@ class Child:
 
     name: str
     command: list[str]
-    # () -> bool: the process is up (the web server: its port answers). None:
-    # up once it has run for START_SECONDS.
+    # (pid) -> bool: the process is up (the web server: it listens on its port;
+    # a port someone else holds does not count). None: up once it has run for
+    # START_SECONDS.
     answers: object = None
     proc: subprocess.Popen | None = None
     started: float = 0.0
@@ -66,7 +67,7 @@ class Child:
         that is a failed start, however slowly a loaded machine got there."""
         if not self.was_up:
             if self.answers is not None:
-                self.was_up = self.answers()
+                self.was_up = self.answers(self.proc.pid)
             else:
                 self.was_up = now - self.started >= START_SECONDS
         return self.was_up
@@ -183,9 +184,9 @@ class Command(BaseCommand):
         worker += ["--pool=threads", "--concurrency=2"]
         beat = [python, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO"]
         beat += ["--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME]
-        host, _, port = addr.rpartition(":")
+        _host, _, port = addr.rpartition(":")
         return [
-            ("web", web, lambda: _answers(host.strip("[]") or "127.0.0.1", int(port))),
+            ("web", web, lambda pid: _listens(pid, int(port))),
             ("worker", worker),
             ("beat", beat),
         ]
@@ -255,9 +256,14 @@ class Command(BaseCommand):
                 child.proc.wait()
 
 
-def _answers(host: str, port: int) -> bool:
+def _listens(pid: int, port: int) -> bool:
+    """Whether the process or one of its children listens on `port`."""
     try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
+        process = psutil.Process(pid)
+        for one in (process, *process.children(recursive=True)):
+            for conn in one.net_connections(kind="inet"):
+                if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+                    return True
+    except psutil.Error:
         return False
+    return False
