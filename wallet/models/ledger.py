@@ -166,12 +166,7 @@ class LedgerEntry(models.Model):
         ordering = ["-pk"]
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
-        indexes = [
-            models.Index(fields=["account", "id"], name="ledger_entry_account_idx"),
-            # The database's own check that a movement sums to zero (a deferred
-            # constraint trigger, migration 0009) finds a movement's entries here.
-            models.Index(fields=["movement"], name="ledger_entry_movement_idx"),
-        ]
+        indexes = [models.Index(fields=["account", "id"], name="ledger_entry_account_idx")]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_not_zero"),
         ]

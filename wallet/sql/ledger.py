@@ -14,10 +14,11 @@ timestamptz)``, the legs of each movement summing to zero. The primitive then
 4. applies each account's change to its stored balance (the balance
    CheckConstraint refuses an overdraft).
 
-The database refuses a movement whose entries do not sum to zero: a deferred
-constraint trigger checks each entry's movement at commit (migration 0007), so
-a movement written by anything else than this primitive cannot unbalance the
-ledger either.
+The database refuses a movement whose entries do not sum to zero (migration
+0009): each inserting statement adds up its movements, and one it leaves
+unbalanced is checked again by a constraint trigger deferred to the commit, so a
+movement written by anything but this primitive cannot unbalance the ledger
+either.
 """
 
 from psycopg import sql as pg
