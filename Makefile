@@ -1,8 +1,12 @@
-# Two commands for a fresh clone:  `make run` (the portal, on embedded defaults)
-# and `make test` (the whole suite, against PostgreSQL and Redis).
+# Two commands for a fresh clone:  `make run` (the portal, on an embedded PostgreSQL
+# and Redis under var/) and `make test` (the whole suite, against PostgreSQL and
+# Redis: the ones that answer on 127.0.0.1, else the embedded ones).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# The suite's servers: those answering on PGHOST:PGPORT / REDIS_HOST:REDIS_PORT,
+# else the embedded ones started there for the run (scripts/with_services.py).
+WITH_SERVICES := $(PY) scripts/with_services.py --
 STAMP := $(VENV)/.installed
 
 # Test services (override in the environment if yours differ).
@@ -24,22 +28,23 @@ install: $(STAMP)
 	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q gettext >/dev/null 2>&1; } || true
 	$(PY) manage.py compilemessages -v0
 
-## run: the portal with demo data, web + Celery worker + beat, on SQLite and a no-server broker
+## run: the portal with demo data, web + Celery worker + beat, on the embedded PostgreSQL and
+##      Redis (data under var/; DATABASE_URL / REDIS_URL to use others)
 ##      (ADDR=host:port to serve elsewhere than 127.0.0.1:8000)
 run: install
 	DEBUG=1 $(PY) manage.py runportal --addr $(ADDR)
 
-## test: the whole suite against PostgreSQL and Redis (starts them if installed but stopped)
+## test: the whole suite against PostgreSQL and Redis (the embedded ones if none answers)
 test: install
 	scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
-	  $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup
+	  $(WITH_SERVICES) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup
 
 ## prove-money: the money rules' state machine (tests/wallet/test_stateful.py) run long,
 ## with fresh randomness (MONEY_PROOF_EXAMPLES=400 by default); make test runs it short
 prove-money: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 LOG_LEVEL=WARNING \
-	  MONEY_PROOF=long $(PY) -m pytest tests/wallet/test_stateful.py -p no:xdist -q -s
+	  MONEY_PROOF=long $(WITH_SERVICES) $(PY) -m pytest tests/wallet/test_stateful.py -p no:xdist -q -s
 
 ## test-topology: the portal on several machines, all on this one: a PostgreSQL primary and
 ## streaming replica, Redis, HAProxy before two web servers, two workers and beat, each
@@ -59,13 +64,15 @@ test-topology: install
 test-fast: install
 	scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HTTPS_ONLY=0 \
-	  $(PY) -m pytest --reuse-db -m "not slow" --failed-first \
+	  $(WITH_SERVICES) $(PY) -m pytest --reuse-db -m "not slow" --failed-first \
 	  -n 2 --dist loadgroup $(ARGS)
 
-## lint: ruff, and import-linter's contracts (the floors, thin views/admin/tasks)
+## lint: ruff (mccabe complexity ≤ 10 included), the 500-line file limit, and
+## import-linter's contracts (the floors, thin views/admin/tasks)
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) scripts/file_lengths.py
 	$(VENV)/bin/lint-imports
 
 ## messages: refresh the translation catalogue after changing user-facing strings

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts import national_id
+from accounts.actions import Action
 from accounts.models import (
     AccountsPolicy,
     DependentBinding,
@@ -35,7 +36,7 @@ from accounts.services import (
     relationship_create,
 )
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 
 CHONGQING, CHENGDU, GUANGZHOU = "500100", "510100", "440100"
 

@@ -7,21 +7,22 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts import family_io
 from accounts.models import (
     DependentBinding,
     DesignatedFacilityChoice,
     Facility,
     InboxMessage,
     InsuredPerson,
-    LoginPreference,
     NonLocalRegistration,
     Region,
     Relationship,
     RelationshipKind,
 )
+from accounts.sql import family as family_sql
 from core import clock
-from core.db import prepared_cursor, set_based
+
+# A login's own record remembered as read (the page's frame asks for it).
+remember_own_person = family_sql.remember_own_person
 
 # How person_b reads the relationship when person_a is `kind` to them, and back.
 INVERSE = {
@@ -50,28 +51,12 @@ def person_for_user(*, user, person_id) -> InsuredPerson:
         raise Http404 from None
 
 
-# The frame's facts in one statement (fixed text: prepared once per connection).
-_FRAME_FACTS_SQL = """
-SELECT (SELECT name FROM accounts_insuredperson WHERE user_id = %(u)s),
-       (SELECT COUNT(*) FROM accounts_inboxmessage WHERE user_id = %(u)s AND read_at IS NULL),
-       (SELECT elder_mode FROM accounts_loginpreference WHERE user_id = %(u)s)
-"""
-
-
 def frame_facts(*, user_id: int) -> tuple[str | None, int, bool]:
     """What every signed-in page's frame shows: the login's insured person's
-    name (None: not linked), unread messages and elder mode. One statement,
-    prepared on PostgreSQL: every page pays it, so it is kept as cheap as the
-    session read beside it (bench/pages.py)."""
-    if set_based():
-        with prepared_cursor() as cursor:
-            cursor.execute(_FRAME_FACTS_SQL, {"u": user_id})
-            name, unread, elder = cursor.fetchone()
-    else:
-        name = InsuredPerson.objects.filter(user_id=user_id).values_list("name", flat=True).first()
-        unread = InboxMessage.objects.filter(user_id=user_id, read_at__isnull=True).count()
-        elder = LoginPreference.objects.filter(user_id=user_id, elder_mode=True).exists()
-    return name, unread, bool(elder)
+    name (None: not linked), unread messages and elder mode. One prepared
+    statement (accounts/sql/family.py): every page pays it, so it is kept as
+    cheap as the session read beside it (bench/pages.py)."""
+    return family_sql.frame_facts(user_id=user_id)
 
 
 def own_person(*, user) -> InsuredPerson | None:
@@ -106,11 +91,6 @@ def relation_read(*, other_id: int, person_a_id: int, kind: str) -> str:
     return INVERSE[kind]
 
 
-def is_close_relative(a: InsuredPerson, b: InsuredPerson) -> bool:
-    """A2: spouse, parents, children, siblings, grandparents, grandchildren."""
-    return relation_of(person=a, other=b) is not None
-
-
 def designated_facility_on(
     *, person: InsuredPerson, day: datetime.date
 ) -> DesignatedFacilityChoice | None:
@@ -142,12 +122,10 @@ def registration_on(*, person: InsuredPerson, day: datetime.date) -> NonLocalReg
 def family_members(*, user) -> list[InsuredPerson]:
     """The user's own record first, then their active dependents, with what the
     family page shows for each loaded in a constant number of queries however
-    many dependents (one statement on PostgreSQL, family_page's; four through
-    the ORM): each person gets `binding` (None for the user themself),
-    `facility_current`, `facility_upcoming` and `current_registrations`."""
-    if set_based():
-        return family_page(user=user).members
-    return _family(user=user, persons=persons_for_user(user=user))
+    many dependents (family_page's one statement): each person gets `binding`
+    (None for the user themself), `facility_current`, `facility_upcoming` and
+    `current_registrations`."""
+    return family_page(user=user).members
 
 
 def family_member(*, user, person_id) -> InsuredPerson:
@@ -177,30 +155,19 @@ def family_page(*, user) -> FamilyPage:
     if not user.is_authenticated:
         return FamilyPage([], None, [], [], [])
     today = clock.localdate()
-    persons = None
-    if set_based():
-        # One round trip (accounts/family_io.py); the ORM twin below reads the same.
-        persons, choices, registrations, bindings = family_io.family_rows(user=user, today=today)
-        for person in persons:
-            person.facility_history = choices.get(person.pk, [])
-            person.current_registrations = registrations.get(person.pk, [])
-    else:
-        bindings = list(
-            DependentBinding.objects.filter(Q(user=user) | Q(person__user=user))
-            .select_related("person", "user__insured_person")
-            .order_by("created_at", "pk")
-        )
+    # One round trip (accounts/sql/family.py).
+    persons, choices, registrations, bindings = family_sql.family_rows(user=user, today=today)
+    for person in persons:
+        person.facility_history = choices.get(person.pk, [])
+        person.current_registrations = registrations.get(person.pk, [])
     active = DependentBinding.Status.ACTIVE
     mine = [b for b in bindings if b.user_id == user.pk]
     about_me = [b for b in bindings if b.person.user_id == user.pk]
     active_bindings = {b.person_id: b for b in reversed(mine) if b.status == active}
-    if persons is None:
-        members = _family(user=user, persons=persons_for_user(user=user), bindings=active_bindings)
-    else:
-        for person in persons:
-            found = active_bindings.get(person.pk)
-            person.my_bindings = [found] if found is not None else []
-        members = _dress(user=user, persons=persons, today=today)
+    for person in persons:
+        found = active_bindings.get(person.pk)
+        person.my_bindings = [found] if found is not None else []
+    members = _dress(user=user, persons=persons, today=today)
     own = next((m for m in members if m.user_id == user.pk), None)
     waiting = (DependentBinding.Status.PENDING_CODE, DependentBinding.Status.PENDING_REVIEW)
     return FamilyPage(
@@ -214,10 +181,9 @@ def family_page(*, user) -> FamilyPage:
     )
 
 
-def _family(
-    *, user, persons: QuerySet[InsuredPerson], bindings: dict | None = None
-) -> list[InsuredPerson]:
-    """`bindings`: the user's active bindings by person id, if already read."""
+def _family(*, user, persons: QuerySet[InsuredPerson]) -> list[InsuredPerson]:
+    """Persons as family_members() shows them, read through the ORM (one member's
+    page)."""
     if not user.is_authenticated:
         return []
     today = clock.localdate()
@@ -237,23 +203,17 @@ def _family(
             .order_by("start_date", "pk"),
             to_attr="current_registrations",
         ),
+        Prefetch(
+            "bindings",
+            queryset=DependentBinding.objects.filter(
+                user=user, status=DependentBinding.Status.ACTIVE
+            ),
+            to_attr="my_bindings",
+        ),
     ]
-    if bindings is None:
-        lookups.append(
-            Prefetch(
-                "bindings",
-                queryset=DependentBinding.objects.filter(
-                    user=user, status=DependentBinding.Status.ACTIVE
-                ),
-                to_attr="my_bindings",
-            )
-        )
     persons = list(
         persons.select_related("region__province").prefetch_related(*lookups).order_by("pk")
     )
-    if bindings is not None:
-        for person in persons:
-            person.my_bindings = [bindings[person.pk]] if person.pk in bindings else []
     return _dress(user=user, persons=persons, today=today)
 
 
@@ -374,6 +334,14 @@ def regions_for_choice() -> QuerySet[Region]:
 
 def inbox_for(*, user):
     """The login's messages, newest first (the message centre)."""
-    from accounts.models import InboxMessage
 
     return InboxMessage.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def reset_login(*, challenge_id) -> object | None:
+    """The login a password-reset code was sent for (its form checks the new
+    password against it), or None."""
+    from accounts.models import CodeChallenge
+
+    challenge = CodeChallenge.objects.filter(pk=challenge_id).select_related("user").first()
+    return challenge.user if challenge is not None else None

@@ -171,24 +171,7 @@ def main() -> None:
         wait(worker_answers, 60)
         prober.start()
         time.sleep(2)
-        for n in range(args.rounds):
-            for name in figures:
-                old = pids()[name]
-                killed = time.monotonic()
-                os.kill(old, signal.SIGKILL)
-                running = wait(lambda name=name, old=old: pids().get(name, old) != old)
-                if name.startswith("web"):
-                    wait(lambda: status_of(base + "/healthz") == 200)
-                elif name == "worker":
-                    wait(worker_answers)
-                working = time.monotonic() - killed
-                failed = prober.failed_between(killed, time.monotonic() + 0.5)
-                figures[name].append((running, working, failed))
-                print(
-                    f"round {n + 1}: kill -9 {name:6} → running again in {running:4.1f} s, "
-                    f"working in {working:4.1f} s; {failed} probe requests failed"
-                )
-                time.sleep(2)
+        kill_rounds(args.rounds, figures, pids, base, worker_answers, prober)
         # Beat works again when the every-minute job it sends is run again.
         before = heartbeats()
         beat_wait = wait(lambda: heartbeats() > before, 90)
@@ -203,6 +186,32 @@ def main() -> None:
             os.killpg(serve.pid, signal.SIGKILL)
         redis.kill()
         log.close()
+    report(prober, figures)
+
+
+def kill_rounds(rounds: int, figures: dict, pids, base: str, worker_answers, prober) -> None:
+    """kill -9 each process in turn, `rounds` times, and time its recovery."""
+    for n in range(rounds):
+        for name in figures:
+            old = pids()[name]
+            killed = time.monotonic()
+            os.kill(old, signal.SIGKILL)
+            running = wait(lambda name=name, old=old: pids().get(name, old) != old)
+            if name.startswith("web"):
+                wait(lambda: status_of(base + "/healthz") == 200)
+            elif name == "worker":
+                wait(worker_answers)
+            working = time.monotonic() - killed
+            failed = prober.failed_between(killed, time.monotonic() + 0.5)
+            figures[name].append((running, working, failed))
+            print(
+                f"round {n + 1}: kill -9 {name:6} → running again in {running:4.1f} s, "
+                f"working in {working:4.1f} s; {failed} probe requests failed"
+            )
+            time.sleep(2)
+
+
+def report(prober, figures: dict) -> None:
     print(f"probe requests: {prober.total}, failed: {len(prober.failures)}")
     worst = 0.0
     for name, rows in figures.items():

@@ -61,13 +61,9 @@ class QueryCounter:
 def build(persons: int, bills: int, rng: random.Random) -> list[list[int]]:
     """Persons, their history (recognitions, registrations, money) and bills.
     Returns, for each round, the bill ids to settle in it."""
-    from django.db import transaction
-
-    from accounts import national_id
-    from accounts.models import Facility, InsuredPerson, NonLocalRegistration, Region
+    from accounts.models import Facility, Region
     from claims.demo import load_reference_data
-    from claims.models import Bill, BillLine, ChronicRecognition, DirectoryItem, Disease
-    from tests.wallet.factories import fund
+    from claims.models import DirectoryItem, Disease
 
     load_reference_data(years=[YEAR])
     cq, cd = Region.objects.get(code="500100"), Region.objects.get(code="510100")
@@ -78,111 +74,11 @@ def build(persons: int, bills: int, rng: random.Random) -> list[list[int]]:
         )
     )
     hypertension = Disease.objects.get(code="MT01")
-
     started = time.monotonic()
-    rows = []
-    for i in range(persons):
-        employee = i % 2 == 0
-        region = cq if employee or i % 4 == 1 else cd
-        # Unique ID numbers: one birth date per person (and a sequence number once
-        # the 20,000 days from 1950 run out).
-        born = datetime.date(1950, 1, 1) + datetime.timedelta(days=i % 20000)
-        sex = "M" if i % 3 else "F"
-        nid = national_id.make(region.code, born, (i // 20000) % 500, sex)
-        rows.append(
-            InsuredPerson(
-                name=f"压测{i}",
-                national_id=nid,
-                birth_date=born,
-                sex=sex,
-                insurance_type="employee" if employee else "resident",
-                region=region,
-            )
-        )
-    with transaction.atomic():
-        people = InsuredPerson.objects.bulk_create(rows, batch_size=2000)
-        recognitions, registrations = [], []
-        for i, person in enumerate(people):
-            if i % 5 == 1:  # a fifth: hypertension recognised
-                recognitions.append(
-                    ChronicRecognition(
-                        person=person,
-                        disease=hypertension,
-                        hospital=facilities[cq.pk][0],
-                        diagnosis="高血压",
-                        status="approved",
-                        valid_from=datetime.date(YEAR, 1, 1),
-                        valid_until=datetime.date(YEAR + 1, 12, 31),
-                    )
-                )
-            if person.region_id == cd.pk and i % 3 == 0:  # treated in Chongqing
-                registrations.append(
-                    NonLocalRegistration(
-                        person=person,
-                        destination=cq,
-                        kind=rng.choice(["long_term_resident", "referral", "other_temporary"]),
-                        start_date=datetime.date(YEAR, 1, 1),
-                        proof="commitment",
-                    )
-                )
-        ChronicRecognition.objects.bulk_create(recognitions, batch_size=2000)
-        NonLocalRegistration.objects.bulk_create(registrations, batch_size=2000)
-    for person in people[: max(1, persons // 10) * 2 : 2]:  # a tenth: money to pay with
-        fund(person, "3000.00")
-    registered = {r.person_id for r in registrations}
+    people, registered = _people(persons, rng, cq, cd, facilities, hypertension)
     print(f"  {persons:,} persons in {time.monotonic() - started:.1f} s")
-
     started = time.monotonic()
-    per_person = bills // persons
-    rounds: list[list[int]] = [[] for _ in range(per_person)]
-    batch_bills, batch_lines = [], []
-
-    def flush() -> None:
-        created = Bill.objects.bulk_create(batch_bills)
-        for bill, (round_no, lines) in zip(created, pending, strict=True):
-            rounds[round_no].append(bill.pk)
-            for line in lines:
-                line.bill_id = bill.pk
-            batch_lines.extend(lines)
-        BillLine.objects.bulk_create(batch_lines, batch_size=5000)
-        batch_bills.clear()
-        batch_lines.clear()
-        pending.clear()
-
-    pending: list = []
-    for k in range(per_person):
-        for i, person in enumerate(people):
-            there = cq.pk if person.pk in registered else person.region_id
-            facility = rng.choice(facilities[there])
-            inpatient = facility.kind == "hospital" and rng.random() < 0.05
-            day = datetime.date(YEAR, 1, 1) + datetime.timedelta(days=k * 30 + i % 28)
-            chronic = i % 5 == 1 and not inpatient and rng.random() < 0.5
-            batch_bills.append(
-                Bill(
-                    reference=f"BENCH-{k}-{person.pk}",
-                    person=person,
-                    facility=facility,
-                    service_date=day,
-                    visit="inpatient" if inpatient else "outpatient",
-                    disease=hypertension if chronic else None,
-                )
-            )
-            lines = []
-            for position, (code, price) in enumerate(rng.sample(codes, 5), start=1):
-                price = (price or Decimal("10")) * Decimal(rng.choice(["1", "1", "1.08"]))
-                lines.append(
-                    BillLine(
-                        position=position,
-                        code=code,
-                        quantity=Decimal(rng.choice([1, 1, 2, 3])),
-                        unit_price=price.quantize(Decimal("0.01")),
-                    )
-                )
-            pending.append((k, lines))
-            if len(batch_bills) >= 2000:
-                flush()
-    if batch_bills:
-        flush()
+    rounds = _bills(people, registered, bills // persons, rng, cq, facilities, codes, hypertension)
     total = sum(len(r) for r in rounds)
     print(f"  {total:,} bills × 5 lines in {time.monotonic() - started:.1f} s")
     # Statistics, as a database in service has them (autovacuum would, later).
@@ -190,6 +86,129 @@ def build(persons: int, bills: int, rng: random.Random) -> list[list[int]]:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    return rounds
+
+
+def _person(i: int, cq, cd):
+    from accounts import national_id
+    from accounts.models import InsuredPerson
+
+    employee = i % 2 == 0
+    region = cq if employee or i % 4 == 1 else cd
+    # Unique ID numbers: one birth date per person (and a sequence number once
+    # the 20,000 days from 1950 run out).
+    born = datetime.date(1950, 1, 1) + datetime.timedelta(days=i % 20000)
+    sex = "M" if i % 3 else "F"
+    return InsuredPerson(
+        name=f"压测{i}",
+        national_id=national_id.make(region.code, born, (i // 20000) % 500, sex),
+        birth_date=born,
+        sex=sex,
+        insurance_type="employee" if employee else "resident",
+        region=region,
+    )
+
+
+def _people(persons: int, rng, cq, cd, facilities, hypertension):
+    """The persons with their recognitions, registrations and money; and the ids
+    of those registered to be treated in Chongqing."""
+    from django.db import transaction
+
+    from accounts.models import InsuredPerson, NonLocalRegistration
+    from claims.models import ChronicRecognition
+    from tests.wallet.factories import fund
+
+    with transaction.atomic():
+        people = InsuredPerson.objects.bulk_create(
+            [_person(i, cq, cd) for i in range(persons)], batch_size=2000
+        )
+        recognitions = [
+            ChronicRecognition(
+                person=person,
+                disease=hypertension,
+                hospital=facilities[cq.pk][0],
+                diagnosis="高血压",
+                status="approved",
+                valid_from=datetime.date(YEAR, 1, 1),
+                valid_until=datetime.date(YEAR + 1, 12, 31),
+            )
+            for i, person in enumerate(people)
+            if i % 5 == 1  # a fifth: hypertension recognised
+        ]
+        registrations = [
+            NonLocalRegistration(
+                person=person,
+                destination=cq,
+                kind=rng.choice(["long_term_resident", "referral", "other_temporary"]),
+                start_date=datetime.date(YEAR, 1, 1),
+                proof="commitment",
+            )
+            for i, person in enumerate(people)
+            if person.region_id == cd.pk and i % 3 == 0  # treated in Chongqing
+        ]
+        ChronicRecognition.objects.bulk_create(recognitions, batch_size=2000)
+        NonLocalRegistration.objects.bulk_create(registrations, batch_size=2000)
+    for person in people[: max(1, persons // 10) * 2 : 2]:  # a tenth: money to pay with
+        fund(person, "3000.00")
+    return people, {r.person_id for r in registrations}
+
+
+def _bill(k: int, i: int, person, rng, there, facilities, codes, hypertension):
+    """One bill of round `k` and its five lines (unsaved)."""
+    from claims.models import Bill, BillLine
+
+    facility = rng.choice(facilities[there])
+    inpatient = facility.kind == "hospital" and rng.random() < 0.05
+    day = datetime.date(YEAR, 1, 1) + datetime.timedelta(days=k * 30 + i % 28)
+    chronic = i % 5 == 1 and not inpatient and rng.random() < 0.5
+    bill = Bill(
+        reference=f"BENCH-{k}-{person.pk}",
+        person=person,
+        facility=facility,
+        service_date=day,
+        visit="inpatient" if inpatient else "outpatient",
+        disease=hypertension if chronic else None,
+    )
+    lines = []
+    for position, (code, price) in enumerate(rng.sample(codes, 5), start=1):
+        price = (price or Decimal("10")) * Decimal(rng.choice(["1", "1", "1.08"]))
+        lines.append(
+            BillLine(
+                position=position,
+                code=code,
+                quantity=Decimal(rng.choice([1, 1, 2, 3])),
+                unit_price=price.quantize(Decimal("0.01")),
+            )
+        )
+    return bill, lines
+
+
+def _bills(people, registered, per_person, rng, cq, facilities, codes, hypertension):
+    """`per_person` rounds of one bill for each person, stored 2,000 at a time."""
+    from claims.models import Bill, BillLine
+
+    rounds: list[list[int]] = [[] for _ in range(per_person)]
+    pending: list = []
+
+    def flush() -> None:
+        created = Bill.objects.bulk_create([bill for _k, bill, _lines in pending])
+        lines = []
+        for bill, (round_no, _bill, bill_lines) in zip(created, pending, strict=True):
+            rounds[round_no].append(bill.pk)
+            for line in bill_lines:
+                line.bill_id = bill.pk
+            lines.extend(bill_lines)
+        BillLine.objects.bulk_create(lines, batch_size=5000)
+        pending.clear()
+
+    for k in range(per_person):
+        for i, person in enumerate(people):
+            there = cq.pk if person.pk in registered else person.region_id
+            pending.append((k, *_bill(k, i, person, rng, there, facilities, codes, hypertension)))
+            if len(pending) >= 2000:
+                flush()
+    if pending:
+        flush()
     return rounds
 
 

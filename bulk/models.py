@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from bulk.reasons import Outcome
 from core import clock
 from core.fields import ClockDateTimeField
-from core.transitions import Flow
+from core.flow import Flow
 
 
 class Batch(models.Model):

@@ -150,8 +150,3 @@ class ReasonText:
             }
         name, name_en = self._provinces.get(code, (code, code))
         return name_en if (get_language() or "").startswith("en") else name
-
-
-def render_reason(code: str, arg: str = "") -> str:
-    """One reason as a sentence in the active language ("" for none)."""
-    return ReasonText()(code, arg)

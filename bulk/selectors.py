@@ -15,10 +15,6 @@ def batch_list() -> QuerySet[Batch]:
     return Batch.objects.select_related("uploaded_by", "confirmed_by").order_by("-pk")
 
 
-def batch_get(*, batch_id) -> Batch:
-    return Batch.objects.select_related("uploaded_by", "confirmed_by").get(pk=batch_id)
-
-
 def batch_problems(*, batch: Batch, limit: int = PREVIEW_PROBLEMS) -> list[BatchRow]:
     """The first rows that will not be opened or are skipped, in file order."""
     return list(

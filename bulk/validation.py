@@ -160,18 +160,29 @@ def _check_id(raw: RawRow, row: CheckedRow) -> None:
             row.stop(Outcome.INVALID, _ID_CODES.get(exc.code, Reason.ID_SHAPE), arg)
 
 
-def _check_columns(raw: RawRow, row: CheckedRow, regions: RegionIndex) -> None:
-    """Everything that needs no person: formulas, text, location, phone, lengths."""
+def _check_text(raw: RawRow, row: CheckedRow) -> bool:
+    """Formulas, a name, the lengths; False when the row stopped here."""
     if raw.unreadable:
-        return row.stop(Outcome.INVALID, Reason.UNREADABLE)
+        row.stop(Outcome.INVALID, Reason.UNREADABLE)
+        return False
     for column in (Column.NAME, Column.USAGE_LOCATION):
         if _looks_like_formula(raw.values[column]):
-            return row.stop(Outcome.INVALID, Reason.FORMULA, column_label(column))
+            row.stop(Outcome.INVALID, Reason.FORMULA, column_label(column))
+            return False
     if not normalise.name(row.name):
-        return row.stop(Outcome.INVALID, Reason.NAME_MISSING)
+        row.stop(Outcome.INVALID, Reason.NAME_MISSING)
+        return False
     for column, value in raw.values.items():
         if column is not Column.NATIONAL_ID and len(value) > MAX_LENGTHS[column]:
-            return row.stop(Outcome.INVALID, Reason.TOO_LONG, column_label(column))
+            row.stop(Outcome.INVALID, Reason.TOO_LONG, column_label(column))
+            return False
+    return True
+
+
+def _check_columns(raw: RawRow, row: CheckedRow, regions: RegionIndex) -> None:
+    """Everything that needs no person: formulas, text, location, phone, lengths."""
+    if not _check_text(raw, row):
+        return None
     region, problem = regions.lookup(row.usage_location)
     if problem:
         return row.stop(Outcome.INVALID, problem, row.usage_location)
@@ -186,52 +197,23 @@ def _check_columns(raw: RawRow, row: CheckedRow, regions: RegionIndex) -> None:
     return None
 
 
-def check_chunk(
-    raw_rows: list[RawRow],
-    *,
-    regions: RegionIndex,
-    earlier_lines: Callable[[list[str]], dict[str, int]],
-    open_person_ids: Callable[[set[int]], set[int]],
-) -> list[CheckedRow]:
-    """Check one chunk of rows with set-based lookups.
+def _typed(raw: RawRow) -> CheckedRow:
+    """A row as typed (clipped to the columns' lengths), its ID number checked."""
+    values = raw.values
+    row = CheckedRow(
+        line=raw.line,
+        national_id=_clip(normalise.national_id(values[Column.NATIONAL_ID]), Column.NATIONAL_ID),
+        name=_clip(values[Column.NAME], Column.NAME),
+        usage_location=_clip(values[Column.USAGE_LOCATION], Column.USAGE_LOCATION),
+        phone=_clip(values.get(Column.PHONE, ""), Column.PHONE),
+        note=_clip(values.get(Column.NOTE, ""), Column.NOTE),
+    )
+    _check_id(raw, row)
+    return row
 
-    `earlier_lines(ids)` answers, for ID numbers already seen in earlier chunks of
-    the same file, the row where each was first seen; `open_person_ids(pks)` the
-    persons among `pks` whose wallet is already open.
-    """
-    rows: list[CheckedRow] = []
-    for raw in raw_rows:
-        values = raw.values
-        row = CheckedRow(
-            line=raw.line,
-            national_id=_clip(
-                normalise.national_id(values[Column.NATIONAL_ID]), Column.NATIONAL_ID
-            ),
-            name=_clip(values[Column.NAME], Column.NAME),
-            usage_location=_clip(values[Column.USAGE_LOCATION], Column.USAGE_LOCATION),
-            phone=_clip(values.get(Column.PHONE, ""), Column.PHONE),
-            note=_clip(values.get(Column.NOTE, ""), Column.NOTE),
-        )
-        _check_id(raw, row)
-        rows.append(row)
 
-    # Duplicates: the first row with an ID number is the one used (W2-40 for the
-    # later ones), so a list pasted together twice opens each wallet once.
-    with_id = [row for row in rows if row.open]
-    earlier = earlier_lines(sorted({row.national_id for row in with_id}))
-    first_line: dict[str, int] = {}
-    for row in with_id:
-        seen = earlier.get(row.national_id) or first_line.get(row.national_id)
-        if seen is not None:
-            row.stop(Outcome.DUPLICATE, Reason.DUPLICATE, seen)
-        else:
-            first_line[row.national_id] = row.line
-
-    for raw, row in zip(raw_rows, rows, strict=True):
-        if row.open:
-            _check_columns(raw, row, regions)
-
-    # The persons: one query for the chunk.
+def _check_persons(rows: list[CheckedRow]) -> None:
+    """The persons the open rows name: one query for the chunk."""
     wanted = {row.national_id for row in rows if row.open}
     persons = {
         nid: (pk, name, status)
@@ -252,6 +234,40 @@ def check_chunk(
             row.stop(Outcome.INVALID, Reason.NAME_MISMATCH)
         elif status != PersonStatus.ACTIVE:
             row.stop(Outcome.INVALID, Reason.PERSON_NOT_ACTIVE, status)
+
+
+def check_chunk(
+    raw_rows: list[RawRow],
+    *,
+    regions: RegionIndex,
+    earlier_lines: Callable[[list[str]], dict[str, int]],
+    open_person_ids: Callable[[set[int]], set[int]],
+) -> list[CheckedRow]:
+    """Check one chunk of rows with set-based lookups.
+
+    `earlier_lines(ids)` answers, for ID numbers already seen in earlier chunks of
+    the same file, the row where each was first seen; `open_person_ids(pks)` the
+    persons among `pks` whose wallet is already open.
+    """
+    rows = [_typed(raw) for raw in raw_rows]
+
+    # Duplicates: the first row with an ID number is the one used (W2-40 for the
+    # later ones), so a list pasted together twice opens each wallet once.
+    with_id = [row for row in rows if row.open]
+    earlier = earlier_lines(sorted({row.national_id for row in with_id}))
+    first_line: dict[str, int] = {}
+    for row in with_id:
+        seen = earlier.get(row.national_id) or first_line.get(row.national_id)
+        if seen is not None:
+            row.stop(Outcome.DUPLICATE, Reason.DUPLICATE, seen)
+        else:
+            first_line[row.national_id] = row.line
+
+    for raw, row in zip(raw_rows, rows, strict=True):
+        if row.open:
+            _check_columns(raw, row, regions)
+
+    _check_persons(rows)
 
     # Already open is a skip, not an error: re-running a file is safe.
     already = open_person_ids({row.person_id for row in rows if row.open})

@@ -16,7 +16,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy, ngettext
 
 from core import normalise
-from core.audit import Action, audit_record, audit_row, target_label
+from core.actions import Action
+from core.audit import audit_record, audit_row, target_label
 from core.models import AuditEvent, Job
 
 

@@ -1,15 +1,5 @@
-"""Database helpers: the one switch between the hand-written SQL fast paths and
-the portable ORM, and prepared statements for the hottest of those paths.
-
-The switch
-----------
-A few money paths (a transfer's three round trips, the morning sweep, bulk
-wallet opening, storing a bill's settled lines) have a hand-written PostgreSQL
-statement and a portable ORM twin with the same results. ``set_based()`` picks
-one, for every path alike: the SQL on PostgreSQL (production, CI, benchmarks),
-the ORM elsewhere (SQLite, the embedded ``make run``) or when
-``settings.PORTAL_SET_BASED_SQL`` is off — which is how the tests run each ORM
-twin against PostgreSQL too (the ``orm_path`` fixture).
+"""Database helpers: prepared statements for the hottest hand-written statements,
+and the JSON parameter the set-based statements read their rows from.
 
 Prepared statements
 -------------------
@@ -32,7 +22,6 @@ prepare either way.
 
 import json
 
-from django.conf import settings
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 
@@ -42,11 +31,6 @@ class _PreparingCursor(ServerBindingCursor):
 
     def execute(self, query, params=None, *, prepare=True, binary=None):
         return super().execute(query, params, prepare=prepare, binary=binary)
-
-
-def set_based() -> bool:
-    """True: run the hand-written set-based SQL; False: the portable ORM twin."""
-    return connection.vendor == "postgresql" and settings.PORTAL_SET_BASED_SQL
 
 
 def _django_wrapper(cursor):
@@ -68,12 +52,10 @@ def _django_wrapper(cursor):
 
 def prepared_cursor():
     """A Django cursor wrapper over a server-binding, preparing psycopg cursor:
-    ``with prepared_cursor() as cursor:``; PostgreSQL only. Placeholders are the
+    ``with prepared_cursor() as cursor:``. Placeholders are the
     usual ``%s`` / ``%(name)s``; the statement text must be fixed (one prepared
     statement per text), and a parameter whose type PostgreSQL cannot infer
     (a bare NULL in a SELECT list) needs a cast (``%(x)s::bigint``)."""
-    if connection.vendor != "postgresql":
-        raise RuntimeError("prepared_cursor() is for PostgreSQL")
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:

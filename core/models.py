@@ -12,10 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core import clock
-from core.audit import Action
+from core import actions, clock
 from core.fields import ClockDateTimeField, user_field
-from core.transitions import Flow
+from core.flow import Flow
 
 
 class AuditEvent(models.Model):
@@ -31,7 +30,7 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("for whom"),
     )
-    action = models.CharField(_("action"), max_length=60, db_index=True, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=60, db_index=True, choices=actions.choices)
     target = models.CharField(_("object"), max_length=100, blank=True)  # "wallet.Transfer:42"
     details = models.JSONField(_("details"), default=dict, blank=True)
     # Snapshots taken when the row is written, so the trail still says who and for

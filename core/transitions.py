@@ -24,27 +24,9 @@ from typing import Any
 from django.db import models, transaction
 
 from core.audit import audit_record
+from core.flow import Flow
 
-
-class Flow:
-    """The status changes a model allows: ``{from: (to, ...)}`` on ``field``."""
-
-    def __init__(self, edges: Mapping[str, Iterable[str]], *, field: str = "status") -> None:
-        self.field = field
-        self.edges = {
-            str(source): frozenset(map(str, targets)) for source, targets in edges.items()
-        }
-
-    def allows(self, current: str, to: str) -> bool:
-        return str(to) in self.edges.get(str(current), ())
-
-    def sources(self, to: str) -> tuple[str, ...]:
-        """The statuses that may become `to` (sorted: a fixed SQL text)."""
-        return tuple(sorted(s for s, targets in self.edges.items() if str(to) in targets))
-
-    @property
-    def states(self) -> frozenset[str]:
-        return frozenset(self.edges).union(*self.edges.values())
+__all__ = ["Flow", "lock", "transition"]
 
 
 def lock(target, pk=None, *, related: Iterable[str] = ()) -> models.Model:

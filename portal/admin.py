@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.models import LoginSession
-from portal.sessions import sessions_end
+from portal.services.sessions import sessions_end
 
 
 @admin.register(LoginSession)

@@ -23,10 +23,10 @@ from django_otp import login as otp_login
 
 from accounts.backends import axes_username
 from core import clock
-from portal import two_factor
 from portal.forms import LoginForm
 from portal.middleware import KEPT_FORM
-from portal.sessions import session_rekey, sessions_active, sessions_end
+from portal.services import two_factor
+from portal.services.sessions import session_rekey, sessions_active, sessions_end
 
 
 class LoginView(django_auth_views.LoginView):
@@ -118,14 +118,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         if wait:
             form.add_error("token", _too_many(wait))
         else:
-            device = two_factor.second_factor_check(user=user, token=form.cleaned_data["token"])
+            device = two_factor.second_factor_verify(user=user, token=form.cleaned_data["token"])
             if device is not None:
                 otp_login(request, device)
-                two_factor.audit_record(
-                    actor=user, action="2fa.verify", details={"device": device.name}
-                )
                 return HttpResponseRedirect(_next_url(request))
-            two_factor.audit_record(actor=user, action="2fa.wrong_code")
             form.add_error("token", _("This code is not right, or was already used."))
     return render(
         request, "registration/two_factor.html", {"form": form, "next": _next_url(request)}

@@ -5,7 +5,6 @@ than an exception's class name, and never with a host name or a password."""
 import datetime
 import errno
 import math
-import os
 import socket
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from core import clock
 from core.jobs import jobs_waiting
 from core.replicas import REPLICA
 from core.replicas.health import replica_state
+from portal.sql import HEALTH
 from wallet.selectors import ledger_check_latest
 
 
@@ -54,7 +54,7 @@ def check_database(connection: BaseDatabaseWrapper | None = None) -> str | None:
     connection = connection or connections["default"]
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+            cursor.execute(HEALTH.text)
             cursor.fetchone()
     except Exception as exc:
         return reason_for(exc)
@@ -64,10 +64,6 @@ def check_database(connection: BaseDatabaseWrapper | None = None) -> str | None:
 def check_broker(url: str | None = None) -> str | None:
     """None when the broker accepts a connection, else a short reason."""
     url = url or settings.CELERY_BROKER_URL
-    if url.startswith("filesystem://"):
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
-        os.makedirs(folder, exist_ok=True)
-        return None if os.access(folder, os.W_OK) else _("the job queue's folder is not writable")
     try:
         with Connection(url, connect_timeout=2) as conn:
             # One try (a refused connection answers at once; a silent host within

@@ -13,7 +13,7 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from portal.sessions import session_touch
+from portal.services.sessions import session_touch
 
 
 class PortalLocaleMiddleware:

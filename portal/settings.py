@@ -1,9 +1,10 @@
 """Settings for the family medical-insurance portal.
 
 Everything that differs between a laptop, CI and production is read from the
-environment here, in one place (12-factor). With nothing set, the portal runs on
-embedded defaults: a SQLite file and kombu's no-server ``filesystem://`` broker
-under ``var/``. Production sets at least ``SECRET_KEY``, ``DEBUG=0``,
+environment here, in one place (12-factor). With nothing set, the portal uses
+the embedded PostgreSQL and Redis that `make run` starts from pip wheels, on Unix
+sockets under ``var/run`` (portal/embedded.py): the same engines as production.
+Production sets at least ``SECRET_KEY``, ``DEBUG=0``,
 ``ALLOWED_HOSTS``, ``DATABASE_URL`` and ``REDIS_URL`` (see README.md).
 """
 
@@ -15,6 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from core.logs import logging_config
+from portal import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
@@ -134,33 +136,23 @@ TEMPLATES = [
     },
 ]
 
-# Embedded default: a SQLite file. Tests and production use PostgreSQL through
-# psycopg 3 (DATABASE_URL=postgres://user@host:5432/name).
+# PostgreSQL through psycopg 3 (DATABASE_URL=postgres://user@host:5432/name); with
+# nothing set, the embedded server `make run` starts (portal/embedded.py).
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}",
+        os.environ.get("DATABASE_URL") or embedded.database_url(VAR_DIR),
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # SQLite is for one person trying the portal: web, worker and beat share the
-    # file, so wait for locks instead of failing at once.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-else:
-    # The hottest hand-written statements (wallet transfers) are prepared once per
-    # connection (core/db.py); the ORM's client-side-binding cursors never
-    # prepare, whatever this says. Turn it off behind a transaction-mode pooler
-    # that cannot follow prepared statements (PgBouncer before 1.21).
-    if env_bool("PORTAL_PREPARED_STATEMENTS", True):
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+# The hottest hand-written statements (wallet transfers) are prepared once per
+# connection (core/db.py); the ORM's client-side-binding cursors never prepare,
+# whatever this says. Turn it off behind a transaction-mode pooler that cannot
+# follow prepared statements (PgBouncer before 1.21).
+if env_bool("PORTAL_PREPARED_STATEMENTS", True):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The hand-written set-based SQL paths on PostgreSQL (core.db.set_based); off, the
-# portable ORM twins run instead (what SQLite always runs; tests use it).
-PORTAL_SET_BASED_SQL = env_bool("PORTAL_SET_BASED_SQL", True)
 # A test clock for staging and demos (core/clock.py): lets an operator move the
 # portal's time. Never in production: `check --deploy` refuses it there.
 PORTAL_TEST_CLOCK = env_bool("PORTAL_TEST_CLOCK", False)
@@ -211,23 +203,19 @@ STORAGES = {
 # Tests render pages without running collectstatic first.
 WHITENOISE_MANIFEST_STRICT = False
 
-# The cache holds the rate-limit counters (core/ratelimit.py): Redis when
-# REDIS_URL is set (production, tests), so every web process counts together;
-# memory of the one process otherwise (`make run`).
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),
-            # A Redis that does not answer must not hang a request (the rate
-            # limiter then keeps its doors shut for a minute, core/ratelimit.py).
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
-        }
+# The cache holds the rate-limit counters (core/ratelimit.py) in Redis, so every
+# web process counts together: REDIS_URL, or the embedded Redis of `make run`.
+REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url(VAR_DIR)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),
+        # A Redis that does not answer must not hang a request (the rate
+        # limiter then keeps its doors shut for a minute, core/ratelimit.py).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+}
 
 # --- Read replica (core/replicas/) -------------------------------------------
 # With REPLICA_DATABASE_URL (a PostgreSQL streaming replica of DATABASE_URL),
@@ -309,38 +297,24 @@ CONTENT_SECURITY_POLICY = (
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
-# Celery: Redis in production and tests; without a Redis URL, kombu's
-# filesystem transport under var/ lets one machine run web + worker + beat with
-# no server at all.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
-BROKER_DIR = VAR_DIR / "broker"
+# Celery's broker: the same Redis (CELERY_BROKER_URL to use another).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
+    REDIS_URL if os.environ.get("REDIS_URL") else embedded.broker_url(VAR_DIR)
+)
 # The longest job (a bulk batch of a million rows, a morning sweep of a million
 # transfers) ends well within this hard limit (seconds); a soft limit a minute
 # earlier lets it stop between chunks (every job resumes from its last commit).
 TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 3600))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        # Without this kombu writes its exchange table to ./control.
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-    # kombu's filesystem transport expects its folders to exist.
-    for _folder in ("queue", "processed", "control"):
-        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Redis hands a message that was taken but not acknowledged to another
-        # worker after this many seconds: longer than the longest job, or a job
-        # still running would be started a second time.
-        "visibility_timeout": 2 * TASK_TIME_LIMIT,
-        # A broker that does not answer must not hang a web request for long.
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-    }
-    CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands a message that was taken but not acknowledged to another
+    # worker after this many seconds: longer than the longest job, or a job
+    # still running would be started a second time.
+    "visibility_timeout": 2 * TASK_TIME_LIMIT,
+    # A broker that does not answer must not hang a web request for long.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE

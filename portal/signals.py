@@ -16,7 +16,7 @@ from accounts.models import InsuredPerson
 from core.audit import audit_record
 from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from portal.security import client_ip
-from portal.sessions import session_closed, session_register
+from portal.services.sessions import session_closed, session_register
 
 
 def _where(request) -> dict:

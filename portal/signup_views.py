@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import CodeChallenge
+from accounts import selectors as accounts_selectors
 from accounts.services import signup as signup_services
 from portal.forms import (
     PasswordResetFinishForm,
@@ -21,7 +21,7 @@ from portal.forms import (
     SignUpFinishForm,
     SignUpStartForm,
 )
-from portal.sessions import sessions_end
+from portal.services.sessions import sessions_end
 
 SIGNUP = "portal_signup"  # session: {"challenge": pk, "national_id": ..., "name": ...}
 RESET = "portal_reset"  # session: {"challenge": pk, "identifier": ...}
@@ -137,8 +137,8 @@ def password_forgot_code(request: HttpRequest) -> HttpResponse:
     state = request.session.get(RESET)
     if not state:
         return redirect("password_forgot")
-    challenge = CodeChallenge.objects.filter(pk=state["challenge"]).select_related("user").first()
-    form = PasswordResetFinishForm(challenge.user if challenge else None, request.POST or None)
+    login = accounts_selectors.reset_login(challenge_id=state["challenge"])
+    form = PasswordResetFinishForm(login, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = signup_services.password_reset_finish(

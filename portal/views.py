@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
-from accounts.family_io import remember_own_person
 from accounts.forms import DependentAddForm, empty_add_form_html
+from accounts.selectors import remember_own_person
 from claims import selectors as claims_selectors
 from portal.health import (
     check_broker,

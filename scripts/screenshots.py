@@ -1,9 +1,11 @@
 #!/usr/bin/env python
 """The README's phone screenshots, made by a script and not by hand.
 
-Starts the portal on a throw-away SQLite database with the demo data (on a free
-port on 127.0.0.1), signs in as the demo user in Debian's Chromium at 390 × 844
-(an ordinary phone) and saves, in Chinese:
+Starts the portal with the demo data on a free port on 127.0.0.1, on a throw-away
+embedded PostgreSQL and Redis (portal/embedded.py, as `make run` uses; or on the
+servers DATABASE_URL / REDIS_URL name, whose database it fills), signs in as the
+demo user in Debian's Chromium at 390 × 844 (an ordinary phone) and saves, in
+Chinese:
 
   docs/phone-family.png    the family page (首页): greeting, the family's year, cards
   docs/phone-summary.png   the annual summary (年度汇总) with the deduction in words
@@ -24,6 +26,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from portal import embedded  # noqa: E402 - after the project is on the path
+
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 # (page, file, what to scroll to the top first: the summary's first person)
@@ -73,31 +79,45 @@ def main() -> int:
     if args.language == "zh-hans":
         ensure_cjk_font()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp}/screenshots.sqlite3",
-            "DEBUG": "1",
-            "HTTPS_ONLY": "0",
-        }
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        for command in (["migrate", "-v0"], ["seed_demo"]):
-            subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        env = {**os.environ, "PORTAL_VAR_DIR": tmp, "DEBUG": "1", "HTTPS_ONLY": "0"}
+        servers = []
+        sockets = embedded.socket_dir(Path(tmp))
+        if not os.environ.get("DATABASE_URL"):
+            servers.append(embedded.postgres(Path(tmp) / "postgres", sockets=sockets))
+        if not os.environ.get("REDIS_URL"):
+            servers.append(embedded.redis(Path(tmp) / "redis", sockets=sockets))
         try:
-            wait_for(f"{base}/login/")
-            shoot(base, out, args.language)
+            for server in servers:
+                server.start()
+            if not os.environ.get("DATABASE_URL"):
+                embedded.database_create(sockets=sockets)
+            serve_and_shoot(env, out, args.language)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            for server in reversed(servers):
+                server.stop()
     return 0
+
+
+def serve_and_shoot(env: dict, out: Path, language: str) -> None:
+    """Migrate, load the demo data, serve the portal and take the pictures."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (["migrate", "-v0"], ["seed_demo"]):
+        subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"{base}/login/")
+        shoot(base, out, language)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def shoot(base: str, out: Path, language: str) -> None:

@@ -1,36 +1,10 @@
 #!/usr/bin/env bash
-# Make sure the services the test suite talks to are up: PostgreSQL and Redis on
-# 127.0.0.1, and Debian's Chromium for the browser tests. Starts a local server
-# that is installed but stopped; otherwise fails naming what is missing.
+# Make sure what the test suite needs besides its servers is installed: Debian's
+# Chromium and axe-core for the browser tests, gettext for the translations.
+# PostgreSQL and Redis: scripts/with_services.py uses the ones that answer, or
+# starts the embedded ones (pip wheels).
 set -u
-PGHOST=${PGHOST:-127.0.0.1}; PGPORT=${PGPORT:-5432}
-REDIS_HOST=${REDIS_HOST:-127.0.0.1}; REDIS_PORT=${REDIS_PORT:-6379}
 fail=0
-
-pg_up() { pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null; }
-redis_up() { [ "$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; }
-
-if ! command -v pg_isready >/dev/null; then
-  echo "services: PostgreSQL client tools (pg_isready) are not installed; install PostgreSQL 15." >&2; fail=1
-elif ! pg_up; then
-  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
-    echo "services: starting PostgreSQL…"
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
-    for _ in $(seq 1 30); do pg_up && break; sleep 0.5; done
-  fi
-  pg_up || { echo "services: PostgreSQL is not reachable on $PGHOST:$PGPORT and could not be started." >&2; fail=1; }
-fi
-
-if ! command -v redis-cli >/dev/null; then
-  echo "services: Redis (redis-server, redis-cli) is not installed." >&2; fail=1
-elif ! redis_up; then
-  if command -v redis-server >/dev/null; then
-    echo "services: starting Redis…"
-    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no >/dev/null || true
-    for _ in $(seq 1 30); do redis_up && break; sleep 0.2; done
-  fi
-  redis_up || { echo "services: Redis is not reachable on $REDIS_HOST:$REDIS_PORT and could not be started." >&2; fail=1; }
-fi
 
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

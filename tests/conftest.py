@@ -38,13 +38,6 @@ def private_redis(tmp_path):
 
 
 @pytest.fixture
-def orm_path(settings):
-    """Run the portable ORM twin of every hand-written SQL path (core.db.set_based),
-    as SQLite (the embedded `make run`) does, against the test PostgreSQL."""
-    settings.PORTAL_SET_BASED_SQL = False
-
-
-@pytest.fixture
 def eager_jobs():
     """Celery jobs run in the process that sends them (through the job outbox,
     once the transaction commits)."""

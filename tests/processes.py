@@ -18,6 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from portal.embedded import redis_server
+
 BASE_DIR = Path(settings.BASE_DIR)
 
 
@@ -61,7 +63,7 @@ class PrivateRedis:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [
-                shutil.which("redis-server") or "redis-server",
+                shutil.which("redis-server") or str(redis_server()),
                 "--port",
                 str(self.port),
                 "--bind",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -15,8 +15,9 @@ from django.utils import timezone
 from accounts.models import InsuranceType, InsuredPerson, Province, Region, Relationship
 from accounts.selectors import persons_for_user
 from core import clock
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
 from core.money import CENT
+from core.sql import columns
 from wallet.models import (
     AccountKind,
     LedgerAccount,
@@ -30,6 +31,7 @@ from wallet.models import (
     WalletPolicy,
 )
 from wallet.rules import hhmm, in_quiet_hours
+from wallet.sql import cards as cards_sql
 
 ZERO = Decimal("0.00")
 
@@ -49,85 +51,33 @@ class MoneyCard:
         return self.wallet is not None and self.wallet.is_open
 
 
-def _columns(model, alias: str) -> tuple[str, list[str]]:
-    """A model's columns for a hand-written SELECT, and their attnames (from_db)."""
-    fields = model._meta.concrete_fields
-    return ", ".join(f"{alias}.{f.column}" for f in fields), [f.attname for f in fields]
-
-
-_WALLET_COLUMNS, _WALLET_FIELDS = _columns(Wallet, "w")
-_REGION_COLUMNS, _REGION_FIELDS = _columns(Region, "r")
-_PROVINCE_COLUMNS, _PROVINCE_FIELDS = _columns(Province, "v")
-_CARDS_SQL_TEMPLATE = """
-SELECT p.id,
-    (SELECT a.balance FROM wallet_ledgeraccount a WHERE a.person_id = p.id AND a.kind = 'personal'),
-    (SELECT a.balance FROM wallet_ledgeraccount a WHERE a.person_id = p.id AND a.kind = 'wallet'),
-    (SELECT count(*) FROM wallet_transfer t WHERE t.recipient_id = p.id AND t.state = 'pending'),
-    {wallet}, {region}, {province}
-FROM unnest(%(ids)s::bigint[]) AS p (id)
-LEFT JOIN wallet_wallet w ON w.person_id = p.id
-LEFT JOIN accounts_region r ON r.id = w.usage_region_id
-LEFT JOIN accounts_province v ON v.id = r.province_id
-"""
-# One fixed text, prepared once per connection.
-_CARDS_SQL = _CARDS_SQL_TEMPLATE.format(
-    wallet=_WALLET_COLUMNS, region=_REGION_COLUMNS, province=_PROVINCE_COLUMNS
-)
+_WALLET_FIELDS = columns(Wallet)
+_REGION_FIELDS = columns(Region)
+_PROVINCE_FIELDS = columns(Province)
 
 
 def family_cards(*, persons: list) -> dict[int, MoneyCard]:
     """What the family page shows for each person's money, keyed by person id:
     wallet (and usage location), balances, transfers waiting for them. One query
-    however many persons (each round trip shows in the page's time): a
-    hand-written one on PostgreSQL (the ORM compiling its twin cost four times
-    running it), the ORM elsewhere."""
+    however many persons (each round trip shows in the page's time):
+    wallet/sql/cards.py (compiling the ORM's query cost four times running it)."""
     ids = [p.pk for p in persons]
     if not ids:
         return {}
-    if set_based():
-        return _family_cards_sql(persons, ids)
-
-    def balance(kind):
-        return Subquery(
-            LedgerAccount.objects.filter(person=OuterRef("pk"), kind=kind).values("balance")[:1]
-        )
-
-    rows = {
-        row.pk: row
-        for row in InsuredPerson.objects.filter(pk__in=ids)
-        .select_related("wallet__usage_region__province")
-        .annotate(
-            personal=balance(AccountKind.PERSONAL),
-            wallet_balance=balance(AccountKind.WALLET),
-            pending_in=Subquery(
-                Transfer.objects.filter(recipient=OuterRef("pk"), state=Transfer.State.PENDING)
-                .order_by()
-                .values("recipient")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
-        )
-    }
-    cards = {}
-    for person in persons:
-        row = rows[person.pk]
-        personal = row.personal
-        if personal is None and person.insurance_type == InsuranceType.EMPLOYEE:
-            personal = ZERO
-        cards[person.pk] = MoneyCard(
-            person_id=person.pk,
-            # No wallet: the reverse one-to-one raises an AttributeError subclass.
-            wallet=getattr(row, "wallet", None),
-            wallet_balance=row.wallet_balance if row.wallet_balance is not None else ZERO,
-            personal_balance=personal,
-            pending_in=row.pending_in or 0,
-        )
-    return cards
+    return _family_cards_sql(persons, ids)
 
 
 def _family_cards_sql(persons: list, ids: list[int]) -> dict[int, MoneyCard]:
     with prepared_cursor() as cursor:
-        cursor.execute(_CARDS_SQL, {"ids": ids})
+        cursor.execute(
+            cards_sql.CARDS.text,
+            {
+                "ids": ids,
+                "personal": AccountKind.PERSONAL.value,
+                "wallet": AccountKind.WALLET.value,
+                "pending": Transfer.State.PENDING.value,
+            },
+        )
         rows = {row[0]: row for row in cursor.fetchall()}
     db = connection.alias
     nw, nr = len(_WALLET_FIELDS), len(_REGION_FIELDS)

@@ -209,15 +209,6 @@ def _payment_link(payment: Payment) -> str:
     return ""
 
 
-def balance_of(*, person: InsuredPerson, kind: str) -> Decimal:
-    """The balance the rest of the portal shows (stored on the account row)."""
-    return (
-        LedgerAccount.objects.filter(person=person, kind=kind)
-        .values_list("balance", flat=True)
-        .first()
-    ) or ZERO
-
-
 def statement_csv(*, person: InsuredPerson, year: int) -> bytes:
     """The statement as CSV (UTF-8 with BOM for Excel in China), every text cell
     neutralised so a name can never run as a formula."""

@@ -32,17 +32,7 @@ DROP FUNCTION IF EXISTS accounts_auditevent_append_only();
 """
 
 
-def create_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def drop_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0003_seed_regions")]
 
-    operations = [migrations.RunPython(create_trigger, drop_trigger)]
+    operations = [migrations.RunSQL(CREATE, DROP)]

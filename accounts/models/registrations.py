@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models.people import InsuredPerson
 from accounts.models.regions import Region
 from core.fields import ClockDateTimeField
-from core.transitions import Flow
+from core.flow import Flow
 
 
 class NonLocalRegistration(models.Model):

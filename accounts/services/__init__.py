@@ -15,7 +15,6 @@ from accounts.services.facilities import facility_choose
 from accounts.services.messages import (
     inbox_open,
     inbox_read_all,
-    logins_for,
     message_send,
     message_send_once,
     preference_set,
@@ -48,7 +47,6 @@ __all__ = [
     "facility_choose",
     "inbox_open",
     "inbox_read_all",
-    "logins_for",
     "message_send",
     "message_send_once",
     "password_reset_finish",

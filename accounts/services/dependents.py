@@ -17,6 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import national_id as nid
+from accounts.actions import Action
 from accounts.models import (
     AccountsPolicy,
     DependentBinding,
@@ -30,7 +31,7 @@ from accounts.services import codes
 from accounts.services.messages import message_send
 from accounts.services.relationships import relationship_create
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 from core.transitions import lock, transition
@@ -128,6 +129,39 @@ def _send_code(*, binding: DependentBinding, requester: InsuredPerson, policy) -
     )
 
 
+def _check_relation(*, own: InsuredPerson, relative: InsuredPerson, relation: str) -> None:
+    """A2: not oneself, not against the recorded relationship or the birth dates."""
+    if relative.pk == own.pk:
+        raise Refusal("A2-04", field="national_id")
+    recorded = relation_of(person=own, other=relative)
+    if recorded is not None and recorded != RELATION_READING[relation]:
+        raise Refusal("A2-02", field="relation")
+    if (relation in OLDER_RELATIONS and relative.birth_date >= own.birth_date) or (
+        relation in YOUNGER_RELATIONS and relative.birth_date <= own.birth_date
+    ):
+        raise Refusal("A2-03", field="relation")
+
+
+def _check_room(*, user, relative: InsuredPerson, policy, document) -> bool:
+    """A3: room for one more binding of this relative, and what confirming it
+    needs; True when it waits for a review (a child's document), not a code."""
+    open_bindings = DependentBinding.objects.filter(
+        user=user, status__in=DependentBinding.OPEN_STATUSES
+    )
+    if open_bindings.filter(person=relative).exists():
+        raise Refusal("A3-02", field="national_id")
+    if open_bindings.count() >= policy.max_dependents:
+        raise Refusal("A3-01", max=policy.max_dependents)
+    needs_review = relative.age_on(clock.localdate()) <= policy.review_age_limit
+    if needs_review and not document:
+        raise Refusal("A3-03", field="document", age=policy.review_age_limit)
+    if not needs_review and not relative.phone and relative.user_id is None:
+        raise Refusal("A3-07", field="national_id")
+    if not needs_review and _wrong_today(user=user, person=relative) >= policy.code_max_attempts:
+        raise Refusal("A3-11", field="national_id")
+    return needs_review
+
+
 @transaction.atomic
 def dependent_request(
     *, user, national_id: str, name: str, relation: str, document=None
@@ -151,29 +185,8 @@ def dependent_request(
     relative = InsuredPerson.objects.select_related("region").filter(national_id=normalized).first()
     if relative is None or not names_match(name, relative.name):
         raise Refusal("A1-01", field="national_id")
-    if relative.pk == own.pk:
-        raise Refusal("A2-04", field="national_id")
-    recorded = relation_of(person=own, other=relative)
-    if recorded is not None and recorded != RELATION_READING[relation]:
-        raise Refusal("A2-02", field="relation")
-    if (relation in OLDER_RELATIONS and relative.birth_date >= own.birth_date) or (
-        relation in YOUNGER_RELATIONS and relative.birth_date <= own.birth_date
-    ):
-        raise Refusal("A2-03", field="relation")
-    open_bindings = DependentBinding.objects.filter(
-        user=user, status__in=DependentBinding.OPEN_STATUSES
-    )
-    if open_bindings.filter(person=relative).exists():
-        raise Refusal("A3-02", field="national_id")
-    if open_bindings.count() >= policy.max_dependents:
-        raise Refusal("A3-01", max=policy.max_dependents)
-    needs_review = relative.age_on(clock.localdate()) <= policy.review_age_limit
-    if needs_review and not document:
-        raise Refusal("A3-03", field="document", age=policy.review_age_limit)
-    if not needs_review and not relative.phone and relative.user_id is None:
-        raise Refusal("A3-07", field="national_id")
-    if not needs_review and _wrong_today(user=user, person=relative) >= policy.code_max_attempts:
-        raise Refusal("A3-11", field="national_id")
+    _check_relation(own=own, relative=relative, relation=relation)
+    needs_review = _check_room(user=user, relative=relative, policy=policy, document=document)
 
     binding = DependentBinding.objects.create(
         user=user,

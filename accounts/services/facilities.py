@@ -4,9 +4,10 @@ import datetime
 
 from django.db import transaction
 
+from accounts.actions import Action
 from accounts.models import AccountsPolicy, DesignatedFacilityChoice, Facility, InsuredPerson
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.reasons import Refusal
 
 

@@ -13,30 +13,17 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import translation
 
 from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
+from accounts.sql.inbox import MESSAGE_WRITE
 from core import clock, ratelimit
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
 
 log = logging.getLogger(__name__)
 
 NOTICE = "notice:"  # SMS outbox purpose prefix for messages
-
-
-def logins_for(*, person: InsuredPerson, exclude=None) -> list[int]:
-    """The logins that hear about `person`: their own and every login that looks
-    after them (A3), but not `exclude` (who did it knows already)."""
-    ids = set(
-        DependentBinding.objects.filter(
-            person=person, status=DependentBinding.Status.ACTIVE
-        ).values_list("user_id", flat=True)
-    )
-    if person.user_id:
-        ids.add(person.user_id)
-    skip = getattr(exclude, "pk", exclude)
-    return sorted(i for i in ids if i != skip)
 
 
 def message_send(
@@ -52,7 +39,8 @@ def message_send(
     key: str = "",
 ) -> None:
     """Write a message to each login of `user_ids`, and to every login that
-    hears about `to_family_of` (logins_for) except `exclude`, once the current
+    hears about `to_family_of` (their own and every login that looks after
+    them, A3) except `exclude`, once the current
     transaction commits; nothing is read or written before that, so a caller
     holding row locks is not slowed down. `facts` fill the kind's sentence
     (names, amounts, dates as text); `about` is the person it concerns; `key`
@@ -63,81 +51,31 @@ def message_send(
     skip = getattr(exclude, "pk", exclude)
 
     def write() -> None:
-        if set_based():
-            written = _write_sql(
-                kind=kind,
-                facts=facts,
-                user_ids=list(user_ids),
-                person_id=person_id,
-                family_of=getattr(to_family_of, "pk", None),
-                skip=skip,
-                link=link,
-                important=important,
-                key=key,
-            )
-            if important and written:
-                for message in InboxMessage.objects.filter(pk__in=written):
-                    _sms(message)
-            return
-        targets = list(user_ids)
-        if to_family_of is not None:
-            targets += logins_for(person=to_family_of)
-        for user_id in dict.fromkeys(targets):
-            if user_id is None or user_id == skip:
-                continue
-            try:
-                with transaction.atomic():
-                    message = InboxMessage.objects.create(
-                        user_id=user_id,
-                        kind=kind,
-                        person_id=person_id,
-                        facts=facts,
-                        link=link,
-                        important=important,
-                        key=key,
-                    )
-            except IntegrityError:
-                continue  # this event was already told to this login
-            if important:
+        written = _write_sql(
+            kind=kind,
+            facts=facts,
+            user_ids=list(user_ids),
+            person_id=person_id,
+            family_of=getattr(to_family_of, "pk", None),
+            skip=skip,
+            link=link,
+            important=important,
+            key=key,
+        )
+        if important and written:
+            for message in InboxMessage.objects.filter(pk__in=written):
                 _sms(message)
 
     transaction.on_commit(write, robust=True)
 
 
-# PostgreSQL: who hears of it (logins_for, plus the named logins) and their
-# messages in one statement, prepared once per connection. A money path sends a
-# message on every commit, and looking the logins up through the ORM cost a
-# transfer as much as its own three statements (bench/transfers.py). An event
-# already told to a login (inbox_event_once) is skipped, as IntegrityError is
-# by the ORM twin below.
-_WRITE_SQL = """
-INSERT INTO accounts_inboxmessage
-    (user_id, kind, person_id, facts, link, important, key, created_at, read_at)
-SELECT t.user_id, %(kind)s, %(person)s::bigint, %(facts)s::jsonb, %(link)s, %(important)s,
-       %(key)s, %(now)s, NULL
-FROM (
-    SELECT unnest(%(users)s::bigint[]) AS user_id
-    UNION
-    SELECT b.user_id FROM accounts_dependentbinding AS b
-    WHERE b.person_id = %(family_of)s::bigint AND b.status = %(active)s
-    UNION
-    SELECT p.user_id FROM accounts_insuredperson AS p
-    WHERE p.id = %(family_of)s::bigint
-) AS t
-WHERE t.user_id IS NOT NULL AND t.user_id IS DISTINCT FROM %(skip)s::bigint
-ORDER BY t.user_id
-ON CONFLICT DO NOTHING
-RETURNING id
-"""
-
-
 def _write_sql(
     *, kind, facts, user_ids, person_id, family_of, skip, link, important, key
 ) -> list[int]:
-    """The messages written (ids), in one prepared statement."""
+    """The messages written (ids), in one prepared statement (accounts/sql/inbox.py)."""
     with prepared_cursor() as cursor:
         cursor.execute(
-            _WRITE_SQL,
+            MESSAGE_WRITE.text,
             {
                 "kind": kind,
                 "person": person_id,

@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts import national_id as nid
+from accounts.actions import Action
 from accounts.models import InsuredPerson, new_qr_token
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 

@@ -8,9 +8,10 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actions import Action
 from accounts.models import AccountsPolicy, InsuredPerson, NonLocalRegistration, Region
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.normalise import names_match
 from core.reasons import Refusal
 from core.transitions import transition
@@ -46,6 +47,31 @@ def registration_end(*, kind: str, start_date: datetime.date) -> datetime.date |
     return start_date + relativedelta(months=months)
 
 
+def _proof_checked(
+    *, actor, person, destination, kind, proof, proof_document, commitment_accepted, commitment_name
+) -> tuple[str, datetime.datetime | None, str]:
+    """F3: a long-term kind's proof of residence or signed commitment letter;
+    (the name signed, when, the letter's text) for a commitment."""
+    if proof == Proof.RESIDENCE:
+        if not proof_document:
+            raise Refusal("F3-03", field="proof_document")
+    elif proof == Proof.COMMITMENT:
+        if not commitment_accepted:
+            raise Refusal("F3-04", field="commitment_accepted")
+        own = InsuredPerson.objects.filter(user=actor).only("name").first()
+        allowed = [person.name] + ([own.name] if own is not None else [])
+        if not any(names_match(commitment_name, name) for name in allowed):
+            raise Refusal("F3-05", field="commitment_name", name=person.name)
+        return (
+            commitment_name.strip(),
+            clock.now(),
+            commitment_text(person=person, destination=destination),
+        )
+    elif kind in NonLocalRegistration.LONG_TERM_KINDS:
+        raise Refusal("F3-07", field="proof")
+    return "", None, ""
+
+
 @transaction.atomic
 def registration_file(
     *,
@@ -73,22 +99,16 @@ def registration_file(
         raise Refusal("F3-01", field="destination", region=str(person.region))
     if start_date < clock.localdate() and kind != Kind.EMERGENCY:
         raise Refusal("F3-06", field="start_date")
-    signed_name, signed_at, signed_text = "", None, ""
-    if proof == Proof.RESIDENCE:
-        if not proof_document:
-            raise Refusal("F3-03", field="proof_document")
-    elif proof == Proof.COMMITMENT:
-        if not commitment_accepted:
-            raise Refusal("F3-04", field="commitment_accepted")
-        own = InsuredPerson.objects.filter(user=actor).only("name").first()
-        allowed = [person.name] + ([own.name] if own is not None else [])
-        if not any(names_match(commitment_name, name) for name in allowed):
-            raise Refusal("F3-05", field="commitment_name", name=person.name)
-        signed_name = commitment_name.strip()
-        signed_at = clock.now()
-        signed_text = commitment_text(person=person, destination=destination)
-    elif kind in NonLocalRegistration.LONG_TERM_KINDS:
-        raise Refusal("F3-07", field="proof")
+    signed_name, signed_at, signed_text = _proof_checked(
+        actor=actor,
+        person=person,
+        destination=destination,
+        kind=kind,
+        proof=proof,
+        proof_document=proof_document,
+        commitment_accepted=commitment_accepted,
+        commitment_name=commitment_name,
+    )
     end_date = registration_end(kind=kind, start_date=start_date)
 
     overlapping = (

@@ -5,8 +5,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actions import Action
 from accounts.models import InsuredPerson, Relationship, RelationshipKind
-from core.audit import Action, audit_record
+from core.audit import audit_record
 
 
 @transaction.atomic

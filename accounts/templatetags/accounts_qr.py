@@ -32,19 +32,6 @@ def counter_payload(token: str) -> str:
     return QR_PREFIX + signing.TimestampSigner(salt=COUNTER_SALT).sign(token)
 
 
-def counter_token(payload: str) -> str | None:
-    """The token a counter code carries, or None when it was changed or is older
-    than two renewal periods (one to show it, one of grace for a slow scan)."""
-    if not payload.startswith(QR_PREFIX):
-        return None
-    try:
-        return signing.TimestampSigner(salt=COUNTER_SALT).unsign(
-            payload.removeprefix(QR_PREFIX), max_age=2 * counter_seconds()
-        )
-    except signing.BadSignature:  # SignatureExpired is one
-        return None
-
-
 @lru_cache(maxsize=2048)
 def _svg(token: str, title: str) -> str:
     # A token's image never changes (refreshing makes a new token), so cache it:

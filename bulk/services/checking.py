@@ -18,13 +18,15 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from bulk import jobs
+from bulk import sql as bulk_sql
+from bulk.actions import Action
 from bulk.models import Batch, BatchRow
 from bulk.reading import Reader, scan
 from bulk.reasons import Outcome
 from bulk.services.common import COUNTERS, Progress, chunk_size, max_megabytes, max_rows
 from bulk.validation import CheckedRow, RegionIndex, check_chunk, chunked
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.tabular import FileProblem
 from core.transitions import lock, transition
 from wallet.models import Wallet
@@ -145,41 +147,12 @@ def _earlier_lines(batch: Batch) -> Callable[[list[str]], dict[str, int]]:
     return lookup
 
 
-def _row_model(batch: Batch, row: CheckedRow) -> BatchRow:
-    return BatchRow(
-        batch=batch,
-        line=row.line,
-        national_id=row.national_id,
-        name=row.name,
-        usage_location=row.usage_location,
-        phone=row.phone,
-        note=row.note,
-        person_id=row.person_id,
-        region_id=row.region_id,
-        outcome=row.outcome,
-        reason=row.reason,
-        reason_arg=row.reason_arg,
-    )
-
-
-ROW_FIELDS = ("batch", *BatchRow.AS_TYPED, "person", "region", "outcome", "reason", "reason_arg")
-
-
 def _insert_rows(batch: Batch, rows: list[CheckedRow]) -> None:
-    """Store a chunk of checked rows: COPY on PostgreSQL (a 100,000-row file would
-    otherwise spend most of its check building model instances), bulk_create
-    elsewhere."""
-    if connection.vendor != "postgresql":
-        BatchRow.objects.bulk_create([_row_model(batch, row) for row in rows])
-        return
-    meta = BatchRow._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in ROW_FIELDS)
-    table = connection.ops.quote_name(meta.db_table)
+    """Store a chunk of checked rows with COPY (a 100,000-row file would
+    otherwise spend most of its check building model instances)."""
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY {table} ({columns}) FROM STDIN"  # identifiers from the model
-        ) as copy,
+        cursor.cursor.copy(bulk_sql.COPY_ROWS.text) as copy,
     ):
         for row in rows:
             copy.write_row(

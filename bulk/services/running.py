@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, PersonStatus, Region
 from bulk import jobs
+from bulk.actions import Action
 from bulk.models import Batch, BatchRow
 from bulk.reasons import Outcome, Reason
 from bulk.services.checking import open_wallet_person_ids
 from bulk.services.common import COUNTERS, STALE_AFTER, Progress, chunk_size
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.reasons import Refusal
 from core.transitions import lock, transition
 from wallet.services import wallet_open, wallet_open_bulk

@@ -21,8 +21,9 @@ from claims.models import (
 )
 from claims.models.bills import SETTLED_AMOUNTS, SETTLED_FIGURES
 from claims.selectors import bill_recompute
+from claims.services.bill_import import bill_import
 from claims.services.bills import bill_settle, bills_settle_many
-from claims.services.imports import BILL_COLUMNS, bill_import
+from claims.services.imports import BILL_COLUMNS
 from core import reasons
 from core.models import Job
 

@@ -17,8 +17,8 @@ from claims.models.chronic import Disease
 from claims.models.directory import DirectoryItem, ItemClass
 from claims.models.policy import CareType, PolicyRule
 from core.fields import ClockDateTimeField, user_field
+from core.flow import Flow
 from core.money import money_field as money_column
-from core.transitions import Flow
 
 HALF_FEN = Decimal("0.005")
 
@@ -162,8 +162,7 @@ class Bill(models.Model):
                 for name in SETTLED_AMOUNTS
             ),
             # C6: every yuan of a settled bill is either the fund's or the patient's.
-            # (Within half a fen: exact on PostgreSQL's numeric; SQLite, used by the
-            # embedded run, stores decimals as floating point.)
+            # (Within half a fen, as first written; PostgreSQL's numeric is exact.)
             models.CheckConstraint(
                 condition=~Q(status="settled")
                 | Q(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Facility, InsuredPerson
 from core.fields import ClockDateTimeField, user_field
-from core.transitions import Flow
+from core.flow import Flow
 
 
 class Disease(models.Model):

@@ -13,8 +13,10 @@ from accounts import selectors as accounts_selectors
 from claims.models import Bill, ChronicRecognition, Disease
 from claims.selectors.glance import year_at_a_glance
 from claims.settlement.calc import SettlementInput, SettlementResult, calculate
+from claims.sql import family as family_sql
 from core import clock
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
+from core.sql import columns
 
 
 def _year_range(year: int) -> tuple[datetime.date, datetime.date]:
@@ -53,7 +55,7 @@ def bill_recompute(bill: Bill) -> SettlementResult:
 
 def family_cards(*, persons: list) -> dict[int, dict]:
     """This year's costs for each family member, in two queries however many
-    members on PostgreSQL (four through the ORM): this year at a glance (totals,
+    members: this year at a glance (totals,
     deductible and cap, see glance.py) and the chronic recognitions in force."""
     today = clock.localdate()
     family = year_at_a_glance(persons=persons, year=today.year)
@@ -89,43 +91,19 @@ def family_cards(*, persons: list) -> dict[int, dict]:
     return cards
 
 
-def _columns(model, alias: str) -> tuple[str, list[str]]:
-    """A model's columns for a hand-written SELECT, and their attnames (from_db)."""
-    fields = model._meta.concrete_fields
-    return ", ".join(f"{alias}.{f.column}" for f in fields), [f.attname for f in fields]
-
-
-_RECOGNITION_COLUMNS, _RECOGNITION_FIELDS = _columns(ChronicRecognition, "r")
-_DISEASE_COLUMNS, _DISEASE_FIELDS = _columns(Disease, "d")
-_RECOGNITIONS_SQL_TEMPLATE = """
-SELECT {recognition}, {disease}
-FROM claims_chronicrecognition r
-JOIN claims_disease d ON d.id = r.disease_id
-WHERE r.person_id = ANY(%(ids)s::bigint[]) AND r.status = 'approved'
-  AND r.valid_from <= %(day)s AND r.valid_until >= %(day)s
-ORDER BY r.applied_at DESC, r.id DESC
-"""
-# One fixed text, prepared once per connection.
-_RECOGNITIONS_SQL = _RECOGNITIONS_SQL_TEMPLATE.format(
-    recognition=_RECOGNITION_COLUMNS, disease=_DISEASE_COLUMNS
-)
+_RECOGNITION_FIELDS = columns(ChronicRecognition)
+_DISEASE_FIELDS = columns(Disease)
 
 
 def _recognitions_in_force(*, ids: list[int], day: datetime.date) -> list[ChronicRecognition]:
     """The approved recognitions valid on `day` (C5), with their disease: a
-    prepared statement on PostgreSQL (the family page reads it on every visit;
-    compiling the ORM's query cost more than running it), the ORM elsewhere."""
-    if not set_based():
-        return list(
-            ChronicRecognition.objects.filter(
-                person_id__in=ids,
-                status=ChronicRecognition.Status.APPROVED,
-                valid_from__lte=day,
-                valid_until__gte=day,
-            ).select_related("disease")
-        )
+    prepared statement (claims/sql/family.py; the family page reads it on every
+    visit)."""
     with prepared_cursor() as cursor:
-        cursor.execute(_RECOGNITIONS_SQL, {"ids": ids, "day": day})
+        cursor.execute(
+            family_sql.RECOGNITIONS.text,
+            {"ids": ids, "day": day, "approved": ChronicRecognition.Status.APPROVED.value},
+        )
         rows = cursor.fetchall()
     db = connection.alias
     found = []

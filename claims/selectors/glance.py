@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Sum
-
-from claims.models import Bill, CareType, PersonYearTotals, PolicyRule
+from claims.models import Bill, CareType, PolicyRule
+from claims.sql import family as family_sql
 from core import clock
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
 
 ZERO = Decimal("0.00")
 
@@ -120,14 +119,13 @@ class _Rule(NamedTuple):
 
 def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
     """The glance for each of `persons` (keyed by id) and the family's totals.
-    One hand-written statement on PostgreSQL (the family page shows it on every
-    visit), three ORM queries elsewhere, however many persons."""
+    One prepared statement however many persons (claims/sql/family.py: the
+    family page shows it on every visit)."""
     year = year or clock.localdate().year
     people = {p.pk: Glance(year=year) for p in persons}
     if not persons:
         return FamilyGlance(year, people)
-    read = _read_sql if set_based() else _read_orm
-    bills, totals, rules = read(persons, year)
+    bills, totals, rules = _read_sql(persons, year)
     for person_id, (n, total, fund, personal) in bills.items():
         glance = people[person_id]
         glance.bills, glance.total = n, total or ZERO
@@ -156,63 +154,6 @@ def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
     return FamilyGlance(year, people)
 
 
-def _read_orm(persons: list, year: int):
-    """{person: (bills, total, fund, personal)}, {(person, care type): totals},
-    {(region, insurance type): rules}."""
-    ids = [p.pk for p in persons]
-    bills = {
-        row["person_id"]: (row["n"], row["total"], row["fund"], row["personal"])
-        for row in Bill.objects.filter(
-            person_id__in=ids,
-            status=Bill.Status.SETTLED,
-            settled_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
-        )
-        .values("person_id")
-        .annotate(
-            n=Count("pk"), total=Sum("total"), fund=Sum("fund_paid"), personal=Sum("personal_total")
-        )
-    }
-    totals = {
-        (t.person_id, t.care_type): _Totals(t.bills, t.fund_paid, t.deductible_used)
-        for t in PersonYearTotals.objects.filter(person_id__in=ids, year=year)
-    }
-    rules: dict[tuple[int, str], list[_Rule]] = {}
-    wanted = {(p.region_id, p.insurance_type) for p in persons}
-    for rule in PolicyRule.objects.filter(
-        policy__year=year,
-        policy__region_id__in={region for region, _kind in wanted},
-        insurance_type__in={kind for _region, kind in wanted},
-    ).select_related("policy"):
-        rules.setdefault((rule.policy.region_id, rule.insurance_type), []).append(
-            _Rule(rule.care_type, rule.deductible, rule.annual_cap, rule.deductible_scope)
-        )
-    return bills, totals, rules
-
-
-_READ_SQL = """
-SELECT
-    (SELECT json_agg(json_build_array(x.person_id, x.n, x.total::text, x.fund::text,
-                                      x.personal::text))
-       FROM (SELECT person_id, count(*) AS n, sum(total) AS total, sum(fund_paid) AS fund,
-                    sum(personal_total) AS personal
-               FROM claims_bill
-              WHERE person_id = ANY(%(ids)s::bigint[]) AND status = 'settled'
-                AND settled_on BETWEEN %(first)s AND %(last)s
-              GROUP BY person_id) AS x),
-    (SELECT json_agg(json_build_array(t.person_id, t.care_type, t.bills, t.fund_paid::text,
-                                      t.deductible_used::text))
-       FROM claims_personyeartotals t
-      WHERE t.person_id = ANY(%(ids)s::bigint[]) AND t.year = %(year)s),
-    (SELECT json_agg(json_build_array(p.region_id, r.insurance_type, r.care_type,
-                                      r.deductible::text, r.annual_cap::text,
-                                      r.deductible_scope))
-       FROM claims_policyrule r
-       JOIN claims_regionalpolicy p ON p.id = r.policy_id
-      WHERE p.year = %(year)s AND p.region_id = ANY(%(regions)s::bigint[])
-        AND r.insurance_type = ANY(%(kinds)s::text[]))
-"""
-
-
 def _read_sql(persons: list, year: int):
     """The same three reads in one round trip (figures travel as their text)."""
     params = {
@@ -222,9 +163,10 @@ def _read_sql(persons: list, year: int):
         "year": year,
         "regions": sorted({p.region_id for p in persons}),
         "kinds": sorted({p.insurance_type for p in persons}),
+        "settled": Bill.Status.SETTLED.value,
     }
     with prepared_cursor() as cursor:
-        cursor.execute(_READ_SQL, params)
+        cursor.execute(family_sql.GLANCE.text, params)
         raw = cursor.fetchone()
     bill_rows, total_rows, rule_rows = (
         json.loads(value) if isinstance(value, str) else (value or []) for value in raw

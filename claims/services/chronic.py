@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from accounts.models import Facility, InsuredPerson, MessageKind
 from accounts.services import message_send
+from claims.actions import Action
 from claims.models import ChronicRecognition, ClaimsSettings, Disease
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.reasons import Refusal
 from core.transitions import transition
 

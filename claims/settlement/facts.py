@@ -3,8 +3,8 @@ it: which policy row applies (C3, C5), the non-local reduction (F4), and whether
 the fund pays at all (F1, F2). Reads only — the estimate uses it without writing.
 
 `derive` turns what the database says into Facts; `gather` reads it through the
-ORM in a constant number of queries (the estimate, SQLite), load.py in one
-statement for any number of bills (the settlement on PostgreSQL). `decide` is
+ORM in a constant number of queries (the estimate), load.py in one statement for
+any number of bills (the settlement). `decide` is
 pure, so the estimate can ask "what if" by overriding a fact.
 """
 
@@ -130,7 +130,7 @@ def gather(
     emergency: bool = False,
 ) -> Facts:
     """Read the facts for a bill of `person` at `facility` on `day` through the
-    ORM (the estimate, and the settlement on SQLite). `person` and `facility`
+    ORM (the estimate; tests/claims/reference_settlement.py). `person` and `facility`
     should come with region__province loaded."""
     disease_id = disease.pk if isinstance(disease, Disease) else disease
     home, there = person.region, facility.region
@@ -286,49 +286,11 @@ def _rules_prefetch(insurance_type: str) -> Prefetch:
 
 def decide(facts: Facts) -> Decision:
     """Which policy row, which reduction, and whether the fund pays (pure)."""
-    notes: list[str] = []
+    care_type, notes = _care_type(facts)
+    reduction, note = _reduction(facts)
+    if note:
+        notes.append(note)
     refusal = ""
-    if facts.visit == Visit.INPATIENT:
-        care_type = CareType.INPATIENT
-    elif facts.disease_id is not None and facts.recognised:
-        # C5: cross-province chronic care covers only the national list's
-        # diseases, and needs recognition at home, a non-local registration and a
-        # facility flagged for chronic-disease settlement.
-        if facts.cross_province and not facts.disease_cross_province:
-            care_type = CareType.GENERAL_OUTPATIENT
-            notes.append("C5-04")
-        elif facts.cross_province and (
-            facts.registration == NO_REGISTRATION or not facts.chronic_settlement_facility
-        ):
-            care_type = CareType.GENERAL_OUTPATIENT
-            notes.append("C5-03")
-        else:
-            care_type = CareType.CHRONIC_OUTPATIENT
-            notes.append("C5-01")
-    else:
-        care_type = CareType.GENERAL_OUTPATIENT
-        if facts.disease_id is not None:
-            notes.append("C5-02")
-
-    reduction = ZERO
-    if facts.non_local:
-        kind = facts.registration
-        if kind in NonLocalRegistration.LONG_TERM_KINDS:
-            notes.append("F4-01")
-        elif kind in (NonLocalRegistration.Kind.REFERRAL, NonLocalRegistration.Kind.EMERGENCY):
-            notes.append("F4-02")
-            reduction = facts.referral_reduction
-        elif kind == NonLocalRegistration.Kind.OTHER_TEMPORARY:
-            notes.append("F4-03")
-            reduction = facts.other_reduction
-        elif facts.emergency:
-            # F4: emergencies count as registered.
-            notes.append("F4-02")
-            reduction = facts.referral_reduction
-        else:
-            notes.append("F4-04")
-            reduction = facts.other_reduction
-
     if care_type == CareType.GENERAL_OUTPATIENT:
         if not facts.outpatient_pooling:
             refusal = "F1-01"
@@ -338,6 +300,43 @@ def decide(facts: Facts) -> Decision:
     if rule is None and not refusal:
         refusal = "C3-03"
     return Decision(care_type, rule, reduction, refusal, tuple(notes))
+
+
+def _care_type(facts: Facts) -> tuple[str, list[str]]:
+    """The care type the bill is paid as, with the C5 note that says why."""
+    if facts.visit == Visit.INPATIENT:
+        return CareType.INPATIENT, []
+    if facts.disease_id is None:
+        return CareType.GENERAL_OUTPATIENT, []
+    if not facts.recognised:
+        return CareType.GENERAL_OUTPATIENT, ["C5-02"]
+    # C5: cross-province chronic care covers only the national list's diseases,
+    # and needs recognition at home, a non-local registration and a facility
+    # flagged for chronic-disease settlement.
+    if facts.cross_province and not facts.disease_cross_province:
+        return CareType.GENERAL_OUTPATIENT, ["C5-04"]
+    if facts.cross_province and (
+        facts.registration == NO_REGISTRATION or not facts.chronic_settlement_facility
+    ):
+        return CareType.GENERAL_OUTPATIENT, ["C5-03"]
+    return CareType.CHRONIC_OUTPATIENT, ["C5-01"]
+
+
+def _reduction(facts: Facts) -> tuple[Decimal, str]:
+    """The non-local rate reduction (F4) and its note; none for local care."""
+    if not facts.non_local:
+        return ZERO, ""
+    kind = facts.registration
+    if kind in NonLocalRegistration.LONG_TERM_KINDS:
+        return ZERO, "F4-01"
+    if kind in (NonLocalRegistration.Kind.REFERRAL, NonLocalRegistration.Kind.EMERGENCY):
+        return facts.referral_reduction, "F4-02"
+    if kind == NonLocalRegistration.Kind.OTHER_TEMPORARY:
+        return facts.other_reduction, "F4-03"
+    if facts.emergency:
+        # F4: emergencies count as registered.
+        return facts.referral_reduction, "F4-02"
+    return facts.other_reduction, "F4-04"
 
 
 def settlement_input(

@@ -1,17 +1,14 @@
 """Lock bills and read everything their settlement needs (C1–C6, F1–F4).
 
-One statement for any number of bills on PostgreSQL: the bills (locked FOR
-UPDATE, pk order), their patients and facilities with the region flags, their
-lines with the directory item in force on the bill's date, the regional
-policies and their rules, the designated-facility choice, the chronic
+One statement for any number of bills (claims/sql/settlement.py): the bills
+(locked FOR UPDATE, pk order), their patients and facilities with the region
+flags, their lines with the directory item in force on the bill's date, the
+regional policies and their rules, the designated-facility choice, the chronic
 recognition, the disease's cross-province listing and the non-local
 registration on that day. Settling one bill costs that one round trip whatever
 the patient's history; settling a hospital's day costs one per chunk
-(claims.services.bills). SQLite (the embedded `make run`) reads the same facts
-through the ORM, a few queries a bill (settlement_facts.gather).
-
-Either way the rules are applied by the same pure code (settlement_facts.derive
-and decide), so the two give the same facts.
+(claims.services.bills). The rules are applied by pure code
+(settlement_facts.derive and decide).
 """
 
 from __future__ import annotations
@@ -22,11 +19,11 @@ from typing import NamedTuple
 
 from django.db import connection
 
-from accounts.models import Facility, InsuredPerson, Province, Region
-from claims.models import Bill, PolicyRule, RegionalPolicy
-from claims.models.policy import POLICY_RULE_TERMS
+from accounts.models import Facility, InsuredPerson, NonLocalRegistration, Province, Region
+from claims.models import Bill, ChronicRecognition, PolicyRule, RegionalPolicy
 from claims.settlement import facts as settlement_facts
-from core.db import prepared_cursor, set_based
+from claims.sql import settlement as settlement_sql
+from core.db import prepared_cursor
 
 
 class LineRow(NamedTuple):
@@ -57,155 +54,11 @@ class ToSettle:
     facts: settlement_facts.Facts | None  # None: the bill is settled already
 
 
-def _in_model_order(model, names: list[str]) -> list[str]:
-    """Model.from_db takes a subset of fields in the model's own field order."""
-    order = [f.attname for f in model._meta.concrete_fields]
-    assert set(names) <= set(order), set(names) - set(order)
-    return sorted(names, key=order.index)
-
-
-# The columns read (all the rules need; the rest of each row stays deferred).
-BILL_FIELDS = _in_model_order(
-    Bill,
-    [
-        "id",
-        "reference",
-        "person_id",
-        "facility_id",
-        "service_date",
-        "visit",
-        "disease_id",
-        "diagnosis",
-        "emergency",
-        "status",
-        "entered_by_id",
-    ],
-)
-PERSON_FIELDS = _in_model_order(
-    InsuredPerson,
-    ["id", "name", "national_id", "insurance_type", "region_id", "status", "user_id"],
-)
-FACILITY_FIELDS = _in_model_order(
-    Facility,
-    [
-        "id",
-        "code",
-        "name",
-        "kind",
-        "tier",
-        "region_id",
-        "outpatient_pooling",
-        "chronic_settlement",
-        "wallet_payment",
-    ],
-)
-# Every column of a rule, in the model's order (the order the values are given
-# in _Chunk.rule_set).
-RULE_FIELDS = _in_model_order(PolicyRule, ["id", "policy_id", *POLICY_RULE_TERMS])
-PROVINCE_FIELDS = _in_model_order(
-    Province,
-    ["id", "designated_facility_required", "cross_province_pooling"],
-)
-
-_LOAD_SQL_TEMPLATE = """
-WITH b AS MATERIALIZED (
-    SELECT {bill_columns} FROM claims_bill
-    WHERE {bill_filter}
-    ORDER BY id
-    FOR UPDATE
-)
-SELECT
-    {b_columns},
-    {p_columns},
-    {pp_columns},
-    {f_columns},
-    fp.id,
-    ln.ids, ln.codes, ln.names, ln.quantities, ln.prices,
-    ln.item_ids, ln.item_classes, ln.item_limits, ln.item_names,
-    hp.id, hp.class_b_share, hp.referral_reduction, hp.other_temporary_reduction,
-    tp.class_b_share,
-    ru.ids, ru.care_types, ru.tiers, ru.deductibles, ru.scopes, ru.rates, ru.caps,
-    (SELECT c.facility_id FROM accounts_designatedfacilitychoice c
-      WHERE c.person_id = b.person_id AND c.effective_from <= b.service_date
-      ORDER BY c.effective_from DESC, c.id DESC LIMIT 1),
-    b.disease_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM claims_chronicrecognition r
-         WHERE r.person_id = b.person_id AND r.disease_id = b.disease_id
-           AND r.status = 'approved'
-           AND r.valid_from <= b.service_date AND r.valid_until >= b.service_date),
-    COALESCE(d.cross_province, false), d.cross_province_since,
-    reg.kind, reg.province_id,
-    (SELECT s.default_class_b_share FROM claims_claimssettings s WHERE s.id = 1)
-FROM b
-JOIN accounts_insuredperson p ON p.id = b.person_id
-JOIN accounts_region pr ON pr.id = p.region_id
-JOIN accounts_province pp ON pp.id = pr.province_id
-JOIN accounts_facility f ON f.id = b.facility_id
-JOIN accounts_region fr ON fr.id = f.region_id
-JOIN accounts_province fp ON fp.id = fr.province_id
-LEFT JOIN claims_disease d ON d.id = b.disease_id
-LEFT JOIN claims_regionalpolicy hp
-       ON hp.region_id = p.region_id AND hp.year = EXTRACT(YEAR FROM b.service_date)::int
-LEFT JOIN claims_regionalpolicy tp
-       ON tp.region_id = f.region_id AND tp.year = EXTRACT(YEAR FROM b.service_date)::int
-LEFT JOIN LATERAL (
-    SELECT array_agg(l.id ORDER BY l.position, l.id) AS ids,
-           array_agg(l.code ORDER BY l.position, l.id) AS codes,
-           array_agg(l.name ORDER BY l.position, l.id) AS names,
-           array_agg(l.quantity ORDER BY l.position, l.id) AS quantities,
-           array_agg(l.unit_price ORDER BY l.position, l.id) AS prices,
-           array_agg(i.id ORDER BY l.position, l.id) AS item_ids,
-           array_agg(i.item_class ORDER BY l.position, l.id) AS item_classes,
-           array_agg(i.price_limit ORDER BY l.position, l.id) AS item_limits,
-           array_agg(i.name ORDER BY l.position, l.id) AS item_names
-    FROM claims_billline l
-    -- One lookup of the (version, code) key per line, whatever the statistics.
-    LEFT JOIN LATERAL (
-        SELECT d.id, d.item_class, d.price_limit, d.name
-        FROM claims_directoryitem d
-        WHERE d.code = l.code
-          AND d.version_id = (SELECT v.id FROM claims_directoryversion v
-                               WHERE v.effective_from <= b.service_date
-                               ORDER BY v.effective_from DESC LIMIT 1)
-    ) i ON true
-    WHERE l.bill_id = b.id
-) ln ON true
-LEFT JOIN LATERAL (
-    SELECT array_agg(r.id ORDER BY r.id) AS ids,
-           array_agg(r.care_type ORDER BY r.id) AS care_types,
-           array_agg(r.tier ORDER BY r.id) AS tiers,
-           array_agg(r.deductible ORDER BY r.id) AS deductibles,
-           array_agg(r.deductible_scope ORDER BY r.id) AS scopes,
-           array_agg(r.rate ORDER BY r.id) AS rates,
-           array_agg(r.annual_cap ORDER BY r.id) AS caps
-    FROM claims_policyrule r
-    -- Only the facility's tier can apply (decide() looks up (care type, tier)).
-    WHERE r.policy_id = hp.id AND r.insurance_type = p.insurance_type
-      AND r.tier = COALESCE(f.tier, 0)
-) ru ON true
-LEFT JOIN LATERAL (
-    SELECT g.kind, gr.province_id
-    FROM accounts_nonlocalregistration g
-    JOIN accounts_region gr ON gr.id = g.destination_id
-    WHERE g.person_id = b.person_id AND g.status = 'active'
-      AND g.start_date <= b.service_date
-      AND (g.end_date IS NULL OR g.end_date >= b.service_date)
-    ORDER BY g.start_date DESC, g.id DESC LIMIT 1
-) reg ON true
-ORDER BY b.service_date, b.id
-"""
-_COLUMNS = {
-    "bill_columns": ", ".join(BILL_FIELDS),
-    "b_columns": ", ".join(f"b.{f}" for f in BILL_FIELDS),
-    "p_columns": ", ".join(f"p.{f}" for f in PERSON_FIELDS),
-    "pp_columns": ", ".join(f"pp.{f}" for f in PROVINCE_FIELDS),
-    "f_columns": ", ".join(f"f.{f}" for f in FACILITY_FIELDS),
-}
-# Two fixed texts (the column lists are the models'), each prepared once per
-# connection. One bill by a plain key: the server settles on one generic plan and
-# plans it no more (planning an array's custom plan cost four times the run).
-_LOAD_ONE_SQL = _LOAD_SQL_TEMPLATE.format(bill_filter="id = %(id)s::bigint", **_COLUMNS)
-_LOAD_SQL = _LOAD_SQL_TEMPLATE.format(bill_filter="id = ANY(%(ids)s::bigint[])", **_COLUMNS)
+BILL_FIELDS = settlement_sql.BILL_FIELDS
+PERSON_FIELDS = settlement_sql.PERSON_FIELDS
+FACILITY_FIELDS = settlement_sql.FACILITY_FIELDS
+RULE_FIELDS = settlement_sql.RULE_FIELDS
+PROVINCE_FIELDS = settlement_sql.PROVINCE_FIELDS
 
 
 def load_for_settlement(ids: list[int]) -> list[ToSettle]:
@@ -213,9 +66,7 @@ def load_for_settlement(ids: list[int]) -> list[ToSettle]:
     in date order (service date, then pk: the order their running totals are
     used in, C3). Must run inside the settling transaction. Bills already settled
     come back with `facts` None; unknown ids are left out."""
-    if set_based():
-        return _load_sql(ids)
-    return _load_orm(ids)
+    return _load_sql(ids)
 
 
 class _Chunk:
@@ -291,11 +142,15 @@ class _Chunk:
 
 
 def _load_sql(ids: list[int]) -> list[ToSettle]:
+    enums = {
+        "approved": ChronicRecognition.Status.APPROVED.value,
+        "registration_active": NonLocalRegistration.Status.ACTIVE.value,
+    }
     with prepared_cursor() as cursor:
         if len(ids) == 1:
-            cursor.execute(_LOAD_ONE_SQL, {"id": ids[0]})
+            cursor.execute(settlement_sql.LOAD_ONE.text, {"id": ids[0], **enums})
         else:
-            cursor.execute(_LOAD_SQL, {"ids": list(ids)})
+            cursor.execute(settlement_sql.LOAD_MANY.text, {"ids": list(ids), **enums})
         rows = cursor.fetchall()
     chunk = _Chunk()
     nb, npn, npv, nf = (
@@ -381,40 +236,6 @@ def _load_sql(ids: list[int]) -> list[ToSettle]:
             if registration_kind is None
             else (registration_kind, registration_province),
             default_class_b_share=default_share,
-        )
-        found.append(ToSettle(bill, lines, items, facts))
-    return found
-
-
-def _load_orm(ids: list[int]) -> list[ToSettle]:
-    bills = (
-        Bill.objects.select_for_update(of=("self",))
-        .select_related("person__region__province", "facility__region__province")
-        .filter(pk__in=ids)
-        .order_by("service_date", "pk")
-    )
-    found = []
-    for bill in bills:
-        if not Bill.flow.allows(bill.status, Bill.Status.SETTLED):  # done before
-            found.append(ToSettle(bill, [], {}, None))
-            continue
-        lines = [
-            LineRow(line.pk, line.code, line.name, line.quantity, line.unit_price)
-            for line in bill.lines.all()
-        ]
-        items = {
-            code: ItemRow(item.pk, item.item_class, item.price_limit, item.name)
-            for code, item in settlement_facts.directory_items(
-                day=bill.service_date, codes=[line.code for line in lines]
-            ).items()
-        }
-        facts = settlement_facts.gather(
-            person=bill.person,
-            facility=bill.facility,
-            day=bill.service_date,
-            visit=bill.visit,
-            disease=bill.disease_id,
-            emergency=bill.emergency,
         )
         found.append(ToSettle(bill, lines, items, facts))
     return found

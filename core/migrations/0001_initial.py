@@ -9,7 +9,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import core.audit
+import core.actions
 
 MOVED = [("accounts", "auditevent"), ("portal", "heartbeat")]
 
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                         (
                             "action",
                             models.CharField(
-                                choices=core.audit.Action.choices,
+                                choices=core.actions.choices,
                                 db_index=True,
                                 max_length=60,
                                 verbose_name="action",

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts import national_id
-from accounts.selectors import is_close_relative, relation_of
+from accounts.selectors import relation_of
 from accounts.services import relationship_create
 from tests.factories import InsuredPersonFactory
 
@@ -25,6 +25,10 @@ def test_invalid_id_numbers_are_refused_with_a_reason(value, code):
     with pytest.raises(ValidationError) as exc:
         national_id.parse(value)
     assert exc.value.code == code
+
+
+def is_close_relative(a, b) -> bool:
+    return relation_of(person=a, other=b) is not None
 
 
 def test_valid_id_gives_birth_date_and_sex_and_is_normalised():

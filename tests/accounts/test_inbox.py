@@ -89,12 +89,7 @@ def send(fam, key="k1", amount="100.00"):
 # Transfers (W8, W9) -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
-def test_a_transfer_waiting_is_told_to_the_recipient_once(
-    fam, django_capture_on_commit_callbacks, settings, set_based
-):
-    """The same messages from the one-statement write (PostgreSQL) and its ORM twin."""
-    settings.PORTAL_SET_BASED_SQL = set_based
+def test_a_transfer_waiting_is_told_to_the_recipient_once(fam, django_capture_on_commit_callbacks):
     rolled_back(lambda: send(fam, key="gone"))
     with django_capture_on_commit_callbacks(execute=True):
         made = send(fam)
@@ -344,13 +339,9 @@ def test_mark_all_read(fam, django_capture_on_commit_callbacks):
     assert all(m.is_read for m in inbox(fam["user"]))
 
 
-@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
-def test_an_event_is_told_to_each_login_once_on_either_path(
-    me, settings, set_based, django_capture_on_commit_callbacks
-):
+def test_an_event_is_told_to_each_login_once(me, django_capture_on_commit_callbacks):
     """A keyed event written twice (a daily job run again) reaches each login
     once, and named logins hear of it beside the person's own login."""
-    settings.PORTAL_SET_BASED_SQL = set_based
     other = UserFactory(username="lisi")
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):

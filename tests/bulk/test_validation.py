@@ -8,7 +8,7 @@ from django.utils import translation
 from accounts import national_id
 from accounts.models import PersonStatus
 from bulk.reading import Column, RawRow
-from bulk.reasons import Outcome, Reason, render_reason
+from bulk.reasons import Outcome, Reason, ReasonText
 from bulk.validation import (
     RegionIndex,
     check_chunk,
@@ -16,6 +16,11 @@ from bulk.validation import (
 from tests.factories import InsuredPersonFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def render_reason(code: str, arg: str = "") -> str:
+    """One reason as the report reads it, in the active language."""
+    return ReasonText()(code, arg)
 
 
 def raw(line, nid, name, location="500100", phone="", note="", **flags):

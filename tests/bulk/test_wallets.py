@@ -1,6 +1,6 @@
 """wallet.services.wallet_open_bulk, the one service bulk proxy activation opens
-wallets with: the set-based SQL on PostgreSQL and the ORM path of the embedded run
-keep the same rules (W1, W2) and write the same rows as wallet_open."""
+wallets with: its set-based statements keep the rules (W1, W2) and write the
+same rows as wallet_open."""
 
 import pytest
 
@@ -48,15 +48,10 @@ def written(person):
     }
 
 
-def test_both_paths_write_what_wallet_open_writes(regions, operator, settings):
+def test_bulk_opening_writes_what_wallet_open_writes(regions, operator):
     ours, our_rows = family(regions)
-    theirs, their_rows = family(regions)
     one = InsuredPersonFactory(region=regions["chongqing"])
     assert wallet_open_bulk(rows=our_rows, acting_user=operator, batch_ref="bulk-1") == [ours.pk]
-    settings.PORTAL_SET_BASED_SQL = False
-    assert wallet_open_bulk(rows=their_rows, acting_user=operator, batch_ref="bulk-1") == [
-        theirs.pk
-    ]
     wallet_open(
         person=one,
         usage_region=regions["chongqing"],
@@ -64,18 +59,16 @@ def test_both_paths_write_what_wallet_open_writes(regions, operator, settings):
         by_proxy=True,
         batch_ref="bulk-1",
     )
-    assert written(ours) == written(theirs) == written(one)
+    assert written(ours) == written(one)
     assert written(ours)["audit"][2:4] == (
         {"usage_region": regions["chongqing"].code, "by_proxy": True, "batch": "bulk-1"},
         "shequ",
     )
-    # Two already open, three opened: the suspended and Guangdong rows opened nothing.
-    assert Wallet.objects.count() == 5
+    # One already open, two opened: the suspended and Guangdong rows opened nothing.
+    assert Wallet.objects.count() == 3
 
 
-@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
-def test_opening_twice_opens_nothing_twice(regions, operator, settings, set_based):
-    settings.PORTAL_SET_BASED_SQL = set_based
+def test_opening_twice_opens_nothing_twice(regions, operator):
     ours, rows = family(regions)
     wallet_open_bulk(rows=rows, acting_user=operator, batch_ref="bulk-1")
     assert wallet_open_bulk(rows=rows, acting_user=operator, batch_ref="bulk-2") == []

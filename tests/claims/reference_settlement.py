@@ -216,6 +216,22 @@ def _pooling_accounts(*, person: InsuredPerson) -> dict[int, int]:
     )
 
 
+def _reference_split(amount, wallet_account, own_account, pooling, locked):
+    """(parts by source, what is left for cash, the pooling account used)."""
+    left = amount
+    parts: dict[str, Decimal] = {}
+    for name, account_id in (("wallet", wallet_account), ("own", own_account)):
+        take = min(left, locked[account_id].balance) if account_id else NONE
+        parts[name] = take
+        left -= take
+    pool_account = None
+    if left > 0 and pooling:
+        pool_account = max(pooling, key=lambda a: (locked[a].balance, -a))
+    take = min(left, locked[pool_account].balance) if pool_account else NONE
+    parts["pooling"] = take
+    return parts, left - take, pool_account
+
+
 def reference_payout_for_person(
     *, person, amount, purpose, reference, acting_user, facility=None, allow_cash=True
 ) -> Payment:
@@ -249,18 +265,9 @@ def reference_payout_for_person(
             existing = Payment.objects.filter(reference=reference).first()
             if existing is not None:
                 return existing
-            left = amount
-            parts: dict[str, Decimal] = {}
-            for name, account_id in (("wallet", wallet_account), ("own", own_account)):
-                take = min(left, locked[account_id].balance) if account_id else NONE
-                parts[name] = take
-                left -= take
-            pool_account = None
-            if left > 0 and pooling:
-                pool_account = max(pooling, key=lambda a: (locked[a].balance, -a))
-            take = min(left, locked[pool_account].balance) if pool_account else NONE
-            parts["pooling"] = take
-            left -= take
+            parts, left, pool_account = _reference_split(
+                amount, wallet_account, own_account, pooling, locked
+            )
             if left > 0 and not allow_cash:
                 raise Refusal("P4-01", amount=amount, available=amount - left)
             payment = Payment.objects.create(

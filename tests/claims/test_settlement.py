@@ -424,12 +424,9 @@ def test_database_refuses_a_settled_bill_that_does_not_add_up(cq):
         Bill.objects.filter(pk=bill.pk).update(fund_paid=D("1.00"))  # C6: total ≠ fund + you
 
 
-@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
-def test_settled_lines_are_stored_the_same_on_both_paths(cq, settings, set_based):
-    """PostgreSQL reads and stores a settlement in hand-written statements, SQLite
-    (make run) through the ORM: the same figures either way, also when a whole
-    column is empty (every line out of the directory)."""
-    settings.PORTAL_SET_BASED_SQL = set_based
+def test_settled_lines_are_stored_with_their_figures(cq):
+    """A settlement's lines are stored with their item, figures and reasons,
+    also when a whole column is empty (every line out of the directory)."""
     person = InsuredPersonFactory(region=cq, insurance_type="employee")
     hospital = FacilityFactory(region=cq, tier=2)
     bill = settle(person, hospital, [("A200", 2, "60.00"), ("B100", 1, "200.00")])

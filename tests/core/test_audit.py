@@ -71,3 +71,30 @@ def test_the_table_stayed_where_it_was():
     from core.models import Heartbeat
 
     assert Heartbeat._meta.db_table == "portal_heartbeat"
+
+
+def test_each_app_registers_its_own_actions_and_nothing_else_is_recorded():
+    """Actions are declared by the app that records them (core.actions): the
+    ground floor names none of theirs, and an unregistered one is refused."""
+    from accounts.actions import Action as People
+    from bulk.actions import Action as Bulk
+    from claims.actions import Action as Claims
+    from core import actions
+    from portal.actions import Action as Logins
+    from wallet.actions import Action as Money
+
+    registered = dict(actions.choices())
+    for choices in (People, Bulk, Claims, Logins, Money, actions.Action):
+        assert set(choices.values) <= set(registered), choices
+    assert AuditEvent._meta.get_field("action").choices == actions.choices()
+    with pytest.raises(ValueError):
+        audit_record(actor=None, action="person.qr_rotat")
+    assert not AuditEvent.objects.filter(action="person.qr_rotat").exists()
+
+
+def test_the_audit_model_and_its_writer_import_each_other_in_no_circle():
+    import grimp
+
+    graph = grimp.build_graph("core")
+    assert graph.find_shortest_chain(importer="core.models", imported="core.audit") is None
+    assert graph.find_shortest_chain(importer="core.actions", imported="core.models") is None

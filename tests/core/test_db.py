@@ -1,11 +1,10 @@
 """core.db: the hot hand-written statements are prepared once per connection and
-still counted like any other query; the one switch between SQL and ORM paths."""
+still counted like any other query."""
 
 import pytest
 from django.db import connection
 
-from core import db
-from core.db import prepared_cursor, set_based
+from core.db import prepared_cursor
 
 
 def prepared(text_start: str) -> int:
@@ -69,21 +68,3 @@ def test_a_django_without_prepare_cursor_fails_loudly(monkeypatch):
     monkeypatch.setattr(connections["default"], "_prepare_cursor", None)
     with pytest.raises(RuntimeError, match="_prepare_cursor"):
         prepared_cursor()
-
-
-def test_one_switch_for_every_sql_path(settings):
-    """PostgreSQL runs the set-based SQL unless the setting turns it off (the
-    orm_path fixture); every fast path reads this one function."""
-    import inspect
-
-    from claims.settlement import load, store
-    from wallet.services import payment_io, sweep, transfer_io, wallets
-
-    assert set_based() is True
-    settings.PORTAL_SET_BASED_SQL = False
-    assert set_based() is False
-    for module in (load, store, payment_io, sweep, transfer_io, wallets):
-        source = inspect.getsource(module)
-        assert "connection.vendor" not in source, module.__name__
-        switch = getattr(module, "set_based", None) or module._set_based
-        assert switch is db.set_based, module.__name__

@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.actions import Action
 from accounts.models import NonLocalRegistration
-from core.audit import Action
 from core.models import AuditEvent
 from core.reasons import Refusal
 from core.transitions import Flow, transition

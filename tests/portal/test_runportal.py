@@ -1,4 +1,5 @@
-"""`make run`'s command: demo data, web + worker + beat on embedded defaults, one Ctrl-C."""
+"""`make run`'s command: the embedded PostgreSQL and Redis, demo data, web + worker +
+beat, one Ctrl-C."""
 
 import os
 import signal
@@ -33,8 +34,8 @@ def free_port() -> int:
 
 
 def start_runportal(var_dir, port: int, *options: str, **extra_env: str) -> subprocess.Popen:
-    """`make run`'s command on embedded defaults (SQLite and the filesystem broker
-    under var_dir), in a process group of its own so the test can find leftovers."""
+    """`make run`'s command on the embedded PostgreSQL and Redis (data under
+    var_dir), in a process group of its own so the test can find leftovers."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -74,7 +75,7 @@ def test_runportal_starts_web_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
 
     try:
         body = None
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
@@ -87,7 +88,9 @@ def test_runportal_starts_web_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
         assert body is not None, "the web server never answered"
         assert started(), "".join(lines)
         assert '"broker": "ok"' in body and '"database": "ok"' in body
-        assert (tmp_path / "portal.sqlite3").exists()
+        # The embedded servers' data, under var/.
+        assert (tmp_path / "postgres" / "PG_VERSION").exists()
+        assert (tmp_path / "redis").is_dir()
         # Ctrl-C in a terminal reaches the whole process group.
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=30)
@@ -101,6 +104,20 @@ def test_runportal_starts_web_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
     assert f"http://127.0.0.1:{port}/" in output
     assert "demo / demo-2026" in output
     assert "500100199211232149" in output  # the README's record to try the sign-up with
+    assert "database: portal" in output
+    assert servers_stopped(tmp_path), "an embedded server outlived runportal"
+
+
+def servers_stopped(var_dir) -> bool:
+    """The embedded PostgreSQL and Redis ended with runportal (they run in a
+    session of their own, so the process group does not show them)."""
+    from portal import embedded
+
+    sockets = embedded.socket_dir(var_dir)
+    return (
+        not (var_dir / "postgres" / "postmaster.pid").exists()
+        and not (sockets / "redis.sock").exists()
+    )
 
 
 def children_of(pid: int) -> dict[int, str]:
@@ -148,7 +165,7 @@ def test_a_killed_worker_is_restarted_and_the_web_server_keeps_serving(tmp_path)
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
     try:
-        wait_for(lambda: " ready." in "".join(lines) and healthz(port) == 200, 90, "the portal")
+        wait_for(lambda: " ready." in "".join(lines) and healthz(port) == 200, 300, "the portal")
         before = children_of(proc.pid)
         worker = next(pid for pid, cmd in before.items() if " worker " in cmd)
         others = {pid for pid in before if pid != worker}
@@ -175,14 +192,15 @@ def test_runportal_gives_up_on_a_process_that_cannot_start(tmp_path):
     """The web server cannot bind (the port is taken): it is given up on (after
     one attempt here; five by default, each after a longer pause, as the killed
     worker's test shows); the worker and beat are stopped too and the command
-    exits non-zero, so `make run` reports a failure. The broker's password (a
-    production-style URL) never reaches the output."""
+    exits non-zero, so `make run` reports a failure naming that one attempt,
+    however long a busy machine took the web server to fail. The broker's
+    password (a production-style URL) never reaches the output."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        # A password in the URL as production's Redis has; the filesystem transport
-        # ignores it and, unlike an unreachable Redis, lets the worker stop at once.
-        broker = "filesystem://:broker-pw-Qx7@localhost/"
+        # A password in the URL as production's Redis has (nothing listens there:
+        # the worker keeps trying until it is stopped with the rest).
+        broker = f"redis://:broker-pw-Qx7@127.0.0.1:{free_port()}/0"
         proc = start_runportal(
             tmp_path,
             taken.getsockname()[1],
@@ -192,7 +210,7 @@ def test_runportal_gives_up_on_a_process_that_cannot_start(tmp_path):
             CELERY_BROKER_URL=broker,
         )
         try:
-            output, _ = proc.communicate(timeout=90)
+            output, _ = proc.communicate(timeout=300)
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -200,5 +218,6 @@ def test_runportal_gives_up_on_a_process_that_cannot_start(tmp_path):
     assert "web stopped (exit code 1); stopping the rest." in output
     assert "web could not be started (1 attempt: exit code 1)." in output
     assert "demo-2026" not in output  # no demo data loaded, no demo logins offered
-    assert "filesystem://:**@localhost/" in output and "broker-pw-Qx7" not in output
+    assert "redis://:**@127.0.0.1:" in output and "broker-pw-Qx7" not in output
     assert group_is_empty(proc.pid), "the worker or beat outlived runportal"
+    assert servers_stopped(tmp_path), "an embedded server outlived runportal"

@@ -201,16 +201,6 @@ def test_beat_runs_the_sweep_before_and_after_six():
 
 
 @pytest.mark.django_db
-def test_portable_path_for_the_embedded_run_gives_the_same_result(time_machine, orm_path):
-    fams = pending_from(3, time_machine)
-    assert transfers_sweep(now=at("2026-03-03 05:59:59"), chunk_size=2) == 0
-    assert transfers_sweep(now=at("2026-03-03 06:00:00"), chunk_size=2) == 3
-    assert transfers_sweep(now=at("2026-03-03 06:00:00"), chunk_size=2) == 0
-    assert all(personal(f) == D("500.00") for f in fams)
-    assert ledger_problems() == []
-
-
-@pytest.mark.django_db
 def test_celery_tasks_call_the_services(time_machine):
     from wallet.tasks import post_monthly_contributions, sweep_unclaimed_transfers
 

@@ -439,27 +439,11 @@ def test_concurrent_accept_and_decline_settle_once(time_machine):
 
 
 @pytest.mark.django_db
-def test_portable_orm_path_for_the_embedded_run_decides_the_same(fam, time_machine, orm_path):
-    """SQLite (make run) reads and writes through the ORM; the rules are the same."""
-    time_machine.move_to(MONDAY_10)
-    refused("W6-01", send, fam, "0.99")
-    t = send(fam, "2000.00", key="orm")
-    assert send(fam, "2000.00", key="orm").pk == t.pk
-    refused("W8-01", send, fam, "1.00")
-    accept(fam, t)
-    assert balance(fam["parent"], AccountKind.WALLET) == D("2000.00")
-    assert balance(fam["employee"]) == D("8000.00")
-    assert ledger_problems() == []
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("set_based", [True, False], ids=["postgresql", "orm"])
-def test_create_writes_one_audit_row_with_the_transfer(fam, time_machine, settings, set_based):
-    """The PostgreSQL path writes the audit row in the transfer's own statement;
-    it is the row audit_record writes on the ORM path, labels and all."""
+def test_create_writes_one_audit_row_with_the_transfer(fam, time_machine):
+    """The audit row is written in the transfer's own statement: the row
+    audit_record writes, labels and all."""
     from core.models import AuditEvent
 
-    settings.PORTAL_SET_BASED_SQL = set_based
     time_machine.move_to(MONDAY_10)
     before = AuditEvent.objects.count()
     t = send(fam, "123.45", key="audited")

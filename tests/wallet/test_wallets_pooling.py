@@ -106,7 +106,7 @@ def test_change_of_usage_location_only_where_supported_w3(db):
 
 
 @pytest.mark.django_db
-def test_bulk_open_is_set_based_and_safe_to_rerun(db, django_assert_max_num_queries):
+def test_bulk_open_is_one_statement_per_step_and_safe_to_rerun(db, django_assert_max_num_queries):
     people = [InsuredPersonFactory(region=chongqing()) for _ in range(20)]
     inactive = InsuredPersonFactory(region=chongqing(), status="ended")
     in_guangdong = InsuredPersonFactory(region=guangzhou())

@@ -1,5 +1,5 @@
 """Seed the wallet rules, contribution and premium defaults and the system accounts
-(RULES.md defaults); on PostgreSQL, make ledger entries append-only with a trigger
+(RULES.md defaults); make ledger entries append-only with a trigger
 and give the ledger accounts room for HOT balance updates."""
 
 import datetime
@@ -55,24 +55,12 @@ def seed(apps, schema_editor):
         LedgerAccount.objects.get_or_create(kind=kind, shard=0, person=None)
 
 
-def append_only(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY)
-        schema_editor.execute(FILLFACTOR)
-
-
-def drop_append_only(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_APPEND_ONLY)
-        schema_editor.execute(FILLFACTOR_UNDO)
-
-
 class Migration(migrations.Migration):
     dependencies = [("wallet", "0001_initial")]
 
     operations = [
         # Storage and trigger first: ALTER TABLE cannot follow the seed's inserts
         # (deferred foreign-key checks) in the same transaction.
-        migrations.RunPython(append_only, drop_append_only),
+        migrations.RunSQL(APPEND_ONLY + FILLFACTOR, DROP_APPEND_ONLY + FILLFACTOR_UNDO),
         migrations.RunPython(seed, migrations.RunPython.noop),
     ]

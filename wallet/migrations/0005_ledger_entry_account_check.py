@@ -43,22 +43,12 @@ DROP FUNCTION IF EXISTS wallet_ledgeraccount_kept();
 """
 
 
-def create_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGERS)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_TRIGGERS)
-
-
 class Migration(migrations.Migration):
     dependencies = [("wallet", "0004_sink_shards")]
 
     operations = [
         # The checks first, so there is no moment without one.
-        migrations.RunPython(create_triggers, drop_triggers),
+        migrations.RunSQL(TRIGGERS, DROP_TRIGGERS),
         migrations.AlterField(
             model_name="ledgerentry",
             name="account",

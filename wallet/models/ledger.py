@@ -138,7 +138,8 @@ class MovementKind(models.TextChoices):
 class LedgerEntry(models.Model):
     """Half of a movement: ``amount`` taken out of (negative) or put into
     (positive) ``account``. Append-only: never updated or deleted (PostgreSQL
-    refuses it with a trigger, see migration 0002). ``ref`` names the business
+    refuses it with a trigger, see migration 0002); a movement whose entries do
+    not sum to zero is refused at commit (migration 0009). ``ref`` names the business
     object ("transfer:42", "payment:7", "contribution:3")."""
 
     movement = models.UUIDField(_("movement"), editable=False)

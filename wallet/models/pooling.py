@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import InsuredPerson
 from core import clock
 from core.fields import user_field
-from core.transitions import Flow
+from core.flow import Flow
 
 
 class PoolingBinding(models.Model):

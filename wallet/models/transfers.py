@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import InsuredPerson
 from core import clock
 from core.fields import user_field
+from core.flow import Flow
 from core.money import money_field, yuan
-from core.transitions import Flow
 from wallet.models.ledger import LedgerAccount
 
 

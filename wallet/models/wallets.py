@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import InsuredPerson, Region
 from core import clock
 from core.fields import user_field
-from core.transitions import Flow
+from core.flow import Flow
 
 
 class Wallet(models.Model):

@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
+from wallet.actions import Action
 from wallet.models import AccountKind, Contribution, ContributionRate, MovementKind
 from wallet.services.ledger import lock_accounts, person_account, post_pair, system_account_id
 

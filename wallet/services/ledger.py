@@ -1,5 +1,6 @@
-"""The ledger's one way of moving money: a pair of entries plus the two balance
-updates, in the caller's transaction (W10). See wallet/models.py for the sign
+"""The ledger's accounts and the pair movement (W10): a pair of entries plus the
+two balance updates, in the caller's transaction, posted by the one posting
+primitive (wallet/sql/ledger.py). See wallet/models/ledger.py for the sign
 convention."""
 
 import uuid
@@ -7,12 +8,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
 
 from accounts.models import InsuredPerson
 from core import clock
+from core.db import prepared_cursor
 from core.money import CENT
-from wallet.models import HOLDING_SHARDS, SINK_SHARDS, LedgerAccount, LedgerEntry, MovementKind
+from wallet.models import HOLDING_SHARDS, SINK_SHARDS, LedgerAccount, MovementKind
+from wallet.sql import ledger as ledger_sql
 
 
 def system_account_id(*, kind: str, shard: int = 0) -> int:
@@ -78,7 +80,8 @@ def post_pair(
     """Move `amount` from account `out_of` to account `into`: two entries that sum
     to zero and the two balance updates, in the caller's transaction (which must
     be atomic). Callers lock the rows first with ``lock_accounts`` (pk order, so
-    no deadlocks) and decide on the balances they read under that lock; the
+    no deadlocks) and decide on the balances they read under that lock (the
+    primitive locks them again in that order, at no cost); the
     balance CheckConstraint refuses any overdraft anyway (IntegrityError), so a
     caller's mistake can never create money."""
     if amount <= 0 or amount != amount.quantize(CENT):
@@ -87,22 +90,21 @@ def post_pair(
         raise ValueError("a movement needs two different accounts")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("post_pair must run inside transaction.atomic()")
-    at = at or clock.now()
     movement = movement or uuid.uuid4()
-    # One UPDATE for both rows (one round trip); the caller holds their locks.
-    LedgerAccount.objects.filter(pk__in=(out_of, into)).update(
-        balance=F("balance") + Case(When(pk=out_of, then=Value(-amount)), default=Value(amount))
-    )
-    LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(
-                movement=movement, account_id=out_of, amount=-amount, kind=kind, ref=ref, at=at
-            ),
-            LedgerEntry(
-                movement=movement, account_id=into, amount=amount, kind=kind, ref=ref, at=at
-            ),
-        ]
-    )
+    # One statement for both entries and both balances (one round trip).
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            ledger_sql.POST_PAIR.text,
+            {
+                "movement": movement,
+                "kind": str(kind),
+                "ref": ref,
+                "at": at or clock.now(),
+                "out_of": out_of,
+                "into": into,
+                "amount": amount,
+            },
+        )
     return movement
 
 

@@ -3,13 +3,10 @@ accounts that may pay and read what the rules need, then write the payments with
 their ledger pairs and audit rows. payments.py decides; this module only reads
 and writes.
 
-Two implementations with the same results, as for transfers (transfer_io):
-- PostgreSQL: two statements however many pay-outs — the lock with every fact
-  (W11 wallets, P1/P2 bindings with their relationship and provinces, the
-  sinks, earlier payments under the same references), then the write: payments,
-  their entry pairs, the balance updates and the audit rows in one statement.
-- Portable ORM (SQLite, the embedded `make run`): the same reads and writes
-  through the ORM.
+Two statements however many pay-outs (wallet/sql/payments.py): the lock with
+every fact (W11 wallets, P1/P2 bindings with their relationship and provinces,
+the sinks, earlier payments under the same references), then the write:
+payments, their movements through the posting primitive, and the audit rows.
 """
 
 from __future__ import annotations
@@ -21,20 +18,21 @@ from decimal import Decimal
 from django.db import connection
 
 from accounts.models import InsuredPerson, Province, Region
-from accounts.selectors import relation_of, relation_read
+from accounts.selectors import relation_read
 from core import clock
-from core.audit import Action, audit_record, audit_row
-from core.db import json_param, prepared_cursor, set_based
+from core.audit import audit_row
+from core.db import json_param, prepared_cursor
+from wallet.actions import Action
 from wallet.models import (
     AccountKind,
-    LedgerAccount,
     MovementKind,
     Payment,
     PoolingBinding,
     Wallet,
     WalletPolicy,
 )
-from wallet.services.ledger import lock_accounts, post_pair, sink_shard_for, system_account_id
+from wallet.services.ledger import sink_shard_for, system_account_id
+from wallet.sql import payments as payment_sql
 
 
 @dataclass
@@ -80,15 +78,13 @@ def lock_sources(requests) -> Sources:
     personal accounts of the requests' persons, the personal accounts of the
     employees with an active pooling binding to them, and the sinks they pay
     into; read the rest. Creates missing sink rows (a fresh database)."""
-    if set_based():
+    sources = _lock_sql(requests)
+    missing = {sink_key(r) for r in requests} - set(sources.sinks)
+    if missing:
+        for kind, shard in sorted(missing):
+            system_account_id(kind=kind, shard=shard)
         sources = _lock_sql(requests)
-        missing = {sink_key(r) for r in requests} - set(sources.sinks)
-        if missing:
-            for kind, shard in sorted(missing):
-                system_account_id(kind=kind, shard=shard)
-            sources = _lock_sql(requests)
-        return sources
-    return _lock_orm(requests)
+    return sources
 
 
 def write_payments(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
@@ -98,9 +94,7 @@ def write_payments(planned: list[Planned], *, acting_user) -> dict[str, Payment]
     The caller holds the locks (lock_sources)."""
     if not planned:
         return {}
-    if set_based():
-        return _write_sql(planned, acting_user=acting_user)
-    return _write_orm(planned, acting_user=acting_user)
+    return _write_sql(planned, acting_user=acting_user)
 
 
 def _details(plan: Planned) -> dict:
@@ -116,57 +110,6 @@ def _details(plan: Planned) -> dict:
 
 # PostgreSQL --------------------------------------------------------------------------
 
-_LOCK_SQL = """
-WITH acc AS MATERIALIZED (
-    SELECT a.id, a.kind, a.person_id, a.shard, a.balance
-    FROM wallet_ledgeraccount a
-    WHERE (a.person_id = ANY(%(persons)s::bigint[]) AND a.kind IN ('wallet', 'personal'))
-       OR (a.person_id IS NULL AND (a.kind, a.shard) IN (
-             SELECT x->>0, (x->>1)::int FROM jsonb_array_elements(%(sinks)s::jsonb) AS x))
-       OR (a.kind = 'personal' AND a.person_id IN (
-             SELECT pb.employee_id FROM wallet_poolingbinding pb
-              WHERE pb.relative_id = ANY(%(persons)s::bigint[]) AND pb.status = 'active'))
-    ORDER BY a.id
-    FOR NO KEY UPDATE
-)
-SELECT
-    (SELECT array_agg(id ORDER BY id) FROM acc),
-    (SELECT array_agg(kind ORDER BY id) FROM acc),
-    (SELECT array_agg(person_id ORDER BY id) FROM acc),
-    (SELECT array_agg(shard ORDER BY id) FROM acc),
-    (SELECT array_agg(balance ORDER BY id) FROM acc),
-    (SELECT array_agg(w.person_id) FROM wallet_wallet w
-      WHERE w.person_id = ANY(%(persons)s::bigint[]) AND w.status = 'open'),
-    (SELECT array_agg(p.reference)
-       FROM unnest(%(references)s::text[]) AS r (reference)
-       JOIN wallet_payment p ON p.reference = r.reference),
-    bd.relatives, bd.employees, bd.names, bd.types, bd.statuses, bd.regions, bd.provinces,
-    bd.overrides, bd.rel_a, bd.rel_kinds,
-    pol.pooling_all_close_relatives, pol.cross_province_pooling
-FROM (SELECT 1) AS one
-LEFT JOIN wallet_walletpolicy pol ON pol.id = 1
-LEFT JOIN LATERAL (
-    SELECT array_agg(pb.relative_id ORDER BY pb.id) AS relatives,
-           array_agg(pb.employee_id ORDER BY pb.id) AS employees,
-           array_agg(e.name ORDER BY pb.id) AS names,
-           array_agg(e.insurance_type ORDER BY pb.id) AS types,
-           array_agg(e.status ORDER BY pb.id) AS statuses,
-           array_agg(e.region_id ORDER BY pb.id) AS regions,
-           array_agg(er.province_id ORDER BY pb.id) AS provinces,
-           array_agg(ep.cross_province_pooling ORDER BY pb.id) AS overrides,
-           array_agg(r.person_a_id ORDER BY pb.id) AS rel_a,
-           array_agg(r.kind ORDER BY pb.id) AS rel_kinds
-    FROM wallet_poolingbinding pb
-    JOIN accounts_insuredperson e ON e.id = pb.employee_id
-    JOIN accounts_region er ON er.id = e.region_id
-    JOIN accounts_province ep ON ep.id = er.province_id
-    LEFT JOIN accounts_relationship r
-           ON (r.person_a_id = pb.employee_id AND r.person_b_id = pb.relative_id)
-           OR (r.person_a_id = pb.relative_id AND r.person_b_id = pb.employee_id)
-    WHERE pb.relative_id = ANY(%(persons)s::bigint[]) AND pb.status = 'active'
-) bd ON true
-"""
-
 
 def _lock_sql(requests) -> Sources:
     persons = sorted({r.person.pk for r in requests})
@@ -180,9 +123,13 @@ def _lock_sql(requests) -> Sources:
         # hash. Not "= ANY(array)": a generic plan filters every payment against
         # every element of it.
         "references": [r.reference for r in requests],
+        "wallet": AccountKind.WALLET.value,
+        "personal": AccountKind.PERSONAL.value,
+        "active": PoolingBinding.Status.ACTIVE.value,
+        "open": Wallet.Status.OPEN.value,
     }
     with prepared_cursor() as cursor:
-        cursor.execute(_LOCK_SQL, params)
+        cursor.execute(payment_sql.LOCK.text, params)
         row = cursor.fetchone()
     ids, kinds, owners, shards, balances, open_wallets, paid = row[:7]
     sources = Sources()
@@ -243,48 +190,6 @@ def _lock_sql(requests) -> Sources:
     return sources
 
 
-# The rows travel as JSON documents (arrays of values in the order read below):
-# one parameter each instead of an array per column, which psycopg would escape
-# element by element in Python.
-_WRITE_SQL = """
-WITH p AS (
-    INSERT INTO wallet_payment
-        (person_id, amount, purpose, reference, facility_id, wallet_amount, own_account_amount,
-         pooling_amount, pooling_from_id, cash_amount, created_at, created_by_id)
-    SELECT (x->>0)::bigint, (x->>1)::numeric, x->>2, x->>3, (x->>4)::bigint,
-           (x->>5)::numeric, (x->>6)::numeric, (x->>7)::numeric, (x->>8)::bigint,
-           (x->>9)::numeric, %(now)s, %(actor)s
-    FROM jsonb_array_elements(%(payments)s::jsonb) WITH ORDINALITY AS e (x, n)
-    ORDER BY e.n
-    ON CONFLICT (reference) DO NOTHING
-    RETURNING id, reference
-), legs AS (
-    SELECT x->>0 AS reference, (x->>1)::uuid AS movement, (x->>2)::bigint AS account_id,
-           (x->>3)::numeric AS amount, e.n
-    FROM jsonb_array_elements(%(legs)s::jsonb) WITH ORDINALITY AS e (x, n)
-), moved AS (
-    UPDATE wallet_ledgeraccount a SET balance = a.balance + s.delta
-    FROM (SELECT legs.account_id, SUM(legs.amount) AS delta
-          FROM legs JOIN p USING (reference) GROUP BY legs.account_id) AS s
-    WHERE a.id = s.account_id AND a.id = ANY(%(accounts)s::bigint[])
-), entries AS (
-    INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
-    SELECT legs.movement, legs.account_id, legs.amount, %(kind)s, 'payment:' || p.id, %(now)s
-    FROM legs JOIN p USING (reference)
-    ORDER BY legs.n
-), audit AS (
-    INSERT INTO accounts_auditevent
-        (at, actor_id, person_id, action, target, details, actor_label, person_label)
-    SELECT %(now)s, %(actor)s, (x->>1)::bigint, %(action)s, %(target)s || p.id,
-           x->2, %(actor_label)s, x->>3
-    FROM jsonb_array_elements(%(audit)s::jsonb) WITH ORDINALITY AS e (x, n)
-    JOIN p ON p.reference = e.x->>0
-    ORDER BY e.n
-)
-SELECT id, reference FROM p
-"""
-
-
 def _payment_values(plan: Planned) -> list:
     """A payment's columns between id and created_at, in _PAYMENT_FIELDS order:
     the row sent to _WRITE_SQL and the instance built from it are one list."""
@@ -334,7 +239,7 @@ def _write_sql(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
         "target": f"{Payment._meta.label}:",
     }
     with prepared_cursor() as cursor:
-        cursor.execute(_WRITE_SQL, params)
+        cursor.execute(payment_sql.WRITE.text, params)
         written = {reference: pk for pk, reference in cursor.fetchall()}
     found = {}
     db = connection.alias
@@ -371,88 +276,3 @@ assert _PAYMENT_FIELDS == [
     "created_at",
     "created_by_id",
 ], _PAYMENT_FIELDS
-
-
-# Portable ORM -------------------------------------------------------------------------
-
-
-def _lock_orm(requests) -> Sources:
-    persons = {r.person.pk: r.person for r in requests}
-    sources = Sources()
-    bindings = list(
-        PoolingBinding.objects.filter(relative_id__in=persons, status=PoolingBinding.Status.ACTIVE)
-        .select_related("employee__region__province")
-        .order_by("pk")
-    )
-    employees = {b.employee_id for b in bindings}
-    rows = LedgerAccount.objects.filter(
-        person_id__in={*persons, *employees},
-        kind__in=(AccountKind.WALLET, AccountKind.PERSONAL),
-    ).values_list("pk", "person_id", "kind")
-    open_wallets = set(
-        Wallet.objects.filter(person_id__in=persons, status=Wallet.Status.OPEN).values_list(
-            "person_id", flat=True
-        )
-    )
-    ids = []
-    for pk, owner, kind in rows:
-        if kind == AccountKind.PERSONAL:
-            sources.personal[owner] = pk
-            ids.append(pk)
-        elif owner in persons:
-            if owner in open_wallets:
-                sources.open_wallet[owner] = pk
-            ids.append(pk)
-    for kind, shard in {sink_key(r) for r in requests}:
-        sources.sinks[(kind, shard)] = system_account_id(kind=kind, shard=shard)
-    locked = lock_accounts([*ids, *sources.sinks.values()])
-    sources.balances = {pk: account.balance for pk, account in locked.items()}
-    sources.existing = {
-        p.reference: p
-        for p in Payment.objects.filter(reference__in=[r.reference for r in requests])
-    }
-    for binding in bindings:
-        relation = relation_of(person=binding.employee, other=persons[binding.relative_id])
-        sources.bindings.setdefault(binding.relative_id, []).append((binding.employee, relation))
-    if bindings:
-        sources.policy = WalletPolicy.current()
-    return sources
-
-
-def _write_orm(planned: list[Planned], *, acting_user) -> dict[str, Payment]:
-    actor = acting_user if acting_user and acting_user.is_authenticated else None
-    payments = {}
-    for plan in planned:
-        request = plan.request
-        payment = Payment.objects.create(
-            person=request.person,
-            amount=request.amount,
-            purpose=request.purpose,
-            reference=request.reference,
-            facility=request.facility,
-            wallet_amount=plan.wallet,
-            own_account_amount=plan.own,
-            pooling_amount=plan.pooling,
-            pooling_from_id=plan.pooling_from_id,
-            cash_amount=plan.cash,
-            created_by=actor,
-        )
-        at = clock.now()
-        for account_id, part in plan.legs:
-            post_pair(
-                kind=MovementKind.PAYMENT,
-                out_of=account_id,
-                into=plan.sink,
-                amount=part,
-                ref=f"payment:{payment.pk}",
-                at=at,
-            )
-        audit_record(
-            actor=acting_user,
-            action=Action.PAYMENT_CREATE,
-            person=request.person,
-            target=payment,
-            details=_details(plan),
-        )
-        payments[request.reference] = payment
-    return payments

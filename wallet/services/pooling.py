@@ -7,9 +7,10 @@ from django.db import IntegrityError, transaction
 from accounts.models import InsuranceType, InsuredPerson, PersonStatus, Province
 from accounts.selectors import relation_of
 from core import clock
-from core.audit import Action, audit_record
+from core.audit import audit_record
 from core.reasons import Refusal
 from core.transitions import transition
+from wallet.actions import Action
 from wallet.models import PoolingBinding, WalletPolicy
 from wallet.services.wallets import place_name
 

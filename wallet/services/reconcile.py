@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from core import clock
 from wallet.models import LedgerAccount, LedgerCheck
 from wallet.selectors import ledger_problems
+from wallet.sql import ledger as ledger_sql
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,9 @@ def ledger_check_run(*, trigger: str) -> LedgerCheck:
     check = LedgerCheck.objects.create(trigger=trigger, started_at=clock.real_now())
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
+        if outermost:
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cursor.execute(ledger_sql.SNAPSHOT.text)
         problems = ledger_problems()
         accounts = LedgerAccount.objects.count()
     check.finished_at = clock.real_now()

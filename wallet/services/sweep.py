@@ -2,10 +2,10 @@
 it was made goes back to its sender, exactly once.
 
 Set-based and chunked. Each chunk is one short transaction of ONE statement
-(PostgreSQL): pick up to `chunk_size` overdue pending transfers with FOR UPDATE
-SKIP LOCKED, mark them returned, bulk-insert their two ledger entries each, add up
-the balance change per account, lock those accounts in pk order (the order every
-money path uses) and apply the changes. No row ever reaches Python, so memory
+(wallet/sql/sweep.py): pick up to `chunk_size` overdue pending transfers with FOR
+UPDATE SKIP LOCKED, mark them returned and post their movements through the one
+posting primitive (entries, balance change per account, accounts locked in pk
+order, the order every money path uses). No row ever reaches Python, so memory
 stays flat for a million transfers. A chunk commits or vanishes as a whole, and a
 returned transfer is no longer pending, so running the job twice, concurrently,
 or again after it was killed half way returns each transfer exactly once.
@@ -21,92 +21,24 @@ audit row per run (transfer.sweep, with the count), not one per transfer.
 """
 
 import logging
-import uuid
-from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.urls import reverse
 
 from accounts.models import MessageKind
-from accounts.services import message_send
 from core import clock
-from core.audit import Action, audit_record
-from core.db import set_based
-from wallet.models import LedgerAccount, LedgerEntry, MovementKind, Transfer
-from wallet.services.ledger import lock_accounts
+from core.audit import audit_record
+from wallet.actions import Action
+from wallet.models import MovementKind, Transfer
+from wallet.sql import sweep as sweep_sql
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
 
-_RETURN_CHUNK = """
-WITH picked AS (
-    SELECT id FROM wallet_transfer
-    WHERE state IN ({sources}) AND due_back_at <= %(now)s {only_ids}
-    ORDER BY due_back_at, id
-    LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-), moved AS (
-    UPDATE wallet_transfer AS t
-    SET state = '{returned}', decided_at = %(now)s, decided_by_id = NULL
-    WHERE t.id = ANY(ARRAY(SELECT id FROM picked))  -- primary-key probes, never a scan
-    RETURNING t.id, t.amount, t.from_account_id, t.holding_account_id, t.sender_id,
-        t.recipient_id, t.created_by_id
-), told AS (
-    -- The message centre: the login that sent the money hears it is back, in
-    -- the same statement (so exactly once too). Transfers made without a login
-    -- (none from the portal) tell nobody and cost no join.
-    INSERT INTO accounts_inboxmessage
-        (user_id, kind, person_id, facts, link, important, key, created_at)
-    SELECT m.created_by_id, 'transfer_returned', m.sender_id,
-           jsonb_build_object('recipient', r.name, 'amount', m.amount::text),
-           %(link)s, false, '', %(now)s
-    FROM moved AS m
-    JOIN accounts_insuredperson AS r ON r.id = m.recipient_id
-    WHERE m.created_by_id IS NOT NULL
-), entries AS (
-    INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
-    SELECT m.movement, leg.account_id, leg.amount, %(kind)s, 'transfer:' || m.id, %(now)s
-    FROM (SELECT gen_random_uuid() AS movement, * FROM moved) AS m
-    CROSS JOIN LATERAL (
-        VALUES (m.holding_account_id, -m.amount), (m.from_account_id, m.amount)
-    ) AS leg (account_id, amount)
-), deltas AS (
-    SELECT account_id, SUM(delta) AS delta
-    FROM (
-        SELECT holding_account_id AS account_id, -amount AS delta FROM moved
-        UNION ALL
-        SELECT from_account_id, amount FROM moved
-    ) AS changes
-    GROUP BY account_id
-), locked AS (
-    -- Rows are locked as the sort emits them: ascending pk, the order every money
-    -- path locks accounts in, so the sweep never deadlocks with a transfer.
-    SELECT a.id, deltas.delta
-    FROM wallet_ledgeraccount AS a JOIN deltas ON deltas.account_id = a.id
-    ORDER BY a.id
-    FOR NO KEY UPDATE OF a
-), applied AS (
-    UPDATE wallet_ledgeraccount AS a
-    SET balance = a.balance + locked.delta
-    FROM locked
-    WHERE a.id = locked.id
-    RETURNING a.id
-)
-SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM applied)
-"""
-
-
 # The transition the sweep makes, from the model's flow (core.transitions): the
-# same check every single accept or decline goes through, written into the SQL
-# as literals so the planner keeps using the partial index of pending rows
-# (x IN ('pending') is x = 'pending' to PostgreSQL).
-_SOURCES = Transfer.flow.sources(Transfer.State.RETURNED)
-_STATES = {
-    "sources": ", ".join(f"'{state}'" for state in _SOURCES),
-    "returned": Transfer.State.RETURNED.value,
-}
+# same check every single accept or decline goes through.
+_SOURCES = [str(state) for state in Transfer.flow.sources(Transfer.State.RETURNED)]
 
 
 def transfers_sweep(
@@ -142,74 +74,22 @@ def _sweep_chunk(*, now, limit: int, ids=None) -> int:
 
 
 def _return_chunk(*, now, limit: int, ids=None) -> int:
-    if not set_based():
-        changes, returned = _pick_and_return_portable(now=now, limit=limit, ids=ids)
-        _apply_balances(changes)
-        return returned
     params = {
         "now": now,
         "limit": limit,
-        "kind": MovementKind.TRANSFER_RETURN,
+        # Bound on the client: the planner sees the states as constants and keeps
+        # to the partial index of pending rows.
+        "sources": _SOURCES,
+        "returned": Transfer.State.RETURNED.value,
+        "kind": MovementKind.TRANSFER_RETURN.value,
+        "message_kind": MessageKind.TRANSFER_RETURNED.value,
         "link": reverse("wallet:history"),
     }
-    only_ids = ""
+    chunk = sweep_sql.RETURN_CHUNK
     if ids is not None:
-        only_ids = "AND id = ANY(%(ids)s)"
+        chunk = sweep_sql.RETURN_CHUNK_OF
         params["ids"] = list(ids)
     with connection.cursor() as cursor:
-        cursor.execute(_RETURN_CHUNK.format(only_ids=only_ids, **_STATES), params)
+        cursor.execute(chunk.text, params)
         returned, _accounts = cursor.fetchone()
     return returned
-
-
-def _pick_and_return_portable(*, now, limit, ids) -> tuple[list[tuple[int, object]], int]:
-    """The same for SQLite (the embedded run): its transactions are serialised
-    (BEGIN IMMEDIATE), so a plain select-then-update is safe there."""
-    queue = Transfer.objects.filter(state__in=_SOURCES, due_back_at__lte=now)
-    if ids is not None:
-        queue = queue.filter(pk__in=list(ids))
-    batch = list(
-        queue.order_by("due_back_at", "pk").values_list(
-            "pk", "amount", "from_account_id", "holding_account_id"
-        )[:limit]
-    )
-    if not batch:
-        return [], 0
-    Transfer.objects.filter(pk__in=[row[0] for row in batch]).update(
-        state=Transfer.State.RETURNED, decided_at=now, decided_by=None
-    )
-    for transfer in Transfer.objects.filter(
-        pk__in=[row[0] for row in batch], created_by__isnull=False
-    ).select_related("recipient"):
-        message_send(
-            kind=MessageKind.TRANSFER_RETURNED,
-            user_ids=[transfer.created_by_id],
-            about=transfer.sender,
-            facts={"recipient": transfer.recipient.name, "amount": transfer.amount},
-            link=reverse("wallet:history"),
-        )
-    changes: dict[int, object] = defaultdict(int)
-    entries = []
-    for pk, amount, from_id, holding_id in batch:
-        movement = uuid.uuid4()
-        for account_id, delta in ((holding_id, -amount), (from_id, amount)):
-            entries.append(
-                LedgerEntry(
-                    movement=movement,
-                    account_id=account_id,
-                    amount=delta,
-                    kind=MovementKind.TRANSFER_RETURN,
-                    ref=f"transfer:{pk}",
-                    at=now,
-                )
-            )
-            changes[account_id] += delta
-    LedgerEntry.objects.bulk_create(entries)
-    return sorted(changes.items()), len(batch)
-
-
-def _apply_balances(changes: list[tuple[int, object]]) -> None:
-    """Apply per-account balance changes, locking the rows in pk order first."""
-    lock_accounts(account_id for account_id, _delta in changes)
-    for account_id, delta in changes:
-        LedgerAccount.objects.filter(pk=account_id).update(balance=F("balance") + delta)

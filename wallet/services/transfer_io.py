@@ -2,16 +2,13 @@
 sender's account), count today's transfers, write the transfer with its ledger
 movement. transfers.transfer_create decides; this module only reads and writes.
 
-Two implementations with the same results:
-- PostgreSQL (production, tests, the benchmark): hand-written statements, so a
-  transfer is three round trips inside BEGIN/COMMIT (lock + facts, today's
-  counts, the write with its ledger pair and its audit row). Every round trip is
-  paid by every transfer, and the throughput target (bench/transfers.py) is set
-  against pgbench's five-statement transaction. The statements are prepared once
-  per connection (core.db.prepared_cursor): planning the facts query alone cost
-  about twice its execution.
-- Portable ORM (SQLite, the embedded `make run`): the same reads and writes
-  through the ORM. tests/wallet/test_transfers.py runs the rules over both.
+Three round trips inside BEGIN/COMMIT (lock + facts, today's counts, the write
+with its ledger movement and its audit row), each a statement of
+wallet/sql/transfers.py. Every round trip is paid by every transfer, and the
+throughput target (bench/transfers.py) is set against pgbench's five-statement
+transaction. The statements are prepared once per connection
+(core.db.prepared_cursor): planning the facts query alone cost about twice its
+execution.
 """
 
 import json
@@ -19,14 +16,9 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
-
-from accounts.models import Relationship
-from core.db import prepared_cursor, set_based
-from core.models import AuditEvent
+from core.db import prepared_cursor
 from wallet.models import (
     AccountKind,
-    LedgerAccount,
     MovementKind,
     Transfer,
     Wallet,
@@ -34,13 +26,12 @@ from wallet.models import (
 )
 from wallet.services.ledger import (
     holding_shard_for,
-    lock_accounts,
     person_account,
-    post_pair,
     system_account_id,
 )
+from wallet.sql import transfers as transfer_sql
 
-POLICY_FIELDS = [f.attname for f in WalletPolicy._meta.concrete_fields]
+POLICY_FIELDS = transfer_sql.POLICY_FIELDS
 
 
 @dataclass
@@ -70,66 +61,34 @@ class Seen:
 
 # Facts ----------------------------------------------------------------------------
 
-_FACTS_SQL_TEMPLATE = """
-WITH locked AS (
-    SELECT id, kind, balance FROM wallet_ledgeraccount
-    WHERE (person_id = %(sender)s AND kind = %(from_kind)s)
-       OR (person_id IS NULL AND kind = 'holding' AND shard = %(shard)s)
-    ORDER BY id
-    FOR NO KEY UPDATE
-)
-SELECT
-    (SELECT id FROM locked WHERE kind = %(from_kind)s),
-    (SELECT balance FROM locked WHERE kind = %(from_kind)s),
-    (SELECT id FROM locked WHERE kind = 'holding'),
-    (SELECT id FROM wallet_ledgeraccount WHERE person_id = %(recipient)s AND kind = 'wallet'),
-    EXISTS (SELECT 1 FROM wallet_wallet WHERE person_id = %(sender)s AND status = 'open'),
-    (SELECT p.wallet_live FROM wallet_wallet w
-       JOIN accounts_region r ON r.id = w.usage_region_id
-       JOIN accounts_province p ON p.id = r.province_id
-      WHERE w.person_id = %(recipient)s AND w.status = 'open'),
-    (SELECT r.province_id FROM wallet_wallet w
-       JOIN accounts_region r ON r.id = w.usage_region_id
-      WHERE w.person_id = %(recipient)s AND w.status = 'open'),
-    EXISTS (SELECT 1 FROM accounts_relationship
-             WHERE (person_a_id = %(sender)s AND person_b_id = %(recipient)s)
-                OR (person_a_id = %(recipient)s AND person_b_id = %(sender)s)),
-    {policy_columns}
-FROM wallet_walletpolicy AS pol
-WHERE pol.id = 1
-"""
-# One fixed text, so the server prepares it once per connection.
-_FACTS_SQL = _FACTS_SQL_TEMPLATE.format(
-    policy_columns=", ".join(f"pol.{name}" for name in POLICY_FIELDS)
-)
-
 
 def load_facts(*, sender, recipient, from_kind: str) -> Facts:
     """Lock the sender's paying account and their holding shard (pk order) and read
     everything else the rules need. Creates missing accounts on the way (a new
     employee, a fresh database). Must run inside the transaction."""
-    loader = _facts_sql if set_based() else _facts_orm
-    facts = loader(sender=sender, recipient=recipient, from_kind=from_kind)
+    facts = _facts_sql(sender=sender, recipient=recipient, from_kind=from_kind)
     if facts is None or facts.from_id is None or facts.holding_id is None:
         WalletPolicy.current()
         person_account(person=sender, kind=from_kind)
         system_account_id(kind=AccountKind.HOLDING, shard=holding_shard_for(sender_id=sender.pk))
-        facts = loader(sender=sender, recipient=recipient, from_kind=from_kind)
+        facts = _facts_sql(sender=sender, recipient=recipient, from_kind=from_kind)
     if facts.to_id is None and facts.recipient_wallet_live is not None:
         facts.to_id = person_account(person=recipient, kind=AccountKind.WALLET).pk
     return facts
 
 
 def _facts_sql(*, sender, recipient, from_kind) -> Facts | None:
-    sql = _FACTS_SQL
     params = {
         "sender": sender.pk,
         "recipient": recipient.pk,
         "from_kind": from_kind,
         "shard": holding_shard_for(sender_id=sender.pk),
+        "holding": AccountKind.HOLDING.value,
+        "wallet": AccountKind.WALLET.value,
+        "open": Wallet.Status.OPEN.value,
     }
     with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(transfer_sql.FACTS.text, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -147,116 +106,28 @@ def _facts_sql(*, sender, recipient, from_kind) -> Facts | None:
     )
 
 
-def _facts_orm(*, sender, recipient, from_kind) -> Facts | None:
-    policy = WalletPolicy.objects.filter(pk=1).first()
-    if policy is None:
-        return None
-    shard = holding_shard_for(sender_id=sender.pk)
-    rows = LedgerAccount.objects.filter(
-        Q(person=sender, kind=from_kind)
-        | Q(person=recipient, kind=AccountKind.WALLET)
-        | Q(person__isnull=True, kind=AccountKind.HOLDING, shard=shard)
-    ).values_list("pk", "person_id", "kind")
-    found = {(person_id, kind): pk for pk, person_id, kind in rows}
-    from_id = found.get((sender.pk, from_kind))
-    holding_id = found.get((None, AccountKind.HOLDING))
-    if from_id is None or holding_id is None:
-        return None
-    locked = lock_accounts([from_id, holding_id])
-    wallets = {
-        w.person_id: w
-        for w in Wallet.objects.filter(
-            person_id__in=(sender.pk, recipient.pk), status=Wallet.Status.OPEN
-        ).select_related("usage_region__province")
-    }
-    recipient_wallet = wallets.get(recipient.pk)
-    return Facts(
-        policy=policy,
-        from_id=from_id,
-        balance=locked[from_id].balance,
-        holding_id=holding_id,
-        to_id=found.get((recipient.pk, AccountKind.WALLET)),
-        sender_wallet_open=sender.pk in wallets,
-        recipient_wallet_live=(
-            recipient_wallet.usage_region.province.wallet_live if recipient_wallet else None
-        ),
-        recipient_province_id=(
-            recipient_wallet.usage_region.province_id if recipient_wallet else None
-        ),
-        related=Relationship.objects.filter(
-            Q(person_a=sender, person_b=recipient) | Q(person_a=recipient, person_b=sender)
-        ).exists(),
-    )
-
-
 # Seen -----------------------------------------------------------------------------
-
-
-_SEEN_SQL = """
-SELECT MAX(id) FILTER (WHERE idempotency_key = %(key)s),
-       COUNT(*) FILTER (WHERE local_day = %(day)s),
-       COALESCE(SUM(amount) FILTER (WHERE local_day = %(day)s), 0),
-       MAX(id) FILTER (WHERE state = 'pending')
-FROM wallet_transfer
-WHERE sender_id = %(sender)s
-"""
 
 
 def load_seen(*, sender, idempotency_key: str, day) -> Seen:
     """Today's count and sum, any pending transfer and a transfer with this key.
     Runs after load_facts took the lock, so it sees every committed transfer of
     this sender (READ COMMITTED takes a new snapshot per statement)."""
-    if set_based():
-        with prepared_cursor() as cursor:
-            cursor.execute(_SEEN_SQL, {"sender": sender.pk, "key": idempotency_key, "day": day})
-            same_key, today, today_sum, pending = cursor.fetchone()
-        return Seen(same_key=same_key, today=today, today_sum=today_sum, pending=pending)
-    seen = Transfer.objects.filter(sender=sender).aggregate(
-        same_key=Max("pk", filter=Q(idempotency_key=idempotency_key)),
-        today=Count("pk", filter=Q(local_day=day)),
-        today_sum=Sum("amount", filter=Q(local_day=day)),
-        pending=Max("pk", filter=Q(state=Transfer.State.PENDING)),
-    )
-    return Seen(
-        same_key=seen["same_key"],
-        today=seen["today"],
-        today_sum=seen["today_sum"] or Decimal(0),
-        pending=seen["pending"],
-    )
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            transfer_sql.SEEN.text,
+            {
+                "sender": sender.pk,
+                "key": idempotency_key,
+                "day": day,
+                "pending": Transfer.State.PENDING.value,
+            },
+        )
+        same_key, today, today_sum, pending = cursor.fetchone()
+    return Seen(same_key=same_key, today=today, today_sum=today_sum, pending=pending)
 
 
 # Write ----------------------------------------------------------------------------
-
-_WRITE_SQL = """
-WITH t AS (
-    INSERT INTO wallet_transfer
-        (sender_id, recipient_id, amount, state, source, from_account_id, holding_account_id,
-         to_account_id, idempotency_key, created_at, created_by_id, local_day, due_back_at,
-         single_pending, decided_at, decided_by_id)
-    VALUES
-        (%(sender)s, %(recipient)s, %(amount)s, 'pending', %(source)s, %(from_id)s,
-         %(holding_id)s, %(to_id)s, %(key)s, %(now)s, %(actor)s, %(day)s, %(due)s,
-         %(single)s, NULL, NULL)
-    RETURNING id
-), moved AS (
-    UPDATE wallet_ledgeraccount
-    SET balance = balance + CASE WHEN id = %(from_id)s THEN -%(amount)s ELSE %(amount)s END
-    WHERE id IN (%(from_id)s, %(holding_id)s)
-), entries AS (
-    INSERT INTO wallet_ledgerentry (movement, account_id, amount, kind, ref, at)
-    SELECT %(movement)s, leg.account_id, leg.amount, %(kind)s, 'transfer:' || t.id, %(now)s
-    FROM t CROSS JOIN (VALUES (%(from_id)s::bigint, -%(amount)s::numeric),
-                              (%(holding_id)s::bigint, %(amount)s::numeric))
-        AS leg (account_id, amount)
-), audit AS (
-    INSERT INTO accounts_auditevent
-        (at, actor_id, person_id, action, target, details, actor_label, person_label)
-    SELECT %(now)s, %(actor)s, %(sender)s, %(action)s, %(target)s || t.id, %(details)s::jsonb,
-           %(actor_label)s, %(person_label)s
-    FROM t
-)
-SELECT id FROM t
-"""
 
 
 def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
@@ -265,18 +136,6 @@ def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
     accounts.services.audit_row, the target filled in here): one statement on
     PostgreSQL. The caller holds the locks on both accounts (load_facts)."""
     target = f"{Transfer._meta.label}:"
-    if not set_based():
-        transfer.save(force_insert=True)
-        post_pair(
-            kind=MovementKind.TRANSFER,
-            out_of=transfer.from_account_id,
-            into=transfer.holding_account_id,
-            amount=transfer.amount,
-            ref=f"transfer:{transfer.pk}",
-            at=transfer.created_at,
-        )
-        AuditEvent.objects.create(**{**audit, "target": f"{target}{transfer.pk}"})
-        return transfer
     params = {
         "sender": transfer.sender_id,
         "recipient": transfer.recipient_id,
@@ -292,7 +151,8 @@ def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
         "due": transfer.due_back_at,
         "single": transfer.single_pending,
         "movement": uuid.uuid4(),
-        "kind": MovementKind.TRANSFER,
+        "kind": MovementKind.TRANSFER.value,
+        "pending": Transfer.State.PENDING.value,
         # The same row audit_record would write (audit_row's values).
         "action": audit["action"],
         "target": target,
@@ -305,7 +165,7 @@ def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
     if audit["person"] is None or audit["person"].pk != transfer.sender_id:
         raise ValueError("the audit row of a transfer is for its sender")
     with prepared_cursor() as cursor:
-        cursor.execute(_WRITE_SQL, params)
+        cursor.execute(transfer_sql.WRITE.text, params)
         transfer.pk = cursor.fetchone()[0]
     transfer._state.adding = False
     return transfer

@@ -16,11 +16,12 @@ from django.utils import timezone
 from accounts.models import InsuranceType, InsuredPerson, MessageKind, PersonStatus, Province
 from accounts.services import message_send
 from core import clock
-from core.audit import Action, audit_row
+from core.audit import audit_row
 from core.money import AmountError, TooLarge, yuan
 from core.money import parse_amount as parse_money
 from core.reasons import Refusal
 from core.transitions import lock, transition
+from wallet.actions import Action
 from wallet.models import (
     AccountKind,
     MovementKind,
@@ -155,21 +156,35 @@ def transfer_create(
 def _check(*, facts: Facts, seen: Seen, sender, recipient, amount, source, now) -> None:
     """Every rule of a transfer create, in the order a user would want to hear
     them; raises the first Refusal."""
-    policy = facts.policy
+    _check_amount_and_hour(policy=facts.policy, amount=amount, now=now)
+    _check_sender(facts=facts, sender=sender, source=source)
+    _check_recipient(facts=facts, sender=sender, recipient=recipient)
+    _check_today(policy=facts.policy, seen=seen, amount=amount)
+    if facts.balance < amount:
+        raise Refusal("W4-04", balance=yuan(facts.balance), amount=yuan(amount))
+
+
+def _check_amount_and_hour(*, policy, amount, now) -> None:
     if amount < policy.min_amount:
         raise Refusal("W6-01", min=yuan(policy.min_amount))
     if amount > policy.max_amount:
         raise Refusal("W6-02", max=yuan(policy.max_amount))
     if in_quiet_hours(policy=policy, local=timezone.localtime(now)):
         raise Refusal("W7-01", start=hhmm(policy.quiet_start), end=hhmm(policy.quiet_end))
+
+
+def _check_sender(*, facts: Facts, sender, source) -> None:
     if sender.insurance_type != InsuranceType.EMPLOYEE:
         raise Refusal("W4-01")
     if sender.status != PersonStatus.ACTIVE:
         raise Refusal("W4-02")
-    if source == Transfer.Source.WALLET and not policy.received_money_sendable:
+    if source == Transfer.Source.WALLET and not facts.policy.received_money_sendable:
         raise Refusal("W11-01")
     if not facts.sender_wallet_open:
         raise Refusal("W4-03")
+
+
+def _check_recipient(*, facts: Facts, sender, recipient) -> None:
     if recipient.pk == sender.pk or not facts.related:
         raise Refusal("W5-01")
     if facts.recipient_wallet_live is None:
@@ -177,6 +192,9 @@ def _check(*, facts: Facts, seen: Seen, sender, recipient, amount, source, now) 
     if not facts.recipient_wallet_live:
         province = Province.objects.get(pk=facts.recipient_province_id)
         raise Refusal("W5-03", name=recipient.name, province=place_name(province))
+
+
+def _check_today(*, policy, seen: Seen, amount) -> None:
     if seen.today >= policy.daily_count:
         raise Refusal("W6-03", count=policy.daily_count)
     if policy.daily_amount_cap is not None:
@@ -185,8 +203,6 @@ def _check(*, facts: Facts, seen: Seen, sender, recipient, amount, source, now) 
             raise Refusal("W6-04", cap=yuan(policy.daily_amount_cap), left=yuan(left))
     if policy.one_pending and seen.pending is not None:
         _refuse_pending(seen.pending)
-    if facts.balance < amount:
-        raise Refusal("W4-04", balance=yuan(facts.balance), amount=yuan(amount))
 
 
 def _refuse_pending(transfer_id: int):

@@ -8,13 +8,14 @@ from django.utils.translation import get_language
 
 from accounts.models import InsuredPerson, PersonStatus, Province, Region
 from core import clock
-from core.audit import Action, audit_record, audit_row
-from core.db import set_based
-from core.models import AuditEvent
+from core.audit import audit_record
 from core.reasons import Refusal
 from core.transitions import transition
-from wallet.models import AccountKind, LedgerAccount, Wallet
+from wallet.actions import Action
+from wallet.models import AccountKind, Wallet
 from wallet.services.ledger import person_account
+from wallet.sql import ledger as ledger_sql
+from wallet.sql import wallets as wallet_sql
 
 
 def place_name(province: Province) -> str:
@@ -95,166 +96,63 @@ def wallet_open_bulk(*, rows: Iterable[tuple[int, int]], acting_user, batch_ref:
     ``wallet_open`` writes (accounts.services.audit_record's target, details and
     labels). Returns the ids of the persons whose wallet this call opened.
 
-    PostgreSQL: three statements whatever the number of rows (100,000 wallets in
-    seconds instead of building 300,000 model instances). Elsewhere (SQLite, the
-    embedded run): the same rows through the ORM, a constant number of queries.
+    Three statements whatever the number of rows (wallet/sql/wallets.py:
+    100,000 wallets in seconds instead of building 300,000 model instances).
     """
     wanted = dict(rows)
     if not wanted:
         return []
     actor = acting_user if acting_user and acting_user.is_authenticated else None
     now = clock.now()
-    opener = _open_bulk_sql if set_based() else _open_bulk_orm
-    return opener(wanted=wanted, actor=actor, now=now, batch_ref=batch_ref)
+    return _open_bulk_sql(wanted=wanted, actor=actor, now=now, batch_ref=batch_ref)
 
 
 def _audit_details(*, region_code: str, batch_ref: str) -> dict:
     return {"usage_region": region_code, "by_proxy": True, "batch": batch_ref}
 
 
-def _open_bulk_orm(*, wanted: dict[int, int], actor, now, batch_ref: str) -> list[int]:
-    already = set(Wallet.objects.filter(person_id__in=wanted).values_list("person_id", flat=True))
-    eligible = set(
-        InsuredPerson.objects.filter(
-            pk__in=set(wanted) - already, status=PersonStatus.ACTIVE
-        ).values_list("pk", flat=True)
-    )
-    live_regions = set(
-        Region.objects.filter(
-            pk__in={wanted[p] for p in eligible}, province__wallet_live=True
-        ).values_list("pk", flat=True)
-    )
-    to_open = sorted(p for p in eligible if wanted[p] in live_regions)
-    Wallet.objects.bulk_create(
-        [
-            Wallet(
-                person_id=p,
-                usage_region_id=wanted[p],
-                opened_at=now,
-                opened_by=actor,
-                by_proxy=True,
-                batch_ref=batch_ref,
-            )
-            for p in to_open
-        ],
-        ignore_conflicts=True,
-    )
-    LedgerAccount.objects.bulk_create(
-        [LedgerAccount(person_id=p, kind=AccountKind.WALLET, created_at=now) for p in to_open],
-        ignore_conflicts=True,
-    )
-    # Keep only the wallets this call wrote (a concurrent batch may have won a row).
-    opened = list(
-        Wallet.objects.filter(person_id__in=to_open, batch_ref=batch_ref, opened_at=now)
-        .select_related("person", "usage_region")
-        .order_by("person_id")
-    )
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                **audit_row(
-                    actor=actor,
-                    action=Action.WALLET_OPEN,
-                    person=wallet.person,
-                    target_label=f"{Wallet._meta.label}:{wallet.pk}",
-                    details=_audit_details(
-                        region_code=wallet.usage_region.code, batch_ref=batch_ref
-                    ),
-                )
-            )
-            for wallet in opened
-        ]
-    )
-    return [wallet.person_id for wallet in opened]
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model, field: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column)
-
-
 def _open_bulk_sql(*, wanted: dict[int, int], actor, now, batch_ref: str) -> list[int]:
     actor_id = actor.pk if actor is not None else None
-    person_ids, region_ids = list(wanted), list(wanted.values())
-    w, p, r, v = Wallet, InsuredPerson, Region, Province
     with connection.cursor() as cursor:
-        # W1: active persons, live provinces; the unique person key skips any
-        # person who already has a wallet (opened by anyone, at any time).
         cursor.execute(
-            f"""
-            INSERT INTO {_table(w)} ({_column(w, "person")}, {_column(w, "usage_region")},
-                {_column(w, "status")}, {_column(w, "opened_at")}, {_column(w, "opened_by")},
-                {_column(w, "by_proxy")}, {_column(w, "batch_ref")})
-            SELECT x.person_id, x.region_id, %s, %s, %s, TRUE, %s
-            FROM unnest(%s::bigint[], %s::bigint[]) AS x(person_id, region_id)
-            JOIN {_table(p)} p ON p.{_column(p, "id")} = x.person_id
-                AND p.{_column(p, "status")} = %s
-            JOIN {_table(r)} r ON r.{_column(r, "id")} = x.region_id
-            JOIN {_table(v)} v ON v.{_column(v, "id")} = r.{_column(r, "province")}
-                AND v.{_column(v, "wallet_live")}
-            ORDER BY x.person_id
-            ON CONFLICT ({_column(w, "person")}) DO NOTHING
-            RETURNING {_column(w, "id")}, {_column(w, "person")}, {_column(w, "usage_region")}
-            """,  # noqa: S608 - identifiers come from the models, values are parameters
-            [
-                Wallet.Status.OPEN,
-                now,
-                actor_id,
-                batch_ref,
-                person_ids,
-                region_ids,
-                PersonStatus.ACTIVE,
-            ],
+            wallet_sql.OPEN_BULK.text,
+            {
+                "open": Wallet.Status.OPEN.value,
+                "now": now,
+                "actor": actor_id,
+                "batch": batch_ref,
+                "persons": list(wanted),
+                "regions": list(wanted.values()),
+                "active": PersonStatus.ACTIVE.value,
+            },
         )
         opened = sorted(cursor.fetchall(), key=lambda row: row[1])
         if not opened:
             return []
-        a = LedgerAccount
+        persons = [person for _, person, _ in opened]
         cursor.execute(
-            f"""
-            INSERT INTO {_table(a)} ({_column(a, "kind")}, {_column(a, "person")},
-                {_column(a, "shard")}, {_column(a, "balance")}, {_column(a, "created_at")})
-            SELECT %s, x, 0, 0, %s FROM unnest(%s::bigint[]) AS x
-            ON CONFLICT DO NOTHING
-            """,  # noqa: S608
-            [AccountKind.WALLET, now, [person for _, person, _ in opened]],
+            ledger_sql.ACCOUNTS_OPEN.text,
+            {"kind": AccountKind.WALLET.value, "now": now, "persons": persons},
         )
         codes = dict(
             Region.objects.filter(pk__in={r for _, _, r in opened}).values_list("pk", "code")
         )
-        e = AuditEvent
-        # The same row accounts.services.audit_record writes, labels included: who
-        # (username) and for whom (name and masked ID, never the full number, A1).
         cursor.execute(
-            f"""
-            INSERT INTO {_table(e)} ({_column(e, "at")}, {_column(e, "actor")},
-                {_column(e, "person")}, {_column(e, "action")}, {_column(e, "target")},
-                {_column(e, "details")}, {_column(e, "actor_label")},
-                {_column(e, "person_label")})
-            SELECT %s, %s, x.person_id, %s, x.target, x.details::jsonb, %s,
-                p.{_column(p, "name")} || ' ' || left(p.{_column(p, "national_id")}, 4)
-                || repeat('*', length(p.{_column(p, "national_id")}) - 8)
-                || right(p.{_column(p, "national_id")}, 4)
-            FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS x(person_id, target, details)
-            JOIN {_table(p)} p ON p.{_column(p, "id")} = x.person_id
-            """,  # noqa: S608
-            [
-                now,
-                actor_id,
-                Action.WALLET_OPEN.value,
-                actor.get_username() if actor is not None else "",
-                [person for _, person, _ in opened],
-                [f"{Wallet._meta.label}:{pk}" for pk, _, _ in opened],
-                [
+            wallet_sql.AUDIT_BULK.text,
+            {
+                "now": now,
+                "actor": actor_id,
+                "action": Action.WALLET_OPEN.value,
+                "actor_label": actor.get_username() if actor is not None else "",
+                "persons": persons,
+                "targets": [f"{Wallet._meta.label}:{pk}" for pk, _, _ in opened],
+                "details": [
                     json.dumps(_audit_details(region_code=codes[region], batch_ref=batch_ref))
                     for _, _, region in opened
                 ],
-            ],
+            },
         )
-    return [person for _, person, _ in opened]
+    return persons
 
 
 @transaction.atomic

@@ -38,7 +38,8 @@ class Command(BaseCommand):
         with translation.override(options["language"]):
             self._handle(**options)
 
-    def _handle(self, *, file, username, dry_run, report, language, **_options) -> None:
+    def _operator(self, username: str):
+        """The administrator named by --by, allowed to open wallets in bulk."""
         user = get_user_model().objects.filter(username=username).first()
         if user is None or not user.is_active:
             raise CommandError(_("No active user called %(name)s.") % {"name": username})
@@ -47,6 +48,10 @@ class Command(BaseCommand):
                 _("%(name)s may not open wallets in bulk (permission %(perm)s).")
                 % {"name": username, "perm": PERMISSION}
             )
+        return user
+
+    def _handle(self, *, file, username, dry_run, report, language, **_options) -> None:
+        user = self._operator(username)
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
@@ -69,17 +74,16 @@ class Command(BaseCommand):
             raise CommandError(message_for(**batch.problem))
         self._summary(batch)
 
-        if dry_run or not batch.n_ready:
-            if dry_run:
-                self.stdout.write(
-                    _(
-                        "Dry run: nothing was opened. Batch #%(batch)s waits for "
-                        "confirmation in the admin."
-                    )
-                    % {"batch": batch.pk}
+        if dry_run:
+            self.stdout.write(
+                _(
+                    "Dry run: nothing was opened. Batch #%(batch)s waits for "
+                    "confirmation in the admin."
                 )
-            else:
-                self.stdout.write(_("No row is ready to open: nothing to confirm."))
+                % {"batch": batch.pk}
+            )
+        elif not batch.n_ready:
+            self.stdout.write(_("No row is ready to open: nothing to confirm."))
         else:
             services.batch_confirm(batch_id=batch.pk, acting_user=user, queue_run=False)
             batch = services.batch_run(batch_id=batch.pk, progress=self._bar(_("rows done")))

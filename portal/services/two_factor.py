@@ -8,6 +8,7 @@ when renewed. Wrong codes slow down per device (django-otp's throttling).
 """
 
 import datetime
+import math
 import secrets
 
 from django.conf import settings
@@ -110,5 +111,16 @@ def throttled_for(*, user, pending: TOTPDevice | None = None) -> int:
         allowed, data = device.verify_is_allowed()
         if not allowed and data and data.get("locked_until"):
             remaining = (data["locked_until"] - clock.real_now()) / datetime.timedelta(seconds=1)
-            wait = max(wait, int(remaining) + 1)
+            wait = max(wait, math.ceil(remaining))
     return wait
+
+
+def second_factor_verify(*, user, token: str):
+    """A staff login's code checked (an authenticator's or a recovery code) and
+    audited either way; the device that accepted it, or None."""
+    device = second_factor_check(user=user, token=token)
+    if device is None:
+        audit_record(actor=user, action="2fa.wrong_code")
+    else:
+        audit_record(actor=user, action="2fa.verify", details={"device": device.name})
+    return device

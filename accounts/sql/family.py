@@ -1,7 +1,8 @@
-"""The family page's people in one round trip (PostgreSQL): the persons a user
-may see with their regions, their designated-facility choices, their current
-non-local registrations and every dependent binding the user made or that names
-the user's own record. selectors.family_page sorts them as the ORM twin does.
+"""The family page's people in one round trip: the persons a user may see with
+their regions, their designated-facility choices, their current non-local
+registrations and every dependent binding the user made or that names the user's
+own record (selectors.family_page sorts them); and the frame's facts every
+signed-in page shows.
 
 The page is read on every visit to the portal's home; building four querysets
 cost more than running them (the ORM compiles each), and every round trip
@@ -20,17 +21,21 @@ from accounts.models import (
     DependentBinding,
     DesignatedFacilityChoice,
     Facility,
+    InboxMessage,
     InsuredPerson,
+    LoginPreference,
     NonLocalRegistration,
     Province,
     Region,
 )
 from core.db import prepared_cursor
+from core.sql import statement
 
 
 def _columns(model, alias: str, names=None) -> tuple[list[str], list[str], list]:
-    """Column names (attnames, in the model's order) and a converter per column
-    for the JSON text PostgreSQL gives dates and timestamps as."""
+    """Template names of the columns (attnames, in the model's order), and a
+    converter per column for the JSON text PostgreSQL gives dates and
+    timestamps as."""
     fields = [f for f in model._meta.concrete_fields if names is None or f.attname in names]
     converters = []
     for field in fields:
@@ -40,7 +45,7 @@ def _columns(model, alias: str, names=None) -> tuple[list[str], list[str], list]
             converters.append(_date)
         else:
             converters.append(None)
-    return [f"{alias}.{f.column}" for f in fields], [f.attname for f in fields], converters
+    return [f"{{{alias}.{f.attname}}}" for f in fields], [f.attname for f in fields], converters
 
 
 def _date(value):
@@ -56,6 +61,7 @@ class _Shape:
 
     def __init__(self, model, alias: str, names=None) -> None:
         self.model = model
+        self.alias = alias
         self.sql, self.attnames, self.converters = _columns(model, alias, names)
 
     def __len__(self) -> int:
@@ -84,48 +90,95 @@ BINDING_USER = _Shape(User, "u", names={"id", User.USERNAME_FIELD})
 USER_PERSON = _Shape(InsuredPerson, "ip", names={"id", "name", "user_id"})
 
 
+# Whose people: the login's own record and the persons of its active bindings,
+# each read by its own index (a UNION: "user_id = $1 OR id IN (…)" read every
+# insured person). The bindings shown: those the user made and those naming the
+# user's own record (an OR of two indexed keys: a bitmap of both indexes).
+_SQL_TEMPLATE = """
+WITH own AS (
+    SELECT {own.id} AS id FROM {own} own WHERE {own.user} = %(user)s
+), persons AS (
+    SELECT id FROM own
+    UNION
+    SELECT {mb.person} FROM {mb} mb WHERE {mb.user} = %(user)s AND {mb.status} = %(active)s
+)
+SELECT
+    (SELECT json_agg({persons} ORDER BY {p.id})
+       FROM {p} p
+       JOIN {r} r ON {r.id} = {p.region}
+       JOIN {v} v ON {v.id} = {r.province}
+      WHERE {p.id} IN (SELECT id FROM persons)),
+    (SELECT json_agg({choices} ORDER BY {c.effective_from} DESC, {c.id} DESC)
+       FROM {c} c
+       JOIN {f} f ON {f.id} = {c.facility}
+      WHERE {c.person} IN (SELECT id FROM persons)),
+    (SELECT json_agg({registrations} ORDER BY {g.start_date}, {g.id})
+       FROM {g} g
+       JOIN {gr} gr ON {gr.id} = {g.destination}
+       JOIN {gv} gv ON {gv.id} = {gr.province}
+      WHERE {g.person} IN (SELECT id FROM persons) AND {g.status} = %(registration_active)s
+        AND ({g.end_date} IS NULL OR {g.end_date} >= %(today)s)),
+    (SELECT json_agg({bindings} ORDER BY {b.created_at}, {b.id})
+       FROM {b} b
+       JOIN {bp} bp ON {bp.id} = {b.person}
+       JOIN {u} u ON {u.id} = {b.user}
+       LEFT JOIN {ip} ip ON {ip.user} = {u.id}
+      WHERE {b.user} = %(user)s OR {b.person} = (SELECT id FROM own))
+"""
+
+
 def _row(*shapes) -> str:
     return "json_build_array(" + ", ".join(c for s in shapes for c in s.sql) + ")"
 
 
-_SQL_TEMPLATE = """
-WITH persons AS (
-    SELECT id FROM accounts_insuredperson
-    WHERE user_id = %(user)s
-       OR id IN (SELECT person_id FROM accounts_dependentbinding
-                 WHERE user_id = %(user)s AND status = 'active')
-)
-SELECT
-    (SELECT json_agg({persons} ORDER BY p.id)
-       FROM accounts_insuredperson p
-       JOIN accounts_region r ON r.id = p.region_id
-       JOIN accounts_province v ON v.id = r.province_id
-      WHERE p.id IN (SELECT id FROM persons)),
-    (SELECT json_agg({choices} ORDER BY c.effective_from DESC, c.id DESC)
-       FROM accounts_designatedfacilitychoice c
-       JOIN accounts_facility f ON f.id = c.facility_id
-      WHERE c.person_id IN (SELECT id FROM persons)),
-    (SELECT json_agg({registrations} ORDER BY g.start_date, g.id)
-       FROM accounts_nonlocalregistration g
-       JOIN accounts_region gr ON gr.id = g.destination_id
-       JOIN accounts_province gv ON gv.id = gr.province_id
-      WHERE g.person_id IN (SELECT id FROM persons) AND g.status = 'active'
-        AND (g.end_date IS NULL OR g.end_date >= %(today)s)),
-    (SELECT json_agg({bindings} ORDER BY b.created_at, b.id)
-       FROM accounts_dependentbinding b
-       JOIN accounts_insuredperson bp ON bp.id = b.person_id
-       JOIN {user_table} u ON u.id = b.user_id
-       LEFT JOIN accounts_insuredperson ip ON ip.user_id = u.id
-      WHERE b.user_id = %(user)s OR bp.user_id = %(user)s)
-"""
 # One fixed text (the column lists are the models'), prepared once per connection.
-_SQL = _SQL_TEMPLATE.format(
-    persons=_row(PERSON, REGION, PROVINCE),
-    choices=_row(CHOICE, FACILITY),
-    registrations=_row(REGISTRATION, DESTINATION, DESTINATION_PROVINCE),
-    bindings=_row(BINDING, BOUND_PERSON, BINDING_USER, USER_PERSON),
-    user_table=connection.ops.quote_name(User._meta.db_table),
+# Accounts owns the logins' side of people: the auth user table is read here.
+FAMILY = statement(
+    "accounts",
+    "family_page",
+    _SQL_TEMPLATE.replace("{persons}", _row(PERSON, REGION, PROVINCE))
+    .replace("{choices}", _row(CHOICE, FACILITY))
+    .replace("{registrations}", _row(REGISTRATION, DESTINATION, DESTINATION_PROVINCE))
+    .replace("{bindings}", _row(BINDING, BOUND_PERSON, BINDING_USER, USER_PERSON)),
+    serves="family page",
+    own=InsuredPerson,
+    mb=DependentBinding,
+    p=InsuredPerson,
+    r=Region,
+    v=Province,
+    c=DesignatedFacilityChoice,
+    f=Facility,
+    g=NonLocalRegistration,
+    gr=Region,
+    gv=Province,
+    b=DependentBinding,
+    bp=InsuredPerson,
+    u=User,
+    ip=InsuredPerson,
 )
+
+# The frame's facts in one statement (fixed text: prepared once per connection).
+FRAME_FACTS = statement(
+    "accounts",
+    "frame_facts",
+    """
+    SELECT (SELECT {p.name} FROM {p} p WHERE {p.user} = %(u)s),
+           (SELECT COUNT(*) FROM {m} m WHERE {m.user} = %(u)s AND {m.read_at} IS NULL),
+           (SELECT {e.elder_mode} FROM {e} e WHERE {e.user} = %(u)s)
+    """,
+    serves="family page",
+    p=InsuredPerson,
+    m=InboxMessage,
+    e=LoginPreference,
+)
+
+
+def frame_facts(*, user_id: int) -> tuple[str | None, int, bool]:
+    """(name of the login's insured person or None, unread messages, elder mode)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(FRAME_FACTS.text, {"u": user_id})
+        name, unread, elder = cursor.fetchone()
+    return name, unread, bool(elder)
 
 
 def remember_own_person(*, user, person: InsuredPerson | None) -> None:
@@ -153,7 +206,15 @@ def family_rows(*, user, today: datetime.date):
     binding the user made or that names the user's record (oldest first) with
     its person and its user's own record."""
     with prepared_cursor() as cursor:
-        cursor.execute(_SQL, {"user": user.pk, "today": today})
+        cursor.execute(
+            FAMILY.text,
+            {
+                "user": user.pk,
+                "today": today,
+                "active": DependentBinding.Status.ACTIVE.value,
+                "registration_active": NonLocalRegistration.Status.ACTIVE.value,
+            },
+        )
         raw = cursor.fetchone()
     # psycopg returns json as text with server-side binding unless told otherwise.
     persons_json, choices_json, registrations_json, bindings_json = (

@@ -1,0 +1,18 @@
+"""What the audit trail records of claims (RULES.md C, T): bills, the directory,
+chronic diseases. Registered with core.actions, which core.audit checks every
+row against."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.actions import register
+
+
+@register
+class Action(models.TextChoices):
+    BILL_CREATE = "claims.bill_create", _("bill entered")
+    BILL_SETTLE = "claims.bill_settle", _("bill settled")
+    DIRECTORY_IMPORT = "claims.directory_import", _("directory imported")
+    CHRONIC_APPLY = "claims.chronic_apply", _("chronic disease recognition applied for")
+    CHRONIC_APPROVE = "claims.chronic_approve", _("chronic disease recognition approved")
+    CHRONIC_REFUSE = "claims.chronic_refuse", _("chronic disease recognition refused")
