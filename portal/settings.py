@@ -156,6 +156,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A test clock for staging and demos (core/clock.py): lets an operator move the
 # portal's time. Never in production: `check --deploy` refuses it there.
 PORTAL_TEST_CLOCK = env_bool("PORTAL_TEST_CLOCK", False)
+# Four eyes (S2, core/four_eyes.py): a refund or an out-of-pocket claim above this
+# amount, and more than this many lockouts lifted by one person a day, need a
+# second member of staff.
+FOUR_EYES_AMOUNT = os.environ.get("FOUR_EYES_AMOUNT", "5000.00")
+FOUR_EYES_LOCKOUT_LIFTS = int(os.environ.get("FOUR_EYES_LOCKOUT_LIFTS", "5"))
 # Whom an audit row is about (core.models.AuditEvent.person): the insured person.
 AUDIT_PERSON_MODEL = "accounts.InsuredPerson"
 
