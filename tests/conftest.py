@@ -47,3 +47,18 @@ def eager_jobs():
     app.conf["task_always_eager"] = True
     yield
     app.conf["task_always_eager"] = old
+
+
+@pytest.fixture
+def server_dir():
+    """A folder for an embedded server's data, outside pytest's own temporary
+    root: that root is private (0700) and pytest makes it so again whenever a
+    run starts, while the embedded PostgreSQL runs as `nobody` when the tests run
+    as root and must reach its folder."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="portal-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -28,7 +28,7 @@ def answers(port: int) -> bool:
         return False
 
 
-def test_the_tests_servers_are_started_where_nothing_answers_and_stopped_after(tmp_path):
+def test_the_tests_servers_are_started_where_nothing_answers_and_stopped_after(server_dir):
     pg_port, redis_port = free_port(), free_port()
     code = (
         "import psycopg, redis\n"
@@ -40,7 +40,7 @@ def test_the_tests_servers_are_started_where_nothing_answers_and_stopped_after(t
         **os.environ,
         "PGPORT": str(pg_port),
         "REDIS_PORT": str(redis_port),
-        "PORTAL_TEST_VAR_DIR": str(tmp_path),
+        "PORTAL_TEST_VAR_DIR": str(server_dir),
     }
     result = subprocess.run(
         [sys.executable, "scripts/with_services.py", "--", sys.executable, "-c", code],
@@ -56,13 +56,13 @@ def test_the_tests_servers_are_started_where_nothing_answers_and_stopped_after(t
     assert f"no PostgreSQL on 127.0.0.1:{pg_port}; starting the embedded one" in output
     assert f"no Redis on 127.0.0.1:{redis_port}; starting the embedded one" in output
     assert "postgresql 1" in output and "redis True" in output
-    assert (tmp_path / f"postgres-{pg_port}" / "PG_VERSION").exists()
+    assert (server_dir / f"postgres-{pg_port}" / "PG_VERSION").exists()
     assert not answers(pg_port) and not answers(redis_port), "a server outlived the run"
 
 
-def test_a_server_that_answers_is_used_as_it_is(tmp_path):
+def test_a_server_that_answers_is_used_as_it_is(server_dir):
     """The shared servers answer: nothing is started, the command runs."""
-    env = {**os.environ, "PORTAL_TEST_VAR_DIR": str(tmp_path)}
+    env = {**os.environ, "PORTAL_TEST_VAR_DIR": str(server_dir)}
     result = subprocess.run(
         [sys.executable, "scripts/with_services.py", "--", sys.executable, "-c", "print('ran')"],
         cwd=settings.BASE_DIR,

@@ -62,9 +62,9 @@ def group_is_empty(pgid: int) -> bool:
     return False
 
 
-def test_runportal_starts_web_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
+def test_runportal_starts_web_worker_and_beat_and_stops_on_ctrl_c(server_dir):
     port = free_port()
-    proc = start_runportal(tmp_path, port)
+    proc = start_runportal(server_dir, port)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
@@ -89,8 +89,8 @@ def test_runportal_starts_web_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
         assert started(), "".join(lines)
         assert '"broker": "ok"' in body and '"database": "ok"' in body
         # The embedded servers' data, under var/.
-        assert (tmp_path / "postgres" / "PG_VERSION").exists()
-        assert (tmp_path / "redis").is_dir()
+        assert (server_dir / "postgres" / "PG_VERSION").exists()
+        assert (server_dir / "redis").is_dir()
         # Ctrl-C in a terminal reaches the whole process group.
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=30)
@@ -105,7 +105,7 @@ def test_runportal_starts_web_worker_and_beat_and_stops_on_ctrl_c(tmp_path):
     assert "demo / demo-2026" in output
     assert "500100199211232149" in output  # the README's record to try the sign-up with
     assert "database: portal" in output
-    assert servers_stopped(tmp_path), "an embedded server outlived runportal"
+    assert servers_stopped(server_dir), "an embedded server outlived runportal"
 
 
 def servers_stopped(var_dir) -> bool:
@@ -156,11 +156,11 @@ def healthz(port: int) -> int | None:
 
 
 @pytest.mark.slow
-def test_a_killed_worker_is_restarted_and_the_web_server_keeps_serving(tmp_path):
+def test_a_killed_worker_is_restarted_and_the_web_server_keeps_serving(server_dir):
     """kill -9 the worker: runportal starts it again after a pause, the web
     server and beat are left alone, and Ctrl-C still stops everything."""
     port = free_port()
-    proc = start_runportal(tmp_path, port, "--no-demo")
+    proc = start_runportal(server_dir, port, "--no-demo")
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
@@ -188,7 +188,7 @@ def test_a_killed_worker_is_restarted_and_the_web_server_keeps_serving(tmp_path)
     assert group_is_empty(proc.pid), "a process outlived runportal"
 
 
-def test_runportal_gives_up_on_a_process_that_cannot_start(tmp_path):
+def test_runportal_gives_up_on_a_process_that_cannot_start(server_dir):
     """The web server cannot bind (the port is taken): it is given up on (after
     one attempt here; five by default, each after a longer pause, as the killed
     worker's test shows); the worker and beat are stopped too and the command
@@ -202,7 +202,7 @@ def test_runportal_gives_up_on_a_process_that_cannot_start(tmp_path):
         # the worker keeps trying until it is stopped with the rest).
         broker = f"redis://:broker-pw-Qx7@127.0.0.1:{free_port()}/0"
         proc = start_runportal(
-            tmp_path,
+            server_dir,
             taken.getsockname()[1],
             "--no-demo",
             "--max-failed-starts",
@@ -220,4 +220,4 @@ def test_runportal_gives_up_on_a_process_that_cannot_start(tmp_path):
     assert "demo-2026" not in output  # no demo data loaded, no demo logins offered
     assert "redis://:**@127.0.0.1:" in output and "broker-pw-Qx7" not in output
     assert group_is_empty(proc.pid), "the worker or beat outlived runportal"
-    assert servers_stopped(tmp_path), "an embedded server outlived runportal"
+    assert servers_stopped(server_dir), "an embedded server outlived runportal"
