@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Facility, InsuredPerson
 from claims.models.bills import Visit
@@ -33,7 +34,8 @@ class ReimbursementClaim(models.Model):
         UNDER_REVIEW = "under_review", _("under review")
         APPROVED = "approved", _("approved, waiting for payment")
         REFUSED = "refused", _("refused")
-        PAID = "paid", _("paid")
+        # Not the "paid" of a premium (已缴): a claim is paid out (已支付).
+        PAID = "paid", pgettext_lazy("out-of-pocket claim", "paid")
 
     class Why(models.TextChoices):
         NOT_REGISTERED = "not_registered", _("no non-local registration at the time")
