@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims.models import ReimbursementClaim, ReimbursementDocument, ReimbursementLine
+from claims.selectors import directory_items
 from claims.services import reimbursement as services
 from core.reasons import admin_messages
 
@@ -24,9 +25,27 @@ OPEN = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
 
 class LineInline(admin.TabularInline):
+    """M3: the reviewer's lines, each checked against the directory edition in
+    force on the first day of care (its name and class, or "not in it")."""
+
     model = ReimbursementLine
     extra = 3
-    fields = ("code", "name", "quantity", "unit_price")
+    fields = ("code", "name", "quantity", "unit_price", "in_directory")
+    readonly_fields = ("in_directory",)
+
+    @admin.display(description=gettext_lazy("in the directory"))
+    def in_directory(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return ""
+        items = getattr(self, "_items", None)
+        if items is None or self._items_for != obj.claim_id:
+            codes = obj.claim.lines.values_list("code", flat=True)
+            self._items = items = directory_items(day=obj.claim.care_from, codes=codes)
+            self._items_for = obj.claim_id
+        item = items.get(obj.code)
+        if item is None:
+            return _("not in the directory in force (C1): self-pay")
+        return f"{item.name} · {item.get_item_class_display()}"
 
     def _open(self, request, obj) -> bool:
         return (
@@ -34,6 +53,10 @@ class LineInline(admin.TabularInline):
             and obj.status in OPEN
             and request.user.has_perm("claims.review_reimbursementclaim")
         )
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Lines are part of the claim: whoever may see the claim sees them.
+        return request.user.has_perm("claims.view_reimbursementclaim")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return self._open(request, obj)

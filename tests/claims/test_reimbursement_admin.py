@@ -86,6 +86,9 @@ def test_review_compute_four_eyes_and_payment_in_the_admin(claim, settings):
     first.post(f"{URL}{claim.pk}/change/", lines_form(claim, [("A100", "1", "300.00")]))
     claim.refresh_from_db()
     assert claim.payable == Decimal("180.00")  # M3: computed on save
+    page = first.get(f"{URL}{claim.pk}/change/").content.decode()
+    assert "item A100" in page  # checked against the directory in force (M3)
+    assert "6217000012345678" not in page
 
     response = act(first, "approve", claim)
     assert "S2" in response.content.decode()
@@ -101,6 +104,7 @@ def test_review_compute_four_eyes_and_payment_in_the_admin(claim, settings):
     # S1: finance pays, reviewers do not; finance approves nothing.
     assert b'value="pay"' not in first.get(URL).content
     assert b'value="approve"' not in finance.get(URL).content
+    assert "item A100" in finance.get(f"{URL}{claim.pk}/change/").content.decode()
     act(finance, "pay", claim, post="yes", reference="BOC-1")
     claim.refresh_from_db()
     assert claim.status == "paid" and claim.payment_reference == "BOC-1"
