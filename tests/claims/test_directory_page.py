@@ -88,3 +88,24 @@ def test_a_year_out_of_range_is_not_searched(items, user_client):
     response = user_client.get(URL, {"q": "阿莫", "year": str(clock.localdate().year - 5)})
     assert response.status_code == 200
     assert "阿莫西林胶囊" not in response.content.decode()
+
+
+def test_the_search_costs_the_same_queries_for_one_item_or_fifty(
+    items, user, user_client, django_assert_num_queries
+):
+    """D1: the page's queries do not grow with the items found."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    InsuredPersonFactory(region=items, insurance_type="resident", user=user)
+    with CaptureQueriesContext(connection) as one:
+        user_client.get(URL, {"q": "D0001"})
+    count = len(one)  # now: the next request clears the connection's log
+    version = DirectoryItem.objects.filter(code="D0001").first().version
+    for n in range(60):
+        DirectoryItem.objects.create(
+            version=version, code=f"D9{n:03d}", name=f"药品{n}", kind="drug", item_class="B"
+        )
+    with django_assert_num_queries(count):
+        page = user_client.get(URL, {"q": "D9"}).content.decode()
+    assert page.count("D9") >= 50

@@ -313,3 +313,20 @@ def test_the_claim_list_only_offers_the_familys_people(family, user_client):
     assert "李华" in page and "陌生人" not in page
     data = {"person": other.pk}
     assert user_client.post("/claims/reimbursements/new/", data).status_code == 200
+
+
+def test_the_claims_list_costs_the_same_queries_for_one_claim_or_many(
+    family, user_client, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    file_claim(user_client, family["me"], family["hospital"])
+    with CaptureQueriesContext(connection) as one:
+        user_client.get("/claims/reimbursements/")
+    count = len(one)  # now: the next request clears the connection's log
+    for _ in range(4):
+        file_claim(user_client, family["me"], family["hospital"])
+    with django_assert_num_queries(count):
+        page = user_client.get("/claims/reimbursements/").content.decode()
+    assert page.count('href="/claims/reimbursements/') >= 5
