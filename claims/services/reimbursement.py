@@ -180,7 +180,7 @@ def claim_compute(*, claim: ReimbursementClaim, acting_user) -> ReimbursementCla
 def _not_own(claim: ReimbursementClaim, acting_user) -> None:
     # S2: nobody approves their own claim.
     if claim.submitted_by_id is not None and claim.submitted_by_id == acting_user.pk:
-        raise PermissionDenied(_("You cannot approve a decision you prepared yourself."))
+        raise PermissionDenied(_("You cannot approve a claim you filed yourself."))
 
 
 @transaction.atomic
