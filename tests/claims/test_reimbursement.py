@@ -330,3 +330,17 @@ def test_the_claims_list_costs_the_same_queries_for_one_claim_or_many(
     with django_assert_num_queries(count):
         page = user_client.get("/claims/reimbursements/").content.decode()
     assert page.count('href="/claims/reimbursements/') >= 5
+
+
+def test_the_further_reduction_is_a_setting(family, user_client, reviewer):
+    """M4: the further points come from the claims settings row, not the code."""
+    from claims.models import ClaimsSettings
+
+    row = ClaimsSettings.current()
+    row.unregistered_claim_reduction = D("15")
+    row.save()
+    away = FacilityFactory(region=chengdu(), tier=1)
+    claim = file_claim(user_client, family["me"], away, why="not_registered")
+    add_lines(claim, [("A100", 1, "100.00")])
+    claim = services.claim_compute(claim=claim, acting_user=reviewer)
+    assert claim.rate == D("25")  # 60 - 20 - 15
