@@ -7,4 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from accounts import reasons  # noqa: F401 - registers the A and F reasons
+        from accounts.staff_roles import sync_after_migrate
+
+        # S1: the staff groups follow the registry after every migrate.
+        post_migrate.connect(sync_after_migrate, dispatch_uid="accounts.staff_roles")

@@ -11,8 +11,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as accounts_selectors
+from accounts.forms import DocumentField
 from accounts.models import Facility, Region
-from claims.models import Disease, Visit
+from claims.models import Disease, ReimbursementClaim, Visit
 from claims.selectors.facilities import FLAGS
 from core import clock
 
@@ -260,3 +261,90 @@ class YearForm(forms.Form):
         this_year = clock.localdate().year
         self.fields["year"].choices = [(y, str(y)) for y in range(this_year, this_year - 6, -1)]
         self.fields["year"].initial = this_year
+
+
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class DocumentsField(forms.FileField):
+    """M1: one or more scans or photos (PDF, JPG or PNG, told by content, each
+    at most ACCOUNTS_DOCUMENT_MAX_MB), each renamed at random (A1: no ID
+    numbers in file names)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "widget", _MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        one = DocumentField(required=self.required)
+        uploads = data if isinstance(data, (list, tuple)) else [data]
+        uploads = [upload for upload in uploads if upload]
+        if not uploads:
+            return [] if not self.required else [one.clean(None)]
+        return [one.clean(upload) for upload in uploads]
+
+
+class ReimbursementForm(forms.Form):
+    """M1: an out-of-pocket claim for a visit paid in full."""
+
+    person = forms.ModelChoiceField(queryset=None, label=_("Patient"))
+    facility = FacilityChoiceField(
+        queryset=Facility.objects.select_related("region").order_by("region__code", "name"),
+        label=_("Facility"),
+        empty_label=_("Choose a hospital or pharmacy"),
+    )
+    visit = forms.ChoiceField(choices=Visit.choices, initial=Visit.OUTPATIENT, label=_("Care"))
+    why = forms.ChoiceField(
+        choices=ReimbursementClaim.Why.choices, label=_("Why it was not settled directly")
+    )
+    care_from = forms.DateField(
+        label=_("First day of care"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    care_until = forms.DateField(
+        label=_("Last day of care"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount_paid = forms.DecimalField(
+        label=_("Amount paid"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+    )
+    invoices = DocumentsField(
+        label=_("Invoices"), help_text=_("PDF files or photos of every invoice.")
+    )
+    expense_lists = DocumentsField(
+        label=_("List of expenses"),
+        help_text=_("The itemised list the facility gave you (PDF or photos)."),
+    )
+    bank_name = forms.CharField(label=_("Bank"), max_length=60)
+    bank_account = forms.RegexField(
+        label=_("Bank account number"),
+        regex=r"^[0-9 ]{8,34}$",
+        max_length=40,
+        error_messages={"invalid": _("Enter the account number in digits.")},
+    )
+    account_holder = forms.CharField(label=_("Account holder"), max_length=50)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"] = person_field(user)
+        self.fields["person"].label = _("Patient")
+
+
+class DirectorySearchForm(forms.Form):
+    """D1: what to look for, in which year's edition, for whom."""
+
+    q = forms.CharField(
+        label=_("Name, code or pinyin initials"),
+        max_length=60,
+        required=False,
+        help_text=_("For example 阿莫西林, D0001 or AMXL."),
+    )
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=())
+    person = forms.ModelChoiceField(queryset=None, label=_("Whose region"), required=False)
+
+    def __init__(self, *args, user, years, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, str(year)) for year in years]
+        self.fields["person"] = person_field(user, required=False)
+        self.fields["person"].label = _("Whose region")

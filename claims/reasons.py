@@ -71,3 +71,24 @@ register(
 )
 register("C5-14", _("This application has already been decided."))
 register("C5-15", _("Say why the application is refused."))
+
+# M out-of-pocket claims
+register(
+    "M1-01",
+    _("Add at least one invoice and the list of expenses."),
+    field="invoices",
+)
+register("M1-02", _("The last day of care cannot be before the first."), field="care_until")
+register("M1-03", _("The dates of care cannot be in the future."), field="care_from")
+register("M2-01", _("This claim is not at a step where this can be done."))
+register("M2-02", _("Say why the claim is refused, in a sentence the family understands."))
+register("M3-01", _("Enter the lines of the list of expenses before approving."))
+register(
+    "M4-01",
+    _(
+        "Claimed out of pocket without a non-local registration: the other-temporary "
+        "rate less a further reduction."
+    ),
+)
+register("M5-01", _("Give the reference of the bank payment."))
+register("M5-02", _("This payment reference is already used by another claim."))

@@ -15,4 +15,13 @@ urlpatterns = [
     path("summary/<int:person_id>/<int:year>.pdf", views.summary_pdf, name="summary_pdf"),
     path("facilities/", views.facilities, name="facilities"),
     path("chronic/", views.chronic, name="chronic"),
+    path("directory/", views.directory, name="directory"),
+    path("reimbursements/", views.reimbursement_list, name="reimbursements"),
+    path("reimbursements/new/", views.reimbursement_new, name="reimbursement_new"),
+    path("reimbursements/<int:pk>/", views.reimbursement_detail, name="reimbursement_detail"),
+    path(
+        "reimbursements/<int:pk>/documents/<int:document_id>/",
+        views.reimbursement_document,
+        name="reimbursement_document",
+    ),
 ]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,13 +18,16 @@ from accounts import selectors as accounts_selectors
 from claims import exports, selectors
 from claims.forms import (
     ChronicApplyForm,
+    DirectorySearchForm,
     EstimateForm,
     EstimateLineFormSet,
     FacilitySearchForm,
+    ReimbursementForm,
     YearForm,
 )
-from claims.models import ChronicRecognition, ClaimsSettings
+from claims.models import ChronicRecognition, ClaimsSettings, ReimbursementClaim
 from claims.services.chronic import recognition_apply
+from claims.services.reimbursement import claim_submit
 from core import clock
 from core.reasons import attach
 from core.replicas import replica_reads
@@ -298,4 +301,107 @@ def chronic(request: HttpRequest) -> HttpResponse:
             # C5: the validity is a setting (2 years by default), never a literal.
             "validity_years": ClaimsSettings.current().chronic_validity_years,
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reimbursement_new(request: HttpRequest) -> HttpResponse:
+    """M1: file an out-of-pocket claim with its invoices and list of expenses."""
+    form = ReimbursementForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim = claim_submit(
+                person=data["person"],
+                facility=data["facility"],
+                visit=data["visit"],
+                why=data["why"],
+                care_from=data["care_from"],
+                care_until=data["care_until"],
+                amount_paid=data["amount_paid"],
+                bank_name=data["bank_name"],
+                bank_account=data["bank_account"],
+                account_holder=data["account_holder"],
+                invoices=data["invoices"],
+                expense_lists=data["expense_lists"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            attach(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Claim sent. You will get a message at each step; this page shows where it is."),
+            )
+            return redirect(claim)
+    return render(request, "claims/reimbursement_new.html", {"form": form})
+
+
+@login_required
+@require_GET
+def reimbursement_list(request: HttpRequest) -> HttpResponse:
+    """M2: the family's claims and where each stands."""
+    claims = selectors.claims_for_user(user=request.user)[:200]
+    return render(request, "claims/reimbursements.html", {"claims": claims})
+
+
+@login_required
+@require_GET
+def reimbursement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = selectors.claim_for_user(user=request.user, claim_id=pk)
+    return render(
+        request,
+        "claims/reimbursement_detail.html",
+        {
+            "claim": claim,
+            "documents": list(claim.documents.all()),
+            "lines": list(claim.lines.all()),
+            "steps": REIMBURSEMENT_STEPS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def reimbursement_document(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
+    """M1: a claim's document, to the family that filed it (staff: the admin)."""
+    document = selectors.claim_document_for_user(
+        user=request.user, claim_id=pk, document_id=document_id
+    )
+    return FileResponse(document.file.open("rb"))
+
+
+# M2: the steps a claim goes through, as the family's page shows them.
+REIMBURSEMENT_STEPS = (
+    ReimbursementClaim.Status.SUBMITTED,
+    ReimbursementClaim.Status.UNDER_REVIEW,
+    ReimbursementClaim.Status.APPROVED,
+    ReimbursementClaim.Status.PAID,
+)
+
+
+@login_required
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    """D1: look up drugs and services, with what the family member's region pays."""
+    years = selectors.directory_years()
+    data = request.GET.copy()
+    data.setdefault("year", str(years[0]))
+    if "person" not in data:
+        own = accounts_selectors.own_person(user=request.user)
+        data["person"] = str(own.pk) if own is not None else ""
+    form = DirectorySearchForm(data, user=request.user, years=years)
+    rows, terms = [], None
+    if form.is_valid():
+        rows, terms = selectors.directory_lookup(
+            text=form.cleaned_data["q"],
+            year=form.cleaned_data["year"],
+            person=form.cleaned_data["person"],
+        )
+    template = "claims/directory.html#results" if request.htmx else "claims/directory.html"
+    return render(
+        request,
+        template,
+        {"form": form, "rows": rows, "terms": terms, "searched": bool(data.get("q"))},
     )

@@ -30,3 +30,9 @@ def check_second(*, first, second) -> None:
         raise PermissionDenied(_("A second member of staff must approve this."))
     if first is not None and second.pk == first.pk:
         raise PermissionDenied(_("You cannot approve a decision you prepared yourself."))
+
+
+def lifts_allowed(*, done: int, more: int) -> bool:
+    """S2: one member of staff lifts at most FOUR_EYES_LOCKOUT_LIFTS lockouts a
+    day (``done`` already, ``more`` now); a second lifts the rest."""
+    return done + more <= int(getattr(settings, "FOUR_EYES_LOCKOUT_LIFTS", 5))

@@ -1,12 +1,31 @@
 """Where logins are logged in: administrators see every session and can end
-any (ASVS V7); the person ends their own on the sessions page."""
+any (ASVS V7); the person ends their own on the sessions page. Login lockouts
+are lifted here too, under four eyes (S2)."""
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.models import LoginSession
+from portal.services.lockouts import lockout_lift
 from portal.services.sessions import sessions_end
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    """Lockouts (django-axes): lifting one deletes its attempts, audited and
+    under four eyes beyond the day's limit per member of staff (S2)."""
+
+    def delete_model(self, request, obj) -> None:
+        lockout_lift(acting_user=request.user, attempts=AccessAttempt.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        lockout_lift(acting_user=request.user, attempts=queryset)
 
 
 @admin.register(LoginSession)

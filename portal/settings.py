@@ -205,6 +205,31 @@ STORAGES = {
         )
     },
 }
+# Out-of-pocket claim documents (M1, claims/storage.py): private, never under
+# MEDIA_ROOT. Local files by default; CLAIMS_DOCUMENT_STORAGE=s3 uses an
+# S3-compatible store through django-storages (installed where it is used, with
+# its AWS_* settings read from the environment by the backend).
+if os.environ.get("CLAIMS_DOCUMENT_STORAGE", "") == "s3":
+    STORAGES["claims_private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("CLAIMS_DOCUMENT_BUCKET", "portal-claims"),
+            "endpoint_url": os.environ.get("CLAIMS_DOCUMENT_ENDPOINT") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["claims_private"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(
+                Path(os.environ.get("CLAIMS_DOCUMENT_ROOT", VAR_DIR / "private" / "claims"))
+            ),
+            "base_url": "/no-public-url/",
+        },
+    }
 # Tests render pages without running collectstatic first.
 WHITENOISE_MANIFEST_STRICT = False
 

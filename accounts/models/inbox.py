@@ -34,6 +34,11 @@ class MessageKind(models.TextChoices):
     CHRONIC_REFUSED = "chronic_refused", _("chronic-disease recognition refused")
     REGISTRATION_ENDING = "registration_ending", _("non-local registration ending")
     PREMIUM_DUE = "premium_due", _("resident premium due")
+    CLAIM_SUBMITTED = "claim_submitted", _("out-of-pocket claim received")
+    CLAIM_UNDER_REVIEW = "claim_under_review", _("out-of-pocket claim under review")
+    CLAIM_APPROVED = "claim_approved", _("out-of-pocket claim approved")
+    CLAIM_REFUSED = "claim_refused", _("out-of-pocket claim refused")
+    CLAIM_PAID = "claim_paid", _("out-of-pocket claim paid")
 
 
 # What the reader sees, by kind; %(…)s are the facts stored with the message.
@@ -80,6 +85,21 @@ TEXTS = {
     MessageKind.PREMIUM_DUE: _(
         "%(person)s's resident premium for %(year)s (%(amount)s) is not paid yet. Pay it "
         "from the wallet or through family pooling on the money page."
+    ),
+    # M2: the family hears of every step of an out-of-pocket claim.
+    MessageKind.CLAIM_SUBMITTED: _(
+        "Your claim %(reference)s for %(person)s was received. A reviewer will check "
+        "the invoices and the list of expenses."
+    ),
+    MessageKind.CLAIM_UNDER_REVIEW: _("Your claim %(reference)s for %(person)s is being reviewed."),
+    MessageKind.CLAIM_APPROVED: _(
+        "Your claim %(reference)s for %(person)s was approved: the fund pays %(amount)s. "
+        "It will be paid to your bank account %(account)s."
+    ),
+    MessageKind.CLAIM_REFUSED: _("Your claim %(reference)s for %(person)s was refused: %(note)s"),
+    MessageKind.CLAIM_PAID: _(
+        "%(amount)s for claim %(reference)s was paid to your bank account %(account)s "
+        "(payment reference %(payment)s)."
     ),
 }
 

@@ -1,4 +1,4 @@
-"""The claims settings row and the commercial plans (C5, T2, T3)."""
+"""The claims settings row and the commercial plans (C5, M4, T2, T3)."""
 
 from django.contrib import admin
 
@@ -15,6 +15,7 @@ class ClaimsSettingsAdmin(SingletonAdmin):
         "__str__",
         "chronic_validity_years",
         "default_class_b_share",
+        "unregistered_claim_reduction",
         "tax_threshold",
         "tax_cap",
     )

@@ -2,6 +2,11 @@ from claims.models.bills import Bill, BillLine, PersonYearTotals, Visit
 from claims.models.chronic import ChronicRecognition, Disease
 from claims.models.directory import DirectoryItem, DirectoryVersion, ItemClass, ItemKind
 from claims.models.policy import CareType, PolicyRule, RegionalPolicy
+from claims.models.reimbursement import (
+    ReimbursementClaim,
+    ReimbursementDocument,
+    ReimbursementLine,
+)
 from claims.models.settings import ClaimsSettings, CommercialPlan
 
 __all__ = [
@@ -19,5 +24,8 @@ __all__ = [
     "PersonYearTotals",
     "PolicyRule",
     "RegionalPolicy",
+    "ReimbursementClaim",
+    "ReimbursementDocument",
+    "ReimbursementLine",
     "Visit",
 ]

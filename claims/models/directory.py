@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import ClockDateTimeField
+from core.pinyin import initials
 
 
 class DirectoryVersion(models.Model):
@@ -49,6 +50,8 @@ class DirectoryItem(models.Model):
     )
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=120)
+    # D1: families search by pinyin initials (阿莫西林 -> AMXL); kept with the name.
+    initials = models.CharField(_("pinyin initials"), max_length=60, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices)
     item_class = models.CharField(_("class"), max_length=3, choices=ItemClass.choices)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
@@ -82,7 +85,16 @@ class DirectoryItem(models.Model):
                 name="directory_item_price_limit_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["version", "initials"], name="directory_item_initials"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.initials = initials(self.name)[:60]
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "initials"}
+        super().save(*args, **kwargs)

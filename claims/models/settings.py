@@ -26,6 +26,17 @@ class ClaimsSettings(models.Model):
         default=Decimal("10"),
         validators=PERCENT,
     )
+    unregistered_claim_reduction = models.DecimalField(
+        _("out-of-pocket claim without registration: further reduction (points) (M4)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=PERCENT,
+        help_text=_(
+            "M4: an unregistered non-local visit claimed out of pocket is paid at the "
+            "other-temporary rate less this many further points."
+        ),
+    )
     tax_threshold = models.DecimalField(
         _("major-illness deduction: personal share above (T2)"),
         max_digits=12,

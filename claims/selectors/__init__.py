@@ -1,6 +1,7 @@
 """Reads for claims (RULES.md F, C, T). Views and other apps read through these."""
 
 from claims.selectors.bills import bill_for_user, bill_recompute, bills_for_user, family_cards
+from claims.selectors.directory import directory_lookup, directory_years
 from claims.selectors.estimate import (
     Scenario,
     commercial_estimate,
@@ -9,6 +10,11 @@ from claims.selectors.estimate import (
     estimate,
 )
 from claims.selectors.facilities import facility_search, region_near
+from claims.selectors.reimbursement import (
+    claim_document_for_user,
+    claim_for_user,
+    claims_for_user,
+)
 from claims.selectors.summary import (
     YearSummary,
     annual_summary,
@@ -22,10 +28,15 @@ __all__ = [
     "YearSummary",
     "annual_summary",
     "bill_for_user",
+    "claim_document_for_user",
+    "claim_for_user",
+    "claims_for_user",
     "bill_recompute",
     "bills_for_user",
     "commercial_estimate",
     "directory_items",
+    "directory_lookup",
+    "directory_years",
     "directory_search",
     "estimate",
     "facility_search",

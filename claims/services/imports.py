@@ -25,6 +25,7 @@ from claims.models import (
 )
 from core.audit import audit_record
 from core.money import AmountError, NotAnAmount, TooLarge, TooPrecise, parse_amount
+from core.pinyin import initials
 from core.tabular import FileProblem, Table
 
 DIRECTORY_COLUMNS = ("code", "name", "kind", "class", "unit", "price_limit", "typical_price")
@@ -208,6 +209,7 @@ def directory_import(*, version: DirectoryVersion, data: bytes | str, acting_use
             report.error(number, "; ".join(str(p) for p in problems))
             continue
         seen.add(code)
+        values["initials"] = initials(values["name"])[:60]  # D1
         item = existing.get(code)
         if item is None:
             to_create.append(DirectoryItem(version=version, code=code, **values))
@@ -219,7 +221,7 @@ def directory_import(*, version: DirectoryVersion, data: bytes | str, acting_use
     if to_update:
         DirectoryItem.objects.bulk_update(
             to_update,
-            ["name", "kind", "item_class", "unit", "price_limit", "typical_price"],
+            ["name", "initials", "kind", "item_class", "unit", "price_limit", "typical_price"],
             batch_size=500,
         )
     report.created, report.updated = len(to_create), len(to_update)

@@ -329,6 +329,9 @@ def test_pages_need_a_login(client):
         "claims:summary",
         "claims:facilities",
         "claims:chronic",
+        "claims:reimbursements",
+        "claims:reimbursement_new",
+        "claims:directory",
     ):
         assert client.get(reverse(name)).status_code == 302
 

@@ -1,0 +1,54 @@
+"""Lifting login lockouts (django-axes) in the admin, under four eyes (S2):
+each lift is audited, and one member of staff lifts at most
+FOUR_EYES_LOCKOUT_LIFTS lockouts a day; beyond that a second member of staff
+lifts the rest, so no one person can quietly open many locked logins."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core import clock, four_eyes
+from core.audit import audit_record
+from core.models import AuditEvent
+from portal.actions import Action
+
+
+def lifts_today(*, acting_user) -> int:
+    """How many lockouts `acting_user` lifted since midnight (portal time)."""
+    start = datetime.datetime.combine(
+        clock.localdate(), datetime.time.min, tzinfo=clock.localtime().tzinfo
+    )
+    return AuditEvent.objects.filter(
+        actor=acting_user, action=Action.LOCKOUT_LIFT, at__gte=start
+    ).count()
+
+
+@transaction.atomic
+def lockout_lift(*, acting_user, attempts) -> int:
+    """S2: delete the selected lockouts' attempts (the logins may try again),
+    one audit row each, unless that takes `acting_user` past the day's limit:
+    then nothing is lifted and a second member of staff must do it."""
+    # One lifter at a time per member of staff: the count below stays true.
+    get_user_model().objects.select_for_update().filter(pk=acting_user.pk).first()
+    rows = list(attempts.select_for_update())
+    done = lifts_today(acting_user=acting_user)
+    if not four_eyes.lifts_allowed(done=done, more=len(rows)):
+        raise PermissionDenied(
+            _(
+                "You have lifted %(done)d lockouts today; lifting more needs a second "
+                "member of staff (S2)."
+            )
+            % {"done": done}
+        )
+    for row in rows:
+        audit_record(
+            actor=acting_user,
+            action=Action.LOCKOUT_LIFT,
+            target=row,
+            details={"username": row.username, "ip": row.ip_address},
+        )
+        row.delete()
+    return len(rows)
