@@ -71,3 +71,19 @@ register(
 )
 register("C5-14", _("This application has already been decided."))
 register("C5-15", _("Say why the application is refused."))
+
+# R refunds and reversals
+register("R3-01", _("Bill %(reference)s is not settled: only a settled bill can be refunded."))
+register(
+    "R3-02",
+    _("A refund must be more than zero and at most what is left of the bill (%(left)s)."),
+)
+register(
+    "R3-03",
+    _("Line %(position)s: no such line, or more than its quantity left to refund."),
+)
+register("R3-04", _("Give either an amount to refund or the lines and quantities, not both."))
+register(
+    "R4-01",
+    _("Refund reference %(reference)s is already used for a different refund."),
+)

@@ -34,6 +34,7 @@ class MessageKind(models.TextChoices):
     CHRONIC_REFUSED = "chronic_refused", _("chronic-disease recognition refused")
     REGISTRATION_ENDING = "registration_ending", _("non-local registration ending")
     PREMIUM_DUE = "premium_due", _("resident premium due")
+    BILL_REFUNDED = "bill_refunded", _("bill refunded")
 
 
 # What the reader sees, by kind; %(…)s are the facts stored with the message.
@@ -77,6 +78,11 @@ TEXTS = {
         "%(person)s's non-local registration in %(destination)s ends on %(end)s. If care "
         "there goes on, file a new registration before then."
     ),
+    MessageKind.BILL_REFUNDED: _(
+        "%(facility)s refunded %(amount)s of %(person)s's bill %(reference)s. The bill was "
+        "settled again: %(back)s is back the way it was paid (wallet, personal account, "
+        "family pooling, cash)."
+    ),
     MessageKind.PREMIUM_DUE: _(
         "%(person)s's resident premium for %(year)s (%(amount)s) is not paid yet. Pay it "
         "from the wallet or through family pooling on the money page."
@@ -84,7 +90,7 @@ TEXTS = {
 }
 
 # Facts that are amounts: shown in the one money format of the portal.
-AMOUNTS = ("amount",)
+AMOUNTS = ("amount", "back")
 
 
 def _money(value) -> str:

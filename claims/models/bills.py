@@ -217,6 +217,11 @@ class BillLine(models.Model):
     class_b_first_pay = money_field(_("class-B first-pay"))
     eligible = money_field(_("eligible amount"))
     reasons = models.JSONField(_("reason codes"), default=list, blank=True)
+    # R1: of `quantity`, how much a refund took back (the figures above are
+    # what remains after it).
+    refunded_quantity = models.DecimalField(
+        _("quantity refunded"), max_digits=16, decimal_places=6, default=0
+    )
 
     class Meta:
         ordering = ["bill", "position", "pk"]
