@@ -110,16 +110,17 @@ def payment_refund(*, payment: Payment, acting_user, reason: str = "") -> Back:
         )
         if part > 0 and account is not None
     ]
-    ledger_part = sum((part for _account_id, part in legs), ZERO)
-    if ledger_part > 0:
-        rows = [[sink, str(-ledger_part)], *([a, str(p)] for a, p in legs)]
+    if legs:
+        rows = []
+        for account, part in legs:
+            movement = str(uuid.uuid4())
+            rows += [[movement, sink, str(-part)], [movement, account, str(part)]]
         with prepared_cursor() as cursor:
             cursor.execute(
                 payment_sql.REFUND_WRITE.text,
                 {
-                    "movement": uuid.uuid4(),
                     "legs": json_param(rows),
-                    "accounts": sorted({row[0] for row in rows}),
+                    "accounts": sorted({row[1] for row in rows}),
                     "kind": MovementKind.REFUND.value,
                     "ref": ref,
                     "now": clock.now(),

@@ -57,7 +57,10 @@ class Command(BaseCommand):
                 note=options["note"],
             )
         except (ValidationError, PermissionDenied) as error:
-            raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from None
+            # Staff read the rule id (R3-02, R4-01 …) with the sentence.
+            words = " ".join(getattr(error, "messages", [str(error)]))
+            code = getattr(error, "code", None)
+            raise CommandError(f"{code}: {words}" if code else words) from None
         if refund.status != refund.Status.DONE:
             self.stdout.write(
                 f"refund {refund.reference} of {refund.amount} awaits a second approval "
