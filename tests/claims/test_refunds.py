@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import InboxMessage
 from claims.models import Bill, PersonYearTotals, Refund
@@ -206,6 +208,7 @@ def test_r3_an_amount_is_taken_from_the_last_line_backwards(cq):
 
 
 def test_r4_the_same_reference_refunds_once_and_another_use_is_refused(cq):
+    """R4: the derived reference makes the command idempotent (R4-01 otherwise)."""
     person = InsuredPersonFactory(region=cq, insurance_type="employee")
     fund(person, "500.00")
     bill = settle(person, FacilityFactory(region=cq, tier=2), [("X100", 1, "100.00")])
@@ -247,6 +250,7 @@ def test_r4_the_same_reference_refunds_once_and_another_use_is_refused(cq):
 
 
 def test_r5_above_the_four_eyes_amount_a_second_member_of_staff_carries_it_out(cq, settings):
+    """R5 (S2): the refund waits, its asker cannot approve it, a second can."""
     settings.FOUR_EYES_AMOUNT = "50.00"
     person = InsuredPersonFactory(region=cq, insurance_type="employee")
     fund(person, "500.00")
@@ -281,6 +285,8 @@ def test_r5_above_the_four_eyes_amount_a_second_member_of_staff_carries_it_out(c
 def test_r6_summary_deduction_statement_and_message_follow(
     pooled_family, django_capture_on_commit_callbacks
 ):
+    """R6: the annual summary (T1), the statement and the message centre read
+    the bill and the ledger as they are after the refund."""
     fam = pooled_family
     child = fam["child"]
     bill = settle(child, fam["clinic"], [("A100", 1, "100.00"), ("X100", 1, "80.00")])
@@ -313,3 +319,39 @@ def test_done_when_the_demo_bill_refund_leaves_the_ledger_clean():
     call_command("ledger_check", stdout=checked)
     assert "every balance matches" in checked.getvalue()
     assert ledger_problems() == []
+
+
+def test_r5_the_admin_refunds_a_settled_bill_and_a_second_admin_approves(
+    cq, admin_client, settings, django_user_model
+):
+    """R1 and R5 from the admin: the bills' action asks for an amount; above
+    the four-eyes amount the refund waits, its asker cannot approve it, a
+    second administrator can."""
+    settings.FOUR_EYES_AMOUNT = "50.00"
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    fund(person, "500.00")
+    bill = settle(person, FacilityFactory(region=cq, tier=2), [("X100", 1, "100.00")])
+    url = reverse("admin:claims_bill_changelist")
+    data = {"action": "refund_bill", "_selected_action": [bill.pk]}
+    form = admin_client.post(url, data)
+    assert form.status_code == 200 and 'name="amount"' in form.content.decode()
+    admin_client.post(url, {**data, "post": "yes", "amount": "20.00"})
+    bill.refresh_from_db()
+    assert bill.total == D("80.00")
+    admin_client.post(url, {**data, "post": "yes", "amount": "60.00"})
+    waiting = Refund.objects.get(status=Refund.Status.AWAITING_SECOND)
+    refunds = reverse("admin:claims_refund_changelist")
+    approve = {"action": "approve", "_selected_action": [waiting.pk]}
+    admin_client.post(refunds, approve)
+    waiting.refresh_from_db()
+    assert waiting.status == Refund.Status.AWAITING_SECOND  # not by the one who asked
+    second = Client()
+    second.force_login(
+        django_user_model.objects.create_superuser("second", password="Secr3t-pass!")
+    )
+    second.post(refunds, approve)
+    waiting.refresh_from_db()
+    assert waiting.status == Refund.Status.DONE
+    bill.refresh_from_db()
+    assert bill.total == D("20.00")
+    assert balance(person, AccountKind.PERSONAL) == D("480.00")
