@@ -355,3 +355,38 @@ def test_r5_the_admin_refunds_a_settled_bill_and_a_second_admin_approves(
     bill.refresh_from_db()
     assert bill.total == D("20.00")
     assert balance(person, AccountKind.PERSONAL) == D("480.00")
+
+
+def test_r4_a_refund_column_in_the_bill_import_refunds_once(cq):
+    """R1, R4 in the bill import: rows with a refund quantity refund a bill
+    imported before; the same file again refunds nothing more."""
+    from claims.services.bill_import import bill_import
+
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    fund(person, "500.00")
+    FacilityFactory(region=cq, tier=2, code="CQ-T2")
+    nid = person.national_id
+    head = "reference,national_id,facility_code,service_date,visit,item_code,quantity,unit_price"
+    bills = "\n".join(
+        [
+            head,
+            f"IMP1,{nid},CQ-T2,2026-03-01,outpatient,A100,2,30.00",
+            f"IMP1,{nid},CQ-T2,2026-03-01,outpatient,X100,1,5.00",
+        ]
+    )
+    assert bill_import(data=bills, acting_user=None).created == 1
+    refunds = "\n".join(
+        [
+            f"{head},refund_quantity",
+            f"IMP1,{nid},CQ-T2,2026-03-01,outpatient,X100,1,5.00,1",
+            f"IMP1,{nid},CQ-T2,2026-03-01,outpatient,A100,2,30.00,1",
+        ]
+    )
+    for _ in range(2):
+        report = bill_import(data=refunds, acting_user=None)
+        assert report.errors == [] and report.created == 0
+    bill = Bill.objects.get(reference="IMP1")
+    assert bill.total == D("30.00")
+    assert Refund.objects.filter(bill=bill).count() == 1
+    wrong = bill_import(data=refunds.replace(",X100,1,5.00,1", ",X100,1,5.00,2"), acting_user=None)
+    assert wrong.errors and Refund.objects.count() == 1
