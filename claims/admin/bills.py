@@ -39,6 +39,7 @@ class BillLineInline(admin.TabularInline):
         "self_pay",
         "class_b_first_pay",
         "eligible",
+        "refunded_quantity",
         "reason_codes",
     )
     fields = ("position", "code", "name", "quantity", "unit_price", *readonly_fields)

@@ -283,7 +283,7 @@ def test_r5_above_the_four_eyes_amount_a_second_member_of_staff_carries_it_out(c
 
 
 def test_r6_summary_deduction_statement_and_message_follow(
-    pooled_family, django_capture_on_commit_callbacks
+    pooled_family, django_capture_on_commit_callbacks, user_client, english
 ):
     """R6: the annual summary (T1), the statement and the message centre read
     the bill and the ledger as they are after the refund."""
@@ -303,6 +303,9 @@ def test_r6_summary_deduction_statement_and_message_follow(
     assert any(what.startswith("退费") for what in words), words
     message = InboxMessage.objects.filter(kind="bill_refunded").get()
     assert bill.reference in message.text and "30.00" in message.text
+    page = reverse("claims:bill_detail", args=[bill.pk])
+    assert "退费记录" in user_client.get(page).content.decode()
+    assert "30.00 refunded" in english(user_client).get(page).content.decode()
 
 
 def test_done_when_the_demo_bill_refund_leaves_the_ledger_clean():
