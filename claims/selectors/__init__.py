@@ -29,6 +29,7 @@ __all__ = [
     "annual_summary",
     "bill_for_user",
     "bill_recompute",
+    "bill_refunds",
     "bills_for_user",
     "commercial_estimate",
     "directory_items",
