@@ -109,7 +109,6 @@ def bill_refund(
             )
             return refund
         four_eyes.check_second(first=acting_user, second=approved_by)
-    refund.status = Refund.Status.DONE
     return _carry_out(refund, bill=bill, acting_user=acting_user, approved_by=approved_by)
 
 
@@ -230,7 +229,7 @@ def _carry_out(refund: Refund, *, bill: Bill, acting_user, approved_by) -> Refun
         "approved_by": _staff(approved_by) if approved_by is not None else None,
         "done_at": now,
     }
-    if refund.pk is None:
+    if refund.pk is None:  # a new row, created done: no status changes (R5: none waited)
         for name, value in fields.items():
             setattr(refund, name, value)
         refund.save()

@@ -3,6 +3,7 @@ morning sweep (W9), quiet hours (W7) and beat follow it; every page shows a
 banner while it is set; `check --deploy` refuses it."""
 
 import datetime
+import pickle
 from decimal import Decimal
 
 import pytest
@@ -84,6 +85,9 @@ def test_beat_reads_the_business_jobs_on_the_portal_clock(test_clock):
     assert (moment.date(), moment.hour, moment.minute) == (datetime.date(2026, 3, 3), 6, 5)
     last_run = clock.localtime() - datetime.timedelta(days=1)
     assert sweep.is_due(last_run).is_due
+    # Beat keeps its schedule on disk (pickled): the portal's clock goes with it.
+    kept = pickle.loads(pickle.dumps(sweep))  # noqa: S301 - our own bytes, just written
+    assert kept.now().date() == datetime.date(2026, 3, 3)
 
 
 def test_set_show_and_reset_are_audited(test_clock):
