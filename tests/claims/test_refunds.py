@@ -393,3 +393,51 @@ def test_r4_a_refund_column_in_the_bill_import_refunds_once(cq):
     assert Refund.objects.filter(bill=bill).count() == 1
     wrong = bill_import(data=refunds.replace(",X100,1,5.00,1", ",X100,1,5.00,2"), acting_user=None)
     assert wrong.errors and Refund.objects.count() == 1
+
+
+def test_r2_a_whole_refund_gives_the_own_account_and_the_cash_back(cq):
+    """R2: refunded whole, nothing remains to pay: the own account gets its
+    100.00 back and the cash part is recorded as given back in cash."""
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    fund(person, "100.00")
+    bill = settle(person, FacilityFactory(region=cq, tier=2), [("A100", 1, "300.00")])
+    assert (bill.payment.own_account_amount, bill.payment.cash_amount) == (
+        D("100.00"),
+        D("130.00"),
+    )
+    refund = bill_refund(bill=bill, amount="300.00", acting_user=None)
+    bill.refresh_from_db()
+    assert (bill.total, bill.fund_paid, bill.personal_total, bill.payment) == (
+        D("0.00"),
+        D("0.00"),
+        D("0.00"),
+        None,
+    )
+    assert refund.channels == {
+        "back": {"wallet": "0.00", "own": "100.00", "pooling": "0.00", "cash": "130.00"},
+        "paid_again": {},
+    }
+    assert balance(person, AccountKind.PERSONAL) == D("100.00")
+    totals = PersonYearTotals.objects.get(person=person, year=2026)
+    assert (totals.deductible_used, totals.fund_paid) == (D("0.00"), D("0.00"))
+    assert ledger_problems() == []
+
+
+def test_r6_the_major_illness_deduction_follows_a_large_refund(cq, settings):
+    """R6 with T2 and R5: an inpatient refund above the four-eyes amount,
+    approved by a second member of staff, lowers the deduction."""
+    settings.FOUR_EYES_AMOUNT = "5000.00"
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    hospital = FacilityFactory(region=cq, tier=3)
+    # Resident inpatient tier 3: deductible 800, then 50 %.
+    bill = settle(person, hospital, [("A100", 1, "40000.00")], visit="inpatient")
+    year = bill.settled_on.year
+    assert bill.personal_in_directory == D("20400.00")
+    assert annual_summary(person=person, year=year).deduction == D("5400.00")
+    first, second = staff("finance"), staff("finance2")
+    with pytest.raises(PermissionDenied):
+        bill_refund(bill=bill, amount="10000.00", acting_user=first, approved_by=first)
+    refund = bill_refund(bill=bill, amount="10000.00", acting_user=first, approved_by=second)
+    assert refund.status == Refund.Status.DONE
+    assert (refund.fund_back, refund.personal_back) == (D("5000.00"), D("5000.00"))
+    assert annual_summary(person=person, year=year).deduction == D("400.00")
