@@ -441,3 +441,23 @@ def test_r6_the_major_illness_deduction_follows_a_large_refund(cq, settings):
     assert refund.status == Refund.Status.DONE
     assert (refund.fund_back, refund.personal_back) == (D("5000.00"), D("5000.00"))
     assert annual_summary(person=person, year=year).deduction == D("400.00")
+
+
+def test_r3_the_command_refunds_by_lines_and_says_what_went_back(cq):
+    """R3 by lines from the command line: `--lines POSITION:QUANTITY,…`."""
+    person = InsuredPersonFactory(region=cq, insurance_type="employee")
+    fund(person, "500.00")
+    bill = settle(
+        person, FacilityFactory(region=cq, tier=2), [("A100", 2, "30.00"), ("X100", 3, "5.00")]
+    )
+    staff("finance")
+    out = StringIO()
+    call_command("bill_refund", bill.reference, "--lines", "1:1,2:2", "--by", "finance", stdout=out)
+    bill.refresh_from_db()
+    assert bill.total == D("35.00")
+    assert "personal 40.00 back" in out.getvalue()
+    with pytest.raises(CommandError, match="R3-03"):
+        call_command("bill_refund", bill.reference, "--lines", "2:2", "--by", "finance")
+    with pytest.raises(CommandError, match="not a member of staff"):
+        get_user_model().objects.create_user(username="family", password="Secr3t-pass!")
+        call_command("bill_refund", bill.reference, "--amount", "1.00", "--by", "family")

@@ -5,6 +5,7 @@ banner while it is set; `check --deploy` refuses it."""
 import datetime
 import pickle
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -93,7 +94,11 @@ def test_beat_reads_the_business_jobs_on_the_portal_clock(test_clock):
 def test_set_show_and_reset_are_audited(test_clock):
     set_clock("2030-01-01T09:00")
     assert clock.localdate() == datetime.date(2030, 1, 1)
-    call_command("clock", "show")
+    shown = StringIO()
+    call_command("clock", "show", stdout=shown)
+    assert "portal time: 2030-01-01T09:00" in shown.getvalue()
+    with pytest.raises(CommandError, match="ISO 8601"):
+        call_command("clock", "set", "tomorrow")
     call_command("clock", "reset")
     assert not ClockOffset.objects.exists()
     assert abs(clock.now() - clock.real_now()) < datetime.timedelta(seconds=5)
