@@ -277,13 +277,20 @@ def _money_follows(bill: Bill, refund: Refund, result, acting_user) -> tuple[Bac
                 person=bill.person,
                 amount=result.personal_total,
                 purpose=Payment.Purpose.DRUGS if pharmacy else Payment.Purpose.BILL,
-                reference=f"claims.bill:{bill.reference}#{refund.reference}",
+                reference=_payment_reference(bill, refund),
                 facility=bill.facility,
             )
         ],
         acting_user=acting_user,
     )
     return back, payment
+
+
+def _payment_reference(bill: Bill, refund: Refund) -> str:
+    """The payment of what remains: the bill's reference (its page finds it)
+    and a digest of the refund's, within the payment reference's 100 characters."""
+    digest = hashlib.sha256(refund.reference.encode()).hexdigest()[:10].upper()
+    return f"claims.bill:{bill.reference}#R{digest}"
 
 
 def _split(payment: Payment | None) -> dict:
