@@ -87,3 +87,4 @@ register(
     "R4-01",
     _("Refund reference %(reference)s is already used for a different refund."),
 )
+register("R4-02", _("A refund reference has at most %(n)s characters."))

@@ -35,7 +35,10 @@ from wallet.services.payments import PayoutRequest, payouts_for_persons
 from wallet.services.refunds import Back, payment_refund, refund_accounts_lock
 
 ZERO = Decimal("0.00")
-QUANTUM = Decimal("0.000001")  # BillLine.refunded_quantity's places
+QUANTUM = Decimal("0.000001")
+REFERENCE_LENGTH = Refund._meta.get_field(
+    "reference"
+).max_length  # BillLine.refunded_quantity's places
 
 
 def refund_reference(*, bill: Bill, amount: Decimal | None, lines: dict | None) -> str:
@@ -81,6 +84,8 @@ def bill_refund(
         .get(pk=bill_id)
     )
     reference = reference or refund_reference(bill=bill, amount=amount, lines=lines)
+    if len(reference) > REFERENCE_LENGTH:
+        raise Refusal("R4-02", n=REFERENCE_LENGTH)
     existing = Refund.objects.filter(reference=reference).first()
     if existing is not None:
         return _again(existing, bill=bill, spec=_spec(amount, lines), approved_by=approved_by)

@@ -186,6 +186,7 @@ def test_r3_what_may_be_refunded(cq):
         ("R3-03", {"bill": bill, "lines": {"9": "1"}}),
         ("R3-04", {"bill": bill, "amount": "1.00", "lines": {"1": "1"}}),
         ("R3-04", {"bill": bill}),
+        ("R4-02", {"bill": bill, "amount": "1.00", "reference": "R" * 61}),
     ]
     for code, kwargs in cases:
         with pytest.raises(Refusal) as refused:
