@@ -46,6 +46,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "accounts.view_insuredperson",
         "claims.view_bill",
         "claims.refund",
+        "claims.view_refund",
+        "claims.change_refund",
         "claims.view_reimbursementclaim",
         "claims.pay_reimbursementclaim",
         "wallet.view_payment",

@@ -12,6 +12,9 @@ from core.actions import register
 class Action(models.TextChoices):
     BILL_CREATE = "claims.bill_create", _("bill entered")
     BILL_SETTLE = "claims.bill_settle", _("bill settled")
+    BILL_REFUND = "claims.bill_refund", _("bill refunded and settled again")
+    REFUND_ASK = "claims.refund_ask", _("refund asked for, awaiting a second approval")
+    REFUND_APPROVE = "claims.refund_approve", _("refund approved by a second member of staff")
     DIRECTORY_IMPORT = "claims.directory_import", _("directory imported")
     CHRONIC_APPLY = "claims.chronic_apply", _("chronic disease recognition applied for")
     CHRONIC_APPROVE = "claims.chronic_approve", _("chronic disease recognition approved")

@@ -92,3 +92,19 @@ register(
 )
 register("M5-01", _("Give the reference of the bank payment."))
 register("M5-02", _("This payment reference is already used by another claim."))
+# R refunds and reversals
+register("R3-01", _("Bill %(reference)s is not settled: only a settled bill can be refunded."))
+register(
+    "R3-02",
+    _("A refund must be more than zero and at most what is left of the bill (%(left)s)."),
+)
+register(
+    "R3-03",
+    _("Line %(position)s: no such line, or more than its quantity left to refund."),
+)
+register("R3-04", _("Give either an amount to refund or the lines and quantities, not both."))
+register(
+    "R4-01",
+    _("Refund reference %(reference)s is already used for a different refund."),
+)
+register("R4-02", _("A refund reference has at most %(n)s characters."))

@@ -85,6 +85,7 @@ def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": list(bill.lines.all()),
             "commercial": commercial,
             "payment": bill.payment,
+            "refunds": selectors.bill_refunds(bill),
         },
     )
 

@@ -72,6 +72,8 @@ class Action(models.TextChoices):
     ADMIN_ADD = "admin.add", _("added in the admin")
     ADMIN_CHANGE = "admin.change", _("changed in the admin")
     ADMIN_DELETE = "admin.delete", _("deleted in the admin")
+    CLOCK_SET = "clock.set", _("test clock set")
+    CLOCK_RESET = "clock.reset", _("test clock reset")
 
 
 register(Action)

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from celery import signals
 
+        from core import checks as _clock_check  # noqa: F401 - registers the deploy check
         from core import jobs
         from core.replicas import checks  # noqa: F401 - registers the settings check
 

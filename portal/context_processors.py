@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts import selectors as accounts_selectors
+from core import clock
 
 # The phone tab bar's five sections (首页 · 家人 · 钱包 · 费用 · 我的), keyed by
 # the URL namespace or name a page is served under.
@@ -45,8 +46,17 @@ def frame_facts(request: HttpRequest) -> dict:
     return cached
 
 
+def test_clock_now():
+    """The portal's time while a test clock is set (core/clock.py), else None:
+    every page, the admin's included, says so in a banner."""
+    if not clock.enabled() or not clock.offset():
+        return None
+    return clock.localtime()
+
+
 def portal(request: HttpRequest) -> dict:
     return {
+        "test_clock": test_clock_now(),
         "section": SimpleLazyObject(lambda: section_of(request)),
         "display_name": SimpleLazyObject(lambda: frame_facts(request)["name"]),
         "unread_count": SimpleLazyObject(lambda: frame_facts(request)["unread"]),

@@ -21,3 +21,4 @@ class Action(models.TextChoices):
     POOLING_END = "pooling.end", _("family pooling ended")
     CONTRIBUTION_POST = "contribution.post", _("monthly contribution posted")
     PAYMENT_CREATE = "payment.create", _("payment made")
+    PAYMENT_REFUND = "payment.refund", _("payment refunded the way it was paid")

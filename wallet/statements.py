@@ -171,7 +171,11 @@ def _describer(entries: list[dict], *, person: InsuredPerson):
         if kind == "transfer" and target in transfers:
             return _transfer_words(entry, transfers[target], person), ""
         if kind == "payment" and target in payments:
-            return _payment_words(payments[target], person), _payment_link(payments[target])
+            payment = payments[target]
+            if entry["kind"] == MovementKind.REFUND:  # R2: back the way it was paid
+                words = _("Refunded: %(purpose)s") % {"purpose": payment.get_purpose_display()}
+                return words, _payment_link(payment)
+            return _payment_words(payment, person), _payment_link(payment)
         return str(MovementKind(entry["kind"]).label), ""
 
     return describe
@@ -202,6 +206,7 @@ def _payment_link(payment: Payment) -> str:
     """The page of what was paid: a bill (claims finds it by its reference; the
     wallet only knows the reference) or the premiums on the money page."""
     kind, _sep, ref = payment.reference.partition(":")
+    ref = ref.partition("#")[0]  # a bill paid again after a refund (R2): "REF#refund"
     if kind == "claims.bill" and ref:
         return reverse("claims:bill_by_reference", args=[ref])
     if payment.purpose in Payment.PREMIUM_PURPOSES:

@@ -39,6 +39,7 @@ class MessageKind(models.TextChoices):
     CLAIM_APPROVED = "claim_approved", _("out-of-pocket claim approved")
     CLAIM_REFUSED = "claim_refused", _("out-of-pocket claim refused")
     CLAIM_PAID = "claim_paid", _("out-of-pocket claim paid")
+    BILL_REFUNDED = "bill_refunded", _("bill refunded")
 
 
 # What the reader sees, by kind; %(…)s are the facts stored with the message.
@@ -82,6 +83,11 @@ TEXTS = {
         "%(person)s's non-local registration in %(destination)s ends on %(end)s. If care "
         "there goes on, file a new registration before then."
     ),
+    MessageKind.BILL_REFUNDED: _(
+        "%(facility)s refunded %(amount)s of %(person)s's bill %(reference)s. The bill was "
+        "settled again: %(back)s is back the way it was paid (wallet, personal account, "
+        "family pooling, cash)."
+    ),
     MessageKind.PREMIUM_DUE: _(
         "%(person)s's resident premium for %(year)s (%(amount)s) is not paid yet. Pay it "
         "from the wallet or through family pooling on the money page."
@@ -104,7 +110,7 @@ TEXTS = {
 }
 
 # Facts that are amounts: shown in the one money format of the portal.
-AMOUNTS = ("amount",)
+AMOUNTS = ("amount", "back")
 
 
 def _money(value) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.admin import PersonSearchMixin
 from claims.admin.imports import BillUploadForm, import_page
+from claims.admin.refunds import refund_bill
 from claims.jobs import bills_settle_later
 from claims.models import (
     Bill,
@@ -38,6 +39,7 @@ class BillLineInline(admin.TabularInline):
         "self_pay",
         "class_b_first_pay",
         "eligible",
+        "refunded_quantity",
         "reason_codes",
     )
     fields = ("position", "code", "name", "quantity", "unit_price", *readonly_fields)
@@ -78,7 +80,11 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
     list_select_related = ("person", "facility")
     raw_id_fields = ("person", "facility")
     inlines = [BillLineInline]
-    actions = ["settle", "recheck"]
+    actions = ["settle", "recheck", refund_bill]
+
+    def has_refund_permission(self, request) -> bool:
+        """S1: the refund action (R1) is finance's, not every bill editor's."""
+        return request.user.has_perm("claims.refund")
     change_list_template = "admin/claims/change_list_with_import.html"
     change_form_template = "admin/claims/bill_change_form.html"
     import_label = gettext_lazy("Import bills from CSV")

@@ -7,6 +7,7 @@ from claims.models.reimbursement import (
     ReimbursementDocument,
     ReimbursementLine,
 )
+from claims.models.refunds import Refund
 from claims.models.settings import ClaimsSettings, CommercialPlan
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "ItemKind",
     "PersonYearTotals",
     "PolicyRule",
+    "Refund",
     "RegionalPolicy",
     "ReimbursementClaim",
     "ReimbursementDocument",

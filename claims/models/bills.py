@@ -149,6 +149,8 @@ class Bill(models.Model):
         ordering = ["-service_date", "-pk"]
         verbose_name = _("bill")
         verbose_name_plural = _("bills")
+        # S1: finance refunds a settled bill (R1) without the right to edit bills.
+        permissions = [("refund", _("Can refund a settled bill"))]
         indexes = [
             models.Index(fields=["person", "service_date"]),
             models.Index(fields=["person", "settled_on"]),
@@ -217,6 +219,11 @@ class BillLine(models.Model):
     class_b_first_pay = money_field(_("class-B first-pay"))
     eligible = money_field(_("eligible amount"))
     reasons = models.JSONField(_("reason codes"), default=list, blank=True)
+    # R1: of `quantity`, how much a refund took back (the figures above are
+    # what remains after it).
+    refunded_quantity = models.DecimalField(
+        _("quantity refunded"), max_digits=16, decimal_places=6, default=0
+    )
 
     class Meta:
         ordering = ["bill", "position", "pk"]

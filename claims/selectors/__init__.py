@@ -1,6 +1,12 @@
 """Reads for claims (RULES.md F, C, T). Views and other apps read through these."""
 
-from claims.selectors.bills import bill_for_user, bill_recompute, bills_for_user, family_cards
+from claims.selectors.bills import (
+    bill_for_user,
+    bill_recompute,
+    bill_refunds,
+    bills_for_user,
+    family_cards,
+)
 from claims.selectors.directory import directory_lookup, directory_years
 from claims.selectors.estimate import (
     Scenario,
@@ -32,6 +38,7 @@ __all__ = [
     "claim_for_user",
     "claims_for_user",
     "bill_recompute",
+    "bill_refunds",
     "bills_for_user",
     "commercial_estimate",
     "directory_items",

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts import selectors as accounts_selectors
-from claims.models import Bill, ChronicRecognition, Disease
+from claims.models import Bill, ChronicRecognition, Disease, Refund
 from claims.selectors.glance import year_at_a_glance
 from claims.settlement.calc import SettlementInput, SettlementResult, calculate
 from claims.sql import family as family_sql
@@ -45,6 +45,11 @@ def bill_for_user(*, user, bill_id) -> Bill:
         )
     except (Bill.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def bill_refunds(bill: Bill) -> list[Refund]:
+    """R6: the refunds carried out on a bill, oldest first (its page lists them)."""
+    return list(bill.refunds.filter(status=Refund.Status.DONE).order_by("done_at", "pk"))
 
 
 def bill_recompute(bill: Bill) -> SettlementResult:

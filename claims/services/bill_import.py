@@ -28,6 +28,7 @@ from claims.services.imports import (
     _number_problem,
     read_table,
 )
+from claims.services.refund_import import is_refund, refunds_import
 
 REQUIRED = (
     "reference",
@@ -80,8 +81,13 @@ def bill_import(*, data: bytes | str, acting_user, settle: bool = True) -> Impor
     groups: dict[str, list[tuple[int, dict]]] = {}
     for number, row in rows:
         groups.setdefault(row.get("reference", ""), []).append((number, row))
-    known = _known(rows, groups)
     report = ImportReport()
+    # R1: rows with a refund quantity refund a bill imported before.
+    refunds = {ref: members for ref, members in groups.items() if is_refund(members)}
+    if refunds:
+        refunds_import(refunds, acting_user=acting_user, report=report)
+        groups = {ref: members for ref, members in groups.items() if ref not in refunds}
+    known = _known(rows, groups)
     drafts = []
     for reference, members in groups.items():
         problems, draft = bill_check(reference, members, known)

@@ -43,6 +43,9 @@ BILL_COLUMNS = (
     "quantity",
     "unit_price",
     "settled_on",
+    # R1–R5: a refund of a bill imported before (claims.services.refund_import).
+    "refund_quantity",
+    "refund_reference",
 )
 
 KIND_ALIASES = {

@@ -23,6 +23,7 @@ PAGES = {
     "chronic": "/admin/claims/chronicrecognition/",
     "child documents": "/admin/accounts/pendingchildbinding/",
     "claims": "/admin/claims/reimbursementclaim/",
+    "refunds": "/admin/claims/refund/",
     "payments": "/admin/wallet/payment/",
     "ledger": "/admin/wallet/ledgerentry/",
     "bulk": "/admin/bulk/batch/",
@@ -35,7 +36,7 @@ PAGES = {
 # S1: what each role opens (200) and what it does not (403).
 CAN = {
     REVIEWER: {"chronic", "child documents", "claims", "people"},
-    FINANCE: {"claims", "payments", "ledger", "people"},
+    FINANCE: {"claims", "refunds", "payments", "ledger", "people"},
     BULK_OPERATOR: {"bulk", "people"},
     # Bulk activation has one permission, and it is an act (W2): not the auditor's.
     AUDITOR: set(PAGES) - {"bulk"},
@@ -66,8 +67,10 @@ def test_the_sync_is_idempotent_and_skips_permissions_not_there_yet():
     first = sync_staff_roles()
     second = sync_staff_roles()
     assert first == second
-    # claims.refund belongs to finance before the refunds exist (S1).
-    assert "claims.refund" in ROLES[FINANCE]
+    # S1: finance refunds bills (R1) and approves refunds (R5).
+    finance = Group.objects.get(name=FINANCE)
+    assert finance.permissions.filter(codename="refund").exists()
+    assert finance.permissions.filter(codename="change_refund").exists()
     reviewer = Group.objects.get(name=REVIEWER)
     assert reviewer.permissions.filter(codename="review_reimbursementclaim").exists()
     assert not reviewer.permissions.filter(codename="pay_reimbursementclaim").exists()

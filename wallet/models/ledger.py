@@ -133,6 +133,7 @@ class MovementKind(models.TextChoices):
     TRANSFER_DECLINE = "transfer_decline", _("transfer declined")
     TRANSFER_RETURN = "transfer_return", _("transfer returned by the morning sweep")
     PAYMENT = "payment", _("payment")
+    REFUND = "refund", _("refund, back the way it was paid")
 
 
 class LedgerEntry(models.Model):

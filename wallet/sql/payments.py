@@ -118,3 +118,22 @@ WRITE = statement(
         )
     ),
 )
+
+# R2: a payment refunded the way it was paid: one pair per paying account (the
+# sink gives back, the account gets back its part; every movement is a pair,
+# W10), the legs (movement, account, amount) computed by the service from the
+# payment's split and posted by the one primitive.
+REFUND_WRITE = statement(
+    "wallet",
+    "payment_refund",
+    """
+    WITH legs AS (
+        SELECT (x->>0)::uuid AS movement, (x->>1)::bigint AS account_id,
+               (x->>2)::numeric AS amount, %(kind)s::text AS kind, %(ref)s::text AS ref,
+               %(now)s::timestamptz AS at
+        FROM jsonb_array_elements(%(legs)s::jsonb) AS x
+    ), {posting}
+    SELECT count(*) FROM posted
+    """,
+    posting=posting(accounts="accounts"),
+)
