@@ -85,6 +85,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
     def has_refund_permission(self, request) -> bool:
         """S1: the refund action (R1) is finance's, not every bill editor's."""
         return request.user.has_perm("claims.refund")
+
     change_list_template = "admin/claims/change_list_with_import.html"
     change_form_template = "admin/claims/bill_change_form.html"
     import_label = gettext_lazy("Import bills from CSV")
