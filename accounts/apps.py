@@ -7,4 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from accounts import reasons  # noqa: F401 - registers the A and F reasons
+        from accounts import (
+            reasons,  # noqa: F401 - registers the A and F reasons
+            usernames,
+        )
+
+        usernames.install()  # A4: no phone-shaped username, wherever one is set

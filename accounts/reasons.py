@@ -66,6 +66,14 @@ register(
     ),
     field="code",
 )
+# A4: logins
+register(
+    "A4-01",
+    _(
+        "A username cannot be a phone number: whoever logs in or sets a new password "
+        "with that number would reach this login. Choose a name with letters in it."
+    ),
+)
 # A2: close relatives
 register(
     "A2-01",

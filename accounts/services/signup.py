@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import national_id as nid
+from accounts import usernames
 from accounts.backends import phone_digits, user_for_phone
 from accounts.models import AccountsPolicy, CodeChallenge, InsuredPerson
 from accounts.services import codes
@@ -231,7 +232,10 @@ def _used(challenge: CodeChallenge) -> None:
 
 def signup_finish(*, challenge_id: int | None, code: str, username: str, password: str):
     """The second step of sign-up (A1): the right code creates the login with
-    this username and password and links it to the record; a wrong one counts."""
+    this username and password and links it to the record; a wrong one counts.
+    A phone-shaped username is refused before the code is looked at (A4)."""
+    if usernames.looks_like_phone(username):
+        raise Refusal("A4-01", field="username")
     challenge, reason = _check(
         challenge_id=challenge_id, purpose=Purpose.SIGNUP, code=code, wrong_action=SIGNUP_WRONG
     )
