@@ -54,6 +54,16 @@ def _challenge(*, purpose, person=None, user=None, phone="", verified_by=None, p
     )
 
 
+def _end_earlier(*, purpose, person: InsuredPerson) -> None:
+    """A new code ends every earlier challenge of the same purpose for the same
+    record (A4): only the latest code works, so a code read off a lost phone or
+    an old text cannot set a password after a newer one was sent."""
+    now = clock.now()
+    CodeChallenge.objects.filter(
+        purpose=purpose, person=person, used_at__isnull=True, expires_at__gt=now
+    ).update(expires_at=now)
+
+
 def _send(*, challenge: CodeChallenge, text: str, actor=None, owner: str) -> None:
     """Give the challenge a fresh code (hashed) and text it to its phone."""
     policy = AccountsPolicy.current()
@@ -142,6 +152,7 @@ def signup_start(*, national_id: str, name: str) -> CodeChallenge:
         return checked
     if not person.phone:
         return _challenge(purpose=Purpose.SIGNUP, policy=policy)
+    _end_earlier(purpose=Purpose.SIGNUP, person=person)
     challenge = _challenge(purpose=Purpose.SIGNUP, person=person, phone=person.phone, policy=policy)
     _send(challenge=challenge, text=SIGNUP_TEXT, owner=f"person:{person.pk}")
     return challenge
@@ -159,9 +170,7 @@ def signup_verify_in_person(*, actor, person: InsuredPerson, phone: str) -> Code
     if person.user_id is not None:
         raise Refusal("A1-02")
     policy = AccountsPolicy.current()
-    CodeChallenge.objects.filter(
-        purpose=Purpose.SIGNUP, person=person, used_at__isnull=True
-    ).update(expires_at=clock.now())
+    _end_earlier(purpose=Purpose.SIGNUP, person=person)
     challenge = _challenge(
         purpose=Purpose.SIGNUP, person=person, phone=digits, verified_by=actor, policy=policy
     )
@@ -274,6 +283,7 @@ def password_reset_start(*, identifier: str) -> CodeChallenge:
         return _challenge(purpose=Purpose.RESET, policy=policy)
     if codes.wrong_codes_today(action=RESET_WRONG, person=person) >= policy.code_max_attempts:
         raise Refusal("A1-10")
+    _end_earlier(purpose=Purpose.RESET, person=person)
     challenge = _challenge(
         purpose=Purpose.RESET, person=person, user=user, phone=person.phone, policy=policy
     )
