@@ -3,6 +3,7 @@
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db.models import Sum
 from django.http import HttpRequest
 
@@ -46,3 +47,16 @@ class LoginAttemptsHandler(AxesDatabaseHandler):
         by_login = self.filter_user_attempts(request, credentials)[0]
         count, _ = by_login.delete()
         return count
+
+
+def password_retyped(request: HttpRequest, password: str) -> bool | None:
+    """The signed-in person typed their password again (A5: ending other
+    sessions, changing the password). It goes through Django's authenticate,
+    so django-axes counts a wrong one as a failed login of this login and
+    address: True when right, False when wrong, None when the login is now
+    locked (the caller signs the session out)."""
+    user = request.user
+    found = authenticate(request, username=user.get_username(), password=password)
+    if found is not None and found.pk == user.pk:
+        return True
+    return None if getattr(request, "axes_locked_out", False) else False
