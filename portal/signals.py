@@ -15,7 +15,7 @@ from accounts.backends import login_username
 from accounts.models import InsuredPerson
 from core.audit import audit_record
 from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
-from portal.security import client_ip
+from portal.security import client_ip, gate_leave
 from portal.services.sessions import session_closed, session_register
 
 
@@ -70,6 +70,13 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
     if user is not None:
         details["login"] = user.get_username()
     audit_record(actor=None, action="auth.login_failed", person=_person(user), details=details)
+
+
+@receiver(user_login_failed, dispatch_uid="portal.login_gate_leave")
+def login_gate_leave(sender, credentials, request=None, **kwargs) -> None:
+    # Connected after django-axes' own receiver (its app comes first): the
+    # failure is on record before the try's place is given back (A5).
+    gate_leave(request)
 
 
 @receiver(user_locked_out, dispatch_uid="portal.audit_lockout")

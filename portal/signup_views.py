@@ -25,7 +25,7 @@ from portal.services.sessions import sessions_end
 
 SIGNUP = "portal_signup"  # session: {"challenge": pk, "national_id": ..., "name": ...}
 RESET = "portal_reset"  # session: {"challenge": pk, "identifier": ...}
-BACKEND = "accounts.backends.UsernameOrPhoneBackend"
+BACKEND = "portal.security.LoginGateBackend"
 
 
 def _attach(form, exc: ValidationError) -> None:
