@@ -82,11 +82,14 @@ def sms_send(
     code: str = "",
     expires_at: datetime.datetime | None = None,
     owner: str,
+    limits_taken: bool = False,
 ) -> OutboundMessage:
-    """Queue one text in the outbox after the limits allow it. An earlier code
-    of the same purpose to the same phone is blanked out (it no longer works).
-    Audited without the code: purpose and a masked number only."""
-    sms_allowance(phone=phone, owner=owner)
+    """Queue one text in the outbox after the limits allow it (unless the
+    caller took them already: `limits_taken`). An earlier code of the same
+    purpose to the same phone is blanked out (it no longer works). Audited
+    without the code: purpose and a masked number only."""
+    if not limits_taken:
+        sms_allowance(phone=phone, owner=owner)
     if code:
         for older in OutboundMessage.objects.filter(phone=phone, purpose=purpose).exclude(code=""):
             older.redact()
