@@ -74,6 +74,14 @@ register(
         "with that number would reach this login. Choose a name with letters in it."
     ),
 )
+# A6: no oracle of who is on record
+register(
+    "A6-01",
+    _(
+        "You have tried to add relatives %(count)d times today, the most allowed: "
+        "try again tomorrow."
+    ),
+)
 # A2: close relatives
 register(
     "A2-01",

@@ -301,6 +301,9 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # SMS sends (codes for sign-up, password reset, relatives): per phone and per
 # login, at most one every SMS_INTERVAL_SECONDS and SMS_PER_DAY a day.
 SMS_INTERVAL_SECONDS = env_int("SMS_INTERVAL_SECONDS", 60)
+# Adding a relative: at most DEPENDENT_ADD_PER_DAY tries a day per login (A6),
+# so its answers cannot be used to sweep ID numbers.
+DEPENDENT_ADD_PER_DAY = env_int("DEPENDENT_ADD_PER_DAY", 10)
 # The new-password page answers no sooner than RESET_ANSWER_MS after the request
 # came, whether a login was found or not (A6): a found login does a few more
 # writes (the text, its audit row), ~17 ms, which must not be measurable. Well
