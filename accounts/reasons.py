@@ -82,6 +82,20 @@ register(
         "try again tomorrow."
     ),
 )
+register(
+    "A6-02",
+    _(
+        "Codes were asked for %(count)d times from this connection today, the most "
+        "allowed: try again tomorrow, or ask the insurance office for help."
+    ),
+)
+register(
+    "A6-03",
+    _(
+        "The portal has sent as many codes as it may today: please try again tomorrow, "
+        "or ask the insurance office for help."
+    ),
+)
 # A2: close relatives
 register(
     "A2-01",

@@ -310,6 +310,16 @@ DEPENDENT_ADD_PER_DAY = env_int("DEPENDENT_ADD_PER_DAY", 10)
 # above the slower path's usual time, so both answers take the floor.
 RESET_ANSWER_MS = env_int("RESET_ANSWER_MS", 250)
 SMS_PER_DAY = env_int("SMS_PER_DAY", 10)
+# Of a phone's SMS_PER_DAY, SMS_KEPT_FOR_SIGNED_IN are kept for texts its owner's
+# own signed-in use brings (A6): a stranger at the sign-up or new-password door
+# can spend at most the rest, never the owner's whole day.
+SMS_KEPT_FOR_SIGNED_IN = env_int("SMS_KEPT_FOR_SIGNED_IN", 4)
+# The doors that text without a login (sign-up, a new password): at most
+# SMS_ANONYMOUS_PER_ADDRESS uses a day from one address (a household asks a few
+# times; a script asks thousands), SMS_ANONYMOUS_PER_DAY for the whole portal
+# (the SMS bill's ceiling when addresses rotate).
+SMS_ANONYMOUS_PER_ADDRESS = env_int("SMS_ANONYMOUS_PER_ADDRESS", 20)
+SMS_ANONYMOUS_PER_DAY = env_int("SMS_ANONYMOUS_PER_DAY", 5000)
 
 # Private pages: no inline script or style anywhere (static/js/portal.js holds
 # the portal's few lines of script), nothing from other sites.

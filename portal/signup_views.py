@@ -24,6 +24,7 @@ from portal.forms import (
     SignUpFinishForm,
     SignUpStartForm,
 )
+from portal.security import client_ip
 from portal.services.sessions import sessions_end
 
 SIGNUP = "portal_signup"  # session: {"challenge": pk, "national_id": ..., "name": ...}
@@ -52,7 +53,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             challenge = signup_services.signup_start(
-                national_id=data["national_id"], name=data["name"]
+                national_id=data["national_id"], name=data["name"], address=client_ip(request)
             )
         except ValidationError as exc:
             _attach(form, exc)
@@ -104,7 +105,7 @@ def signup_resend(request: HttpRequest) -> HttpResponse:
         return redirect("signup")
     try:
         challenge = signup_services.signup_start(
-            national_id=state["national_id"], name=state["name"]
+            national_id=state["national_id"], name=state["name"], address=client_ip(request)
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -114,12 +115,14 @@ def signup_resend(request: HttpRequest) -> HttpResponse:
     return redirect("signup_code")
 
 
-def _reset_start(identifier: str):
+def _reset_start(request: HttpRequest, identifier: str):
     """password_reset_start, answered no sooner than RESET_ANSWER_MS (A6): a
     found login and an unknown one take the same time."""
     started = time.monotonic()
     try:
-        return signup_services.password_reset_start(identifier=identifier)
+        return signup_services.password_reset_start(
+            identifier=identifier, address=client_ip(request) or ""
+        )
     finally:
         rest = settings.RESET_ANSWER_MS / 1000 - (time.monotonic() - started)
         if rest > 0:
@@ -134,7 +137,7 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"]
         try:
-            challenge = _reset_start(identifier)
+            challenge = _reset_start(request, identifier)
         except ValidationError as exc:
             _attach(form, exc)
         else:
@@ -185,7 +188,7 @@ def password_forgot_resend(request: HttpRequest) -> HttpResponse:
     if not state:
         return redirect("password_forgot")
     try:
-        challenge = _reset_start(state["identifier"])
+        challenge = _reset_start(request, state["identifier"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

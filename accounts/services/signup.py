@@ -73,11 +73,11 @@ def _wrong_today(*, purpose: str, subject: str) -> int:
 
 
 def _allowed(*, phone: str, owner: str) -> bool:
-    """Take one text from the phone's and owner's limits; False when used up.
-    The anonymous doors answer the same either way (A6): a used-up phone must
-    not tell a stranger that the record exists."""
+    """Take one text from the phone's and owner's limits (the anonymous share,
+    A6); False when used up. The anonymous doors answer the same either way: a
+    used-up phone must not tell a stranger that the record exists."""
     try:
-        codes.sms_allowance(phone=phone, owner=owner)
+        codes.sms_allowance(phone=phone, owner=owner, anonymous=True)
     except Refusal:
         return False
     return True
@@ -146,7 +146,7 @@ RESET_TEXT = gettext_noop(
 
 
 @transaction.atomic
-def signup_start(*, national_id: str, name: str) -> CodeChallenge:
+def signup_start(*, national_id: str, name: str, address: str = "") -> CodeChallenge:
     """The first step of sign-up (A1): returns the challenge whose code the
     person is asked for next. Only a matching record without a login and with
     a phone (or an administrator's check) gets a real code; every other answer
@@ -158,7 +158,9 @@ def signup_start(*, national_id: str, name: str) -> CodeChallenge:
     except ValidationError as exc:  # GB 11643 format: about the form, not the record
         raise ValidationError({"national_id": exc.error_list}) from None
     policy = AccountsPolicy.current()
-    # The same limits whatever the record: one try a minute, ten a day per ID number.
+    # The same limits whatever the record: per address and for the portal a day,
+    # one try a minute and ten a day per ID number.
+    codes.anonymous_door(address=address)
     codes.sms_allowance(phone=f"id:{normalized}", owner=f"id:{normalized}", field=None)
     subject = _subject("id", normalized)
     if _wrong_today(purpose=Purpose.SIGNUP, subject=subject) >= policy.code_max_attempts:
@@ -329,7 +331,7 @@ def signup_finish(*, challenge_id: int | None, code: str, username: str, passwor
 
 
 @transaction.atomic
-def password_reset_start(*, identifier: str) -> CodeChallenge:
+def password_reset_start(*, identifier: str, address: str = "") -> CodeChallenge:
     """First step of a new password: a username or phone number. A code goes
     to the phone on the login's insurance record; otherwise nothing is sent,
     and the answer is the same (A6). Both ways do the same work: the same
@@ -338,6 +340,7 @@ def password_reset_start(*, identifier: str) -> CodeChallenge:
     policy = AccountsPolicy.current()
     identifier = (identifier or "").strip()
     key = phone_digits(identifier) or identifier.casefold()
+    codes.anonymous_door(address=address)
     codes.sms_allowance(phone=f"reset:{key}", owner=f"reset:{key}", field=None)
     subject = _subject("reset", key)
     if _wrong_today(purpose=Purpose.RESET, subject=subject) >= policy.code_max_attempts:
