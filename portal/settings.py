@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.PrivatePagesMiddleware",
     "portal.middleware.SessionLimitsMiddleware",
+    "portal.devices.KnownDeviceMiddleware",  # A5: a login from a new device is told
     "portal.middleware.StaffSecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its answer.
     "axes.middleware.AxesMiddleware",

@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from accounts.backends import login_username
 from accounts.models import InsuredPerson
 from core.audit import audit_record
+from portal.devices import login_noticed
 from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from portal.security import client_ip, gate_leave
 from portal.services.sessions import session_closed, session_register
@@ -48,6 +49,13 @@ def session_clock_start(sender, request, user, **kwargs) -> None:
         request.session[SESSION_STARTED] = now
         request.session[SESSION_LAST_SEEN] = now
         session_register(request=request, user=user)
+
+
+@receiver(user_logged_in, dispatch_uid="portal.new_device")
+def new_device_notice(sender, request, user, **kwargs) -> None:
+    # After session_clock_start: this login's own session row exists already.
+    if request is not None and hasattr(request, "session"):
+        login_noticed(request=request, user=user)
 
 
 @receiver(user_logged_in, dispatch_uid="portal.audit_login")

@@ -34,6 +34,7 @@ class MessageKind(models.TextChoices):
     CHRONIC_REFUSED = "chronic_refused", _("chronic-disease recognition refused")
     REGISTRATION_ENDING = "registration_ending", _("non-local registration ending")
     PREMIUM_DUE = "premium_due", _("resident premium due")
+    NEW_LOGIN = "new_login", _("login from a new device")
 
 
 # What the reader sees, by kind; %(…)s are the facts stored with the message.
@@ -80,6 +81,11 @@ TEXTS = {
     MessageKind.PREMIUM_DUE: _(
         "%(person)s's resident premium for %(year)s (%(amount)s) is not paid yet. Pay it "
         "from the wallet or through family pooling on the money page."
+    ),
+    MessageKind.NEW_LOGIN: _(
+        "Your login was used on a new device (%(device)s) at %(when)s. If it was not "
+        "you, set a new password now and end the other sessions on the page of where "
+        "you are logged in."
     ),
 }
 
