@@ -7,7 +7,7 @@ import time
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -156,6 +156,10 @@ def password_forgot_code(request: HttpRequest) -> HttpResponse:
     if not state:
         return redirect("password_forgot")
     login = accounts_selectors.reset_login(challenge_id=state["challenge"])
+    if login is None:
+        # No login was found: the new password is checked against what was
+        # typed, as a found login's is against its username (A6: same answer).
+        login = get_user_model()(username=state["identifier"])
     form = PasswordResetFinishForm(login, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

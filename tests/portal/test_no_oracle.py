@@ -128,3 +128,17 @@ def test_a_new_password_answers_no_sooner_than_the_floor_either_way(at_start, se
         started = time.monotonic()
         en().post(reverse("password_forgot"), {"identifier": identifier})
         assert time.monotonic() - started >= 0.04
+
+
+def test_a_new_password_like_the_username_is_refused_alike(at_start):
+    user = UserFactory(username="wangfang2026")
+    InsuredPersonFactory(name="王芳", phone="13912345678", user=user)
+    answers = []
+    for identifier in ("wangfang2026", "wangfang2027"):
+        client = en()
+        client.post(reverse("password_forgot"), {"identifier": identifier})
+        weak = {"code": "000000", "new_password1": identifier, "new_password2": identifier}
+        status, _where, html = page(client.post(reverse("password_forgot_code"), weak), client)
+        answers.append((status, html.replace(identifier, "<typed>")))
+    assert answers[0] == answers[1]
+    assert "This password is too much like your username" in answers[0][1]
