@@ -88,14 +88,19 @@ def _gate_enter(request: HttpRequest, username: str) -> bool:
     checked; False when the places in flight plus the failures on record would
     go past either limit (the try is then refused as a locked one)."""
     places = [("login-try", login_username(username)), ("login-try-ip", client_ip(request) or "")]
+    held: list[tuple[str, str]] = []
+    setattr(request, _GATE, held)
+    taken = []
     try:
-        taken = [ratelimit.in_flight_enter(name, key) for name, key in places]
+        for name, key in places:
+            taken.append(ratelimit.in_flight_enter(name, key))
+            held.append((name, key))
     except ratelimit.CACHE_DOWN as exc:
         # Without the cache, django-axes' own check still holds (a small race
         # again, not an open door): logging in must not stop with Redis.
         log.warning("login gate unavailable (the cache does not answer): %s", exc)
+        gate_leave(request)
         return True
-    setattr(request, _GATE, places)
     AxesProxyHandler.update_request(request)
     by_login, by_address = LoginAttemptsHandler().failure_counts(request, {"username": username})
     if (
