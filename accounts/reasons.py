@@ -66,6 +66,36 @@ register(
     ),
     field="code",
 )
+# A4: logins
+register(
+    "A4-01",
+    _(
+        "A username cannot be a phone number: whoever logs in or sets a new password "
+        "with that number would reach this login. Choose a name with letters in it."
+    ),
+)
+# A6: no oracle of who is on record
+register(
+    "A6-01",
+    _(
+        "You have tried to add relatives %(count)d times today, the most allowed: "
+        "try again tomorrow."
+    ),
+)
+register(
+    "A6-02",
+    _(
+        "Codes were asked for %(count)d times from this connection today, the most "
+        "allowed: try again tomorrow, or ask the insurance office for help."
+    ),
+)
+register(
+    "A6-03",
+    _(
+        "The portal has sent as many codes as it may today: please try again tomorrow, "
+        "or ask the insurance office for help."
+    ),
+)
 # A2: close relatives
 register(
     "A2-01",

@@ -4,6 +4,7 @@ accounts models directly, so the access rules live in one place."""
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -19,6 +20,7 @@ from accounts.models import (
     RelationshipKind,
 )
 from accounts.sql import family as family_sql
+from accounts.usernames import phone_in
 from core import clock
 
 # A login's own record remembered as read (the page's frame asks for it).
@@ -345,3 +347,28 @@ def reset_login(*, challenge_id) -> object | None:
 
     challenge = CodeChallenge.objects.filter(pk=challenge_id).select_related("user").first()
     return challenge.user if challenge is not None else None
+
+
+@dataclass(frozen=True)
+class PhoneShapedUsername:
+    user_id: int
+    username: str
+    phone: str  # the number it reads as
+    taken_by_other: bool  # a record of another login holds that number
+
+
+def phone_shaped_usernames() -> list[PhoneShapedUsername]:
+    """Logins whose username reads as a mobile number (A4), oldest first."""
+    found = []
+    users = get_user_model().objects.filter(username__regex=r"[0-9０-９]").order_by("pk")
+    for user in users.only("pk", "username").iterator():
+        phone = phone_in(user.username)
+        if not phone:
+            continue
+        other = (
+            InsuredPerson.objects.filter(phone=phone, user__isnull=False)
+            .exclude(user_id=user.pk)
+            .exists()
+        )
+        found.append(PhoneShapedUsername(user.pk, user.username, phone, other))
+    return found

@@ -41,6 +41,28 @@ def _changed(response: HttpResponse) -> HttpResponse:
 # Dependents (A3) ------------------------------------------------------------
 
 
+def _asked(request: HttpRequest, data: dict) -> HttpResponse:
+    """The one answer to a relative asked for, whatever the record held (A6):
+    a stranger's details and a real relative's read the same."""
+    if services.dependent_needs_review(national_id=data["national_id"]):
+        note = _(
+            "If these details match a record, an administrator will check the document "
+            "for %(name)s."
+        )
+    else:
+        note = _(
+            "If these details match a record, %(name)s gets a text with a code (or finds "
+            "the request in their own login): ask them for it and enter it below."
+        )
+    messages.success(request, note % {"name": data["name"]})
+    if request.htmx:
+        response = render(
+            request, "accounts/dependent_add.html#add-form", {"form": DependentAddForm()}
+        )
+        return _changed(response)
+    return redirect("home")
+
+
 @sensitive_post_parameters("national_id")
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -52,32 +74,22 @@ def dependent_add(request: HttpRequest) -> HttpResponse:
         try:
             if data["relation"] == NOT_CLOSE:
                 raise Refusal("A2-01", field="relation")
-            binding = services.dependent_request(
+            services.dependent_request(
                 user=request.user,
                 national_id=data["national_id"],
                 name=data["name"],
                 relation=data["relation"],
                 document=data["document"],
             )
+        except Refusal as exc:
+            if exc.code not in services.RECORD_REASONS:
+                attach(form, exc)
+            else:
+                return _asked(request, data)
         except ValidationError as exc:
             attach(form, exc)
         else:
-            if binding.status == binding.Status.PENDING_REVIEW:
-                note = _("Request sent: an administrator will check the document for %(name)s.")
-            else:
-                note = _(
-                    "A code was sent to %(name)s's phone: enter it below, or they can "
-                    "confirm from their own login."
-                )
-            messages.success(request, note % {"name": binding.person.name})
-            if request.htmx:
-                response = render(
-                    request,
-                    "accounts/dependent_add.html#add-form",
-                    {"form": DependentAddForm(), "added": binding},
-                )
-                return _changed(response)
-            return redirect("home")
+            return _asked(request, data)
     if request.htmx:
         return render(request, "accounts/dependent_add.html#add-form", {"form": form})
     return render(request, "accounts/dependent_add.html", {"form": form})

@@ -132,7 +132,7 @@ def _now() -> float:
 # shut for a minute (an SMS sender must not open wide because Redis is down), and
 # the caller says "try again" as for any used-up limit, instead of answering 500.
 CACHE_DOWN_RETRY_SECONDS = 60
-_CACHE_DOWN = (RedisError, OSError)
+CACHE_DOWN = _CACHE_DOWN = (RedisError, OSError)
 
 
 def consume(*limits: Limit) -> None:
@@ -165,3 +165,29 @@ def used(limit: Limit) -> int:
         return limit.used(_now())
     except _CACHE_DOWN:
         return 0
+
+
+# Tries in flight ------------------------------------------------------------------
+# A lockout counted only after a password is checked lets thirty parallel tries all
+# pass a check that reads "no failures yet". A caller takes a place *before* the
+# check (an atomic incr), and counts places plus recorded failures against the
+# limit; it gives its place back once the outcome is recorded. The key's expiry
+# only collects places of a process that died mid-try.
+IN_FLIGHT_SECONDS = 60
+
+
+def in_flight_enter(name: str, key: str) -> int:
+    """Take a place; return how many are taken now, this one included. Raises
+    the cache's own error when it does not answer (the caller decides)."""
+    cache_key = _key(name, key, "flight")
+    cache.add(cache_key, 0, timeout=IN_FLIGHT_SECONDS)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 0, timeout=IN_FLIGHT_SECONDS)
+        return cache.incr(cache_key)
+
+
+def in_flight_leave(name: str, key: str) -> None:
+    with contextlib.suppress(ValueError, *_CACHE_DOWN):
+        cache.decr(_key(name, key, "flight"))

@@ -6,6 +6,7 @@ from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as django_auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max, Q
@@ -23,8 +24,9 @@ from django_otp import login as otp_login
 
 from accounts.backends import axes_username
 from core import clock
-from portal.forms import LoginForm
+from portal.forms import LoginForm, RetypedPasswordChangeForm
 from portal.middleware import KEPT_FORM
+from portal.security import password_retyped
 from portal.services import two_factor
 from portal.services.sessions import session_rekey, sessions_active, sessions_end
 
@@ -208,7 +210,18 @@ def kept_form(request: HttpRequest) -> HttpResponse:
 class PasswordChangeView(django_auth_views.PasswordChangeView):
     """Django's password change; every other session of the login ends with it
     (Django's session check would refuse them at their next request; ending
-    them here also takes them off the list of where one is logged in)."""
+    them here also takes them off the list of where one is logged in). The old
+    password counts as a login try (A5): the fifth wrong one signs out."""
+
+    form_class = RetypedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        if getattr(self.request, "axes_locked_out", False):
+            return _signed_out(self.request)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         old_key = self.request.session.session_key
@@ -230,6 +243,13 @@ class ConfirmPasswordForm(forms.Form):
     )
 
 
+def _signed_out(request: HttpRequest) -> HttpResponse:
+    """Too many wrong re-typed passwords (A5): the session ends; django-axes'
+    middleware answers with the lockout page."""
+    logout(request)
+    return redirect("login")
+
+
 @never_cache
 @sensitive_post_parameters("password")
 @login_required
@@ -241,7 +261,10 @@ def login_sessions(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ConfirmPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if user.check_password(form.cleaned_data["password"]):
+        right = password_retyped(request, form.cleaned_data["password"])
+        if right is None:
+            return _signed_out(request)
+        if right:
             ended = sessions_end(actor=user, user=user, keep=request.session.session_key)
             messages.success(
                 request,

@@ -1,8 +1,14 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import NationalIdField
+from portal.security import password_retyped
 
 
 class SignUpStartForm(forms.Form):
@@ -76,3 +82,20 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or phone number")
         self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+
+class RetypedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, whose old password is checked as a login try
+    (A5): django-axes counts a wrong one, and a locked login is refused."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if password_retyped(self.request, old_password) is not True:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password

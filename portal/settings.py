@@ -71,6 +71,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
 SECURE_HSTS_PRELOAD = HTTPS_ONLY
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies stand in front of the portal, each appending the address it
+# saw to X-Forwarded-For: the visitor's address is that many entries from the
+# right (portal.security.client_ip). 1: the TLS proxy alone; 2: a CDN and it.
+TRUSTED_PROXY_HOPS = max(env_int("TRUSTED_PROXY_HOPS", 1), 1)
 # /healthz answers plain HTTP so load balancers can probe the app directly.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
@@ -111,6 +115,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.PrivatePagesMiddleware",
     "portal.middleware.SessionLimitsMiddleware",
+    "portal.devices.KnownDeviceMiddleware",  # A5: a login from a new device is told
     "portal.middleware.StaffSecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its answer.
     "axes.middleware.AxesMiddleware",
@@ -176,7 +181,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # is checked (see "Login lockout" below).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "accounts.backends.UsernameOrPhoneBackend",
+    "portal.security.LoginGateBackend",  # accounts' username-or-phone check, gated (A5)
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -274,13 +279,18 @@ if REPLICA_DATABASE_URL:
     MIDDLEWARE.append("core.replicas.ReplicaMiddleware")
 # -----------------------------------------------------------------------------
 
-# Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one login
-# (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES; LOGIN_IP_FAILURE_LIMIT
-# from one address across logins lock that address (raise it where many
-# families share one address, behind a carrier's NAT). The admin's login is
-# guarded too. Administrators see and lift lockouts under "Axes" in the admin.
+# Login lockout (django-axes, A5): LOGIN_FAILURE_LIMIT wrong passwords for one
+# login (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES;
+# LOGIN_IP_FAILURE_LIMIT from one address across logins lock that address. The
+# admin's login is guarded too. Administrators see and lift lockouts under
+# "Axes" in the admin.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 5)
+# 25 per address = five times the per-login limit: a family shares one Wi-Fi
+# (one address), and one member locking their own login after 5 wrong passwords
+# must leave the others theirs (a household of five can each use all five tries).
+# It still shuts an address that sprays passwords across logins after 25.
+# Raise it further where many families share one address (a carrier's NAT).
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 25)
 AXES_HANDLER = "portal.security.LoginAttemptsHandler"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -317,7 +327,25 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # SMS sends (codes for sign-up, password reset, relatives): per phone and per
 # login, at most one every SMS_INTERVAL_SECONDS and SMS_PER_DAY a day.
 SMS_INTERVAL_SECONDS = env_int("SMS_INTERVAL_SECONDS", 60)
+# Adding a relative: at most DEPENDENT_ADD_PER_DAY tries a day per login (A6),
+# so its answers cannot be used to sweep ID numbers.
+DEPENDENT_ADD_PER_DAY = env_int("DEPENDENT_ADD_PER_DAY", 10)
+# The new-password page answers no sooner than RESET_ANSWER_MS after the request
+# came, whether a login was found or not (A6): a found login does a few more
+# writes (the text, its audit row), ~17 ms, which must not be measurable. Well
+# above the slower path's usual time, so both answers take the floor.
+RESET_ANSWER_MS = env_int("RESET_ANSWER_MS", 250)
 SMS_PER_DAY = env_int("SMS_PER_DAY", 10)
+# Of a phone's SMS_PER_DAY, SMS_KEPT_FOR_SIGNED_IN are kept for texts its owner's
+# own signed-in use brings (A6): a stranger at the sign-up or new-password door
+# can spend at most the rest, never the owner's whole day.
+SMS_KEPT_FOR_SIGNED_IN = env_int("SMS_KEPT_FOR_SIGNED_IN", 4)
+# The doors that text without a login (sign-up, a new password): at most
+# SMS_ANONYMOUS_PER_ADDRESS uses a day from one address (a household asks a few
+# times; a script asks thousands), SMS_ANONYMOUS_PER_DAY for the whole portal
+# (the SMS bill's ceiling when addresses rotate).
+SMS_ANONYMOUS_PER_ADDRESS = env_int("SMS_ANONYMOUS_PER_ADDRESS", 20)
+SMS_ANONYMOUS_PER_DAY = env_int("SMS_ANONYMOUS_PER_DAY", 5000)
 
 # Private pages: no inline script or style anywhere (static/js/portal.js holds
 # the portal's few lines of script), nothing from other sites.

@@ -14,8 +14,9 @@ from django.dispatch import receiver
 from accounts.backends import login_username
 from accounts.models import InsuredPerson
 from core.audit import audit_record
+from portal.devices import login_noticed
 from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
-from portal.security import client_ip
+from portal.security import client_ip, gate_leave
 from portal.services.sessions import session_closed, session_register
 
 
@@ -50,6 +51,13 @@ def session_clock_start(sender, request, user, **kwargs) -> None:
         session_register(request=request, user=user)
 
 
+@receiver(user_logged_in, dispatch_uid="portal.new_device")
+def new_device_notice(sender, request, user, **kwargs) -> None:
+    # After session_clock_start: this login's own session row exists already.
+    if request is not None and hasattr(request, "session"):
+        login_noticed(request=request, user=user)
+
+
 @receiver(user_logged_in, dispatch_uid="portal.audit_login")
 def audit_login(sender, request, user, **kwargs) -> None:
     audit_record(actor=user, action="auth.login", person=_person(user), details=_where(request))
@@ -70,6 +78,13 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
     if user is not None:
         details["login"] = user.get_username()
     audit_record(actor=None, action="auth.login_failed", person=_person(user), details=details)
+
+
+@receiver(user_login_failed, dispatch_uid="portal.login_gate_leave")
+def login_gate_leave(sender, credentials, request=None, **kwargs) -> None:
+    # Connected after django-axes' own receiver (its app comes first): the
+    # failure is on record before the try's place is given back (A5).
+    gate_leave(request)
 
 
 @receiver(user_locked_out, dispatch_uid="portal.audit_lockout")

@@ -2,9 +2,12 @@
 SMS code (A1). Two steps each; the second step's page reads the same whatever
 the first step found (accounts.services.signup)."""
 
+import time
+
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,11 +24,12 @@ from portal.forms import (
     SignUpFinishForm,
     SignUpStartForm,
 )
+from portal.security import client_ip
 from portal.services.sessions import sessions_end
 
 SIGNUP = "portal_signup"  # session: {"challenge": pk, "national_id": ..., "name": ...}
 RESET = "portal_reset"  # session: {"challenge": pk, "identifier": ...}
-BACKEND = "accounts.backends.UsernameOrPhoneBackend"
+BACKEND = "portal.security.LoginGateBackend"
 
 
 def _attach(form, exc: ValidationError) -> None:
@@ -49,7 +53,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             challenge = signup_services.signup_start(
-                national_id=data["national_id"], name=data["name"]
+                national_id=data["national_id"], name=data["name"], address=client_ip(request)
             )
         except ValidationError as exc:
             _attach(form, exc)
@@ -101,7 +105,7 @@ def signup_resend(request: HttpRequest) -> HttpResponse:
         return redirect("signup")
     try:
         challenge = signup_services.signup_start(
-            national_id=state["national_id"], name=state["name"]
+            national_id=state["national_id"], name=state["name"], address=client_ip(request)
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -109,6 +113,20 @@ def signup_resend(request: HttpRequest) -> HttpResponse:
         request.session[SIGNUP] = {**state, "challenge": challenge.pk}
         messages.info(request, _("If the details match a record, a new code was sent."))
     return redirect("signup_code")
+
+
+def _reset_start(request: HttpRequest, identifier: str):
+    """password_reset_start, answered no sooner than RESET_ANSWER_MS (A6): a
+    found login and an unknown one take the same time."""
+    started = time.monotonic()
+    try:
+        return signup_services.password_reset_start(
+            identifier=identifier, address=client_ip(request) or ""
+        )
+    finally:
+        rest = settings.RESET_ANSWER_MS / 1000 - (time.monotonic() - started)
+        if rest > 0:
+            time.sleep(rest)
 
 
 @never_cache
@@ -119,7 +137,7 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"]
         try:
-            challenge = signup_services.password_reset_start(identifier=identifier)
+            challenge = _reset_start(request, identifier)
         except ValidationError as exc:
             _attach(form, exc)
         else:
@@ -138,6 +156,10 @@ def password_forgot_code(request: HttpRequest) -> HttpResponse:
     if not state:
         return redirect("password_forgot")
     login = accounts_selectors.reset_login(challenge_id=state["challenge"])
+    if login is None:
+        # No login was found: the new password is checked against what was
+        # typed, as a found login's is against its username (A6: same answer).
+        login = get_user_model()(username=state["identifier"])
     form = PasswordResetFinishForm(login, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -170,7 +192,7 @@ def password_forgot_resend(request: HttpRequest) -> HttpResponse:
     if not state:
         return redirect("password_forgot")
     try:
-        challenge = signup_services.password_reset_start(identifier=state["identifier"])
+        challenge = _reset_start(request, state["identifier"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

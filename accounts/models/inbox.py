@@ -40,6 +40,7 @@ class MessageKind(models.TextChoices):
     CLAIM_REFUSED = "claim_refused", _("out-of-pocket claim refused")
     CLAIM_PAID = "claim_paid", _("out-of-pocket claim paid")
     BILL_REFUNDED = "bill_refunded", _("bill refunded")
+    NEW_LOGIN = "new_login", _("login from a new device")
 
 
 # What the reader sees, by kind; %(…)s are the facts stored with the message.
@@ -106,6 +107,11 @@ TEXTS = {
     MessageKind.CLAIM_PAID: _(
         "%(amount)s for claim %(reference)s was paid to your bank account %(account)s "
         "(payment reference %(payment)s)."
+    ),
+    MessageKind.NEW_LOGIN: _(
+        "Your login was used on a new device (%(device)s) at %(when)s. If it was not "
+        "you, set a new password now and end the other sessions on the page of where "
+        "you are logged in."
     ),
 }
 

@@ -105,6 +105,11 @@ class CodeChallenge(models.Model):
         OutboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = ClockDateTimeField(_("created"), auto_now_add=True)
+    # A keyed hash of what was typed to ask for the code (the ID number at
+    # sign-up, the username or phone for a new password), on every challenge,
+    # whether or not it found a record: wrong codes are counted per subject and
+    # day, so the count reads the same for records and invented details (A6).
+    subject = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -3,6 +3,7 @@
 One module per subject; everything is importable from `accounts.services`.
 """
 
+from accounts.services.dependent_checks import RECORD_REASONS, dependent_needs_review
 from accounts.services.dependents import (
     dependent_confirm_code,
     dependent_end,
@@ -37,6 +38,8 @@ from accounts.services.signup import (
 )
 
 __all__ = [
+    "RECORD_REASONS",
+    "dependent_needs_review",
     "commitment_text",
     "dependent_confirm_code",
     "dependent_end",

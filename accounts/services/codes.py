@@ -47,23 +47,31 @@ def masked_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
 
 
-def sms_limits(*, phone: str, owner: str) -> list[ratelimit.Limit]:
+def sms_limits(*, phone: str, owner: str, anonymous: bool = False) -> list[ratelimit.Limit]:
     """The limits of one send: per phone number and per owner (a login, or the
-    insured person before a login exists)."""
+    insured person before a login exists). A send nobody signed in asked for
+    (sign-up, a new password) may use only the phone's day less the part kept
+    for the person's own signed-in use (A6: a stranger cannot spend it all)."""
     interval, per_day = settings.SMS_INTERVAL_SECONDS, settings.SMS_PER_DAY
-    return [
+    limits = [
         ratelimit.Interval("sms-phone", phone, interval),
         ratelimit.Interval("sms-owner", owner, interval),
         ratelimit.Daily("sms-phone-day", phone, per_day),
         ratelimit.Daily("sms-owner-day", owner, per_day),
     ]
+    if anonymous:
+        anonymous_share = max(per_day - settings.SMS_KEPT_FOR_SIGNED_IN, 0)
+        limits.append(ratelimit.Daily("sms-phone-anonymous-day", phone, anonymous_share))
+    return limits
 
 
-def sms_allowance(*, phone: str, owner: str, field: str | None = "code") -> None:
+def sms_allowance(
+    *, phone: str, owner: str, field: str | None = "code", anonymous: bool = False
+) -> None:
     """Take one send from the limits or refuse (A1-06 wait, A1-07 tomorrow, A1-14
     the limits cannot be checked now)."""
     try:
-        ratelimit.consume(*sms_limits(phone=phone, owner=owner))
+        ratelimit.consume(*sms_limits(phone=phone, owner=owner, anonymous=anonymous))
     except ratelimit.Unavailable:
         raise Refusal("A1-14", field=field) from None
     except ratelimit.RateLimited as exc:
@@ -82,11 +90,14 @@ def sms_send(
     code: str = "",
     expires_at: datetime.datetime | None = None,
     owner: str,
+    limits_taken: bool = False,
 ) -> OutboundMessage:
-    """Queue one text in the outbox after the limits allow it. An earlier code
-    of the same purpose to the same phone is blanked out (it no longer works).
-    Audited without the code: purpose and a masked number only."""
-    sms_allowance(phone=phone, owner=owner)
+    """Queue one text in the outbox after the limits allow it (unless the
+    caller took them already: `limits_taken`). An earlier code of the same
+    purpose to the same phone is blanked out (it no longer works). Audited
+    without the code: purpose and a masked number only."""
+    if not limits_taken:
+        sms_allowance(phone=phone, owner=owner)
     if code:
         for older in OutboundMessage.objects.filter(phone=phone, purpose=purpose).exclude(code=""):
             older.redact()
@@ -128,3 +139,22 @@ def wrong_codes_today(*, action: str, person: InsuredPerson | None, actor=None) 
     if actor is not None:
         events = events.filter(actor=actor)
     return events.count()
+
+
+def anonymous_door(*, address: str, field: str | None = None) -> None:
+    """One use of a door that texts without a login (sign-up, a new password),
+    counted per address and for the whole portal a day (A6), before anything
+    is looked up: refused alike whatever was typed (A6-02, A6-03)."""
+    per_address = settings.SMS_ANONYMOUS_PER_ADDRESS
+    limits = [
+        ratelimit.Daily("sms-door-address", address or "-", per_address),
+        ratelimit.Daily("sms-door-all", "all", settings.SMS_ANONYMOUS_PER_DAY),
+    ]
+    try:
+        ratelimit.consume(*limits)
+    except ratelimit.Unavailable:
+        raise Refusal("A1-14", field=field) from None
+    except ratelimit.RateLimited as exc:
+        if exc.limit.name == "sms-door-address":
+            raise Refusal("A6-02", field=field, count=per_address) from None
+        raise Refusal("A6-03", field=field) from None

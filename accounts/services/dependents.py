@@ -28,6 +28,11 @@ from accounts.models import (
 )
 from accounts.selectors import relation_of
 from accounts.services import codes
+from accounts.services.dependent_checks import (
+    OLDER_RELATIONS,
+    YOUNGER_RELATIONS,
+    check_typed,
+)
 from accounts.services.messages import message_send
 from accounts.services.relationships import relationship_create
 from core import clock
@@ -62,12 +67,6 @@ RELATION_READING: dict[str, str] = {
     Relation.GRANDPARENT_MATERNAL: "grandparent",
     Relation.GRANDCHILD: "grandchild",
 }
-OLDER_RELATIONS = {
-    Relation.PARENT,
-    Relation.GRANDPARENT_PATERNAL,
-    Relation.GRANDPARENT_MATERNAL,
-}
-YOUNGER_RELATIONS = {Relation.CHILD, Relation.GRANDCHILD}
 
 
 def _hash_code(binding_pk: int, code: str) -> str:
@@ -175,13 +174,22 @@ def dependent_request(
     `review_age_limit` or under waits for review; an older one gets a code.
     """
     try:
-        normalized, _born, _sex = nid.parse(national_id)
+        normalized, born, _sex = nid.parse(national_id)
     except ValidationError as exc:
         raise ValidationError({"national_id": exc.error_list}) from None
     if relation not in Relation.values:
         raise Refusal("A2-01", field="relation")
     policy = AccountsPolicy.current()
     own = _own_person_locked(user)
+    check_typed(
+        user=user,
+        own=own,
+        normalized=normalized,
+        born=born,
+        relation=relation,
+        policy=policy,
+        document=document,
+    )
     relative = InsuredPerson.objects.select_related("region").filter(national_id=normalized).first()
     if relative is None or not names_match(name, relative.name):
         raise Refusal("A1-01", field="national_id")
