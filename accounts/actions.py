@@ -34,3 +34,4 @@ class Action(models.TextChoices):
     SMS_SEND = "sms.send", _("text message queued")
     AUTH_PASSWORD_RESET = "auth.password_reset", _("new password set with a texted code")
     RESET_CODE_WRONG = "reset.code_wrong", _("wrong password-reset code")
+    LOCKOUT_LIFT = "auth.lockout_lift", _("login lockout lifted by staff")

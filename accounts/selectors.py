@@ -4,7 +4,9 @@ accounts models directly, so the access rules live in one place."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import (
@@ -345,3 +347,33 @@ def reset_login(*, challenge_id) -> object | None:
 
     challenge = CodeChallenge.objects.filter(pk=challenge_id).select_related("user").first()
     return challenge.user if challenge is not None else None
+
+
+# Login lockouts (django-axes counts by the real clock) ---------------------------------
+
+
+def login_is_locked(*, username: str) -> bool:
+    """Whether this login has reached the wrong-password limit within the lockout time
+    (django-axes counts by the real clock)."""
+    since = clock.real_now() - settings.AXES_COOLOFF_TIME
+    failures = (
+        AccessAttempt.objects.filter(username=username, attempt_time__gte=since).aggregate(
+            n=Sum("failures_since_start")
+        )["n"]
+        or 0
+    )
+    return failures >= settings.AXES_FAILURE_LIMIT
+
+
+def locked_logins() -> list[str]:
+    """Logins locked now, most recent first (the to-do list and its count)."""
+    since = clock.real_now() - settings.AXES_COOLOFF_TIME
+    rows = (
+        AccessAttempt.objects.filter(attempt_time__gte=since, username__isnull=False)
+        .exclude(username="")
+        .values("username")
+        .annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(n__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("-last")
+    )
+    return [row["username"] for row in rows]
