@@ -81,7 +81,9 @@ def items(*, user) -> list[Item]:
         if result is None:
             continue
         found.extend([result] if isinstance(result, Item) else result)
-    return found
+    # What is wrong first, then what waits, then what is done (stable within each).
+    order = {Level.PROBLEM: 0, Level.WAITING: 1, Level.OK: 2}
+    return sorted(found, key=lambda item: order.get(item.state, 1))
 
 
 # -- core's own item: the background jobs that stopped --------------------------------
