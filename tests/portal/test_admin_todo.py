@@ -85,3 +85,17 @@ def test_the_last_ledger_check_is_shown_with_its_time(staff_client):
     section = _todo(staff_client)
     assert "The last ledger check found every balance right" in section
     assert f"Last check: {clock.localtime(started):%Y-%m-%d %H:%M} (nightly job)." in section
+
+
+def test_a_night_without_a_check_is_said_even_after_a_check_by_hand(staff_client):
+    from wallet.models import LedgerCheck
+
+    now = clock.real_now()
+    two_days_ago = now - datetime.timedelta(days=2)
+    LedgerCheck.objects.create(
+        trigger="nightly", started_at=two_days_ago, finished_at=two_days_ago, accounts=10
+    )
+    LedgerCheck.objects.create(trigger="command", started_at=now, finished_at=now, accounts=10)
+    section = _todo(staff_client)
+    assert "The ledger was not checked last night" in section
+    assert "(ledger_check command)" in section
