@@ -32,7 +32,7 @@ RAW = [
     re.compile(r"signup_code|reset_code|dependent_code|signup_notice|notice:[a-z_]+"),
     re.compile(r"\d{2}:\d{2}:\d{2}\.\d{6}|\+00:00"),  # UTC to the microsecond
     re.compile(r"Attempted Access|Access Log for|Failed access|Static devices|TOTP devices"),
-    re.compile(r"\bPK\b"),
+    re.compile(r"\bP[Kk]\b"),  # a "pk" column is headed "Pk" (shown upper-case)
 ]
 
 
