@@ -91,6 +91,19 @@ class LockoutLiftMixin:
     def has_lift_lockout_permission(self, request) -> bool:
         return request.user.has_perm("axes.delete_accessattempt")
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The change page offers the lift when this row's login is locked now."""
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)
+        user = self.login_of(obj) if obj is not None else None
+        if (
+            user is not None
+            and self.has_lift_lockout_permission(request)
+            and selectors.login_is_locked(username=user.get_username())
+        ):
+            extra_context["lockout_login"] = user.get_username()
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.action(permissions=["lift_lockout"], description=_("Lift the lockout (A1)"))
     def lift_lockout(self, request, queryset):
         users = [user for user in (self.login_of(obj) for obj in queryset) if user is not None]

@@ -97,3 +97,19 @@ def test_past_the_days_allowance_a_second_member_of_staff_approves(locked, staff
     assert not login_is_locked(username="wf1")
     event = AuditEvent.objects.filter(action="auth.lockout_lift").order_by("-pk").first()
     assert event.actor == ops and event.details["approved_by"] == "boss"
+
+
+def test_a_locked_logins_page_and_its_persons_offer_the_lift(locked, staff):
+    client, _ops = staff
+    user = locked[2]
+    for url in (
+        reverse("admin:auth_user_change", args=[user.pk]),
+        reverse("admin:accounts_insuredperson_change", args=[user.insured_person.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert 'id="lift-lockout"' in page and "lift the lockout of wf2" in page
+    changelist = reverse("admin:auth_user_changelist")
+    client.post(changelist, {"action": "lift_lockout", "_selected_action": [user.pk]})
+    _lift(client, changelist, [user.pk])
+    page = client.get(reverse("admin:auth_user_change", args=[user.pk])).content.decode()
+    assert 'id="lift-lockout"' not in page  # no longer locked
