@@ -113,3 +113,16 @@ def test_a_locked_logins_page_and_its_persons_offer_the_lift(locked, staff):
     _lift(client, changelist, [user.pk])
     page = client.get(reverse("admin:auth_user_change", args=[user.pk])).content.decode()
     assert 'id="lift-lockout"' not in page  # no longer locked
+
+
+def test_a_wrong_second_password_is_never_stored(locked, staff, settings):
+    from axes.models import AccessAttempt
+
+    settings.FOUR_EYES_LOCKOUT_LIFTS = 0
+    client, _ops = staff
+    UserFactory(username="boss", is_staff=True)
+    url = reverse("admin:auth_user_changelist")
+    _lift(client, url, [locked[0].pk], second_username="boss", second_password="Guess-1234")
+    assert login_is_locked(username="wf0")
+    attempt = AccessAttempt.objects.get(username="boss")
+    assert "Guess-1234" not in attempt.post_data
