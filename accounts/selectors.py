@@ -366,11 +366,14 @@ def login_is_locked(*, username: str) -> bool:
 
 
 def locked_logins() -> list[str]:
-    """Logins locked now, most recent first (the to-do list and its count)."""
+    """Logins locked now, most recent first (the to-do list and its count). Names
+    typed that are nobody's login are left out: there is no one to let back in."""
+    from django.contrib.auth import get_user_model
+
     since = clock.real_now() - settings.AXES_COOLOFF_TIME
+    logins = get_user_model().objects.values(get_user_model().USERNAME_FIELD)
     rows = (
-        AccessAttempt.objects.filter(attempt_time__gte=since, username__isnull=False)
-        .exclude(username="")
+        AccessAttempt.objects.filter(attempt_time__gte=since, username__in=logins)
         .values("username")
         .annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
         .filter(n__gte=settings.AXES_FAILURE_LIMIT)

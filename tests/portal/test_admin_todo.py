@@ -2,6 +2,7 @@
 waits, with its count, its rule id and a link; apps add their own items."""
 
 import datetime
+import re
 
 import pytest
 from axes.models import AccessAttempt
@@ -29,6 +30,7 @@ def _todo(client: Client) -> str:
 
 
 def test_the_first_screen_lists_what_waits_with_rule_ids_and_links(staff_client):
+    UserFactory(username="wf")
     AccessAttempt.objects.create(
         username="wf", ip_address="10.0.0.1", user_agent="x", failures_since_start=5,
         attempt_time=clock.real_now(), get_data="", post_data="", http_accept="", path_info="/",
@@ -43,7 +45,8 @@ def test_the_first_screen_lists_what_waits_with_rule_ids_and_links(staff_client)
     assert "Background jobs that stopped or show no progress" in section
     assert "Bulk activation batches of the past week with rows not opened" in section
     assert "The ledger has not been checked yet" in section
-    # Counts: one lockout, one stopped job.
+    # Counts: one lockout (of a login that exists), one stopped job.
+    assert re.search(r'todo-count">1</strong>\s*<span class="todo-rule">A1</span>', section)
     assert 'todo-problem"' in section
     locked = staff_client.get(reverse("admin:auth_user_changelist") + "?locked=1")
     assert locked.status_code == 200
