@@ -35,3 +35,4 @@ class Action(models.TextChoices):
     AUTH_PASSWORD_RESET = "auth.password_reset", _("new password set with a texted code")
     RESET_CODE_WRONG = "reset.code_wrong", _("wrong password-reset code")
     AUTH_RESET_ASKED = "auth.reset_asked", _("a new password was asked for (login found or not)")
+    LOCKOUT_LIFT = "auth.lockout_lift", _("login lockout lifted by staff")

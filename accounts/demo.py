@@ -5,7 +5,8 @@ the other apps the three persons they build on.
 The family: the `demo` login is 张伟 (employee, Chongqing). His father 张建国
 (resident, Sichuan / Chengdu, lives with him in Chongqing under a long-term
 non-local registration signed with a commitment letter) and his daughter 张小雨
-(8, resident, Chongqing) are active dependents. His mother 李秀英 (login
+(8, resident, Chongqing) are active dependents; his son 张小宝 (3) waits for
+staff to review the birth certificate. His mother 李秀英 (login
 `demo-mother`) has a request waiting for her confirmation; his wife 王芳
 (Guangzhou) is not bound yet; 陈明 is a stranger; 赵丽's record is unclaimed,
 to try the sign-up.
@@ -14,6 +15,7 @@ to try the sign-up.
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from accounts import national_id
@@ -72,9 +74,9 @@ FACILITIES = [
 ]  # fmt: skip
 
 
-def _child_birth_date() -> datetime.date:
-    # 8 years old on every day of the year the demo is first loaded.
-    return datetime.date(clock.localdate().year - 8, 1, 1)
+def _child_birth_date(age: int = 8) -> datetime.date:
+    # That old on every day of the year the demo is first loaded.
+    return datetime.date(clock.localdate().year - age, 1, 1)
 
 
 # (key, name, region, insurance type, birth date, sex, sequence, phone)
@@ -92,7 +94,20 @@ PERSONS = [
      "13800138005"),
     ("unclaimed", "赵丽", CHONGQING, InsuranceType.EMPLOYEE, datetime.date(1992, 11, 23), "F", 107,
      "13800138006"),
+    ("son", "张小宝", CHONGQING, InsuranceType.RESIDENT, "young", "M", 108, ""),
 ]  # fmt: skip
+
+# A one-page PDF standing in for the son's birth certificate (A3: a child is
+# bound once staff have seen such a document).
+BIRTH_CERTIFICATE = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 144]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 60>>stream\nBT /F1 14 Tf 20 70 Td (Demo birth certificate) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 # The unclaimed record, to try the sign-up (ID number shown in the README/run output).
 UNCLAIMED_ID = national_id.make(CHONGQING, datetime.date(1992, 11, 23), 107, "F")
@@ -103,9 +118,13 @@ def _person(name: str, region_code: str, kind, born, sex, sequence, phone) -> In
     if person is not None:
         return person
     region = Region.objects.get(code=region_code)
+    if born is None:
+        born = _child_birth_date()
+    elif born == "young":
+        born = _child_birth_date(age=3)
     return InsuredPerson.objects.create(
         name=name,
-        national_id=national_id.make(region_code, born or _child_birth_date(), sequence, sex),
+        national_id=national_id.make(region_code, born, sequence, sex),
         phone=phone,
         insurance_type=kind,
         region=region,
@@ -172,6 +191,8 @@ def load() -> None:
     relationship_create(actor=None, person_a=parent, person_b=mother, kind="spouse")
     relationship_create(actor=None, person_a=mother, person_b=employee, kind="parent")
     relationship_create(actor=None, person_a=parent, person_b=child, kind="grandparent")
+    son = persons["son"]
+    relationship_create(actor=None, person_a=employee, person_b=son, kind="parent")
 
     if demo is not None:
         _active_binding(user=demo, person=parent, relation=DependentBinding.Relation.PARENT)
@@ -186,6 +207,16 @@ def load() -> None:
                 national_id=mother.national_id,
                 name=mother.name,
                 relation=DependentBinding.Relation.PARENT,
+            )
+
+        if not DependentBinding.objects.filter(user=demo, person=son).exists():
+            # A3: a child's binding waits for staff to review the document.
+            dependent_request(
+                user=demo,
+                national_id=son.national_id,
+                name=son.name,
+                relation=DependentBinding.Relation.CHILD,
+                document=ContentFile(BIRTH_CERTIFICATE, name="birth-certificate.pdf"),
             )
 
     # F2: the daughter's designated community health centre.

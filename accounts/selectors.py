@@ -4,8 +4,10 @@ accounts models directly, so the access rules live in one place."""
 import datetime
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import (
@@ -372,3 +374,36 @@ def phone_shaped_usernames() -> list[PhoneShapedUsername]:
         )
         found.append(PhoneShapedUsername(user.pk, user.username, phone, other))
     return found
+
+
+# Login lockouts (django-axes counts by the real clock) ---------------------------------
+
+
+def login_is_locked(*, username: str) -> bool:
+    """Whether this login has reached the wrong-password limit within the lockout time
+    (django-axes counts by the real clock)."""
+    since = clock.real_now() - settings.AXES_COOLOFF_TIME
+    failures = (
+        AccessAttempt.objects.filter(username=username, attempt_time__gte=since).aggregate(
+            n=Sum("failures_since_start")
+        )["n"]
+        or 0
+    )
+    return failures >= settings.AXES_FAILURE_LIMIT
+
+
+def locked_logins() -> list[str]:
+    """Logins locked now, most recent first (the to-do list and its count). Names
+    typed that are nobody's login are left out: there is no one to let back in."""
+    from django.contrib.auth import get_user_model
+
+    since = clock.real_now() - settings.AXES_COOLOFF_TIME
+    logins = get_user_model().objects.values(get_user_model().USERNAME_FIELD)
+    rows = (
+        AccessAttempt.objects.filter(attempt_time__gte=since, username__in=logins)
+        .values("username")
+        .annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(n__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("-last")
+    )
+    return [row["username"] for row in rows]

@@ -167,7 +167,11 @@ def _batch_context(request: HttpRequest, site, batch: Batch) -> dict:
         "time_left": None if stale else _duration(batch.time_left(now)),
         "problem": message_for(**batch.problem) if batch.problem else "",
         "notes": [services.note_text(note) for note in batch.notes] if checked else [],
-        "problems": _problems(batch) if batch.status == Batch.Status.CHECKED else [],
+        # Before confirming: what will not be opened; once done: what was not,
+        # each with its reason (the report has every row).
+        "problems": _problems(batch)
+        if batch.status in (Batch.Status.CHECKED, Batch.Status.DONE)
+        else [],
         "has_report": checked,
     }
 
@@ -207,7 +211,7 @@ def batch_progress(request: HttpRequest, batch_id: int, *, admin_site) -> HttpRe
     return response
 
 
-def _act(request: HttpRequest, batch_id: int, action, done_message) -> HttpResponse:
+def _act(request: HttpRequest, batch_id: int, action, done_message=None) -> HttpResponse:
     try:
         action(batch_id=batch_id, acting_user=request.user)
     except Batch.DoesNotExist:
@@ -215,18 +219,17 @@ def _act(request: HttpRequest, batch_id: int, action, done_message) -> HttpRespo
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done_message)
+        if done_message:
+            messages.success(request, done_message)
     return redirect("admin:bulk_batch_change", batch_id)
 
 
 @require_POST
 def batch_confirm(request: HttpRequest, batch_id: int, *, admin_site) -> HttpResponse:
-    return _act(
-        request,
-        batch_id,
-        services.batch_confirm,
-        _("Confirmed: the wallets are being opened. You may leave this page and come back."),
-    )
+    # No message above the page: it would stay there, saying the wallets are
+    # being opened, after the polled state below says they are done. The state
+    # says what is happening (and that one may leave the page) while it happens.
+    return _act(request, batch_id, services.batch_confirm)
 
 
 @require_POST

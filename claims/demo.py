@@ -176,6 +176,20 @@ def load_family_bills() -> None:
             valid_from=today.replace(month=1, day=1),
         )
 
+    diabetes = Disease.objects.get(code="MT02")
+    if (
+        employee is not None
+        and not ChronicRecognition.objects.filter(person=employee, disease=diabetes).exists()
+    ):
+        # C5: an application waiting for an administrator, as the family typed it.
+        recognition_apply(
+            person=employee,
+            disease=diabetes,
+            hospital=facilities["H500100003"],
+            diagnosis="2型糖尿病，空腹血糖 8.1 mmol/L，二甲双胍治疗中",
+            acting_user=employee.user,
+        )
+
     def day(month: int, dom: int) -> datetime.date:
         candidate = datetime.date(today.year, month, dom)
         return candidate if candidate <= today else today

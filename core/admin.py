@@ -142,7 +142,7 @@ class JobAdmin(ReadOnlyAdmin):
     Nobody needs to act on it (the relay sends and resends by itself); "send
     again now" is for a job given up on after its cause was fixed."""
 
-    list_display = ["pk", "task", "subject", "status", "sends", "runs", "created_at", "progress_at"]
+    list_display = ["id", "task", "subject", "status", "sends", "runs", "created_at", "progress_at"]
     list_filter = ["status", "task"]
     search_fields = ["=subject", "task", "=request_id"]
     fields = [

@@ -45,7 +45,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        # China Standard Time, and the action as a sentence (the key is in the list).
+        return f"{clock.localtime(self.at):%Y-%m-%d %H:%M} {self.get_action_display()}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
@@ -139,7 +140,7 @@ class Job(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.task} #{self.pk} ({self.status})"
+        return f"{self.task} #{self.pk} ({self.get_status_display()})"
 
 
 class ClockOffset(models.Model):

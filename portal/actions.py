@@ -14,7 +14,6 @@ class Action(models.TextChoices):
     AUTH_LOGIN_FAILED = "auth.login_failed", _("failed login")
     AUTH_LOCKOUT = "auth.lockout", _("login locked after failed logins")
     AUTH_SESSIONS_END = "auth.sessions_end", _("sessions of a login ended")
-    LOCKOUT_LIFT = "auth.lockout_lift", _("login lockout lifted")
     TWO_FACTOR_ENROL = "2fa.enrol", _("authenticator enrolled")
     TWO_FACTOR_VERIFY = "2fa.verify", _("second factor checked")
     TWO_FACTOR_WRONG_CODE = "2fa.wrong_code", _("wrong second-factor code")

@@ -7,6 +7,10 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.models import LoginSession
 from portal.services.lockouts import lockout_lift
@@ -62,3 +66,41 @@ class LoginSessionAdmin(admin.ModelAdmin):
             ngettext("%(n)d session ended.", "%(n)d sessions ended.", ended) % {"n": ended},
             messages.SUCCESS,
         )
+
+
+# Staff authenticators and recovery codes (django-otp): its admin, with the
+# section titles and search hint in the reader's language.
+SECTION_TITLES = {
+    "Identity": _("Device"),
+    "Timestamps": _("Times"),
+    "Configuration": _("Settings"),
+    "State": _("State"),
+    "Throttling": _("Wrong codes"),
+}
+
+
+def _translated(fieldsets):
+    return [(SECTION_TITLES.get(title, title), options) for title, options in fieldsets]
+
+
+class AuthenticatorAdmin(TOTPDeviceAdmin):
+    search_help_text = _("Search by login")
+
+    def get_fieldsets(self, request, obj=None):
+        return _translated(super().get_fieldsets(request, obj))
+
+
+class RecoveryCodesAdmin(StaticDeviceAdmin):
+    search_help_text = _("Search by login")
+
+    def get_fieldsets(self, request, obj=None):
+        return _translated(super().get_fieldsets(request, obj))
+
+
+# django-axes' lockout list: its "status" column has no heading of its own.
+AccessAttemptAdmin.status.short_description = _("status")
+
+for _model, _admin in ((TOTPDevice, AuthenticatorAdmin), (StaticDevice, RecoveryCodesAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -38,6 +38,11 @@ class LoginView(django_auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demo_logins"] = demo_logins()
+        return context
+
     def form_invalid(self, form):
         failures = getattr(self.request, "axes_failures_since_start", None)
         if failures:
@@ -50,6 +55,20 @@ class LoginView(django_auth_views.LoginView):
                 )
                 form.add_error(None, note % {"left": left, "minutes": _cooloff_minutes()})
         return super().form_invalid(form)
+
+
+def demo_logins() -> list:
+    """The demo's logins, on the login page of a local run only (DEBUG, with the
+    demo loaded): never in production, where DEBUG is off."""
+    if not settings.DEBUG:
+        return []
+    from django.contrib.auth import get_user_model
+
+    from portal.demo import DEMO_LOGINS
+
+    if not get_user_model().objects.filter(username=DEMO_LOGINS[0][0]).exists():
+        return []
+    return DEMO_LOGINS
 
 
 def _cooloff_minutes() -> int:

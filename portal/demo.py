@@ -1,17 +1,20 @@
 """Demo data for the local run: the logins; each app adds its part in <app>/demo.py."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 DEMO_LOGINS = [
     # (username, password, what it is)
     (
         "demo",
         "demo-2026",
-        "demo family: employee 张伟 (Zhang Wei), Chongqing, with his father 张建国 and "
-        "daughter 张小雨 as dependents",
+        _(
+            "the demo family: employee 张伟 (Zhang Wei), Chongqing, with his father 张建国 "
+            "and daughter 张小雨 as dependents"
+        ),
     ),
-    ("demo-mother", "demo-2026", "李秀英 (Li Xiuying), 张伟's mother: confirms his request"),
-    ("admin", "admin-2026", "administrator (Django admin at /admin/)"),
+    ("demo-mother", "demo-2026", _("李秀英 (Li Xiuying), 张伟's mother: confirms his request")),
+    ("admin", "admin-2026", _("administrator: the to-do list at /admin/")),
 ]
 
 

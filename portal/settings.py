@@ -300,7 +300,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.auth_views.locked_out"
-AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "otp_token", "code"]
+# (second_password: the second member of staff approving a lockout's lift, S2.)
+AXES_SENSITIVE_PARAMETERS = [
+    "password",
+    "password1",
+    "password2",
+    "otp_token",
+    "code",
+    "second_password",
+]
 AXES_VERBOSE = False
 
 # Sessions: logged out after SESSION_IDLE_MINUTES without a request and, however

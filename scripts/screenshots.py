@@ -9,6 +9,7 @@ Chinese:
 
   docs/phone-family.png    the family page (首页): greeting, the family's year, cards
   docs/phone-summary.png   the annual summary (年度汇总) with the deduction in words
+  docs/admin-todo.png      the administrators' first screen: the to-do list (待办事项)
 
 Usage:  .venv/bin/python scripts/screenshots.py [--out docs] [--language zh-hans]
 """
@@ -32,6 +33,7 @@ from portal import embedded  # noqa: E402 - after the project is on the path
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
 # (page, file, what to scroll to the top first: the summary's first person)
 SHOTS = [
     ("/", "phone-family.png", None),
@@ -140,7 +142,23 @@ def shoot(base: str, out: Path, language: str) -> None:
                 page.locator(top).first.evaluate("element => element.scrollIntoView()")
             page.screenshot(path=str(out / name))
             print(f"saved {out / name}")
+        shoot_admin(browser, base, out, language)
         browser.close()
+
+
+def shoot_admin(browser, base: str, out: Path, language: str) -> None:
+    """The admin's first screen, at a desk: what waits for staff."""
+    context = browser.new_context(viewport=DESK, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+    page = context.new_page()
+    page.goto(f"{base}/admin/login/")
+    page.locator("#id_username").fill("admin")
+    page.locator("#id_password").fill("admin-2026")
+    page.locator("input[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "admin-todo.png"))
+    print(f"saved {out / 'admin-todo.png'}")
+    context.close()
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from wallet.services import transfers_sweep
 
 @admin.register(models.LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "kind", "person", "shard", "balance"]
+    list_display = ["id", "kind", "person", "shard", "balance"]
     list_filter = ["kind"]
     search_fields = ["person__name", "person__phone"]
     list_select_related = ["person"]
@@ -32,7 +32,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
 
 @admin.register(models.LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "at", "kind", "account", "amount", "ref", "movement"]
+    list_display = ["id", "at", "kind", "account", "amount", "ref", "movement"]
     list_filter = ["kind"]
     search_fields = ["=ref", "=movement"]
     list_select_related = ["account__person"]
@@ -91,7 +91,7 @@ class TransferDayFilter(admin.SimpleListFilter):
 @admin.register(models.Transfer)
 class TransferAdmin(ReadOnlyAdmin):
     list_display = [
-        "pk",
+        "id",
         "created_at",
         "sender",
         "recipient",

@@ -325,6 +325,12 @@ def premiums_due(*, persons: list, year: int) -> dict[int, PremiumDue]:
     }
 
 
-def ledger_check_latest() -> LedgerCheck | None:
-    """The latest recorded ledger reconciliation (nightly job or command)."""
-    return LedgerCheck.objects.order_by("-started_at", "-pk").first()
+def ledger_check_latest(*, trigger: str | None = None) -> LedgerCheck | None:
+    """The latest recorded ledger reconciliation (nightly job or command, or
+    only those run by `trigger`)."""
+    checks = (
+        LedgerCheck.objects.all()
+        if trigger is None
+        else LedgerCheck.objects.filter(trigger=trigger)
+    )
+    return checks.order_by("-started_at", "-pk").first()

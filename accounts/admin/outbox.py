@@ -9,21 +9,40 @@ from accounts.models import (
     AccountsPolicy,
     OutboundMessage,
 )
+from accounts.models.outbox import purpose_label
 from core import clock
 from core.admin import AuditedAdmin, ReadOnlyAdmin, SingletonAdmin
+
+
+class PurposeFilter(admin.SimpleListFilter):
+    """The purposes found in the outbox, each named in a sentence."""
+
+    title = _("purpose")
+    parameter_name = "purpose"
+
+    def lookups(self, request, model_admin):
+        purposes = OutboundMessage.objects.values_list("purpose", flat=True).distinct()
+        return [(value, purpose_label(value)) for value in sorted(purposes)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(purpose=self.value()) if self.value() else queryset
 
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(PersonSearchMixin, ReadOnlyAdmin):
     """The SMS outbox: what would have been sent (no real SMS leaves the portal)."""
 
-    list_display = ["created_at", "phone", "person", "purpose", "text", "sent_at"]
-    list_filter = ["purpose", "created_at"]
+    list_display = ["created_at", "phone", "person", "purpose_text", "text", "sent_at"]
+    list_filter = [PurposeFilter, "created_at"]
     list_select_related = ["person"]
     search_fields = ["phone", "person__name"]
-    fields = ["created_at", "phone", "person", "purpose", "text", "code_expires_at", "sent_at"]
+    fields = ["created_at", "phone", "person", "purpose_text", "text", "code_expires_at", "sent_at"]
     readonly_fields = fields
     actions = ["mark_sent"]
+
+    @admin.display(description=_("purpose"), ordering="purpose")
+    def purpose_text(self, obj: OutboundMessage) -> str:
+        return purpose_label(obj.purpose)
 
     @admin.display(description=_("message"))
     def text(self, obj: OutboundMessage) -> str:

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.admin.lockouts import LockoutLiftMixin
 from accounts.admin.search import PersonSearchMixin, national_id_lookup
 from accounts.forms import NationalIdField
 from accounts.models import (
@@ -96,7 +97,7 @@ class InsuredPersonForm(forms.ModelForm):
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(PersonSearchMixin, AuditedAdmin):
+class InsuredPersonAdmin(LockoutLiftMixin, PersonSearchMixin, AuditedAdmin):
     person_path = ""
 
     def audit_person(self, obj):
@@ -116,7 +117,10 @@ class InsuredPersonAdmin(PersonSearchMixin, AuditedAdmin):
         (_("Portal"), {"fields": ["user", "created_at", "updated_at"]}),
     ]
 
-    actions = ["verify_in_person"]
+    actions = ["verify_in_person", "lift_lockout"]
+
+    def login_of(self, obj: InsuredPerson):
+        return obj.user
 
     @admin.display(description=_("ID number"), ordering="national_id")
     def masked_id(self, obj: InsuredPerson) -> str:

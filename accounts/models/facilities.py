@@ -65,13 +65,22 @@ class DesignatedFacilityChoice(models.Model):
     in force on a day is the latest whose effective_from is on or before it."""
 
     person = models.ForeignKey(
-        InsuredPerson, on_delete=models.CASCADE, related_name="facility_choices"
+        InsuredPerson,
+        on_delete=models.CASCADE,
+        related_name="facility_choices",
+        verbose_name=_("person"),
     )
-    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="+", verbose_name=_("facility")
+    )
     effective_from = models.DateField(_("effective from"))
     chosen_at = ClockDateTimeField(_("chosen"), auto_now_add=True)
     chosen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("chosen by"),
     )
 
     class Meta:

@@ -10,6 +10,28 @@ from core import clock
 from core.fields import ClockDateTimeField
 
 CODE_MASK = "••••••"
+NOTICE = "notice:"  # a message-centre notice also texted: "notice:<message kind>"
+
+# What each text is for, in a sentence (the outbox stores a short purpose).
+PURPOSES = {
+    "signup_code": _("sign-up code"),
+    "reset_code": _("password-reset code"),
+    "dependent_code": _("consent code for a dependent account (A3)"),
+    "signup_notice": _("notice: someone tried to sign up again with this record"),
+}
+
+
+def purpose_label(purpose: str) -> str:
+    """The purpose of a text as staff read it: a sentence, not the stored key."""
+    from accounts.models.inbox import MessageKind
+
+    if purpose in PURPOSES:
+        return str(PURPOSES[purpose])
+    if purpose.startswith(NOTICE):
+        kind = purpose.removeprefix(NOTICE)
+        label = MessageKind(kind).label if kind in MessageKind.values else kind
+        return _("message-centre notice: %(kind)s") % {"kind": label}
+    return purpose
 
 
 class OutboundMessage(models.Model):
@@ -22,7 +44,12 @@ class OutboundMessage(models.Model):
 
     phone = models.CharField(_("phone"), max_length=20)
     person = models.ForeignKey(
-        InsuredPerson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        InsuredPerson,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
     )
     body = models.TextField(_("message"))
     purpose = models.CharField(_("purpose"), max_length=40)
@@ -37,7 +64,7 @@ class OutboundMessage(models.Model):
         verbose_name_plural = _("SMS outbox")
 
     def __str__(self) -> str:
-        return f"{self.phone}: {self.purpose}"
+        return f"{self.phone}: {purpose_label(self.purpose)}"
 
     @property
     def code_readable(self) -> bool:

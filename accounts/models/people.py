@@ -109,10 +109,16 @@ class Relationship(models.Model):
     and read both ways (see selectors.relation_of)."""
 
     person_a = models.ForeignKey(
-        InsuredPerson, on_delete=models.CASCADE, related_name="relationships_as_a"
+        InsuredPerson,
+        on_delete=models.CASCADE,
+        related_name="relationships_as_a",
+        verbose_name=_("person A"),
     )
     person_b = models.ForeignKey(
-        InsuredPerson, on_delete=models.CASCADE, related_name="relationships_as_b"
+        InsuredPerson,
+        on_delete=models.CASCADE,
+        related_name="relationships_as_b",
+        verbose_name=_("person B"),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=RelationshipKind.choices)
     created_at = ClockDateTimeField(_("created"), auto_now_add=True)

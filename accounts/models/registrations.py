@@ -36,7 +36,10 @@ class NonLocalRegistration(models.Model):
     flow = Flow({Status.ACTIVE: (Status.CANCELLED,)})  # F3: valid until cancelled
 
     person = models.ForeignKey(
-        InsuredPerson, on_delete=models.CASCADE, related_name="registrations"
+        InsuredPerson,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+        verbose_name=_("person"),
     )
     destination = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("destination")
@@ -58,7 +61,11 @@ class NonLocalRegistration(models.Model):
     )
     created_at = ClockDateTimeField(_("filed"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("filed by"),
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 

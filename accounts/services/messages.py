@@ -17,13 +17,12 @@ from django.db import transaction
 from django.utils import translation
 
 from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
+from accounts.models.outbox import NOTICE
 from accounts.sql.inbox import MESSAGE_WRITE
 from core import clock, ratelimit
 from core.db import prepared_cursor
 
 log = logging.getLogger(__name__)
-
-NOTICE = "notice:"  # SMS outbox purpose prefix for messages
 
 
 def message_send(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.admin import PersonSearchMixin
-from claims.admin.imports import BillUploadForm, import_page
+from claims.admin.imports import BillUploadForm, import_page, settling_page
 from claims.admin.refunds import refund_bill
 from claims.jobs import bills_settle_later
 from claims.models import (
@@ -256,6 +256,11 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
             path(
                 "import/", self.admin_site.admin_view(self.import_view), name="claims_bill_import"
             ),
+            path(
+                "import/settling/<int:job_id>/",
+                self.admin_site.admin_view(self.settling_view),
+                name="claims_bill_settling",
+            ),
             *super().get_urls(),
         ]
 
@@ -270,6 +275,11 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
             title=_("Import bills from CSV"),
             run=lambda data: self._import_bills(request, data),
         )
+
+    def settling_view(self, request: HttpRequest, job_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return settling_page(request, job_id=job_id)
 
     # Larger files and selections are settled by a Celery worker.
     SETTLE_INLINE_UP_TO = 200
@@ -286,6 +296,7 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
                 settled_on=report.settled_on,
             )
             self._in_background(request, job, len(report.bills))
+            report.settle_job_id = job.pk
         return report
 
     def _in_background(self, request, job, n: int) -> None:

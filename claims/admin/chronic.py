@@ -33,15 +33,23 @@ class RefusalForm(forms.Form):
 
 @admin.register(ChronicRecognition)
 class ChronicRecognitionAdmin(admin.ModelAdmin):
-    list_display = ("person", "disease", "hospital", "status", "applied_at", "valid_until")
+    list_display = (
+        "person",
+        "disease",
+        "diagnosis_as_typed",
+        "hospital",
+        "status",
+        "applied_at",
+        "valid_until",
+    )
     list_filter = ("status", "disease")
     search_fields = ("person__name", "diagnosis")
     list_select_related = ("person", "disease", "hospital")
     readonly_fields = (
         "person",
         "disease",
+        "diagnosis_as_typed",
         "hospital",
-        "diagnosis",
         "status",
         "applied_at",
         "applied_by",
@@ -56,6 +64,11 @@ class ChronicRecognitionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # applications come from the portal (or the demo)
 
+    @admin.display(description=gettext_lazy("diagnosis, as the family typed it"))
+    def diagnosis_as_typed(self, obj: ChronicRecognition) -> str:
+        """C5: the reviewer decides on what the applicant wrote, word for word."""
+        return obj.diagnosis or "—"
+
     def _confirm(self, request, queryset, *, action, title, form=None):
         return TemplateResponse(
             request,
@@ -64,7 +77,8 @@ class ChronicRecognitionAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
                 "title": title,
-                "queryset": queryset,
+                "queryset": queryset.select_related("person", "disease", "hospital"),
+                "applicant_words": True,  # C5: what the family typed, beside each
                 "action": action,
                 "form": form,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

@@ -244,7 +244,9 @@ class PersonYearTotals(models.Model):
     deductible and of the annual cap (fund payments) are used. Locked with
     select_for_update while a bill is settled, so concurrent bills queue."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     care_type = models.CharField(_("care type"), max_length=20, choices=CareType.choices)
     deductible_used = models.DecimalField(
@@ -270,4 +272,4 @@ class PersonYearTotals(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.year} {self.care_type}"
+        return f"#{self.person_id} {self.year} {self.get_care_type_display()}"

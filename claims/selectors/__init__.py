@@ -5,6 +5,7 @@ from claims.selectors.bills import (
     bill_recompute,
     bill_refunds,
     bills_for_user,
+    bills_settled_count,
     family_cards,
 )
 from claims.selectors.directory import directory_lookup, directory_years
@@ -40,6 +41,7 @@ __all__ = [
     "bill_recompute",
     "bill_refunds",
     "bills_for_user",
+    "bills_settled_count",
     "commercial_estimate",
     "directory_items",
     "directory_lookup",

@@ -119,3 +119,8 @@ def _recognitions_in_force(*, ids: list[int], day: datetime.date) -> list[Chroni
         recognition.disease = Disease.from_db(db, _DISEASE_FIELDS, row[len(_RECOGNITION_FIELDS) :])
         found.append(recognition)
     return found
+
+
+def bills_settled_count(*, bill_ids: list[int]) -> int:
+    """How many of these bills are settled (a background settlement's progress)."""
+    return Bill.objects.filter(pk__in=bill_ids, status=Bill.Status.SETTLED).count()

@@ -91,6 +91,9 @@ class ImportReport:
     bills: list[Bill] = field(default_factory=list)
     # The settlement date given in the file, by bill id (T2), for settling later.
     settled_on: dict[int, datetime.date] = field(default_factory=dict)
+    # The background job settling the bills, when there were too many to settle
+    # while the page waited (the page follows it until it has finished).
+    settle_job_id: int | None = None
 
     def error(self, row: int, message: str) -> None:
         self.errors.append(RowError(row, message))

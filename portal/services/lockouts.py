@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+# One action for every way a lockout is lifted (the User admin's and this one):
+# the day's count of lifts is one count.
+from accounts.actions import Action
 from core import clock, four_eyes
 from core.audit import audit_record
 from core.models import AuditEvent
-from portal.actions import Action
 
 
 def lifts_today(*, acting_user) -> int:

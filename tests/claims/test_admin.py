@@ -483,3 +483,57 @@ def test_an_imported_bill_that_cannot_be_settled_stays_entered_and_its_row_says_
         "OK1": "settled",
         "BAD": "entered",
     }
+
+
+def test_reviewers_see_the_diagnosis_the_family_typed(admin_client, pending, english):
+    english(admin_client)
+    listing = admin_client.get(reverse("admin:claims_chronicrecognition_changelist"))
+    assert "高血压" in listing.content.decode()
+    change = admin_client.get(
+        reverse("admin:claims_chronicrecognition_change", args=[pending.pk])
+    ).content.decode()
+    assert "Diagnosis, as the family typed it" in change
+    assert '<div class="readonly">高血压</div>' in change
+    confirm = admin_client.post(
+        reverse("admin:claims_chronicrecognition_changelist"),
+        {"action": "approve", "_selected_action": [pending.pk]},
+    ).content.decode()
+    assert "diagnosis, as the family typed it" in confirm and "<q>高血压</q>" in confirm
+
+
+def test_a_large_import_says_when_its_background_settlement_has_finished(
+    admin_client, cq, english, monkeypatch
+):
+    from claims.admin.bills import BillAdmin
+    from core.models import Job
+
+    english(admin_client)
+    monkeypatch.setattr(BillAdmin, "SETTLE_INLINE_UP_TO", 1)
+    person = InsuredPersonFactory(region=cq, insurance_type="resident")
+    FacilityFactory(region=cq, tier=1, code="CQ-T1")
+    header = "reference,national_id,facility_code,service_date,visit,item_code,quantity,unit_price"
+    rows = [f"B{n},{person.national_id},CQ-T1,2026-03-0{n},outpatient,A100,1,10.00" for n in (1, 2)]
+    upload = SimpleUploadedFile("bills.csv", "\n".join([header, *rows]).encode("utf-8"))
+    response = admin_client.post(
+        reverse("admin:claims_bill_import"), {"file": upload, "settle": "on"}
+    )
+    html = response.content.decode()
+    assert "Settling 2 bills in the background: 0 done so far." in html
+    job = Job.objects.get(task="claims.tasks.bills_settle")
+    progress = reverse("admin:claims_bill_settling", args=[job.pk])
+    assert f'hx-get="{progress}"' in html
+    assert admin_client.get(progress).status_code == 200  # still polling
+
+    from claims.tasks import bills_settle
+
+    with time_machine.travel(datetime.datetime(2026, 3, 9, 10, 5), tick=False):
+        bills_settle(*job.args)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.DONE,
+            finished_at=datetime.datetime(2026, 3, 9, 2, 5, tzinfo=datetime.UTC),
+        )
+    done = admin_client.get(progress)
+    assert done.status_code == 286  # htmx stops polling
+    text = done.content.decode()
+    assert "Background settlement finished at 10:05:" in text
+    assert "2 of 2 bills settled." in text and "hx-trigger" not in text

@@ -24,7 +24,7 @@ class Contribution(models.Model):
     employee_amount = money_field(_("employee share"))
     employer_amount = money_field(_("employer part"))
     posted_at = models.DateTimeField(_("posted"), default=clock.now)
-    posted_by = user_field(db_index=False)
+    posted_by = user_field(_("posted by"), db_index=False)
 
     class Meta:
         ordering = ["-month", "person"]

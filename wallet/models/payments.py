@@ -54,7 +54,7 @@ class Payment(models.Model):
     )
     cash_amount = money_field(_("in cash"), default=0)
     created_at = models.DateTimeField(_("paid"), default=clock.now)
-    created_by = user_field(db_index=False)
+    created_by = user_field(_("paid by"), db_index=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

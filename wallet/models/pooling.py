@@ -42,9 +42,9 @@ class PoolingBinding(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(_("bound"), default=clock.now)
-    created_by = user_field(db_index=False)
+    created_by = user_field(_("bound by"), db_index=False)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
-    ended_by = user_field(db_index=False)
+    ended_by = user_field(_("ended by"), db_index=False)
     end_reason = models.CharField(
         _("why it ended"), max_length=16, choices=EndReason.choices, blank=True
     )

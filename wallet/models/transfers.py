@@ -57,13 +57,25 @@ class Transfer(models.Model):
     # The three accounts the money passes through, fixed at creation so the
     # decline, accept and sweep never have to look them up again.
     from_account = models.ForeignKey(
-        LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False
+        LedgerAccount,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("from account"),
     )
     holding_account = models.ForeignKey(
-        LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False
+        LedgerAccount,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("holding account"),
     )
     to_account = models.ForeignKey(
-        LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False
+        LedgerAccount,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("to account"),
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=64)
     created_at = models.DateTimeField(_("created"), default=clock.now)
@@ -71,7 +83,9 @@ class Transfer(models.Model):
     local_day = models.DateField(_("day"), help_text=_("China Standard Time (W6)."))
     due_back_at = models.DateTimeField(_("returned if not accepted by"))
     single_pending = models.BooleanField(
-        default=True, help_text="W8 was on when it was made: no other pending one allowed."
+        _("one pending at a time (W8)"),
+        default=True,
+        help_text=_("W8 was on when it was made: no other pending one allowed."),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = user_field(_("decided by"), db_index=False)

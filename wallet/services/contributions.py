@@ -23,11 +23,18 @@ def rate_for(*, region_id: int, month: datetime.date) -> ContributionRate | None
 
 
 def contribution_post(
-    *, person: InsuredPerson, month: datetime.date, acting_user=None
+    *,
+    person: InsuredPerson,
+    month: datetime.date,
+    acting_user=None,
+    posted_at: datetime.datetime | None = None,
 ) -> Contribution | None:
     """Credit one month's contribution to an active employee's personal account.
     Idempotent: a month already posted returns the existing contribution (the
-    unique constraint settles races). Residents and inactive persons get none."""
+    unique constraint settles races). Residents and inactive persons get none.
+    `posted_at`: when it was credited, for a month back-filled as it happened
+    (the demo's year); by default now."""
+    posted_at = posted_at or clock.now()
     month = month.replace(day=1)
     existing = Contribution.objects.filter(person=person, month=month).first()
     if existing is not None:
@@ -47,6 +54,7 @@ def contribution_post(
                 employee_amount=rate.employee_share,
                 employer_amount=rate.employer_credit,
                 posted_by=acting_user if acting_user and acting_user.is_authenticated else None,
+                posted_at=posted_at,
             )
             lock_accounts([account.pk, source])
             post_pair(
@@ -55,6 +63,7 @@ def contribution_post(
                 into=account.pk,
                 amount=contribution.total,
                 ref=f"contribution:{contribution.pk}",
+                at=posted_at,
             )
             audit_record(
                 actor=acting_user,

@@ -7,6 +7,7 @@ the sender's account, so concurrent requests from one sender are serialised and
 the daily count, the one-pending rule and the balance are decided on fresh data.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -57,6 +58,7 @@ def transfer_create(
     idempotency_key: str,
     acting_user,
     source: str = Transfer.Source.PERSONAL,
+    at: datetime.datetime | None = None,
 ) -> Transfer:
     """Send `amount` from `sender`'s personal account to `recipient`'s wallet; the
     money waits in the holding account until the recipient accepts (W8).
@@ -70,10 +72,13 @@ def transfer_create(
 
     Idempotent: the same `idempotency_key` for the same sender returns the
     transfer made the first time (unique constraint), however the requests race.
+
+    `at`: when it was made, for a transfer recorded as it happened earlier (the
+    demo's story); every rule is checked at that moment. By default now.
     """
     if not idempotency_key:
         raise ValueError("a transfer needs an idempotency key")
-    now = clock.now()
+    now = at or clock.now()
     day = timezone.localtime(now).date()
     from_kind = AccountKind.WALLET if source == Transfer.Source.WALLET else AccountKind.PERSONAL
     try:

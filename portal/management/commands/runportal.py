@@ -156,9 +156,16 @@ class Command(BaseCommand):
             child.start()
         self._banner(addr, no_demo)
         given_up: Child | None = None
+        worker = next(child for child in children if child.name == "worker")
+        logins_again = not no_demo
         try:
             while not stopping and given_up is None:
                 given_up = self._look_after(children, max_failed_starts, stopping)
+                if logins_again and worker.running and worker.seen_up(time.monotonic()):
+                    # The worker's banner has pushed the logins out of sight: again.
+                    self.stdout.write(self.style.SUCCESS(f"\nThe portal is at http://{addr}/"))
+                    self._logins(addr)
+                    logins_again = False
                 time.sleep(0.2)
             if stopping:
                 self.stdout.write("\nStopping…")
@@ -194,18 +201,21 @@ class Command(BaseCommand):
     def _banner(self, addr: str, no_demo: bool) -> None:
         self.stdout.write(self.style.SUCCESS(f"\nThe portal is running at http://{addr}/"))
         if not no_demo:
-            for username, password, what in DEMO_LOGINS:
-                self.stdout.write(f"  log in as {username} / {password}  ({what})")
-            self.stdout.write(f"  or sign up as 赵丽, ID number {UNCLAIMED_ID} (unclaimed record);")
-            self.stdout.write(
-                f"    the texted code is in the admin's SMS outbox: http://{addr}/admin/"
-                "accounts/outboundmessage/ (log in as admin)"
-            )
+            self._logins(addr)
         self.stdout.write(
             f"  broker: {maybe_sanitize_url(settings.CELERY_BROKER_URL)}  database: "
             f"{settings.DATABASES['default']['NAME']}"
         )
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and beat.\n")
+
+    def _logins(self, addr: str) -> None:
+        for username, password, what in DEMO_LOGINS:
+            self.stdout.write(f"  log in as {username} / {password}  ({what})")
+        self.stdout.write(f"  or sign up as 赵丽, ID number {UNCLAIMED_ID} (unclaimed record);")
+        self.stdout.write(
+            f"    the texted code is in the admin's SMS outbox: http://{addr}/admin/"
+            "accounts/outboundmessage/ (log in as admin)"
+        )
 
     def _look_after(self, children: list[Child], max_failed_starts: int, stopping) -> Child | None:
         """Restart what died (after its pause); the child to give up on, if any."""
