@@ -249,7 +249,10 @@ class EstimateLineForm(forms.Form):
     )
 
 
-EstimateLineFormSet = forms.formset_factory(EstimateLineForm, extra=4, max_num=20)
+# absolute_max: a TOTAL_FORMS of 1000 is a form error, not 1000 forms to clean.
+EstimateLineFormSet = forms.formset_factory(
+    EstimateLineForm, extra=4, max_num=20, absolute_max=20, validate_max=True
+)
 
 
 class YearForm(forms.Form):

@@ -1,5 +1,7 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import NationalIdField
@@ -60,7 +62,18 @@ class PasswordResetFinishForm(SetPasswordForm):
         self.fields["new_password1"].widget.attrs.pop("autofocus", None)
 
 
-class LoginForm(AuthenticationForm):
+class BoundedUsernameMixin:
+    """Django's login forms set the username's max_length after the field is
+    built, so only the browser's maxlength held: a longer name went on to the
+    password check and the lockout row. Here it is a field error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginForm(BoundedUsernameMixin, AuthenticationForm):
     """Django's login form; the first field takes a username or the mobile
     number on one's insurance record (accounts.backends)."""
 
@@ -76,3 +89,7 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or phone number")
         self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+
+class AdminLoginForm(BoundedUsernameMixin, AdminAuthenticationForm):
+    """The admin's login form, with the username bounded as on the portal's."""

@@ -102,6 +102,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
+    # Before anything reads a field: NUL bytes and overlong fields get a 400
+    # (a page in the visitor's language, hence after the locale).
+    "core.hostile.HostileInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -248,6 +251,11 @@ if REPLICA_DATABASE_URL:
     DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
     MIDDLEWARE.append("core.replicas.ReplicaMiddleware")
 # -----------------------------------------------------------------------------
+
+# Longest value of one query or form field (core/hostile.py): a longer one, or
+# any NUL byte, gets a 400 before a view or a query sees it. Forms carry
+# their own, smaller max_length.
+REQUEST_FIELD_MAX_CHARS = env_int("REQUEST_FIELD_MAX_CHARS", 20_000)
 
 # Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one login
 # (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES; LOGIN_IP_FAILURE_LIMIT
