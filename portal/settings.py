@@ -257,6 +257,10 @@ if REPLICA_DATABASE_URL:
 # their own, smaller max_length.
 REQUEST_FIELD_MAX_CHARS = env_int("REQUEST_FIELD_MAX_CHARS", 20_000)
 
+# A proof of insurance's verify link (accounts/proof.py) works for this many
+# days after the day of issue; then it says "expired" and shows no facts.
+PROOF_VALID_DAYS = env_int("PROOF_VALID_DAYS", 90)
+
 # Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one login
 # (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES; LOGIN_IP_FAILURE_LIMIT
 # from one address across logins lock that address (raise it where many
