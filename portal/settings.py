@@ -297,6 +297,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 STAFF_2FA = env_bool("STAFF_2FA", not DEBUG)
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Family insurance portal")
 STAFF_2FA_RECOVERY_CODES = 10
+# A staff member's first authenticator is enrolled through a one-time link
+# another administrator issues (manage.py staff_enrol for the first one),
+# valid this many hours.
+STAFF_ENROL_LINK_HOURS = env_int("STAFF_ENROL_LINK_HOURS", 24)
+# The SMS outbox in the admin shows one-time codes only in the demo (make run,
+# DEBUG on), where the README's walkthrough reads them there; otherwise masked.
+SMS_OUTBOX_SHOWS_CODES = env_bool("SMS_OUTBOX_SHOWS_CODES", DEBUG)
 # The admin lists authenticators (to remove a lost one) but never shows their
 # secret key, QR code or recovery codes: only the owner sees those, once.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
