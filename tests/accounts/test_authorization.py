@@ -135,6 +135,12 @@ def test_a_delegate_cannot_accept_or_decline_for_the_relative(family):
     assert Transfer.objects.get(pk=family["transfer"]).state == "pending"
     waiting = pending_for_user(user=family["users"][authz.DELEGATE])
     assert family["transfer"] not in {t.pk for t in waiting}
+    # The relative's card says it waits for their own login, with no button.
+    client.cookies["django_language"] = "en"
+    home = client.get(reverse("home")).content.decode()
+    assert "1 transfer to accept with their own login" in home
+    wallet = client.get(reverse("wallet:index")).content.decode()
+    assert f'id="transfer-{family["transfer"]}"' not in wallet
 
 
 def test_the_document_is_the_table():
