@@ -332,6 +332,20 @@ def ledger_check_latest() -> LedgerCheck | None:
     return LedgerCheck.objects.order_by("-started_at", "-pk").first()
 
 
+def premium_payable_ids(*, user, persons) -> set[int]:
+    """Of `persons`, the ids whose premium the user may pay (the rule of
+    premium_person_for_user): their own record, and relatives they pay for
+    through family pooling. At most one query."""
+    own = {p.pk for p in persons if p.user_id == user.pk}
+    others = [p.pk for p in persons if p.pk not in own]
+    if not others:
+        return own
+    paid_for = PoolingBinding.objects.filter(
+        employee__user=user, status=PoolingBinding.Status.ACTIVE, relative_id__in=others
+    ).values_list("relative_id", flat=True)
+    return own | set(paid_for)
+
+
 def premium_person_for_user(*, user, person_id) -> InsuredPerson:
     """A person whose premium the user may pay (W11, P3), or 404: their own
     record, or a relative whose pooling payer they are (the money is theirs).

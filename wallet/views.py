@@ -54,6 +54,10 @@ def _index_context(request: HttpRequest) -> dict:
     for member in members:
         member.money = cards[member.pk]
         member.premium = premiums.get(member.pk)
+    due = [m for m in members if m.premium and not m.premium.paid and m.premium.amount]
+    payable = selectors.premium_payable_ids(user=request.user, persons=due) if due else set()
+    for member in members:
+        member.premium_payable = member.pk in payable
     return {
         "members": members,
         "pending": list(selectors.pending_for_user(user=request.user)),

@@ -177,3 +177,24 @@ def test_the_consent_page_lists_the_delegate_column(family):
     for key, action in authz.ACTIONS.items():
         if not authz.delegate_may(key):
             assert not action.sentence  # nothing a delegate may not do is promised
+
+
+def test_a_delegate_is_offered_no_premium_button_for_the_relative(family):
+    """A8 on the page: the wallet page offers "Pay the premium" only where the
+    matrix allows it (the person themself, their pooling payer)."""
+    from accounts.models import InsuranceType
+
+    person = family["person"]
+    person.insurance_type = InsuranceType.RESIDENT
+    person.save(update_fields=["insurance_type"])
+    premium_url = reverse("wallet:premium", args=[person.pk])
+    for role, offered in ((authz.DELEGATE, False), (authz.OWNER, True)):
+        client = Client()
+        client.cookies["django_language"] = "en"
+        client.force_login(family["users"][role])
+        html = client.get(reverse("wallet:index")).content.decode()
+        if "Resident premium" not in html:
+            pytest.skip("no premium rate seeded for the region this year")
+        assert (premium_url in html) is offered, role
+        if not offered:
+            assert "pays it with their own login" in html
