@@ -70,6 +70,7 @@ OPEN_WALLET = "open_wallet"
 CHANGE_USAGE = "change_usage"
 CHOOSE_FACILITY = "choose_facility"
 REGISTRATIONS = "registrations"
+APPLY_CHRONIC = "apply_chronic"
 DECIDE_TRANSFER = "decide_transfer"
 SEND_TRANSFER_TO = "send_transfer_to"
 SEND_FROM = "send_from"
@@ -98,6 +99,9 @@ ACTIONS = {
         CHOOSE_FACILITY, "F2", _("choose your designated outpatient facility"), "act"
     ),
     REGISTRATIONS: Action(REGISTRATIONS, "F3", _("file or cancel non-local registrations"), "act"),
+    APPLY_CHRONIC: Action(
+        APPLY_CHRONIC, "C5", _("apply for recognition of a chronic or special disease"), "act"
+    ),
     DECIDE_TRANSFER: Action(DECIDE_TRANSFER, "W8 A8", "", "act"),
     SEND_TRANSFER_TO: Action(SEND_TRANSFER_TO, "W5", "", "act"),
     SEND_FROM: Action(SEND_FROM, "W4 A8", "", "act"),
@@ -114,6 +118,7 @@ MATRIX: dict[str, frozenset[str]] = {
     CHANGE_USAGE: frozenset({OWNER, DELEGATE}),
     CHOOSE_FACILITY: frozenset({OWNER, DELEGATE}),
     REGISTRATIONS: frozenset({OWNER, DELEGATE}),
+    APPLY_CHRONIC: frozenset({OWNER, DELEGATE}),
     # Money: only the holder decides on money sent to them or moves theirs;
     # a pooling payer pays with their own account (A8).
     DECIDE_TRANSFER: frozenset({OWNER}),

@@ -47,11 +47,16 @@ VIEWS = [
     ("wallet:accept", "post", authz.DECIDE_TRANSFER),
     ("wallet:decline", "post", authz.DECIDE_TRANSFER),
     ("wallet:pooling_end", "post", authz.POOLING_END),
+    # Forms that name the person in a choice field: offered, or not.
+    ("claims:chronic", "choice", authz.APPLY_CHRONIC),
+    ("claims:estimate", "choice", authz.VIEW_RECORDS),
 ]
 
 
 def url_for(name: str, family: dict) -> str:
     person = family["person"].pk
+    if name in ("claims:chronic", "claims:estimate"):
+        return reverse(name)
     args = {
         "wallet:accept": [family["transfer"]],
         "wallet:decline": [family["transfer"]],
@@ -115,8 +120,14 @@ def family(db, time_machine, settings):
 def test_every_family_view_follows_the_matrix(family, role, name, method, action):
     client = Client()
     client.force_login(family["users"][role])
-    response = getattr(client, method)(url_for(name, family))
     may = role in authz.FAMILY_ROLES and authz.allowed(action, [role])
+    if method == "choice":
+        html = client.get(url_for(name, family)).content.decode()
+        select = html.split('name="person"', 1)[1].split("</select>", 1)[0]
+        offered = f'value="{family["person"].pk}"' in select
+        assert offered is may, (role, name)
+        return
+    response = getattr(client, method)(url_for(name, family))
     if may:
         assert response.status_code in (200, 302), (role, name, response.status_code)
         assert response.status_code != 302 or "/login/" not in response["Location"]
