@@ -47,11 +47,15 @@ def login_username(identifier: str) -> str:
 
 
 def axes_username(request, credentials) -> str | None:
-    """django-axes: count failures against the login, however it was named."""
+    """django-axes: count failures against the login, however it was named.
+    Bounded to a username's length: axes stores it in a column of its own."""
     identifier = (credentials or {}).get("username")
     if identifier is None and request is not None:
         identifier = request.POST.get("username")
-    return login_username(identifier) if identifier else identifier
+    if not identifier:
+        return identifier
+    limit = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD).max_length
+    return login_username(identifier[:limit])
 
 
 class UsernameOrPhoneBackend(ModelBackend):

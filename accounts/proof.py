@@ -5,8 +5,9 @@ whether the proof is valid, showing only masked facts.
 The link carries no secret and no ID number: it is the person's id and the day
 the proof was issued, signed with the site's SECRET_KEY (Django's signing, with
 its own salt). A changed link fails the signature; an old one fails its age
-(PROOF_VALID_DAYS, 90 by default); a person no longer insured makes it "not
-valid" whatever the link says.
+(PROOF_VALID_DAYS, 90 by default) and then shows no facts at all; a person no
+longer insured makes it "not valid" whatever the link says. The token is kept
+out of every log line (core.logs.redact, the gunicorn access log).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ CJK_FONT = "STSong-Light"  # reportlab's built-in CID font, as in the annual sum
 
 
 def valid_days() -> int:
-    return int(getattr(settings, "PROOF_VALID_DAYS", 90))
+    return settings.PROOF_VALID_DAYS
 
 
 def proof_token(*, person: InsuredPerson, issued: datetime.date) -> str:
@@ -62,18 +63,21 @@ class Verdict:
 
 
 def proof_check(token: str) -> Verdict:
-    """Read a proof link: changed, expired, the person no longer insured, or valid."""
+    """Read a proof link: changed, expired, the person no longer insured, or valid.
+
+    An expired link names nobody: a link found in a drawer, a photo or a log
+    months later says only that it has expired (and since when), not whose it
+    was or their status today. Its age is counted from the day of issue on the
+    portal's calendar (core.clock), the day printed on the proof."""
     try:
-        data = signing.loads(token, salt=SALT, max_age=datetime.timedelta(days=valid_days()))
-    except signing.SignatureExpired:
-        try:  # expired but genuine: say which proof it was (masked), and when
-            data = signing.loads(token, salt=SALT)
-        except signing.BadSignature:
-            return Verdict("changed")
-        return _verdict("expired", data)
+        data = signing.loads(token, salt=SALT)
     except signing.BadSignature:
         return Verdict("changed")
     verdict = _verdict("valid", data)
+    if verdict.state == "changed":
+        return verdict
+    if clock.localdate() > verdict.valid_until:
+        return Verdict("expired", issued=verdict.issued)
     if verdict.person is None:
         return Verdict("changed")
     if not verdict.person.is_active:
@@ -83,12 +87,11 @@ def proof_check(token: str) -> Verdict:
 
 def _verdict(state: str, data) -> Verdict:
     try:
-        person = (
-            InsuredPerson.objects.select_related("region__province").filter(pk=data["p"]).first()
-        )
+        person_id = int(data["p"])
         issued = datetime.date.fromisoformat(data["d"])
     except (KeyError, TypeError, ValueError):
         return Verdict("changed")
+    person = InsuredPerson.objects.select_related("region__province").filter(pk=person_id).first()
     return Verdict(state, person, issued)
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
+from accounts import authorization
 from accounts.models import (
     DependentBinding,
     DesignatedFacilityChoice,
@@ -37,20 +38,25 @@ INVERSE = {
 }
 
 
-def persons_for_user(*, user) -> QuerySet[InsuredPerson]:
+def persons_for_user(*, user, action: str = "") -> QuerySet[InsuredPerson]:
     """The persons `user` may see and act for: their own record and their active
-    dependents (A3). Anyone else is out of reach, whatever URL is typed."""
+    dependents (A3). Anyone else is out of reach, whatever URL is typed. With
+    an `action` (accounts.authorization), only those the matrix lets the user
+    do it for: their own record alone when a delegate may not (A7, A8)."""
     if not user.is_authenticated:
         return InsuredPerson.objects.none()
+    if action and not authorization.delegate_may(action):
+        return InsuredPerson.objects.filter(user=user)
     return InsuredPerson.objects.filter(
         Q(user=user) | Q(bindings__user=user, bindings__status=DependentBinding.Status.ACTIVE)
     ).distinct()
 
 
-def person_for_user(*, user, person_id) -> InsuredPerson:
+def person_for_user(*, user, person_id, action: str = "") -> InsuredPerson:
     """One person the user may act for, or 404 (never 403: don't confirm it exists)."""
     try:
-        return persons_for_user(user=user).select_related("region__province").get(pk=person_id)
+        persons = persons_for_user(user=user, action=action)
+        return persons.select_related("region__province").get(pk=person_id)
     except (InsuredPerson.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

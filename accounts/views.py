@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts import proof, selectors, services
+from accounts import authorization, proof, selectors, services
 from accounts.forms import (
     NOT_CLOSE,
     CodeForm,
@@ -174,7 +174,11 @@ def binding_respond(request: HttpRequest, binding_id: int) -> HttpResponse:
     binding = selectors.binding_for_relative(user=request.user, binding_id=binding_id)
     answer = request.POST.get("answer")
     if request.method == "GET" or (answer == "accept" and request.POST.get("step") != "confirm"):
-        return render(request, "accounts/binding_respond.html", {"binding": binding})
+        return render(
+            request,
+            "accounts/binding_respond.html",
+            {"binding": binding, "scope": authorization.delegate_scope()},
+        )
     accept = answer == "accept"
     try:
         services.dependent_respond(user=request.user, binding=binding, accept=accept)

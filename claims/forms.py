@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as accounts_selectors
+from accounts.authorization import APPLY_CHRONIC, VIEW_RECORDS
 from accounts.forms import DocumentField
 from accounts.models import Facility, Region
 from claims.models import Disease, ReimbursementClaim, Visit
@@ -71,10 +72,12 @@ class PersonChoiceField(ReadOnceChoiceField):
         return f"{obj.name} · {obj.region}"
 
 
-def person_field(user, **kwargs) -> PersonChoiceField:
+def person_field(user, *, action: str = "", **kwargs) -> PersonChoiceField:
+    """The family members the user may choose for `action` (the matrix of
+    accounts/authorization.py; A7)."""
     kwargs.setdefault("empty_label", _("Choose a family member"))
     return PersonChoiceField(
-        queryset=accounts_selectors.persons_for_user(user=user)
+        queryset=accounts_selectors.persons_for_user(user=user, action=action)
         .select_related("region__province")
         .order_by("pk"),
         label=_("Family member"),
@@ -161,7 +164,7 @@ class ChronicApplyForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"] = person_field(user)
+        self.fields["person"] = person_field(user, action=APPLY_CHRONIC)
         self.fields["person"].label = _("Patient")
         # C5: recognised at home, so only hospitals in the family's insured provinces.
         provinces = self.fields["person"].queryset.values("region__province")
@@ -194,7 +197,7 @@ class EstimateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"] = person_field(user)
+        self.fields["person"] = person_field(user, action=VIEW_RECORDS)
         self.fields["person"].label = _("Patient")
         if not self.is_bound and not self.initial.get("person"):
             # The patient is usually the user: preselected, one tap to change.
@@ -250,7 +253,10 @@ class EstimateLineForm(forms.Form):
     )
 
 
-EstimateLineFormSet = forms.formset_factory(EstimateLineForm, extra=4, max_num=20)
+# absolute_max: a TOTAL_FORMS of 1000 is a form error, not 1000 forms to clean.
+EstimateLineFormSet = forms.formset_factory(
+    EstimateLineForm, extra=4, max_num=20, absolute_max=20, validate_max=True
+)
 
 
 class YearForm(forms.Form):

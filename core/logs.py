@@ -34,17 +34,22 @@ _CODE = re.compile(r"(?i)((?:code|验证码|校验码)[^0-9\n]{0,12})\d{4,8}(?!\
 # logged at DEBUG) or in a repr'd value. Masks some harmless numbers too (a
 # region code): a debugging line loses a little, a code never shows.
 _QUOTED_DIGITS = re.compile(r"(?<=')\d{4,8}(?=')")
+# A path whose last part is a bearer token (a proof's verify link, a staff
+# enrolment link): whoever holds the token sees the page, so no log keeps it.
+TOKEN_PATHS = ("verify", "staff-enrol")
+_TOKEN_PATH = re.compile(rf"(/(?:{'|'.join(TOKEN_PATHS)})/)[^/?#\s\"'\\]+")
 
 
 def redact(text: str) -> str:
     """`text` with ID numbers shown as 5001**********2149 (A1's masked form),
     phone numbers as 139****0001, and one-time codes (named, or quoted digits)
-    as ******."""
+    as ******, and the token of a token link (/verify/…/) as [token]."""
     if not text:
         return text
     text = _NATIONAL_ID.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(3)[-4:], text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _QUOTED_DIGITS.sub("******", text)
+    text = _TOKEN_PATH.sub(r"\1[token]", text)
     return _CODE.sub(lambda m: f"{m.group(1)}******", text)
 
 

@@ -32,12 +32,24 @@ __all__ = ["Flow", "lock", "transition"]
 def lock(target, pk=None, *, related: Iterable[str] = ()) -> models.Model:
     """The row (``target`` a model instance, or a model class and ``pk``) fetched
     again and locked FOR UPDATE until the caller's transaction ends, with
-    ``related`` rows joined (and locked too, as select_related does)."""
+    ``related`` rows joined and locked too; no other row is locked.
+
+    Only the named rows: ``select_related()`` with no names joins every
+    non-null foreign key, and FOR UPDATE without ``OF`` then locked them all in
+    join order — a transfer's sender and recipient, their region and province
+    and its three ledger accounts — so an accept of A→B and one of B→A, or an
+    accept and the morning sweep (accounts in pk order), waited for each other
+    in a circle. The lock order of docs/ARCHITECTURE.md needs the business row
+    alone here, the accounts after it in pk order."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("a row is locked inside transaction.atomic()")
     model = target if isinstance(target, type) else type(target)
     pk = target.pk if pk is None else pk
-    return model._default_manager.select_for_update().select_related(*related).get(pk=pk)
+    related = tuple(related)
+    rows = model._default_manager.select_for_update(of=("self", *related))
+    if related:
+        rows = rows.select_related(*related)
+    return rows.get(pk=pk)
 
 
 def _value(value, obj):

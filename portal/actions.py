@@ -18,3 +18,4 @@ class Action(models.TextChoices):
     TWO_FACTOR_VERIFY = "2fa.verify", _("second factor checked")
     TWO_FACTOR_WRONG_CODE = "2fa.wrong_code", _("wrong second-factor code")
     TWO_FACTOR_RECOVERY_CODES = "2fa.recovery_codes", _("new recovery codes made")
+    TWO_FACTOR_ENROL_LINK = "2fa.enrol_link", _("authenticator enrolment link issued")

@@ -1,10 +1,15 @@
 """Where logins are logged in: administrators see every session and can end
 any (ASVS V7); the person ends their own on the sessions page. Login lockouts
-are lifted here too, under four eyes (S2)."""
+are lifted here too, under four eyes (S2), and staff authenticator enrolment
+links are issued here (ASVS V6)."""
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
@@ -12,7 +17,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.models import LoginSession
+from portal.models import LoginSession, StaffEnrolmentLink
+from portal.services import two_factor
 from portal.services.lockouts import lockout_lift
 from portal.services.sessions import sessions_end
 
@@ -104,3 +110,42 @@ for _model, _admin in ((TOTPDevice, AuthenticatorAdmin), (StaticDevice, Recovery
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, _admin)
+
+
+@admin.register(StaffEnrolmentLink)
+class StaffEnrolmentLinkAdmin(admin.ModelAdmin):
+    """Another administrator issues a staff member a one-time link to enrol their
+    first authenticator (ASVS V6: no trust on first use); the link shows once,
+    here, to hand over in person or by a trusted channel. Only its hash is kept."""
+
+    list_display = ["user", "issued_by", "created_at", "expires_at", "used_at"]
+    list_select_related = ["user", "issued_by"]
+    fields = ["user"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # Staff only, and never oneself: the link is another person's word.
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(Q(is_staff=True) | Q(is_superuser=True), is_active=True)
+                .exclude(pk=request.user.pk)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        token = two_factor.enrolment_link_issue(user=obj.user, issued_by=request.user)
+        obj.pk = StaffEnrolmentLink.objects.filter(user=obj.user).latest("pk").pk
+        obj.refresh_from_db()
+        url = request.build_absolute_uri(reverse("staff_enrol", args=[token]))
+        self.message_user(
+            request,
+            _("Enrolment link for %(user)s, shown only now (valid %(hours)d hours, once): %(url)s")
+            % {"user": obj.user, "hours": settings.STAFF_ENROL_LINK_HOURS, "url": url},
+            messages.WARNING,
+        )

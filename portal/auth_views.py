@@ -132,6 +132,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if user.is_verified():
         return HttpResponseRedirect(_next_url(request))
     if not two_factor.has_authenticator(user=user):
+        if two_factor.enrolment_link_valid(user=user, pk=request.session.get(ENROL_LINK)) is None:
+            # Not trust-on-first-use: whoever has only the password cannot
+            # put their own phone on a staff login.
+            return render(request, "registration/two_factor_no_device.html", status=403)
         return _enrol(request)
     form = TokenForm(request.POST or None)
     wait = two_factor.throttled_for(user=user)
@@ -147,6 +151,23 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/two_factor.html", {"form": form, "next": _next_url(request)}
     )
+
+
+ENROL_LINK = "portal_staff_enrol_link"
+
+
+@never_cache
+@login_required
+@require_GET
+def staff_enrol(request: HttpRequest, token: str) -> HttpResponse:
+    """A one-time enrolment link, opened by the staff member it was issued for,
+    logged in with their password: this session may then enrol an authenticator
+    (the second-factor page shows the QR code)."""
+    link = two_factor.enrolment_link_valid(user=request.user, token=token)
+    if link is None:
+        return render(request, "registration/two_factor_link_invalid.html", status=404)
+    request.session[ENROL_LINK] = link.pk
+    return redirect("two_factor")
 
 
 def _too_many(wait: int) -> str:
@@ -165,8 +186,11 @@ def _enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and wait:
         form.add_error("token", _too_many(wait))
     elif request.method == "POST" and form.is_valid():
-        confirmed, codes = two_factor.totp_enrol(user=user, token=form.cleaned_data["token"])
+        confirmed, codes = two_factor.totp_enrol(
+            user=user, token=form.cleaned_data["token"], link_id=request.session.get(ENROL_LINK)
+        )
         if confirmed is not None:
+            request.session.pop(ENROL_LINK, None)
             otp_login(request, confirmed)
             return render(
                 request,

@@ -1,10 +1,12 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
     SetPasswordForm,
     UserCreationForm,
 )
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import NationalIdField
@@ -66,7 +68,18 @@ class PasswordResetFinishForm(SetPasswordForm):
         self.fields["new_password1"].widget.attrs.pop("autofocus", None)
 
 
-class LoginForm(AuthenticationForm):
+class BoundedUsernameMixin:
+    """Django's login forms set the username's max_length after the field is
+    built, so only the browser's maxlength held: a longer name went on to the
+    password check and the lockout row. Here it is a field error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginForm(BoundedUsernameMixin, AuthenticationForm):
     """Django's login form; the first field takes a username or the mobile
     number on one's insurance record (accounts.backends)."""
 
@@ -99,3 +112,7 @@ class RetypedPasswordChangeForm(PasswordChangeForm):
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
         return old_password
+
+
+class AdminLoginForm(BoundedUsernameMixin, AdminAuthenticationForm):
+    """The admin's login form, with the username bounded as on the portal's."""

@@ -202,4 +202,5 @@ class StaffSecondFactorMiddleware:
             reverse("set_language"),
             reverse("healthz"),
         )
-        return path in open_paths or path.startswith(f"/{settings.STATIC_URL.lstrip('/')}")
+        open_prefixes = ("/staff-enrol/", f"/{settings.STATIC_URL.lstrip('/')}")
+        return path in open_paths or path.startswith(open_prefixes)

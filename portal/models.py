@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import ClockDateTimeField
+
 
 class LoginSession(models.Model):
     user = models.ForeignKey(
@@ -27,3 +29,39 @@ class LoginSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class StaffEnrolmentLink(models.Model):
+    """A one-time link to enrol a staff member's first authenticator, issued by
+    another administrator (or, for the very first one, `manage.py staff_enrol`).
+    Enrolment needs both the staff member's password and this link, so whoever
+    learns a new staff password alone cannot put their own phone on the login.
+    Only a hash of the link's token is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+        help_text=_("Empty: issued on the server (manage.py staff_enrol)."),
+    )
+    created_at = ClockDateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("authenticator enrolment link")
+        verbose_name_plural = _("authenticator enrolment links")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
+    # Before anything reads a field: NUL bytes and overlong fields get a 400
+    # (a page in the visitor's language, hence after the locale).
+    "core.hostile.HostileInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -279,6 +282,15 @@ if REPLICA_DATABASE_URL:
     MIDDLEWARE.append("core.replicas.ReplicaMiddleware")
 # -----------------------------------------------------------------------------
 
+# Longest value of one query or form field (core/hostile.py): a longer one, or
+# any NUL byte, gets a 400 before a view or a query sees it. Forms carry
+# their own, smaller max_length.
+REQUEST_FIELD_MAX_CHARS = env_int("REQUEST_FIELD_MAX_CHARS", 20_000)
+
+# A proof of insurance's verify link (accounts/proof.py) works for this many
+# days after the day of issue; then it says "expired" and shows no facts.
+PROOF_VALID_DAYS = env_int("PROOF_VALID_DAYS", 90)
+
 # Login lockout (django-axes, A5): LOGIN_FAILURE_LIMIT wrong passwords for one
 # login (by username or phone) lock it for LOGIN_LOCKOUT_MINUTES;
 # LOGIN_IP_FAILURE_LIMIT from one address across logins lock that address. The
@@ -328,6 +340,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 STAFF_2FA = env_bool("STAFF_2FA", not DEBUG)
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Family insurance portal")
 STAFF_2FA_RECOVERY_CODES = 10
+# A staff member's first authenticator is enrolled through a one-time link
+# another administrator issues (manage.py staff_enrol for the first one),
+# valid this many hours.
+STAFF_ENROL_LINK_HOURS = env_int("STAFF_ENROL_LINK_HOURS", 24)
+# The SMS outbox in the admin shows one-time codes only in the demo (make run,
+# DEBUG on), where the README's walkthrough reads them there; otherwise masked.
+SMS_OUTBOX_SHOWS_CODES = env_bool("SMS_OUTBOX_SHOWS_CODES", DEBUG)
 # The admin lists authenticators (to remove a lost one) but never shows their
 # secret key, QR code or recovery codes: only the owner sees those, once.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -27,6 +27,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("login/second-factor/", auth_views.second_factor, name="two_factor"),
     path("login/recovery-codes/", auth_views.recovery_codes, name="recovery_codes"),
+    # core.logs.TOKEN_PATHS keeps the token out of the logs.
+    path("staff-enrol/<str:token>/", auth_views.staff_enrol, name="staff_enrol"),
     path("session/kept-form/", auth_views.kept_form, name="kept_form"),
     path("sessions/", auth_views.login_sessions, name="login_sessions"),
     path("me/", views.me, name="me"),

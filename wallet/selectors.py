@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import authorization
 from accounts.models import InsuranceType, InsuredPerson, Province, Region, Relationship
 from accounts.selectors import persons_for_user
 from core import clock
@@ -185,22 +186,23 @@ def transfer_allowance(*, sender: InsuredPerson, now=None) -> Allowance:
 
 
 def pending_for_user(*, user) -> QuerySet[Transfer]:
-    """Transfers waiting for the user or one of their dependents to accept."""
+    """Transfers waiting for the user to accept: sent to their own record only,
+    as only the recipient decides on money sent to them (A8)."""
+    mine = persons_for_user(user=user, action=authorization.DECIDE_TRANSFER)
     return (
-        Transfer.objects.filter(
-            recipient__in=persons_for_user(user=user), state=Transfer.State.PENDING
-        )
+        Transfer.objects.filter(recipient__in=mine, state=Transfer.State.PENDING)
         .select_related("sender", "recipient")
         .order_by("created_at", "pk")
     )
 
 
 def transfer_for_recipient(*, user, transfer_id) -> Transfer:
-    """A transfer the user may accept or decline (sent to them or to a dependent),
-    or 404."""
+    """A transfer the user may accept or decline, or 404: one sent to their own
+    record. A delegate does not decide on money sent to the relative (A8)."""
+    mine = persons_for_user(user=user, action=authorization.DECIDE_TRANSFER)
     try:
         return Transfer.objects.select_related("recipient", "sender").get(
-            pk=transfer_id, recipient__in=persons_for_user(user=user)
+            pk=transfer_id, recipient__in=mine
         )
     except (Transfer.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
@@ -236,9 +238,9 @@ def transfers_history(
 
 
 def pooling_for_user(*, user) -> QuerySet[PoolingBinding]:
-    """Active pooling bindings where the employee or the relative is one of the
-    user's persons (either side may end them, P1)."""
-    mine = persons_for_user(user=user)
+    """Active pooling bindings where the employee or the relative is the user's
+    own record (either side may end them, P1; a delegate may not, A8)."""
+    mine = persons_for_user(user=user, action=authorization.POOLING_END)
     return (
         PoolingBinding.objects.filter(status=PoolingBinding.Status.ACTIVE)
         .filter(Q(employee__in=mine) | Q(relative__in=mine))
@@ -334,3 +336,35 @@ def ledger_check_latest(*, trigger: str | None = None) -> LedgerCheck | None:
         else LedgerCheck.objects.filter(trigger=trigger)
     )
     return checks.order_by("-started_at", "-pk").first()
+
+
+def premium_payable_ids(*, user, persons) -> set[int]:
+    """Of `persons`, the ids whose premium the user may pay (the rule of
+    premium_person_for_user): their own record, and relatives they pay for
+    through family pooling. At most one query."""
+    own = {p.pk for p in persons if p.user_id == user.pk}
+    others = [p.pk for p in persons if p.pk not in own]
+    if not others:
+        return own
+    paid_for = PoolingBinding.objects.filter(
+        employee__user=user, status=PoolingBinding.Status.ACTIVE, relative_id__in=others
+    ).values_list("relative_id", flat=True)
+    return own | set(paid_for)
+
+
+def premium_person_for_user(*, user, person_id) -> InsuredPerson:
+    """A person whose premium the user may pay (W11, P3), or 404: their own
+    record, or a relative whose pooling payer they are (the money is theirs).
+    A delegate does not spend the relative's wallet (A8)."""
+    mine = persons_for_user(user=user, action=authorization.PAY_PREMIUM)
+    paid_for = PoolingBinding.objects.filter(
+        employee__in=mine, status=PoolingBinding.Status.ACTIVE
+    ).values("relative_id")
+    try:
+        return (
+            InsuredPerson.objects.select_related("region__province")
+            .filter(Q(pk__in=mine) | Q(pk__in=paid_for))
+            .get(pk=person_id)
+        )
+    except (InsuredPerson.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

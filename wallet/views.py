@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from accounts import selectors as people
+from accounts.authorization import POOLING_END
 from accounts.models import InsuranceType, PersonStatus
 from core import clock
 from core.money import yuan
@@ -53,6 +54,10 @@ def _index_context(request: HttpRequest) -> dict:
     for member in members:
         member.money = cards[member.pk]
         member.premium = premiums.get(member.pk)
+    due = [m for m in members if m.premium and not m.premium.paid and m.premium.amount]
+    payable = selectors.premium_payable_ids(user=request.user, persons=due) if due else set()
+    for member in members:
+        member.premium_payable = member.pk in payable
     return {
         "members": members,
         "pending": list(selectors.pending_for_user(user=request.user)),
@@ -349,7 +354,9 @@ def pooling(request: HttpRequest) -> HttpResponse:
 def pooling_stop(request: HttpRequest, pk: int) -> HttpResponse:
     """P1: either side may end a binding at any time."""
     binding = selectors.pooling_binding_for_user(user=request.user, binding_id=pk)
-    mine = set(people.persons_for_user(user=request.user).values_list("pk", flat=True))
+    mine = set(
+        people.persons_for_user(user=request.user, action=POOLING_END).values_list("pk", flat=True)
+    )
     reason = (
         PoolingBinding.EndReason.EMPLOYEE
         if binding.employee_id in mine
@@ -366,7 +373,7 @@ def pooling_stop(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def pay_premium(request: HttpRequest, person_id: int) -> HttpResponse:
     """P3/W11: pay a resident's premium for this year from wallet or pooling."""
-    person = people.person_for_user(user=request.user, person_id=person_id)
+    person = selectors.premium_person_for_user(user=request.user, person_id=person_id)
     form = PremiumForm(request.POST)
     form.is_valid()
     year = clock.localdate().year

@@ -46,8 +46,8 @@ class OutboundMessageAdmin(PersonSearchMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("message"))
     def text(self, obj: OutboundMessage) -> str:
-        # A code shows only while the text waits to be sent and is still valid.
-        return obj.readable_body
+        # Masked outside the demo; even there only while it waits and is valid.
+        return obj.staff_body
 
     def has_mark_sent_permission(self, request) -> bool:
         # The outbox stays read-only; only this action changes it (as a gateway would).

@@ -80,6 +80,16 @@ class OutboundMessage(models.Model):
             return self.body.replace(self.code, CODE_MASK)
         return self.body
 
+    @property
+    def staff_body(self) -> str:
+        """The text as staff read it (the admin's outbox): a live code only in
+        the demo (SMS_OUTBOX_SHOWS_CODES, on with DEBUG, where the README's
+        walkthrough reads it there), masked everywhere else. A code staff can
+        read is a sign-up, a reset or a consent they could complete."""
+        if self.code and not settings.SMS_OUTBOX_SHOWS_CODES:
+            return self.body.replace(self.code, CODE_MASK)
+        return self.readable_body
+
     def redact(self) -> None:
         """Blank the code out of the stored text (sent, used, replaced or expired)."""
         if self.code:

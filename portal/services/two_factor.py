@@ -8,6 +8,7 @@ when renewed. Wrong codes slow down per device (django-otp's throttling).
 """
 
 import datetime
+import hashlib
 import math
 import secrets
 
@@ -19,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import clock
 from core.audit import audit_record
+from portal.models import StaffEnrolmentLink
 
 TOTP_NAME = "authenticator"
 RECOVERY_NAME = "recovery codes"
@@ -63,16 +65,67 @@ def recovery_codes_renew(*, user) -> list[str]:
     return codes
 
 
+def _link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @transaction.atomic
-def totp_enrol(*, user, token: str) -> tuple[TOTPDevice | None, list[str]]:
+def enrolment_link_issue(*, user, issued_by) -> str:
+    """A one-time enrolment link's token for `user`'s authenticator, shown once
+    to whoever issued it; earlier unused links of the user stop working. Issued
+    by another administrator, or on the server (``issued_by`` None: the
+    staff_enrol command)."""
+    if not (user.is_staff or user.is_superuser):
+        raise ValueError("enrolment links are for staff logins")
+    if issued_by is not None and issued_by.pk == user.pk:
+        raise ValueError("another administrator issues the link")
+    now = clock.now()
+    StaffEnrolmentLink.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    token = secrets.token_urlsafe(32)
+    link = StaffEnrolmentLink.objects.create(
+        user=user,
+        token_hash=_link_hash(token),
+        issued_by=issued_by,
+        expires_at=now + datetime.timedelta(hours=settings.STAFF_ENROL_LINK_HOURS),
+    )
+    audit_record(
+        actor=issued_by,
+        action="2fa.enrol_link",
+        target=link,
+        details={"for": user.get_username(), "hours": settings.STAFF_ENROL_LINK_HOURS},
+    )
+    return token
+
+
+def enrolment_link_valid(*, user, token: str = "", pk: int | None = None):
+    """The unused, unexpired link of `user` with this token (or id), or None."""
+    links = StaffEnrolmentLink.objects.filter(
+        user=user, used_at__isnull=True, expires_at__gt=clock.now()
+    )
+    if token:
+        return links.filter(token_hash=_link_hash(token)).first()
+    return links.filter(pk=pk).first() if pk is not None else None
+
+
+@transaction.atomic
+def totp_enrol(*, user, token: str, link_id: int | None = None):
     """Confirm the pending authenticator with a code it shows; on success the
-    user's earlier authenticators are removed and fresh recovery codes made."""
+    user's earlier authenticators are removed and fresh recovery codes made.
+    A staff member's first authenticator needs a valid enrolment link (used up
+    here); None, [] when the code or the link is not right."""
+    link = None
+    if not has_authenticator(user=user):
+        link = enrolment_link_valid(user=user, pk=link_id)
+        if link is None:
+            return None, []
     device = totp_pending(user=user)
     if not device.verify_token("".join(token.split())):
         return None, []
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    if link is not None:
+        StaffEnrolmentLink.objects.filter(pk=link.pk).update(used_at=clock.now())
     audit_record(actor=user, action="2fa.enrol", details={"device": device.name})
     return device, recovery_codes_renew(user=user)
 

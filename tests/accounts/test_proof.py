@@ -3,6 +3,8 @@ expiring link; the public page says valid or not, with masked facts only; a
 changed or expired link says so."""
 
 import datetime
+import logging
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -54,6 +56,59 @@ def test_an_expired_proof_says_so(me, time_machine, settings):
     time_machine.move_to(ISSUED + datetime.timedelta(days=91))
     html = verify_page(token, language="zh-hans")
     assert "无效" in html and "已过期" in html and "2026-05-31" in html
+
+
+def test_a_91_day_old_link_says_expired_and_shows_no_facts(me, time_machine, settings):
+    settings.PROOF_VALID_DAYS = 90
+    time_machine.move_to(ISSUED)
+    token = proof_token(person=me, issued=ISSUED.date())
+    time_machine.move_to(ISSUED + datetime.timedelta(days=90))
+    assert proof_check(token).valid  # the last day printed on the proof
+    time_machine.move_to(ISSUED + datetime.timedelta(days=91))
+    verdict = proof_check(token)
+    assert verdict.state == "expired" and verdict.person is None
+    html = verify_page(token)
+    assert "has expired" in html
+    for fact in ("张*", me.masked_id, str(me.region), "Status today", "Employee", "Active"):
+        assert fact not in html, fact
+
+
+def test_the_validity_is_a_setting(me, time_machine, settings):
+    settings.PROOF_VALID_DAYS = 30
+    time_machine.move_to(ISSUED)
+    token = proof_token(person=me, issued=ISSUED.date())
+    time_machine.move_to(ISSUED + datetime.timedelta(days=31))
+    assert proof_check(token).state == "expired"
+
+
+def test_the_token_stays_out_of_the_logs(me, time_machine, settings):
+    """Django's lines (our access line, "Not Found" warnings, anything naming
+    the path) and gunicorn's access log show /verify/[token]/."""
+    from gunicorn.config import Config
+
+    from core import logs
+    from core.gunicorn import RedactingLogger
+
+    time_machine.move_to(ISSUED)
+    token = proof_token(person=me, issued=ISSUED.date())
+    path = reverse("proof_verify", args=[token])
+    line = logging.LogRecord("portal.request", logging.INFO, "", 0, "GET %s 200", (path,), None)
+    for formatter in (logs.JsonFormatter(), logs.PlainFormatter()):
+        text = formatter.format(line)
+        assert token not in text and "GET /verify/[token]/ 200" in text
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path + "?from=qr",
+        "PATH_INFO": path,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://portal.example" + path,
+    }
+    response = SimpleNamespace(status="200 OK", headers=[], sent=512)
+    atoms = RedactingLogger(Config()).atoms(response, [], environ, datetime.timedelta(0))
+    assert atoms["r"] == "GET /verify/[token]/?from=qr HTTP/1.1"
+    assert atoms["U"] == "/verify/[token]/"
+    assert token not in repr(atoms)
 
 
 def test_a_person_no_longer_insured_is_not_valid(me, time_machine):

@@ -42,6 +42,16 @@ def admin_login(client: Client) -> None:
     assert response.status_code == 302
 
 
+def enrol_link(user) -> str:
+    """The one-time enrolment link another administrator issues for `user`."""
+    from portal.services import two_factor
+
+    other = UserFactory(is_staff=True, is_superuser=True)
+    return reverse(
+        "staff_enrol", args=[two_factor.enrolment_link_issue(user=user, issued_by=other)]
+    )
+
+
 def english() -> Client:
     client = Client()
     client.cookies["django_language"] = "en"
@@ -58,6 +68,12 @@ def test_first_staff_login_enrols_then_every_login_asks_for_a_code(staff, time_m
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("two_factor"))
+    # Not trust-on-first-use: the password alone shows no QR code.
+    refused = client.get(response["Location"])
+    assert refused.status_code == 403 and "no authenticator yet" in refused.content.decode()
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    # Another administrator issues a one-time link; the staff member opens it.
+    client.get(enrol_link(staff))
     page = client.get(response["Location"]).content.decode()
     assert "Set up your authenticator" in page and "<svg" in page  # the QR code
     device = TOTPDevice.objects.get(user=staff, confirmed=False)
@@ -159,9 +175,10 @@ def test_another_administrator_removes_a_lost_authenticator_without_seeing_its_s
     assert helper.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
     helper.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
-    # At the next login the owner enrols a new authenticator.
+    # At the next login the owner enrols a new authenticator, through a link.
     settings.STAFF_2FA = True
     client = english()
     admin_login(client)
+    client.get(enrol_link(staff))
     page = client.get(reverse("two_factor")).content.decode()
     assert "Set up your authenticator" in page

@@ -65,7 +65,11 @@ def test_money_page_shows_balances_of_user_and_dependents(fam, django_assert_max
     assert page.status_code == 200
     assert "4,900.00" in html  # the personal account after sending 100
     assert fam["parent"].name in html and "opened by proxy" in html
-    assert 'id="transfer-' in html  # the pending transfer to accept (for the parent)
+    # The transfer waits for the parent's own login: no accept button here (A8).
+    assert 'id="transfer-' not in html
+    assert (
+        'id="transfer-' in login(fam["parent_user"]).get(reverse("wallet:index")).content.decode()
+    )
 
 
 @pytest.mark.django_db
@@ -240,7 +244,7 @@ def test_allowance_partial_is_live(fam, time_machine):
 
 
 @pytest.mark.django_db
-def test_parent_accepts_with_own_login_and_the_child_can_decline(fam):
+def test_parent_accepts_with_own_login_and_the_delegate_cannot_decline(fam):
     t = send(fam)
     parent = login(fam["parent_user"])
     page = parent.post(reverse("wallet:accept", args=[t.pk]), headers={"HX-Request": "true"})
@@ -248,8 +252,12 @@ def test_parent_accepts_with_own_login_and_the_child_can_decline(fam):
     t.refresh_from_db()
     assert t.state == "accepted"
     second = send(fam, key="k2")
-    # The employee holds the parent as a dependent: may decline for them.
-    login(fam["user"]).post(reverse("wallet:decline", args=[second.pk]))
+    # The employee holds the parent as a dependent, yet only the parent decides
+    # on money sent to them (A8): the delegate's decline is "not found".
+    assert login(fam["user"]).post(reverse("wallet:decline", args=[second.pk])).status_code == 404
+    second.refresh_from_db()
+    assert second.state == "pending"
+    parent.post(reverse("wallet:decline", args=[second.pk]))
     second.refresh_from_db()
     assert second.state == "declined"
 
@@ -305,9 +313,9 @@ def test_open_own_and_proxy_open_and_guangdong_refused(db):
 @pytest.mark.django_db
 def test_history_filters(fam, time_machine):
     accepted = send(fam, key="a")
-    login(fam["user"]).post(reverse("wallet:accept", args=[accepted.pk]))
+    login(fam["parent_user"]).post(reverse("wallet:accept", args=[accepted.pk]))
     declined = send(fam, key="b")
-    login(fam["user"]).post(reverse("wallet:decline", args=[declined.pk]))
+    login(fam["parent_user"]).post(reverse("wallet:decline", args=[declined.pk]))
     client = login(fam["user"])
     html = client.get(reverse("wallet:history"), {"state": "declined"}).content.decode()
     assert f"history-{declined.pk}" in html and f"history-{accepted.pk}" not in html
