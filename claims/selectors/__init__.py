@@ -1,6 +1,12 @@
 """Reads for claims (RULES.md F, C, T). Views and other apps read through these."""
 
-from claims.selectors.bills import bill_for_user, bill_recompute, bills_for_user, family_cards
+from claims.selectors.bills import (
+    bill_for_user,
+    bill_recompute,
+    bills_for_user,
+    bills_totals,
+    family_cards,
+)
 from claims.selectors.estimate import (
     Scenario,
     commercial_estimate,
@@ -24,6 +30,7 @@ __all__ = [
     "bill_for_user",
     "bill_recompute",
     "bills_for_user",
+    "bills_totals",
     "commercial_estimate",
     "directory_items",
     "directory_search",

@@ -1,0 +1,82 @@
+"""Bills in plain words: a bill is named by its facility and day, items by
+their names and 甲类/乙类/丙类, each term explained once in a sentence, and
+the bills list says what the family's year came to."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.models import DependentBinding
+from tests.claims.factories import settle
+from tests.factories import FacilityFactory, InsuredPersonFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 6, 1, 10, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def family(cq, user):
+    me = InsuredPersonFactory(region=cq, insurance_type="employee", user=user)
+    parent = InsuredPersonFactory(region=cq, insurance_type="resident")
+    DependentBinding.objects.create(user=user, person=parent, relation="parent", status="active")
+    hospital = FacilityFactory(region=cq, tier=2, name="重庆市第五人民医院")
+    bills = [
+        settle(parent, hospital, [("A100", 1, "100.00"), ("X100", 1, "30.00")], day=day)
+        for day in (datetime.date(2026, 5, 2), datetime.date(2026, 5, 9))
+    ]
+    return {"me": me, "parent": parent, "hospital": hospital, "bills": bills}
+
+
+def test_a_bill_is_named_by_its_facility_and_day_with_its_words_explained(user_client, family):
+    html = user_client.get(family["bills"][0].get_absolute_url()).content.decode()
+    assert "<title>重庆市第五人民医院 2026-05-02 ·" in html
+    h1 = html.split("<h1>")[1].split("</h1>")[0]
+    assert "重庆市第五人民医院" in h1 and "2026-05-02" in h1
+    assert family["bills"][0].reference not in h1  # the reference is a fact below
+    # The receipt's words for the classes, never the stored letter.
+    assert '<td data-label="类别">甲类</td>' in html
+    assert '<td data-label="类别">丙类</td>' in html
+    for sentence in ("乙类：", "符合范围：", "限价：", "自费："):
+        assert sentence in html
+
+
+def test_in_english_the_classes_are_a_b_and_c(user_client, family, english):
+    english(user_client)
+    html = user_client.get(family["bills"][0].get_absolute_url()).content.decode()
+    assert ">Class A</td>" in html and ">Class C</td>" in html
+    assert "Class-B first-pay: " not in html  # said once, in the class B sentence
+    assert "Price limit: the most the fund recognises" in html
+
+
+def test_the_estimate_lists_the_items_by_name(user_client, family):
+    query = {
+        "person": family["parent"].pk,
+        "facility": family["hospital"].pk,
+        "visit": "outpatient",
+        "disease": "",
+        "day": "2026-06-01",
+        "line-TOTAL_FORMS": "1",
+        "line-INITIAL_FORMS": "0",
+        "line-0-code": "A100",
+        "line-0-quantity": "2",
+        "line-0-unit_price": "",
+    }
+    html = user_client.get(reverse("claims:estimate"), query).content.decode()
+    assert '<td class="lead-cell">item A100</td>' in html
+    assert "符合范围：" in html
+
+
+def test_the_bills_list_says_what_the_familys_year_came_to(user_client, family):
+    html = user_client.get(reverse("claims:bills"), {"year": 2026}).content.decode()
+    # Two bills of 130.00: 260.00; the fund paid 40 % of the class A 100.00 twice.
+    assert '已结算 2 笔，共 <span class="nowrap">¥260.00</span>' in html
+    assert '医保基金支付 <span class="nowrap">¥80.00</span>' in html
