@@ -26,7 +26,7 @@ CJK_FONT = "STSong-Light"
 
 def _figures(summary: YearSummary) -> list[tuple[str, object]]:
     return [
-        (_("Bills"), summary.bills),
+        (_("Bills settled"), summary.bills),
         (_("Total medical costs"), summary.total),
         (_("Paid by the fund"), summary.fund_paid),
         (_("Personal share within the directory (自付)"), summary.personal_in_directory),
@@ -129,7 +129,7 @@ def summary_story(summary: YearSummary, bills) -> list:
         _para(
             _(
                 "The major-illness tax deduction is the personal share within the "
-                "directory above %(threshold)s yuan, at most %(cap)s yuan a year."
+                "directory above %(threshold)s, at most %(cap)s a year."
             )
             % {"threshold": yuan(summary.threshold), "cap": yuan(summary.cap)},
             small,

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -147,6 +148,16 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
     return redirect("inbox")
 
 
+# What is down, as a sentence an operator reads on the status page.
+DOWN = {
+    "database": _lazy("The database does not answer, so no page can be shown."),
+    "broker": _lazy(
+        "The job queue (broker) does not answer, so texts, settlements and other "
+        "background work wait until it is back."
+    ),
+}
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -169,7 +180,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         replica = replica_status()
         if replica is not None:
             body["replica"] = replica
-    body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
+    body["status"] = " ".join(str(DOWN[name]) for name in down) if down else "ok"
     return JsonResponse(body, status=503 if down else 200)
 
 

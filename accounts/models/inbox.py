@@ -13,6 +13,7 @@ from decimal import InvalidOperation
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
@@ -156,7 +157,14 @@ class InboxMessage(models.Model):
 
     @property
     def text(self) -> str:
-        facts = {name: _shown(name, value) for name, value in (self.facts or {}).items()}
+        stored = self.facts or {}
+        # A fact stored with its English twin ("disease" and "disease_en") reads
+        # in the reader's language.
+        english = (get_language() or "").startswith("en")
+        facts = {}
+        for name, value in stored.items():
+            twin = stored.get(f"{name}_en") if english else None
+            facts[name] = _shown(name, twin or value)
         try:
             return str(TEXTS[self.kind]) % facts
         except (KeyError, TypeError, ValueError):

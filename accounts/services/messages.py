@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import translation
 
 from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
+from accounts.services import codes
 from accounts.sql.inbox import MESSAGE_WRITE
 from core import clock, ratelimit
 from core.db import prepared_cursor
@@ -137,7 +138,7 @@ def _sms(message: InboxMessage) -> None:
     with translation.override(settings.LANGUAGE_CODE):  # SMS in the portal's language
         body = message.text
     OutboundMessage.objects.create(
-        phone=own.phone, person=own, body=body, purpose=f"{NOTICE}{message.kind}"
+        phone=own.phone, person=own, body=codes.sms_signed(body), purpose=f"{NOTICE}{message.kind}"
     )
 
 
@@ -152,6 +153,17 @@ def inbox_open(*, user, message_id: int) -> InboxMessage:
         message.read_at = clock.now()
         message.save(update_fields=["read_at"])
     return message
+
+
+def message_done(*, key: str) -> None:
+    """What a message asked for is finished (a transfer accepted or declined, a
+    request answered): every login's copy of it stops showing as new, once the
+    current transaction commits, as it was written."""
+
+    def done() -> None:
+        InboxMessage.objects.filter(key=key, read_at__isnull=True).update(read_at=clock.now())
+
+    transaction.on_commit(done, robust=True)
 
 
 def inbox_read_all(*, user) -> int:

@@ -9,8 +9,10 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import DependentBinding
-from tests.claims.factories import settle
-from tests.factories import FacilityFactory, InsuredPersonFactory
+from claims import exports
+from claims.selectors import annual_summary
+from tests.claims.factories import policy, settle
+from tests.factories import FacilityFactory, InsuredPersonFactory, guangzhou
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +82,33 @@ def test_the_bills_list_says_what_the_familys_year_came_to(user_client, family):
     # Two bills of 130.00: 260.00; the fund paid 40 % of the class A 100.00 twice.
     assert '已结算 2 笔，共 <span class="nowrap">¥260.00</span>' in html
     assert '医保基金支付 <span class="nowrap">¥80.00</span>' in html
+
+
+def test_exports_name_the_count_as_the_page_does_and_say_yuan_once(user_client, family):
+    parent = family["parent"]
+    csv = user_client.get(reverse("claims:summary_csv", args=[parent.pk, 2026]))
+    text = csv.content.decode("utf-8-sig")
+    assert "已结算单据,2" in text and "医疗费用,2" not in text
+    summary = annual_summary(person=parent, year=2026)
+    story = exports.summary_story(summary, parent.bills.select_related("facility"))
+    words = [
+        "".join(frag.text for frag in flowable.frags)
+        for flowable in story
+        if hasattr(flowable, "frags")
+    ]
+    sentence = next(w for w in words if "大病医疗专项附加扣除" in w)
+    assert "元" not in sentence and "¥" in sentence  # "¥15,000.00 元" no more
+
+
+def test_a_bill_refused_for_the_designated_facility_offers_to_choose_one(user_client, user):
+    """F2: a Guangdong resident's general-outpatient bill at a facility that is
+    not their designated one; the page offers the choice right there."""
+    region = guangzhou()
+    policy(region, rules={("general_outpatient", 1): (0, 70, 600)})
+    parent = InsuredPersonFactory(region=region, insurance_type="resident")
+    DependentBinding.objects.create(user=user, person=parent, relation="parent", status="active")
+    bill = settle(parent, FacilityFactory(region=region, tier=1), [("A100", 1, "100.00")])
+    assert "F2-01" in bill.reasons
+    html = user_client.get(bill.get_absolute_url()).content.decode()
+    assert reverse("accounts:facility_choose", args=[parent.pk]) in html
+    assert f"为{parent.name}选择定点门诊机构" in html
