@@ -294,6 +294,11 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SMS_INTERVAL_SECONDS = env_int("SMS_INTERVAL_SECONDS", 60)
 SMS_PER_DAY = env_int("SMS_PER_DAY", 10)
 
+# F3: a non-local registration starts today or later, and at most this many days
+# ahead (a year). It is filed for a move or a planned stay; a start years away (2099) is a
+# slip of the date picker, not a plan, and would block other filings (overlaps).
+REGISTRATION_MAX_DAYS_AHEAD = env_int("REGISTRATION_MAX_DAYS_AHEAD", 365)
+
 # Private pages: no inline script or style anywhere (static/js/portal.js holds
 # the portal's few lines of script), nothing from other sites.
 CONTENT_SECURITY_POLICY = (
