@@ -185,6 +185,10 @@ LOGOUT_REDIRECT_URL = "home"
 # Simplified Chinese by default, English available; China Standard Time.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The language chosen with the switcher is kept for a year on this browser (not
+# only until it closes), and with the login (LoginPreference.language) for the
+# next browser it signs in on.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"

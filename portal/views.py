@@ -10,11 +10,13 @@ from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
@@ -104,6 +106,17 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(
         request, "portal/me.html", {"own": accounts_selectors.own_person(user=request.user)}
     )
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switch (Django's set_language: the cookie, then back to the
+    page); a logged-in login keeps the choice for its other browsers too."""
+    response = set_language(request)
+    chosen = request.POST.get("language", "")
+    if request.user.is_authenticated and check_for_language(chosen):
+        accounts_services.preference_set(user=request.user, language=chosen)
+    return response
 
 
 @login_required

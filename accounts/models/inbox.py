@@ -176,8 +176,8 @@ class InboxMessage(models.Model):
 
 
 class LoginPreference(models.Model):
-    """A login's own settings: elder mode (长辈模式) follows the login to every
-    device it signs in on."""
+    """A login's own settings: elder mode (长辈模式) and the language follow the
+    login to every device it signs in on."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -186,6 +186,9 @@ class LoginPreference(models.Model):
         verbose_name=_("portal user"),
     )
     elder_mode = models.BooleanField(_("elder mode"), default=False)
+    # The language this login chose (a code of settings.LANGUAGES; blank: never
+    # chosen). Kept with the login, as elder mode is, so a new browser opens in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     updated_at = ClockDateTimeField(_("updated"), auto_now=True)
 
     class Meta:

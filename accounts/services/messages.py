@@ -171,8 +171,12 @@ def inbox_read_all(*, user) -> int:
     return InboxMessage.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
 
 
-def preference_set(*, user, elder_mode: bool) -> None:
-    """Elder mode (长辈模式) on or off for this login, on every device."""
+def preference_set(*, user, elder_mode: bool | None = None, language: str | None = None) -> None:
+    """Elder mode (长辈模式) on or off, or the language chosen, for this login on
+    every device; what is not given stays as it was."""
     from accounts.models import LoginPreference
 
-    LoginPreference.objects.update_or_create(user=user, defaults={"elder_mode": elder_mode})
+    changes = {"elder_mode": elder_mode, "language": language}
+    LoginPreference.objects.update_or_create(
+        user=user, defaults={name: value for name, value in changes.items() if value is not None}
+    )
