@@ -66,6 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
     glances = [card["glance"] for card in claims_cards.values()]
     context = {
         "members": members,
+        # Transfers waiting for someone's answer, first on the page.
+        "waiting": [m for m in members if m.wallet_card and m.wallet_card.pending_in],
         "own": family.own,
         # The family's year: what the fund paid, what the family paid.
         "family_year": {

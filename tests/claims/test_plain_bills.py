@@ -112,3 +112,10 @@ def test_a_bill_refused_for_the_designated_facility_offers_to_choose_one(user_cl
     html = user_client.get(bill.get_absolute_url()).content.decode()
     assert reverse("accounts:facility_choose", args=[parent.pk]) in html
     assert f"为{parent.name}选择定点门诊机构" in html
+
+
+def test_the_home_page_keeps_deductible_and_cap_one_tap_away(user_client, family):
+    html = user_client.get(reverse("home")).content.decode()
+    details = html.split('<details class="care-glance extra">')[1].split("</details>")[0]
+    assert "<summary>起付线与年度封顶线</summary>" in details
+    assert "起付线" in details.split("</summary>")[1]

@@ -168,6 +168,7 @@ def check(page: Page, url: str, axe: str) -> dict:
     response = page.goto(url)
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
     width = page.evaluate("document.documentElement.scrollWidth")
+    height = page.evaluate("document.documentElement.scrollHeight")
     h1 = page.locator("h1").count()
     text_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
     small = page.evaluate(SMALL_TARGETS)
@@ -187,6 +188,7 @@ def check(page: Page, url: str, axe: str) -> dict:
     return {
         "url": url,
         "width": width,
+        "height": height,
         "h1": h1,
         "text_px": text_px,
         "dashes": dashes,
@@ -286,13 +288,14 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
 
 def report(results: list[dict], base: str) -> None:
     print(
-        "\nat 390 px: language, elder mode, scrollWidth, h1s, text px, critical+serious, "
+        "\nat 390 px: language, elder mode, scrollWidth, scrollHeight, h1s, text px, "
+        "critical+serious, "
         "figures over two lines, page"
     )
     for r in results:
         mode = "elder" if r["elder"] else "     "
         figures = (
-            f"{r['width']:4} {r['h1']} {r['text_px']:4.1f} {len(r['violations'])} "
+            f"{r['width']:4} {r['height']:5} {r['h1']} {r['text_px']:4.1f} {len(r['violations'])} "
             f"{len(r['broken'])}"
         )
         print(f"  {r['language']:7} {mode} {figures} {r['url'].removeprefix(base)}")
