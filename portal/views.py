@@ -23,6 +23,7 @@ from accounts import services as accounts_services
 from accounts.forms import DependentAddForm, empty_add_form_html
 from accounts.selectors import remember_own_person
 from claims import selectors as claims_selectors
+from portal.context_processors import frame_facts
 from portal.health import (
     check_broker,
     check_database,
@@ -43,6 +44,22 @@ def _requests(family: accounts_selectors.FamilyPage) -> dict:
     }
 
 
+def _elder_home(request: HttpRequest, family: accounts_selectors.FamilyPage) -> HttpResponse:
+    """Elder mode's home: large buttons for the QR code, the wallet's balance,
+    the family, the messages and a call to family (where a phone is on record)."""
+    remember_own_person(user=request.user, person=family.own)
+    card = None
+    if family.own is not None:
+        card = wallet_selectors.family_cards(persons=[family.own]).get(family.own.pk)
+    context = {
+        "own": family.own,
+        "card": card,
+        "requests_for_me": family.requests_for_me,
+        "phones": accounts_selectors.phones_to_call(family=family),
+    }
+    return render(request, "portal/elder_home.html", context)
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The home page (首页): the user and each active dependent as a card with
@@ -54,6 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "portal/home.html", {"members": []})
     family = accounts_selectors.family_page(user=request.user)
+    if frame_facts(request)["elder"] and not request.htmx:
+        return _elder_home(request, family)
     members = family.members
     # The page header names the login's insured person: the family's own record,
     # read above (None: a login not linked yet), so the header reads it no more.

@@ -10,6 +10,11 @@ Chinese:
   docs/phone-family.png    the family page (首页): greeting, the family's year, cards
   docs/phone-summary.png   the annual summary (年度汇总) with the deduction in words
 
+and then, with elder mode (长辈模式) switched on for the shots and off again:
+
+  docs/phone-elder-home.png  elder mode's own home: the large buttons
+  docs/phone-elder-qr.png    出示医保码: the QR code as large as the screen
+
 Usage:  .venv/bin/python scripts/screenshots.py [--out docs] [--language zh-hans]
 """
 
@@ -140,7 +145,33 @@ def shoot(base: str, out: Path, language: str) -> None:
                 page.locator(top).first.evaluate("element => element.scrollIntoView()")
             page.screenshot(path=str(out / name))
             print(f"saved {out / name}")
+        shoot_elder_mode(page, base, out)
         browser.close()
+
+
+def elder_mode(page, base: str, on: bool) -> None:
+    page.goto(f"{base}/me/")
+    switch = page.locator("#elder-toggle form")
+    if (switch.locator("input[name=on]").get_attribute("value") == "0") != on:
+        switch.locator("button").click()
+        page.wait_for_load_state()
+
+
+def shoot_elder_mode(page, base: str, out: Path) -> None:
+    """Elder mode's home and its QR code; elder mode is switched off afterwards,
+    as the demo login had it."""
+    elder_mode(page, base, on=True)
+    try:
+        page.goto(f"{base}/")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "phone-elder-home.png"))
+        print(f"saved {out / 'phone-elder-home.png'}")
+        page.locator("a.big-button").first.click()
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "phone-elder-qr.png"))
+        print(f"saved {out / 'phone-elder-qr.png'}")
+    finally:
+        elder_mode(page, base, on=False)
 
 
 if __name__ == "__main__":
