@@ -1,5 +1,5 @@
-"""The annual summary as CSV and PDF (T1). The PDF uses reportlab's built-in CID
-font STSong-Light, so Chinese renders without shipping a font file."""
+"""The annual summary as CSV and PDF (T1). The PDF embeds a CJK font with every
+character it prints (core.pdf)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from claims.selectors.summary import YearSummary
 from core import clock
 from core.export import UTF8_BOM, SafeWriter
 from core.money import yuan
-
-CJK_FONT = "STSong-Light"
+from core.pdf import cjk_font
 
 
 def _figures(summary: YearSummary) -> list[tuple[str, object]]:
@@ -81,9 +78,7 @@ def _printed(value) -> str:
 
 
 def _font() -> str:
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    return CJK_FONT
+    return cjk_font()
 
 
 def _text(value) -> str:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import DependentBinding
 from claims.models import ChronicRecognition
 from claims.services.chronic import recognition_apply, recognition_approve
+from core.pdf import cjk_font
 from tests.claims.factories import DiseaseFactory, policy, settle
 from tests.factories import FacilityFactory, InsuredPersonFactory, chengdu, guangzhou, plain
 
@@ -250,7 +251,7 @@ def test_summary_page_and_exports(user_client, family, english, django_assert_ma
     pdf = user_client.get(reverse("claims:summary_pdf", args=[family["parent"].pk, 2026]))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
-    assert b"STSong-Light" in pdf.content  # the CJK font, so Chinese renders
+    assert cjk_font().encode() in pdf.content  # the CJK font, so Chinese renders
 
 
 def test_facility_search_by_flags_and_family_member(
