@@ -169,6 +169,13 @@ def check(page: Page, url: str, axe: str) -> dict:
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
     width = page.evaluate("document.documentElement.scrollWidth")
     height = page.evaluate("document.documentElement.scrollHeight")
+    # Where the page's first amount is drawn (px from the top; -1: none), to
+    # say whether a figure shows on the first screen.
+    first_amount = page.evaluate(
+        """() => { const a = [...document.querySelectorAll('main .nowrap')]
+                     .find(e => e.textContent.includes('¥'));
+                   return a ? Math.round(a.getBoundingClientRect().top) : -1; }"""
+    )
     h1 = page.locator("h1").count()
     text_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
     small = page.evaluate(SMALL_TARGETS)
@@ -189,6 +196,7 @@ def check(page: Page, url: str, axe: str) -> dict:
         "url": url,
         "width": width,
         "height": height,
+        "first_amount": first_amount,
         "h1": h1,
         "text_px": text_px,
         "dashes": dashes,
@@ -288,15 +296,15 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
 
 def report(results: list[dict], base: str) -> None:
     print(
-        "\nat 390 px: language, elder mode, scrollWidth, scrollHeight, h1s, text px, "
-        "critical+serious, "
+        "\nat 390 px: language, elder mode, scrollWidth, scrollHeight, first amount's top, "
+        "h1s, text px, critical+serious, "
         "figures over two lines, page"
     )
     for r in results:
         mode = "elder" if r["elder"] else "     "
         figures = (
-            f"{r['width']:4} {r['height']:5} {r['h1']} {r['text_px']:4.1f} {len(r['violations'])} "
-            f"{len(r['broken'])}"
+            f"{r['width']:4} {r['height']:5} {r['first_amount']:5} {r['h1']} "
+            f"{r['text_px']:4.1f} {len(r['violations'])} {len(r['broken'])}"
         )
         print(f"  {r['language']:7} {mode} {figures} {r['url'].removeprefix(base)}")
         for problem in r["broken"] + r["sticking_out"]:
