@@ -12,7 +12,7 @@ from accounts.models import DependentBinding
 from claims import exports
 from claims.selectors import annual_summary
 from tests.claims.factories import policy, settle
-from tests.factories import FacilityFactory, InsuredPersonFactory, guangzhou
+from tests.factories import FacilityFactory, InsuredPersonFactory, guangzhou, plain
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,9 @@ def test_a_bill_is_named_by_its_facility_and_day_with_its_words_explained(user_c
     h1 = html.split("<h1>")[1].split("</h1>")[0]
     assert "重庆市第五人民医院" in h1 and "2026-05-02" in h1
     assert family["bills"][0].reference not in h1  # the reference is a fact below
+    # The figures come right after the title, before the facts.
+    lead = html.split('<p class="lead">')[1].split("</p>")[0]
+    assert plain(lead) == "共 ¥130.00：医保基金支付 ¥40.00，个人支付 ¥90.00。"
     # The receipt's words for the classes, never the stored letter.
     assert '<td data-label="类别">甲类</td>' in html
     assert '<td data-label="类别">丙类</td>' in html
