@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import national_id
 from accounts.models import DependentBinding, Facility, NonLocalRegistration, Region
+from accounts.services.registrations import registration_last_start
 
 NOT_CLOSE = "other"  # in-laws, cousins...: offered so the refusal can explain A2
 
@@ -173,3 +174,12 @@ class RegistrationForm(forms.Form):
         label=_("I have read and accept the commitment letter"), required=False
     )
     commitment_name = forms.CharField(label=_("Sign with your name"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # F3: the date picker offers only the days a filing can start on.
+        last = registration_last_start()
+        self.fields["start_date"].widget.attrs["max"] = last.isoformat()
+        self.fields["start_date"].help_text = _(
+            "Today or later, at most until %(last)s (an emergency may start earlier)."
+        ) % {"last": last.isoformat()}

@@ -26,15 +26,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from accounts.models import InsuredPerson
 from core import clock
+from core.pdf import cjk_font, one_line_size
 
 SALT = "accounts.proof"
-CJK_FONT = "STSong-Light"  # reportlab's built-in CID font, as in the annual summary
 
 
 def valid_days() -> int:
@@ -101,9 +99,19 @@ def masked_name(name: str) -> str:
 
 
 def _font() -> str:
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    return CJK_FONT
+    return cjk_font()
+
+
+# The page's width between its margins (A4, 25 mm each side).
+TEXT_WIDTH = A4[0] - 50 * mm
+
+
+def _link(url: str) -> Paragraph:
+    """The verify link on one line, small enough to fit: a link broken over two
+    lines is not one a person can type or a phone can read."""
+    size = one_line_size(url, font="Helvetica", width=TEXT_WIDTH, largest=9)
+    style = ParagraphStyle("link", fontName="Helvetica", fontSize=size, leading=size * 1.3)
+    return Paragraph(escape(url), style)
 
 
 def _para(value, style) -> Paragraph:
@@ -156,7 +164,7 @@ def proof_pdf(*, person: InsuredPerson, verify_url: str, issued: datetime.date) 
             % {"until": until.isoformat()},
             small,
         ),
-        _para(verify_url, small),
+        _link(verify_url),
         Spacer(1, 4 * mm),
         _para(
             _("Printed %(when)s (China Standard Time).")

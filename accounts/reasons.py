@@ -188,3 +188,7 @@ register(
     "F3-07", _("A long-term registration needs a proof of residence or a signed commitment letter.")
 )
 register("F3-08", _("This registration is already cancelled."))
+register(
+    "F3-09",
+    _("The start date can be at most %(days)s days from today: on %(last)s at the latest."),
+)

@@ -413,3 +413,19 @@ def locked_logins() -> list[str]:
         .order_by("-last")
     )
     return [row["username"] for row in rows]
+
+
+def phones_to_call(*, family: FamilyPage) -> list[tuple[str, str]]:
+    """Whom elder mode's "call my family" button may ring: the people who look
+    after this login's own record (their own insured record's phone) and the
+    relatives on its family page, each (name, phone) once, where a phone is on
+    record. One query."""
+    helpers = [b.user_id for b in family.looked_after_by]
+    people = [m for m in family.members if family.own is None or m.pk != family.own.pk]
+    if helpers:
+        people += list(InsuredPerson.objects.filter(user_id__in=helpers).only("name", "phone"))
+    found: dict[str, str] = {}
+    for person in people:
+        if person.phone and person.phone not in found:
+            found[person.phone] = person.name
+    return [(name, phone) for phone, name in found.items()]

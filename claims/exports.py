@@ -1,5 +1,5 @@
-"""The annual summary as CSV and PDF (T1). The PDF uses reportlab's built-in CID
-font STSong-Light, so Chinese renders without shipping a font file."""
+"""The annual summary as CSV and PDF (T1). The PDF embeds a CJK font with every
+character it prints (core.pdf)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from claims.selectors.summary import YearSummary
 from core import clock
 from core.export import UTF8_BOM, SafeWriter
 from core.money import yuan
-
-CJK_FONT = "STSong-Light"
+from core.pdf import cjk_font
 
 
 def _figures(summary: YearSummary) -> list[tuple[str, object]]:
     return [
-        (_("Bills"), summary.bills),
+        (_("Bills settled"), summary.bills),
         (_("Total medical costs"), summary.total),
         (_("Paid by the fund"), summary.fund_paid),
         (_("Personal share within the directory (自付)"), summary.personal_in_directory),
@@ -81,9 +78,7 @@ def _printed(value) -> str:
 
 
 def _font() -> str:
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    return CJK_FONT
+    return cjk_font()
 
 
 def _text(value) -> str:
@@ -129,7 +124,7 @@ def summary_story(summary: YearSummary, bills) -> list:
         _para(
             _(
                 "The major-illness tax deduction is the personal share within the "
-                "directory above %(threshold)s yuan, at most %(cap)s yuan a year."
+                "directory above %(threshold)s, at most %(cap)s a year."
             )
             % {"threshold": yuan(summary.threshold), "cap": yuan(summary.cap)},
             small,

@@ -51,9 +51,10 @@ def bill_list(request: HttpRequest) -> HttpResponse:
             user=request.user, person_id=request.GET["person"]
         )
     year = _year(request)
-    bills = selectors.bills_for_user(
+    found = selectors.bills_for_user(
         user=request.user, person_id=person.pk if person else None, year=year
-    )[:200]
+    )
+    bills = found[:200]
     template = "claims/bills.html#bill-list" if request.htmx else "claims/bills.html"
     return render(
         request,
@@ -64,6 +65,7 @@ def bill_list(request: HttpRequest) -> HttpResponse:
             "year": year,
             "year_form": YearForm(initial={"year": year}),
             "bills": bills,
+            "totals": selectors.bills_totals(found),
         },
     )
 

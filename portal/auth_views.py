@@ -24,6 +24,7 @@ from django_otp import login as otp_login
 
 from accounts.backends import axes_username
 from core import clock
+from portal.browsers import browser_name
 from portal.forms import LoginForm, RetypedPasswordChangeForm
 from portal.middleware import KEPT_FORM
 from portal.security import password_retyped
@@ -321,4 +322,5 @@ def login_sessions(request: HttpRequest) -> HttpResponse:
     rows = list(sessions_active(user=user))
     for row in rows:
         row.current = row.session_key == request.session.session_key
+        row.browser = browser_name(row.user_agent)
     return render(request, "registration/login_sessions.html", {"rows": rows, "form": form})

@@ -21,7 +21,8 @@ class PortalLocaleMiddleware:
 
     Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language:
     the portal is Chinese by default, and English is a choice made with the
-    switcher (which sets the language cookie).
+    switcher (which sets the language cookie) and kept with the login: a login
+    on a new browser gets its language's cookie (portal.signals.language_kept).
     """
 
     def __init__(self, get_response) -> None:
@@ -39,6 +40,18 @@ class PortalLocaleMiddleware:
             response = self.get_response(request)
             patch_vary_headers(response, ("Cookie",))
             response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        kept = getattr(request, "language_from_login", "")
+        if kept:  # a login's own language, for this browser from now on
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                kept,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
         return response
 
 

@@ -193,6 +193,10 @@ LOGOUT_REDIRECT_URL = "home"
 # Simplified Chinese by default, English available; China Standard Time.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The language chosen with the switcher is kept for a year on this browser (not
+# only until it closes), and with the login (LoginPreference.language) for the
+# next browser it signs in on.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
@@ -373,6 +377,11 @@ SMS_KEPT_FOR_SIGNED_IN = env_int("SMS_KEPT_FOR_SIGNED_IN", 4)
 # (the SMS bill's ceiling when addresses rotate).
 SMS_ANONYMOUS_PER_ADDRESS = env_int("SMS_ANONYMOUS_PER_ADDRESS", 20)
 SMS_ANONYMOUS_PER_DAY = env_int("SMS_ANONYMOUS_PER_DAY", 5000)
+
+# F3: a non-local registration starts today or later, and at most this many days
+# ahead (a year). It is filed for a move or a planned stay; a start years away (2099) is a
+# slip of the date picker, not a plan, and would block other filings (overlaps).
+REGISTRATION_MAX_DAYS_AHEAD = env_int("REGISTRATION_MAX_DAYS_AHEAD", 365)
 
 # Private pages: no inline script or style anywhere (static/js/portal.js holds
 # the portal's few lines of script), nothing from other sites.

@@ -7,12 +7,15 @@ into the username field)."""
 import time
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.utils.translation import check_for_language
 
 from accounts.backends import login_username
-from accounts.models import InsuredPerson
+from accounts.models import InsuredPerson, LoginPreference
+from accounts.services import preference_set
 from core.audit import audit_record
 from portal.devices import login_noticed
 from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
@@ -61,6 +64,22 @@ def new_device_notice(sender, request, user, **kwargs) -> None:
 @receiver(user_logged_in, dispatch_uid="portal.audit_login")
 def audit_login(sender, request, user, **kwargs) -> None:
     audit_record(actor=user, action="auth.login", person=_person(user), details=_where(request))
+
+
+@receiver(user_logged_in, dispatch_uid="portal.language_kept")
+def language_kept(sender, request, user, **kwargs) -> None:
+    """The language goes with the login: one chosen on this browser before
+    logging in becomes the login's; otherwise the login's own choice opens
+    this browser in it (PortalLocaleMiddleware sets the cookie)."""
+    if request is None:
+        return
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen and check_for_language(chosen):
+        preference_set(user=user, language=chosen)
+        return
+    saved = LoginPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    if saved and check_for_language(saved):
+        request.language_from_login = saved
 
 
 @receiver(user_logged_out, dispatch_uid="portal.audit_logout")

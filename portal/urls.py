@@ -52,7 +52,8 @@ urlpatterns = [
     path("family/", include("accounts.urls")),
     path("wallet/", include("wallet.urls")),
     path("claims/", include("claims.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also keeps the choice with the login.
+    path("i18n/setlang/", views.language_set, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

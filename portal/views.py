@@ -10,16 +10,20 @@ from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.forms import DependentAddForm, empty_add_form_html
 from accounts.selectors import remember_own_person
 from claims import selectors as claims_selectors
+from portal.context_processors import frame_facts
 from portal.health import (
     check_broker,
     check_database,
@@ -40,6 +44,22 @@ def _requests(family: accounts_selectors.FamilyPage) -> dict:
     }
 
 
+def _elder_home(request: HttpRequest, family: accounts_selectors.FamilyPage) -> HttpResponse:
+    """Elder mode's home: large buttons for the QR code, the wallet's balance,
+    the family, the messages and a call to family (where a phone is on record)."""
+    remember_own_person(user=request.user, person=family.own)
+    card = None
+    if family.own is not None:
+        card = wallet_selectors.family_cards(persons=[family.own]).get(family.own.pk)
+    context = {
+        "own": family.own,
+        "card": card,
+        "requests_for_me": family.requests_for_me,
+        "phones": accounts_selectors.phones_to_call(family=family),
+    }
+    return render(request, "portal/elder_home.html", context)
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The home page (首页): the user and each active dependent as a card with
@@ -51,6 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "portal/home.html", {"members": []})
     family = accounts_selectors.family_page(user=request.user)
+    if frame_facts(request)["elder"] and not request.htmx:
+        return _elder_home(request, family)
     members = family.members
     # The page header names the login's insured person: the family's own record,
     # read above (None: a login not linked yet), so the header reads it no more.
@@ -63,6 +85,8 @@ def home(request: HttpRequest) -> HttpResponse:
     glances = [card["glance"] for card in claims_cards.values()]
     context = {
         "members": members,
+        # Transfers waiting for someone's answer, first on the page.
+        "waiting": [m for m in members if m.wallet_card and m.wallet_card.pending_in],
         "own": family.own,
         # The family's year: what the fund paid, what the family paid.
         "family_year": {
@@ -103,6 +127,17 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(
         request, "portal/me.html", {"own": accounts_selectors.own_person(user=request.user)}
     )
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switch (Django's set_language: the cookie, then back to the
+    page); a logged-in login keeps the choice for its other browsers too."""
+    response = set_language(request)
+    chosen = request.POST.get("language", "")
+    if request.user.is_authenticated and check_for_language(chosen):
+        accounts_services.preference_set(user=request.user, language=chosen)
+    return response
 
 
 @login_required
@@ -147,6 +182,16 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
     return redirect("inbox")
 
 
+# What is down, as a sentence an operator reads on the status page.
+DOWN = {
+    "database": _lazy("The database does not answer, so no page can be shown."),
+    "broker": _lazy(
+        "The job queue (broker) does not answer, so texts, settlements and other "
+        "background work wait until it is back."
+    ),
+}
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -169,7 +214,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         replica = replica_status()
         if replica is not None:
             body["replica"] = replica
-    body["status"] = "ok" if not down else _("down: %(parts)s") % {"parts": ", ".join(down)}
+    body["status"] = " ".join(str(DOWN[name]) for name in down) if down else "ok"
     return JsonResponse(body, status=503 if down else 200)
 
 

@@ -11,6 +11,11 @@ Chinese:
   docs/phone-summary.png   the annual summary (年度汇总) with the deduction in words
   docs/admin-todo.png      the administrators' first screen: the to-do list (待办事项)
 
+and then, with elder mode (长辈模式) switched on for the shots and off again:
+
+  docs/phone-elder-home.png  elder mode's own home: the large buttons
+  docs/phone-elder-qr.png    出示医保码: the QR code as large as the screen
+
 Usage:  .venv/bin/python scripts/screenshots.py [--out docs] [--language zh-hans]
 """
 
@@ -142,6 +147,7 @@ def shoot(base: str, out: Path, language: str) -> None:
                 page.locator(top).first.evaluate("element => element.scrollIntoView()")
             page.screenshot(path=str(out / name))
             print(f"saved {out / name}")
+        shoot_elder_mode(page, base, out)
         shoot_admin(browser, base, out, language)
         browser.close()
 
@@ -159,6 +165,31 @@ def shoot_admin(browser, base: str, out: Path, language: str) -> None:
     page.screenshot(path=str(out / "admin-todo.png"))
     print(f"saved {out / 'admin-todo.png'}")
     context.close()
+
+
+def elder_mode(page, base: str, on: bool) -> None:
+    page.goto(f"{base}/me/")
+    switch = page.locator("#elder-toggle form")
+    if (switch.locator("input[name=on]").get_attribute("value") == "0") != on:
+        switch.locator("button").click()
+        page.wait_for_load_state()
+
+
+def shoot_elder_mode(page, base: str, out: Path) -> None:
+    """Elder mode's home and its QR code; elder mode is switched off afterwards,
+    as the demo login had it."""
+    elder_mode(page, base, on=True)
+    try:
+        page.goto(f"{base}/")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "phone-elder-home.png"))
+        print(f"saved {out / 'phone-elder-home.png'}")
+        page.locator("a.big-button").first.click()
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "phone-elder-qr.png"))
+        print(f"saved {out / 'phone-elder-qr.png'}")
+    finally:
+        elder_mode(page, base, on=False)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the test suite needs besides its servers is installed: Debian's
-# Chromium and axe-core for the browser tests, gettext for the translations.
+# Chromium and axe-core for the browser tests, a Chinese font (PDFs and
+# browser tests), gettext for the translations.
 # PostgreSQL and Redis: scripts/with_services.py uses the ones that answer, or
 # starts the embedded ones (pip wheels).
 set -u
@@ -29,6 +30,16 @@ if ! axe_ok; then
   fi
   axe_ok || { echo "services: axe-core $AXE_WANTED is missing from node_modules/ (npm ci) — needed by the browser tests." >&2; fail=1; }
 fi
+
+# A Chinese font: the PDFs embed it (core/pdf.py: "·" and every character they
+# print), and Chromium draws Chinese pages with real glyphs, not boxes, so the
+# browser tests measure the lines a family sees.
+WQY=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+if [ ! -f "$WQY" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "services: installing Debian's fonts-wqy-microhei for the PDFs and the browser tests…"
+  (apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1; }) || true
+fi
+[ -f "$WQY" ] || echo "services: fonts-wqy-microhei is missing: the PDFs fall back to a font without \"·\"." >&2
 
 if ! command -v msgfmt >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -1,6 +1,7 @@
 """factory_boy factories shared by every app's tests."""
 
 import datetime
+import re
 
 import factory
 from django.contrib.auth import get_user_model
@@ -116,3 +117,12 @@ class RelationshipFactory(factory.django.DjangoModelFactory):
     person_a = factory.SubFactory(InsuredPersonFactory, born=datetime.date(1955, 1, 1))
     person_b = factory.SubFactory(InsuredPersonFactory)
     kind = "parent"
+
+
+NOWRAP = re.compile(r'<span class="nowrap">([^<]*)</span>')
+
+
+def plain(html: str) -> str:
+    """A page's HTML with the one-line spans around amounts, dates and ID
+    numbers taken away, so that tests read the sentence a family reads."""
+    return NOWRAP.sub(r"\1", html)

@@ -4,13 +4,24 @@ refuse with a Refusal whose `field` says where its message goes)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Region
+from accounts.models import Province, Region
 from core import reasons
 from wallet.models import Transfer, new_idempotency_key
 
 
 def region_choices():
-    return Region.objects.select_related("province").order_by("code")
+    """W1: only regions where the wallet is live are offered as a usage location
+    (the others would be refused on submit)."""
+    return (
+        Region.objects.filter(province__wallet_live=True)
+        .select_related("province")
+        .order_by("code")
+    )
+
+
+def provinces_not_live() -> list[str]:
+    """The provinces whose regions are not offered (W1), named beside the choice."""
+    return [str(p) for p in Province.objects.filter(wallet_live=False).order_by("code")]
 
 
 class RegionField(forms.ModelChoiceField):
@@ -29,6 +40,12 @@ class WalletOpenForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["usage_region"].queryset = region_choices()
         self.fields["usage_region"].empty_label = _("Choose a region")
+        missing = provinces_not_live()
+        if missing:
+            self.fields["usage_region"].help_text = _(
+                "Where the wallet is used. Only regions where the wallet is live are listed; "
+                "not yet live: %(provinces)s."
+            ) % {"provinces": ", ".join(missing)}
 
 
 class TransferForm(forms.Form):

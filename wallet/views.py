@@ -34,6 +34,7 @@ from wallet.forms import (
 from wallet.models import PoolingBinding, Transfer, WalletPolicy
 from wallet.services import (
     pooling_bind,
+    pooling_check,
     pooling_end,
     premium_pay,
     transfer_accept,
@@ -307,14 +308,34 @@ def _can_bind(own) -> bool:
     )
 
 
+def _bindable(own) -> tuple[list, list[tuple]]:
+    """The close relatives a binding would succeed for now (P1, P2), and the
+    others with the sentence that says why not: the form offers only the first,
+    the page names the others beside it."""
+    policy = WalletPolicy.current()
+    offered, not_offered = [], []
+    for relative in selectors.close_relatives(person=own):
+        try:
+            pooling_check(employee=own, relative=relative, policy=policy)
+        except Refusal as refusal:
+            not_offered.append((relative, str(refusal)))
+        else:
+            offered.append(relative)
+    return offered, not_offered
+
+
 def _pooling_context(request: HttpRequest, form=None) -> dict:
     own = people.own_person(user=request.user)
     can_bind = _can_bind(own)
-    if can_bind and form is None:
-        form = PoolingBindForm(relatives=selectors.close_relatives(person=own))
+    not_offered = []
+    if can_bind:
+        offered, not_offered = _bindable(own)
+        if form is None:
+            form = PoolingBindForm(relatives=offered)
     return {
         "own": own,
         "form": form if can_bind else None,
+        "not_offered": not_offered,
         "bindings": list(selectors.pooling_for_user(user=request.user)),
     }
 

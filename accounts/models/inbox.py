@@ -13,6 +13,7 @@ from decimal import InvalidOperation
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
@@ -188,7 +189,14 @@ class InboxMessage(models.Model):
 
     @property
     def text(self) -> str:
-        facts = {name: _shown(name, value) for name, value in (self.facts or {}).items()}
+        stored = self.facts or {}
+        # A fact stored with its English twin ("disease" and "disease_en") reads
+        # in the reader's language.
+        english = (get_language() or "").startswith("en")
+        facts = {}
+        for name, value in stored.items():
+            twin = stored.get(f"{name}_en") if english else None
+            facts[name] = _shown(name, twin or value)
         try:
             return str(TEXTS[self.kind]) % facts
         except (KeyError, TypeError, ValueError):
@@ -200,8 +208,8 @@ class InboxMessage(models.Model):
 
 
 class LoginPreference(models.Model):
-    """A login's own settings: elder mode (长辈模式) follows the login to every
-    device it signs in on."""
+    """A login's own settings: elder mode (长辈模式) and the language follow the
+    login to every device it signs in on."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -210,6 +218,9 @@ class LoginPreference(models.Model):
         verbose_name=_("portal user"),
     )
     elder_mode = models.BooleanField(_("elder mode"), default=False)
+    # The language this login chose (a code of settings.LANGUAGES; blank: never
+    # chosen). Kept with the login, as elder mode is, so a new browser opens in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     updated_at = ClockDateTimeField(_("updated"), auto_now=True)
 
     class Meta:

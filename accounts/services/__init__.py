@@ -16,6 +16,7 @@ from accounts.services.facilities import facility_choose
 from accounts.services.messages import (
     inbox_open,
     inbox_read_all,
+    message_done,
     message_send,
     message_send_once,
     preference_set,
@@ -50,6 +51,7 @@ __all__ = [
     "facility_choose",
     "inbox_open",
     "inbox_read_all",
+    "message_done",
     "message_send",
     "message_send_once",
     "password_reset_finish",

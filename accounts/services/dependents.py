@@ -33,7 +33,7 @@ from accounts.services.dependent_checks import (
     YOUNGER_RELATIONS,
     check_typed,
 )
-from accounts.services.messages import message_send
+from accounts.services.messages import message_done, message_send
 from accounts.services.relationships import relationship_create
 from core import clock
 from core.audit import audit_record
@@ -107,7 +107,7 @@ def _send_code(*, binding: DependentBinding, requester: InsuredPerson, policy) -
         return  # they confirm from their own login instead
     with translation.override("zh-hans"):  # SMS to relatives go out in Chinese
         body = _(
-            "Family insurance portal: %(who)s asks to add you as a dependent account "
+            "%(who)s asks to add you as a dependent account "
             "(%(relation)s). Your code is %(code)s, valid for %(minutes)d minutes. "
             "Give it only to %(who)s; if you don't know about this, ignore this message."
         ) % {
@@ -213,6 +213,7 @@ def dependent_request(
             about=relative,
             facts={"requester": own.name, "relation": relation},
             link=reverse("home"),
+            key=f"binding:{binding.pk}",
         )
     audit_record(
         actor=user,
@@ -404,6 +405,8 @@ def dependent_respond(*, user, binding: DependentBinding, accept: bool) -> Depen
                 "review_note": "declined by the relative",
             },
         )
+    # The request is answered: it no longer shows as new.
+    message_done(key=f"binding:{binding.pk}")
     # The one who asked hears the answer (message centre, once committed).
     message_send(
         kind=MessageKind.DELEGATION_ACCEPTED if accept else MessageKind.DELEGATION_DECLINED,

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from accounts.models import DependentBinding, InboxMessage, InsuredPerson, OutboundMessage
 from accounts.models.outbox import NOTICE
+from accounts.services import codes
 from accounts.sql.inbox import MESSAGE_WRITE
 from core import clock, ratelimit
 from core.db import prepared_cursor
@@ -136,7 +137,7 @@ def _sms(message: InboxMessage) -> None:
     with translation.override(settings.LANGUAGE_CODE):  # SMS in the portal's language
         body = message.text
     OutboundMessage.objects.create(
-        phone=own.phone, person=own, body=body, purpose=f"{NOTICE}{message.kind}"
+        phone=own.phone, person=own, body=codes.sms_signed(body), purpose=f"{NOTICE}{message.kind}"
     )
 
 
@@ -153,13 +154,28 @@ def inbox_open(*, user, message_id: int) -> InboxMessage:
     return message
 
 
+def message_done(*, key: str) -> None:
+    """What a message asked for is finished (a transfer accepted or declined, a
+    request answered): every login's copy of it stops showing as new, once the
+    current transaction commits, as it was written."""
+
+    def done() -> None:
+        InboxMessage.objects.filter(key=key, read_at__isnull=True).update(read_at=clock.now())
+
+    transaction.on_commit(done, robust=True)
+
+
 def inbox_read_all(*, user) -> int:
     """Mark every unread message of the login read; returns how many."""
     return InboxMessage.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
 
 
-def preference_set(*, user, elder_mode: bool) -> None:
-    """Elder mode (长辈模式) on or off for this login, on every device."""
+def preference_set(*, user, elder_mode: bool | None = None, language: str | None = None) -> None:
+    """Elder mode (长辈模式) on or off, or the language chosen, for this login on
+    every device; what is not given stays as it was."""
     from accounts.models import LoginPreference
 
-    LoginPreference.objects.update_or_create(user=user, defaults={"elder_mode": elder_mode})
+    changes = {"elder_mode": elder_mode, "language": language}
+    LoginPreference.objects.update_or_create(
+        user=user, defaults={name: value for name, value in changes.items() if value is not None}
+    )

@@ -3,6 +3,7 @@
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -36,6 +37,23 @@ def commitment_text(*, person: InsuredPerson, destination: Region | None) -> str
         if destination is not None
         else gettext("the destination chosen above"),
     }
+
+
+def registration_last_start() -> datetime.date:
+    """The latest start date a registration may be filed with today (F3,
+    REGISTRATION_MAX_DAYS_AHEAD)."""
+    return clock.localdate() + datetime.timedelta(days=settings.REGISTRATION_MAX_DAYS_AHEAD)
+
+
+def _check_not_too_far(start_date: datetime.date) -> None:
+    last = registration_last_start()
+    if start_date > last:
+        raise Refusal(
+            "F3-09",
+            field="start_date",
+            days=settings.REGISTRATION_MAX_DAYS_AHEAD,
+            last=last.isoformat(),
+        )
 
 
 def registration_end(*, kind: str, start_date: datetime.date) -> datetime.date | None:
@@ -128,6 +146,7 @@ def registration_file(
             kind=clash.get_kind_display(),
             start=clash.start_date.isoformat(),
         )
+    _check_not_too_far(start_date)
     registration = NonLocalRegistration.objects.create(
         person=person,
         destination=destination,

@@ -125,21 +125,21 @@ def _send(
 
 
 SIGNUP_TEXT = gettext_noop(
-    "Family insurance portal: your sign-up code is %(code)s, valid for %(minutes)d "
+    "Your sign-up code is %(code)s, valid for %(minutes)d "
     "minutes. Never give it to anyone: staff will never ask for it."
 )
 VERIFIED_TEXT = gettext_noop(
-    "Family insurance portal: your identity was checked at the insurance office. To "
+    "Your identity was checked at the insurance office. To "
     "finish signing up, open the sign-up page, enter your ID number and name, then this "
     "code: %(code)s (valid for %(minutes)d minutes)."
 )
 ALREADY_TEXT = gettext_noop(
-    "Family insurance portal: someone tried to sign up with your ID number and name, "
+    "Someone tried to sign up with your ID number and name, "
     "but your record already has a login. If it was you, log in or set a new password. "
     "If not, you can ignore this message."
 )
 RESET_TEXT = gettext_noop(
-    "Family insurance portal: your code to set a new password is %(code)s, valid for "
+    "Your code to set a new password is %(code)s, valid for "
     "%(minutes)d minutes. If you did not ask for it, ignore this message: your password "
     "stays as it is."
 )

@@ -34,9 +34,11 @@ class ItemKind(models.TextChoices):
 
 
 class ItemClass(models.TextChoices):
-    A = "A", _("class A (fully eligible)")
-    B = "B", _("class B (first-pay share)")
-    OUT = "OUT", _("out of directory (self-pay)")
+    # The names on every hospital receipt (甲类/乙类/丙类); what each one means
+    # is said once, in a sentence, where a family meets it (claims/_words.html).
+    A = "A", _("Class A")
+    B = "B", _("Class B")
+    OUT = "OUT", _("Class C")
 
 
 class DirectoryItem(models.Model):

@@ -6,6 +6,7 @@ from claims.selectors.bills import (
     bill_refunds,
     bills_for_user,
     bills_settled_count,
+    bills_totals,
     family_cards,
 )
 from claims.selectors.directory import directory_lookup, directory_years
@@ -42,6 +43,7 @@ __all__ = [
     "bill_refunds",
     "bills_for_user",
     "bills_settled_count",
+    "bills_totals",
     "commercial_estimate",
     "directory_items",
     "directory_lookup",

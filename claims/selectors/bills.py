@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 
 from accounts import selectors as accounts_selectors
@@ -32,6 +32,17 @@ def bills_for_user(*, user, person_id=None, year: int | None = None) -> QuerySet
     if year is not None:
         bills = bills.filter(service_date__range=_year_range(year))
     return bills.order_by("-service_date", "-pk")
+
+
+def bills_totals(bills: QuerySet[Bill]) -> dict:
+    """What these bills' settled ones came to: how many, the total, the fund's
+    part and the family's (the bills list's line for the year)."""
+    return bills.filter(status=Bill.Status.SETTLED).aggregate(
+        count=Count("pk"),
+        total=Sum("total"),
+        fund=Sum("fund_paid"),
+        personal=Sum("personal_total"),
+    )
 
 
 def bill_for_user(*, user, bill_id) -> Bill:

@@ -24,6 +24,7 @@ class Scenario:
     care_type: str
     actual: bool = False
     codes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
     @property
     def care_type_label(self) -> str:
@@ -31,9 +32,10 @@ class Scenario:
 
     @property
     def lines(self) -> list[dict]:
+        names = self.names or self.codes
         return [
-            {"code": code, "out": out}
-            for code, out in zip(self.codes, self.result.lines, strict=True)
+            {"code": code, "name": name, "out": out}
+            for code, name, out in zip(self.codes, names, self.result.lines, strict=True)
         ]
 
 
@@ -77,6 +79,8 @@ def estimate(
             decision.care_type,
             actual,
             tuple(code for code, _q, _p in lines),
+            # Families read the item's name, not its directory code.
+            tuple(getattr(items.get(code), "name", code) for code, _q, _p in lines),
         )
 
     scenarios = [run("actual", _("As things stand"), facts, actual=True)]

@@ -140,6 +140,11 @@ def _tell(recognition: ChronicRecognition, kind: str, acting_user, **facts) -> N
         user_ids=[recognition.applied_by_id],
         to_family_of=recognition.person,
         exclude=acting_user,
-        facts={"person": recognition.person.name, "disease": recognition.disease.name, **facts},
+        facts={
+            "person": recognition.person.name,
+            "disease": recognition.disease.name,
+            "disease_en": recognition.disease.name_en,
+            **facts,
+        },
         link=reverse("claims:chronic"),
     )

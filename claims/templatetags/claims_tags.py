@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from core import reasons
 from core.money import yuan
@@ -13,10 +15,15 @@ def reason(code: str) -> str:
 
 
 @register.filter
-def span(figure) -> str:
-    """A policy figure (glance.Figure): ¥300.00, or ¥100.00–¥800.00 by facility tier."""
+def span(figure) -> SafeString | str:
+    """A policy figure (glance.Figure): ¥300.00, or ¥100.00–¥800.00 by facility
+    tier, each amount kept on one line."""
     if figure is None:
         return "—"
     if figure.single:
-        return yuan(figure.low)
-    return f"{yuan(figure.low)}–{yuan(figure.high)}"
+        return format_html('<span class="nowrap">{}</span>', yuan(figure.low))
+    return format_html(
+        '<span class="nowrap">{}</span>–<span class="nowrap">{}</span>',
+        yuan(figure.low),
+        yuan(figure.high),
+    )

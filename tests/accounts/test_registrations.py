@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from accounts.models import AccountsPolicy, NonLocalRegistration, Region
 from accounts.selectors import registration_on
@@ -127,3 +128,14 @@ def test_cancel_twice_is_refused_and_audited_once(me):
     assert error_codes(exc.value) == ["F3-08"]
     assert AuditEvent.objects.filter(action="registration.cancel").count() == 1
     assert registration_on(person=me, day=TODAY) is None
+
+
+def test_a_start_date_too_far_ahead_is_refused_and_not_offered(me, settings, client):
+    """F3: REGISTRATION_MAX_DAYS_AHEAD (365 unless set) bounds the start; 2099 is refused."""
+    settings.REGISTRATION_MAX_DAYS_AHEAD = 200
+    assert refusal(me, "start_date", start_date=datetime.date(2099, 1, 1)) == ["F3-09"]
+    last = TODAY + datetime.timedelta(days=200)
+    assert file(me, start_date=last).start_date == last
+    client.force_login(me.user)
+    html = client.get(reverse("accounts:registration_new", args=[me.pk])).content.decode()
+    assert f'max="{last.isoformat()}"' in html

@@ -28,7 +28,14 @@ from accounts.services import (
 )
 from core.models import AuditEvent
 from tests.accounts.conftest import document, last_code
-from tests.factories import FacilityFactory, InsuredPersonFactory, UserFactory, chengdu, chongqing
+from tests.factories import (
+    FacilityFactory,
+    InsuredPersonFactory,
+    UserFactory,
+    chengdu,
+    chongqing,
+    plain,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_sms_pacing")]
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -427,7 +434,7 @@ def test_facility_page_without_javascript(me_client, me):
     assert me_client.post(url, {"facility": mine.pk}).status_code == 302
     other = FacilityFactory(region=chongqing(), name="观音桥社区卫生服务中心")
     me_client.post(url, {"facility": other.pk})
-    html = me_client.get(reverse("family")).content.decode()
+    html = plain(me_client.get(reverse("family")).content.decode())
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     assert f"From {tomorrow}: 观音桥社区卫生服务中心" in html
 

@@ -31,7 +31,10 @@ def test_one_format_in_both_languages(language):
         html = Template('{% load money %}{{ a|yuan }} {{ a|yuan:"-" }} {{ b|yuan }}').render(
             Context({"a": D("2000"), "b": None})
         )
-        assert html == "¥2,000.00 -¥2,000.00 —"
+        # Each amount kept on one line (the layout gives way, never the figure).
+        assert html == (
+            '<span class="nowrap">¥2,000.00</span> <span class="nowrap">-¥2,000.00</span> —'
+        )
 
 
 def test_rounding_to_the_fen_is_half_up():

@@ -1,6 +1,7 @@
 """Every family page on a phone (390 × 844), as the demo user, in Chinese and in
 English, and again in elder mode: nothing wider than the screen, and axe-core
-finds no critical or serious accessibility problem.
+finds no critical or serious accessibility problem, and no amount, date or ID
+number spans two lines.
 
 axe-core is the npm package pinned in package.json, installed into node_modules/
 by scripts/services.sh (`npm ci`) before the suite runs; nothing is downloaded
@@ -116,13 +117,73 @@ SMALL_TARGETS = """() => {
 }"""
 
 
+# An amount, a date or an ID number whose text spans two lines: every such
+# figure in the page's text (found by its shape, whatever the markup) and
+# every element the templates keep on one line (.nowrap), measured by the
+# boxes the browser drew for its text: a second box below the first is a
+# second line, and so is text taller than one and a half lines.
+BROKEN_FIGURES = r"""() => {
+  const shape = new RegExp([
+    '[+\\-]?¥-?[\\d,]+(?:\\.\\d+)?',
+    '\\d{4}-\\d{2}-\\d{2}(?: \\d{2}:\\d{2})?',
+    '\\d{4}[\\d*]{10,}[\\dXx]',
+  ].join('|'), 'g');
+  const lines = rects => {
+    const drawn = [...rects].filter(r => r.width > 0 && r.height > 0);
+    return drawn.filter(r => r.top >= drawn[0].bottom - 2).length + (drawn.length ? 1 : 0);
+  };
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest('svg, script, style, .visually-hidden, option')) continue;
+    for (const match of node.textContent.matchAll(shape)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      if (lines(range.getClientRects()) > 1) broken.push(match[0]);
+    }
+  }
+  for (const element of document.querySelectorAll('.nowrap')) {
+    // The text's own boxes, not the element's: a cell may stretch it taller.
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const lineHeight = parseFloat(getComputedStyle(element).lineHeight) || 0;
+    const height = range.getBoundingClientRect().height;
+    if (lines(range.getClientRects()) > 1 || (lineHeight && height > lineHeight * 1.5))
+      broken.push(element.textContent.trim());
+  }
+  return [...new Set(broken)];
+}"""
+
+
+# What sticks out past the screen's right edge (the deepest elements only), to
+# say where a page is too wide.
+STICKING_OUT = """() => [...document.querySelectorAll('main *, header *')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.visually-hidden'))
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > innerWidth + 1))
+  .slice(0, 5)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} `
+            + (e.textContent || '').trim().slice(0, 30))"""
+
+
 def check(page: Page, url: str, axe: str) -> dict:
     response = page.goto(url)
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
     width = page.evaluate("document.documentElement.scrollWidth")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    # Where the page's first amount is drawn (px from the top; -1: none), to
+    # say whether a figure shows on the first screen.
+    first_amount = page.evaluate(
+        """() => { const a = [...document.querySelectorAll('main .nowrap')]
+                     .find(e => e.textContent.includes('¥'));
+                   return a ? Math.round(a.getBoundingClientRect().top) : -1; }"""
+    )
     h1 = page.locator("h1").count()
     text_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
     small = page.evaluate(SMALL_TARGETS)
+    broken = page.evaluate(BROKEN_FIGURES)
+    sticking_out = page.evaluate(STICKING_OUT) if width > PHONE["width"] else []
     # Selects prompt ("Choose a relative"), never Django's bare "---------".
     dashes = page.locator("option", has_text="---------").count()
     # The page's Content-Security-Policy allows scripts from its own origin
@@ -137,10 +198,14 @@ def check(page: Page, url: str, axe: str) -> dict:
     return {
         "url": url,
         "width": width,
+        "height": height,
+        "first_amount": first_amount,
         "h1": h1,
         "text_px": text_px,
         "dashes": dashes,
         "small": small,
+        "broken": broken,
+        "sticking_out": sticking_out,
         "violations": found,
     }
 
@@ -210,12 +275,18 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
     report(results, base)
     assert not console, "the browser reported errors:\n" + "\n".join(console)
     too_wide = [
-        (r["url"], r["language"], r["elder"], r["width"]) for r in results if r["width"] > 390
+        (r["url"], r["language"], r["elder"], r["width"], r["sticking_out"])
+        for r in results
+        if r["width"] > 390
     ]
     assert not too_wide, f"wider than the phone: {too_wide}"
     # Elder mode: body text at least 18 px (the national age-friendly guidance).
     small = [(r["url"], r["language"]) for r in results if r["elder"] and r["text_px"] < 18]
     assert not small, f"elder mode text under 18 px: {small}"
+    broken = [(r["url"], r["language"], r["elder"], r["broken"]) for r in results if r["broken"]]
+    assert not broken, "amounts, dates or ID numbers over two lines:\n" + "\n".join(
+        map(str, broken)
+    )
     small = [(r["url"], r["language"], r["elder"], r["small"]) for r in results if r["small"]]
     assert not small, "tap targets under 44 × 44 px:\n" + "\n".join(map(str, small))
     dashes = [(r["url"], r["language"]) for r in results if r["dashes"]]
@@ -227,8 +298,17 @@ def test_every_family_page_fits_a_phone_and_passes_axe(live_server, browser):
 
 
 def report(results: list[dict], base: str) -> None:
-    print("\nat 390 px: language, elder mode, scrollWidth, h1s, text px, critical+serious, page")
+    print(
+        "\nat 390 px: language, elder mode, scrollWidth, scrollHeight, first amount's top, "
+        "h1s, text px, critical+serious, "
+        "figures over two lines, page"
+    )
     for r in results:
         mode = "elder" if r["elder"] else "     "
-        figures = f"{r['width']:4} {r['h1']} {r['text_px']:4.1f} {len(r['violations'])}"
+        figures = (
+            f"{r['width']:4} {r['height']:5} {r['first_amount']:5} {r['h1']} "
+            f"{r['text_px']:4.1f} {len(r['violations'])} {len(r['broken'])}"
+        )
         print(f"  {r['language']:7} {mode} {figures} {r['url'].removeprefix(base)}")
+        for problem in r["broken"] + r["sticking_out"]:
+            print(f"      {problem}")

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent
-from tests.factories import InsuredPersonFactory, UserFactory
+from tests.factories import InsuredPersonFactory, UserFactory, plain
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_fifth_wrong_password_locks_and_sixth_right_one_is_refused(member, time_
 
     fifth = log_in(client, "wf", "wrong")
     assert fifth.status_code == 429
-    html = fifth.content.decode()
+    html = plain(fifth.content.decode())
     assert "After 5 wrong passwords, logging in is locked for 15 minutes" in html
     assert "Try again after 10:15 (2026-03-02)" in html
     assert '<main id="main">' in html  # the portal's layout

@@ -30,11 +30,20 @@ def browser(agent: str) -> Client:
     return client
 
 
+ANDROID = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
+IPAD = (
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Safari/604.1"
+)
+WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
+
+
 def test_the_person_sees_their_sessions_and_ends_the_others(member):
-    phone, tablet, laptop = browser("Phone/1.0"), browser("Tablet/2.0"), browser("Laptop/3.0")
+    phone, tablet, laptop = browser(ANDROID), browser(IPAD), browser(WINDOWS)
     page = laptop.get(reverse("login_sessions")).content.decode()
-    for agent in ("Phone/1.0", "Tablet/2.0", "Laptop/3.0"):
-        assert agent in page
+    # Each browser in words, never the raw User-Agent string.
+    for words in ("Chrome on Android", "Safari on iPad", "Chrome on Windows"):
+        assert words in page
+    assert "Mozilla/5.0" not in page
     assert page.count("this browser") == 1
     wrong = laptop.post(reverse("login_sessions"), {"password": "not-it"})
     assert "This is not your password." in wrong.content.decode()
@@ -63,18 +72,19 @@ def test_an_administrator_ends_a_logins_sessions(member):
 
 
 def test_logging_out_takes_the_session_off_the_list(member):
-    phone, laptop = browser("Phone/1.0"), browser("Laptop/3.0")
+    phone, laptop = browser(ANDROID), browser(WINDOWS)
     phone.post(reverse("logout"))
     page = laptop.get(reverse("login_sessions")).content.decode()
-    assert "Phone/1.0" not in page and "Laptop/3.0" in page
+    assert "Chrome on Android" not in page and "Chrome on Windows" in page
 
 
 def test_a_password_change_keeps_this_session_listed_and_ends_the_others(member):
-    phone, laptop = browser("Phone/1.0"), browser("Laptop/3.0")
+    phone, laptop = browser(ANDROID), browser(WINDOWS)
     laptop.post(
         reverse("password_change"),
         {"old_password": PASSWORD, "new_password1": "Zz-9-new-pw", "new_password2": "Zz-9-new-pw"},
     )
     page = laptop.get(reverse("login_sessions")).content.decode()
-    assert "Laptop/3.0" in page and "this browser" in page and "Phone/1.0" not in page
+    assert "Chrome on Windows" in page and "this browser" in page
+    assert "Chrome on Android" not in page
     assert phone.get(reverse("wallet:index")).status_code == 302

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.reasons import Refusal
-from tests.factories import InsuredPersonFactory
+from tests.factories import InsuredPersonFactory, plain
 from tests.wallet.factories import fund, make_family
 from wallet.models import AccountKind, Payment, Transfer
 from wallet.services import (
@@ -142,10 +142,12 @@ def test_statement_page_names_each_movement_and_filters_by_year(time_machine):
     client.force_login(fam["user"])
     client.cookies["django_language"] = "en"
     url = reverse("wallet:statement", args=[fam["employee"].pk])
-    html = client.get(url).content.decode()
+    html = plain(client.get(url).content.decode())
     assert f"Sent to {fam['parent'].name}&#x27;s wallet" in html
     assert 'data-testid="closing-personal">¥379.50<' in html
-    parent_html = client.get(reverse("wallet:statement", args=[fam["parent"].pk])).content.decode()
+    parent_html = plain(
+        client.get(reverse("wallet:statement", args=[fam["parent"].pk])).content.decode()
+    )
     assert f"Received from {fam['employee'].name}" in parent_html
     assert 'data-testid="closing-wallet">¥120.50<' in parent_html
     # An earlier year: nothing moved, and it opened at zero.

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, MessageKind, PersonStatus, Province
-from accounts.services import message_send
+from accounts.services import message_done, message_send
 from core import clock
 from core.audit import audit_row
 from core.money import AmountError, TooLarge, yuan
@@ -133,6 +133,7 @@ def transfer_create(
                 facts={"sender": sender.name, "recipient": recipient.name, "amount": amount},
                 link=reverse("wallet:index") + "#pending",
                 important=True,
+                key=f"transfer:{transfer.pk}",
             )
             return transfer
     except Refusal:
@@ -260,6 +261,8 @@ def _settle(*, transfer: Transfer, state: str, acting_user, now) -> Transfer:
         },
         details={"amount": str(transfer.amount)},
     )
+    # The waiting message is answered: it no longer shows as new to anybody.
+    message_done(key=f"transfer:{transfer.pk}")
     # The login that sent the money hears what became of it (the sender's own
     # login if it was sent otherwise), as the morning sweep tells it.
     message_send(
