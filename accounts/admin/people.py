@@ -18,7 +18,7 @@ from accounts.models import (
     Relationship,
 )
 from core import normalise
-from core.admin import AuditedAdmin
+from core.admin import AuditedAdmin, GrowingTableMixin
 
 
 class RegionInline(admin.TabularInline):
@@ -96,7 +96,7 @@ class InsuredPersonForm(forms.ModelForm):
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(PersonSearchMixin, AuditedAdmin):
+class InsuredPersonAdmin(GrowingTableMixin, PersonSearchMixin, AuditedAdmin):
     person_path = ""
 
     def audit_person(self, obj):
