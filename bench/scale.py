@@ -13,9 +13,11 @@ Then, in a process per database, it times each operation (median of several):
 the family's pages through Django's test client as the demo user, the admin's
 searches and changelists as the demo superuser, and the services in process —
 one settlement, one transfer, the morning sweep per transfer returned, bulk
-activation per row, ledger_check — and a backup and a restore per MB (pg_dump /
-pg_restore of the persons table). It prints one table, small and large side by
-side, and last "worst cost growth: X" (the largest large ÷ small).
+activation per row, ledger_check (the nightly run, incremental from the
+checkpoint; the full run is printed too, not counted: it re-adds every entry by
+design) — and a backup and a restore per MB (pg_dump / pg_restore of the persons
+table). It prints one table, small and large side by side, and last "worst cost
+growth: X" (the largest large ÷ small).
 Target (--quick): ≤ 1.5; the family's own pages ≤ 1.2.
 
     .venv/bin/python bench/scale.py --quick          # 20,000 and 200,000 persons
@@ -38,6 +40,7 @@ from _wallet_common import pg_args, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432/"
+FULL_CHECK = "ledger_check --full (monthly)"
 FAMILY = ("family home", "wallet", "statement (5 years)", "bills list", "annual summary")
 
 
@@ -129,6 +132,11 @@ def report(results: dict, small: int, large: int) -> None:
     for op, (s, unit) in small_r.items():
         lg = large_r[op][0]
         growth = lg / s if s > 0 else 1.0
+        if op == FULL_CHECK:  # re-adds every entry by design: not a nightly cost
+            print(
+                f"{op:<40} {fmt(s, unit):>12} {fmt(lg, unit):>12} {growth:>7.2f}×  (not in worst)"
+            )
+            continue
         if growth > worst[1]:
             worst = (op, growth)
         if op in FAMILY:
