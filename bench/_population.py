@@ -76,11 +76,12 @@ def _person_rows(households: int, base: int, base_user: int, regions, now):
     token = os.urandom(8).hex()
     for k in range(households):
         name = SURNAMES[k % len(SURNAMES)]
+        n = base + 3 * k  # unique across loads into one database: the head's id
         for r in range(3):
             code, start, span = spans[r]
-            born = start + datetime.timedelta(days=k % span)
+            born = start + datetime.timedelta(days=n % span)
             sex = "M" if (k + r) % 2 else "F"
-            nid = national_id.make(code, born, (k // span) % 500, sex)
+            nid = national_id.make(code, born, (n // span) % 500, sex)
             given = GIVEN[(k // len(SURNAMES) + r * 7) % len(GIVEN)]
             i = base + 3 * k + r
             yield (
