@@ -50,10 +50,13 @@ def _advance(*, since: int, upto: int, accounts: list[int] | None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if accounts is None:
             cursor.execute(reconcile_sql.CHECKPOINT_CLEAR.text)
-            cursor.execute(reconcile_sql.CHANGES_CLEAR_ALL.text)
         else:
             cursor.execute(reconcile_sql.CHANGES_CLEAR.text, {"accounts": accounts})
         cursor.execute(reconcile_sql.CHECKPOINT.text, {"since": since, "upto": upto})
+    if accounts is None:
+        # On its own: the TRUNCATE holds postings' notes back until it commits.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(reconcile_sql.CHANGES_CLEAR_ALL.text)
 
 
 def ledger_check_run(*, trigger: str, full: bool = False) -> LedgerCheck:
