@@ -47,9 +47,16 @@ def persons_for_user(*, user, action: str = "") -> QuerySet[InsuredPerson]:
         return InsuredPerson.objects.none()
     if action and not authorization.delegate_may(action):
         return InsuredPerson.objects.filter(user=user)
-    return InsuredPerson.objects.filter(
-        Q(user=user) | Q(bindings__user=user, bindings__status=DependentBinding.Status.ACTIVE)
-    ).distinct()
+    # A UNION of the two indexed reads: "own record OR a bound one" over a join
+    # read every insured person of the region (the bills list: 143 ms of 168 at
+    # 200,000 persons, bench/scale.py); the UNION reads a handful of index rows.
+    own = InsuredPerson.objects.filter(user=user).order_by().values("pk")
+    bound = (
+        DependentBinding.objects.filter(user=user, status=DependentBinding.Status.ACTIVE)
+        .order_by()
+        .values("person_id")
+    )
+    return InsuredPerson.objects.filter(pk__in=own.union(bound, all=True))
 
 
 def person_for_user(*, user, person_id, action: str = "") -> InsuredPerson:

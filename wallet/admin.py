@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core import clock
-from core.admin import ReadOnlyAdmin, SingletonAdmin
+from core.admin import GrowingTableMixin, ReadOnlyAdmin, SingletonAdmin
 from core.jobs import job_note
 from core.models import Job
 from wallet import models
@@ -31,7 +31,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(GrowingTableMixin, ReadOnlyAdmin):
     list_display = ["id", "at", "kind", "account", "amount", "ref", "movement"]
     list_filter = ["kind"]
     search_fields = ["=ref", "=movement"]
@@ -89,7 +89,7 @@ class TransferDayFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Transfer)
-class TransferAdmin(ReadOnlyAdmin):
+class TransferAdmin(GrowingTableMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
@@ -103,7 +103,10 @@ class TransferAdmin(ReadOnlyAdmin):
     list_filter = ["state", TransferDayFilter, "local_day"]
     search_fields = ["sender__name", "recipient__name", "=idempotency_key"]
     list_select_related = ["sender", "recipient"]
-    date_hierarchy = "created_at"
+    # The newest first by pk (the primary key serves it; the model's order by
+    # creation time would sort every transfer for each list page), and no date
+    # hierarchy (it reads every transfer for its years): the day filter instead.
+    ordering = ["-pk"]
     actions = ["sweep_now"]
     show_full_result_count = False
 

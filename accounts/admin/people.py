@@ -19,7 +19,7 @@ from accounts.models import (
     Relationship,
 )
 from core import normalise
-from core.admin import AuditedAdmin
+from core.admin import AuditedAdmin, GrowingTableMixin
 
 
 class RegionInline(admin.TabularInline):
@@ -97,7 +97,7 @@ class InsuredPersonForm(forms.ModelForm):
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(LockoutLiftMixin, PersonSearchMixin, AuditedAdmin):
+class InsuredPersonAdmin(LockoutLiftMixin, GrowingTableMixin, PersonSearchMixin, AuditedAdmin):
     person_path = ""
 
     def audit_person(self, obj):

@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Greatest, Least, Right
 from django.utils.translation import gettext_lazy as _
 
 from accounts import national_id
@@ -69,7 +69,13 @@ class InsuredPerson(models.Model):
         ordering = ["pk"]
         verbose_name = _("insured person")
         verbose_name_plural = _("insured persons")
-        indexes = [models.Index(fields=["name"]), models.Index(fields=["phone"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["phone"]),
+            # The admin's search by ID suffix or masked ID (A1: never the full
+            # number), one index probe instead of reading every person.
+            models.Index(Right("national_id", 4), name="person_id_suffix_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.masked_id})"

@@ -26,6 +26,7 @@ from claims.services.bill_import import bill_import
 from claims.services.bills import bill_settle, bills_settle_many
 from claims.services.imports import BILL_COLUMNS
 from core import reasons
+from core.admin import GrowingTableMixin
 from core.models import Job
 
 
@@ -59,7 +60,7 @@ class BillLineInline(admin.TabularInline):
 
 
 @admin.register(Bill)
-class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
+class BillAdmin(GrowingTableMixin, PersonSearchMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "person",
@@ -72,11 +73,14 @@ class BillAdmin(PersonSearchMixin, admin.ModelAdmin):
         "personal_total",
         "reason_list",
     )
-    list_filter = ("status", "visit", "care_type", "settled_on")
+    list_filter = ("status", "visit", "care_type", "service_date", "settled_on")
     # A1: by name, phone and the masked ID suffix (PersonSearchMixin), never the
     # full ID number, which would land in the URL and the access log.
     search_fields = ("reference", "person__name", "person__phone", "facility__name")
-    date_hierarchy = "service_date"
+    # The newest first by pk, which its primary key serves: the model's order
+    # (service date) would sort every bill of the region for each list page,
+    # and a date hierarchy reads every bill for its years (bench/scale.py).
+    ordering = ("-pk",)
     list_select_related = ("person", "facility")
     raw_id_fields = ("person", "facility")
     inlines = [BillLineInline]

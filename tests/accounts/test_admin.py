@@ -93,6 +93,25 @@ def test_a_full_id_is_not_a_search_term(admin_client, people):
     assert list(response.context["cl"].result_list) == []
 
 
+def test_a_whole_name_is_found_by_its_index_and_answers_alone(admin_client, people):
+    """Exact first: a whole name finds its person without the "contains" search
+    (at a region's size a read of every person)."""
+    father = people["father"]
+    response = admin_client.get(
+        reverse("admin:accounts_insuredperson_changelist"), {"q": father.name}
+    )
+    assert [p.pk for p in response.context["cl"].result_list] == [father.pk]
+
+
+def test_a_long_list_is_counted_up_to_the_cap_not_to_the_end(admin_client, people, monkeypatch):
+    from core.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 2)
+    response = admin_client.get(reverse("admin:accounts_insuredperson_changelist"))
+    assert response.context["cl"].result_count == 2
+    assert len(response.context["cl"].result_list) >= 3  # the page itself is whole
+
+
 def test_binding_and_outbox_search_by_id_suffix(admin_client, people):
     father = people["father"]
     for model in ("dependentbinding", "outboundmessage"):

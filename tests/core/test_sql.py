@@ -56,7 +56,7 @@ def plan_nodes(node):
 
 
 def preparable(statement) -> bool:
-    return not statement.text.lstrip().upper().startswith(("COPY", "SET"))
+    return not statement.text.lstrip().upper().startswith(("COPY", "SET", "LOCK", "TRUNCATE"))
 
 
 def test_every_app_registers_its_statements(registry):

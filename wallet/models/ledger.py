@@ -202,6 +202,11 @@ class LedgerCheck(models.Model):
     problem_count = models.PositiveIntegerField(_("problems"), default=0)
     # The first problems found, as ledger_check prints them (for the administrator).
     problems = models.JSONField(_("problems found"), default=list, blank=True)
+    # Incremental runs (W10): a clean run proves every entry up to `upto_entry`
+    # and stores each account's total up to there (LedgerCheckpoint); the next
+    # run reads only the entries after it. `full`: this run read every entry.
+    upto_entry = models.BigIntegerField(_("checked up to entry"), null=True, blank=True)
+    full = models.BooleanField(_("read every entry"), default=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -214,3 +219,46 @@ class LedgerCheck(models.Model):
     @property
     def is_clean(self) -> bool:
         return self.finished_at is not None and self.problem_count == 0
+
+
+class LedgerCheckpoint(models.Model):
+    """An account's entries added up to the last clean ledger check's
+    `upto_entry` (W10): the next check compares the balance with this total plus
+    the entries since, instead of adding up every entry the account ever had.
+    Written only by the ledger check."""
+
+    account = models.OneToOneField(
+        LedgerAccount, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    total = money_field(_("entries up to the checkpoint"))
+
+    class Meta:
+        verbose_name = _("ledger checkpoint")
+        verbose_name_plural = _("ledger checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.total}"
+
+
+class BalanceChange(models.Model):
+    """An account whose stored balance changed since the last clean ledger check
+    (W10): noted by a trigger on every UPDATE of the accounts (migration 0010),
+    whoever writes it, so an incremental check also reads an account whose
+    balance moved without an entry. Cleared by the ledger check."""
+
+    # No foreign-key constraint: accounts are never deleted (migration 0005's
+    # trigger), and a constraint would cost each posting a check per account.
+    account = models.OneToOneField(
+        LedgerAccount,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    class Meta:
+        verbose_name = _("changed balance")
+        verbose_name_plural = _("changed balances")
+
+    def __str__(self) -> str:
+        return str(self.account_id)

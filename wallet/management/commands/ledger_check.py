@@ -7,12 +7,20 @@ from wallet.services.reconcile import ledger_check_run
 class Command(BaseCommand):
     help = (
         "Reconcile the ledger (W10): recompute every balance from its entries, check "
-        "every movement is a pair summing to zero. Exits non-zero on any difference. "
+        "every movement is a pair summing to zero (from the last clean check's "
+        "checkpoint; --full: from the first entry). Exits non-zero on any difference. "
         "The run is recorded (shown in the admin and at /healthz)."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Read every entry, not only those since the last clean check.",
+        )
+
     def handle(self, *args, **options) -> None:
-        check = ledger_check_run(trigger=LedgerCheck.Trigger.COMMAND)
+        check = ledger_check_run(trigger=LedgerCheck.Trigger.COMMAND, full=options["full"])
         if check.problem_count:
             for problem in check.problems:
                 self.stderr.write(problem)
