@@ -306,7 +306,7 @@ def test_r6_summary_deduction_statement_and_message_follow(
     assert bill.reference in message.text and "30.00" in message.text
     page = reverse("claims:bill_detail", args=[bill.pk])
     assert "退费记录" in user_client.get(page).content.decode()
-    assert "30.00 refunded" in english(user_client).get(page).content.decode()
+    assert "30.00</span> refunded" in english(user_client).get(page).content.decode()
 
 
 def test_done_when_the_demo_bill_refund_leaves_the_ledger_clean():

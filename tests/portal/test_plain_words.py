@@ -116,7 +116,8 @@ def walk(client: Client, starts: list[str], pattern: re.Pattern) -> tuple[dict, 
             for link in words.links:
                 target = urljoin(url, link)
                 parts = urlsplit(target)
-                if not parts.netloc or parts.netloc == "testserver":
+                web = parts.scheme in ("", "http", "https")  # not tel: (elder mode's call)
+                if web and (not parts.netloc or parts.netloc == "testserver"):
                     queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
         if hits := found_ids(pattern, text):
             problems[url] = hits

@@ -204,7 +204,7 @@ def test_cut_off_after_the_commit_sending_again_does_not_pay_twice(
     assert status == 200 and TRY_AGAIN in body
     monkeypatch.setattr(views, "transfer_create", real)
     response = client.post(reverse("wallet:transfer"), data, follow=True)
-    assert "250.00 is on its way to" in response.content.decode()
+    assert "250.00</span> is on its way to" in response.content.decode()
     assert Transfer.objects.count() == 1
     personal = LedgerAccount.objects.get(person=family["employee"], kind=AccountKind.PERSONAL)
     assert personal.balance == Decimal("750.00")
