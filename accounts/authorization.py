@@ -28,6 +28,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts import staff_roles
+
 OWNER = "owner"
 DELEGATE = "delegate"
 POOLING_PAYER = "pooling_payer"
@@ -76,6 +78,7 @@ SEND_TRANSFER_TO = "send_transfer_to"
 SEND_FROM = "send_from"
 PAY_PREMIUM = "pay_premium"
 POOLING_END = "pooling_end"
+FILE_CLAIM = "file_claim"
 
 ACTIONS = {
     VIEW_CARD: Action(
@@ -102,6 +105,15 @@ ACTIONS = {
     APPLY_CHRONIC: Action(
         APPLY_CHRONIC, "C5", _("apply for recognition of a chronic or special disease"), "act"
     ),
+    FILE_CLAIM: Action(
+        FILE_CLAIM,
+        "M1",
+        _(
+            "file an out-of-pocket claim for your care, paid by the fund to the bank "
+            "account given on the claim"
+        ),
+        "act",
+    ),
     DECIDE_TRANSFER: Action(DECIDE_TRANSFER, "W8 A8", "", "act"),
     SEND_TRANSFER_TO: Action(SEND_TRANSFER_TO, "W5", "", "act"),
     SEND_FROM: Action(SEND_FROM, "W4 A8", "", "act"),
@@ -119,6 +131,8 @@ MATRIX: dict[str, frozenset[str]] = {
     CHOOSE_FACILITY: frozenset({OWNER, DELEGATE}),
     REGISTRATIONS: frozenset({OWNER, DELEGATE}),
     APPLY_CHRONIC: frozenset({OWNER, DELEGATE}),
+    # The fund pays a claim to the account named on it; the consent page says so.
+    FILE_CLAIM: frozenset({OWNER, DELEGATE}),
     # Money: only the holder decides on money sent to them or moves theirs;
     # a pooling payer pays with their own account (A8).
     DECIDE_TRANSFER: frozenset({OWNER}),
@@ -128,37 +142,41 @@ MATRIX: dict[str, frozenset[str]] = {
     POOLING_END: frozenset({OWNER, POOLING_PAYER}),
 }
 
-# Staff roles: what each does in the admin, as the Django permissions a group
-# of that name holds. None of them opens a family page (A9).
+# Staff roles: what each does in the admin, and the Django permissions its group
+# holds (S1): the groups' one registry is accounts/staff_roles.py. None of them
+# opens a family page (A9).
 STAFF: dict[str, tuple[Promise | str, tuple[str, ...]]] = {
     REVIEWER: (
-        _("review child-binding documents and in-person phone checks"),
-        ("accounts.view_dependentbinding", "accounts.change_dependentbinding"),
+        _("review chronic-disease applications, child documents and out-of-pocket claims"),
+        staff_roles.ROLES[staff_roles.REVIEWER],
     ),
     FINANCE: (
-        _("settle bills, post contributions, run the morning sweep, read the ledger"),
-        (
-            "claims.change_bill",
-            "wallet.add_contribution",
-            "wallet.view_ledgerentry",
-            "wallet.change_transfer",
-        ),
+        _("refund bills, pay approved out-of-pocket claims, read payments and the ledger"),
+        staff_roles.ROLES[staff_roles.FINANCE],
     ),
     BULK_OPERATOR: (
         _("upload, check and run bulk proxy activation batches"),
-        ("bulk.bulk_proxy_activate",),
+        staff_roles.ROLES[staff_roles.BULK_OPERATOR],
     ),
     AUDITOR: (
-        _("read the audit log and login sessions, change nothing"),
-        ("core.view_auditevent", "portal.view_loginsession"),
+        _("read everything in the admin, change nothing"),
+        staff_roles.ROLES[staff_roles.AUDITOR],
     ),
     ADMINISTRATOR: (
         _(
             "everything in the admin, including staff logins, authenticator "
             "enrolment links and ending sessions"
         ),
-        ("*",),
+        staff_roles.ROLES[staff_roles.ADMINISTRATOR],
     ),
+}
+# The group each staff role is (accounts/staff_roles.py names them).
+STAFF_GROUP = {
+    REVIEWER: staff_roles.REVIEWER,
+    FINANCE: staff_roles.FINANCE,
+    BULK_OPERATOR: staff_roles.BULK_OPERATOR,
+    AUDITOR: staff_roles.AUDITOR,
+    ADMINISTRATOR: staff_roles.ADMINISTRATOR,
 }
 
 

@@ -263,8 +263,8 @@ STEPS = [
        {line:unit_price}, {line:item_class}, {line:amount}, {line:self_pay},
        {line:class_b_first_pay}, {line:eligible}, {line:reasons}, {line:bill},
        {line:refunded_quantity})
-     SELECT n, 'SCALE-' || n, '诊查费', 1, 100.00, 'A', 100.00, 0, 0, 100.00, '[]'::jsonb, {bill.pk},
-       0
+     SELECT n, 'SCALE-' || n, '诊查费', 1, 100.00, 'A', 100.00, 0, 0, 100.00, '[]'::jsonb,
+       {bill.pk}, 0
      FROM {bill} AS bill CROSS JOIN generate_series(1, 3) AS n WHERE {bill.pk} >= %(bill0)s"""),
     ("inbox messages", "im", """
      INSERT INTO {im} ({im:kind}, {im:facts}, {im:link}, {im:important}, {im:key},

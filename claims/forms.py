@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as accounts_selectors
-from accounts.authorization import APPLY_CHRONIC, VIEW_RECORDS
+from accounts.authorization import APPLY_CHRONIC, FILE_CLAIM, VIEW_RECORDS
 from accounts.forms import DocumentField
 from accounts.models import Facility, Region
 from claims.models import Disease, ReimbursementClaim, Visit
@@ -333,7 +333,7 @@ class ReimbursementForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"] = person_field(user)
+        self.fields["person"] = person_field(user, action=FILE_CLAIM)
         self.fields["person"].label = _("Patient")
 
 

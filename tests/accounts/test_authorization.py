@@ -8,7 +8,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -50,12 +50,13 @@ VIEWS = [
     # Forms that name the person in a choice field: offered, or not.
     ("claims:chronic", "choice", authz.APPLY_CHRONIC),
     ("claims:estimate", "choice", authz.VIEW_RECORDS),
+    ("claims:reimbursement_new", "choice", authz.FILE_CLAIM),
 ]
 
 
 def url_for(name: str, family: dict) -> str:
     person = family["person"].pk
-    if name in ("claims:chronic", "claims:estimate"):
+    if name in ("claims:chronic", "claims:estimate", "claims:reimbursement_new"):
         return reverse(name)
     args = {
         "wallet:accept": [family["transfer"]],
@@ -72,11 +73,8 @@ def staff_user(role: str):
     if role == authz.ADMINISTRATOR:
         return UserFactory(is_staff=True, is_superuser=True)
     user = UserFactory(is_staff=True)
-    for perm in authz.STAFF[role][1]:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
+    # S1: staff hold their permissions through their role's group.
+    user.groups.add(Group.objects.get(name=authz.STAFF_GROUP[role]))
     return user
 
 
