@@ -45,6 +45,10 @@ def test_the_first_screen_lists_what_waits_with_rule_ids_and_links(staff_client)
     assert "Background jobs that stopped or show no progress" in section
     assert "Bulk activation batches of the past week with rows not opened" in section
     assert "The ledger has not been checked yet" in section
+    # Out-of-pocket claims (M2, M5) and refunds waiting for a second person (R5).
+    assert "Out-of-pocket claims waiting for review" in section and "M2" in section
+    assert "Approved out-of-pocket claims waiting to be paid" in section
+    assert "Refunds waiting for a second approval" in section and "R5" in section
     # Counts: one lockout (of a login that exists), one stopped job.
     assert re.search(r'todo-count">1</strong>\s*<span class="todo-rule">A1</span>', section)
     assert 'todo-problem"' in section
