@@ -1,6 +1,12 @@
 """Reads for claims (RULES.md F, C, T). Views and other apps read through these."""
 
-from claims.selectors.bills import bill_for_user, bill_recompute, bills_for_user, family_cards
+from claims.selectors.bills import (
+    bill_for_user,
+    bill_recompute,
+    bills_for_user,
+    family_cards,
+    family_cards_read,
+)
 from claims.selectors.directory import directory_lookup, directory_years
 from claims.selectors.estimate import (
     Scenario,
@@ -41,6 +47,7 @@ __all__ = [
     "estimate",
     "facility_search",
     "family_cards",
+    "family_cards_read",
     "family_summary",
     "major_illness_deduction",
     "region_near",
