@@ -55,10 +55,13 @@ def read_together(reads: Sequence[Read]) -> list:
         cursors = [_django_wrapper(_PreparingCursor(raw)) for _ in statements]
         try:
             if len(statements) > 1 and psycopg.Pipeline.is_supported():
+                # Fetched after the block: leaving it sends the statements with
+                # one Sync and reads every result (fetching inside would wait
+                # for the results, then again for the Sync: two round trips).
                 with raw.pipeline():
                     for cursor, (text, params) in zip(cursors, statements, strict=True):
                         cursor.execute(text, params)
-                    rows = [cursor.fetchall() for cursor in cursors]
+                rows = [cursor.fetchall() for cursor in cursors]
             else:
                 for cursor, (text, params) in zip(cursors, statements, strict=True):
                     cursor.execute(text, params)

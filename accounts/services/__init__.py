@@ -17,6 +17,7 @@ from accounts.services.messages import (
     inbox_read_all,
     message_send,
     message_send_once,
+    message_write_with,
     preference_set,
 )
 from accounts.services.persons import person_claim, person_claimable, person_qr_rotate
@@ -48,6 +49,7 @@ __all__ = [
     "inbox_open",
     "inbox_read_all",
     "message_send",
+    "message_write_with",
     "message_send_once",
     "password_reset_finish",
     "password_reset_start",

@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.db import prepared_cursor
 from core.reads import Read, read_together
 from wallet.models import (
     AccountKind,
@@ -163,11 +162,12 @@ def _seen_read(*, sender, idempotency_key: str, day) -> Read:
 # Write ----------------------------------------------------------------------------
 
 
-def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
+def write_transfer(*, transfer: Transfer, audit: dict, message: Read | None = None) -> Transfer:
     """Insert the (unsaved) transfer, move its amount from its from_account to its
     holding account and write its audit row (``audit``: the values from
     accounts.services.audit_row, the target filled in here): one statement on
-    PostgreSQL. The caller holds the locks on both accounts (load_facts)."""
+    PostgreSQL, sent with `message`'s (accounts.services.message_write_with),
+    one round trip. The caller holds the locks on both accounts (load_facts)."""
     target = f"{Transfer._meta.label}:"
     params = {
         "sender": transfer.sender_id,
@@ -197,9 +197,8 @@ def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
         raise ValueError("the audit row's actor is the transfer's creator")
     if audit["person"] is None or audit["person"].pk != transfer.sender_id:
         raise ValueError("the audit row of a transfer is for its sender")
-    with prepared_cursor() as cursor:
-        cursor.execute(transfer_sql.WRITE.text, params)
-        transfer.pk = cursor.fetchone()[0]
+    reads = [Read.one(transfer_sql.WRITE.text, params, lambda rows: rows[0][0])]
+    transfer.pk = read_together(reads + ([message] if message is not None else []))[0]
     transfer._state.adding = False
     return transfer
 

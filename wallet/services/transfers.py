@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InsuranceType, InsuredPerson, MessageKind, PersonStatus, Province
-from accounts.services import message_send
+from accounts.services import message_send, message_write_with
 from core import clock
 from core.audit import audit_row
 from core.money import AmountError, TooLarge, yuan
@@ -124,15 +124,16 @@ def transfer_create(
                     person=sender,
                     details={"to": recipient.masked_id, "amount": str(amount)},
                 ),
-            )
-            # The recipient and whoever looks after them hear of it (once it commits).
-            message_send(
-                kind=MessageKind.TRANSFER_WAITING,
-                to_family_of=recipient,
-                exclude=acting_user,
-                facts={"sender": sender.name, "recipient": recipient.name, "amount": amount},
-                link=reverse("wallet:index") + "#pending",
-                important=True,
+                # The recipient and whoever looks after them hear of it: written
+                # with the transfer (one round trip), committed with it.
+                message=message_write_with(
+                    kind=MessageKind.TRANSFER_WAITING,
+                    to_family_of=recipient,
+                    exclude=acting_user,
+                    facts={"sender": sender.name, "recipient": recipient.name, "amount": amount},
+                    link=reverse("wallet:index") + "#pending",
+                    important=True,
+                ),
             )
             return transfer
     except Refusal:
