@@ -25,6 +25,7 @@ from accounts.models import (
 from accounts.sql import family as family_sql
 from accounts.usernames import phone_in
 from core import clock
+from core.reads import Read
 
 # A login's own record remembered as read (the page's frame asks for it).
 remember_own_person = family_sql.remember_own_person
@@ -74,6 +75,11 @@ def frame_facts(*, user_id: int) -> tuple[str | None, int, bool]:
     statement (accounts/sql/family.py): every page pays it, so it is kept as
     cheap as the session read beside it (bench/pages.py)."""
     return family_sql.frame_facts(user_id=user_id)
+
+
+def frame_facts_read(*, user_id: int) -> Read:
+    """frame_facts as a read (core.reads.read_together)."""
+    return family_sql.frame_facts_read(user_id=user_id)
 
 
 def own_person(*, user) -> InsuredPerson | None:
@@ -165,15 +171,28 @@ class FamilyPage:
 
 
 def family_page(*, user) -> FamilyPage:
-    """The family page's people in five queries however many dependents: the
+    """The family page's people in one query however many dependents: the
     members as family_members() gives them, and the lists of pending_requests(),
     requests_for_relative() and bindings_of_own_record() — every binding the
     user made or that names the user's own record, read once and sorted here."""
     if not user.is_authenticated:
         return FamilyPage([], None, [], [], [])
+    return family_page_read(user=user).run()
+
+
+def family_page_read(*, user) -> Read:
+    """family_page as a read (core.reads.read_together: the home page reads it with
+    the frame's facts in one round trip). For a signed-in user."""
     today = clock.localdate()
-    # One round trip (accounts/sql/family.py).
-    persons, choices, registrations, bindings = family_sql.family_rows(user=user, today=today)
+
+    def then(persons, choices, registrations, bindings) -> FamilyPage:
+        return _family_page(user, today, persons, choices, registrations, bindings)
+
+    # One statement (accounts/sql/family.py).
+    return family_sql.family_rows_read(user=user, today=today, then=then)
+
+
+def _family_page(user, today, persons, choices, registrations, bindings) -> FamilyPage:
     for person in persons:
         person.facility_history = choices.get(person.pk, [])
         person.current_registrations = registrations.get(person.pk, [])

@@ -16,8 +16,8 @@ from accounts import authorization
 from accounts.models import InsuranceType, InsuredPerson, Province, Region, Relationship
 from accounts.selectors import persons_for_user
 from core import clock
-from core.db import prepared_cursor
 from core.money import CENT
+from core.reads import Read
 from core.sql import columns
 from wallet.models import (
     AccountKind,
@@ -63,24 +63,25 @@ def family_cards(*, persons: list) -> dict[int, MoneyCard]:
     wallet (and usage location), balances, transfers waiting for them. One query
     however many persons (each round trip shows in the page's time):
     wallet/sql/cards.py (compiling the ORM's query cost four times running it)."""
-    ids = [p.pk for p in persons]
-    if not ids:
+    if not persons:
         return {}
-    return _family_cards_sql(persons, ids)
+    return family_cards_read(persons=persons).run()
 
 
-def _family_cards_sql(persons: list, ids: list[int]) -> dict[int, MoneyCard]:
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            cards_sql.CARDS.text,
-            {
-                "ids": ids,
-                "personal": AccountKind.PERSONAL.value,
-                "wallet": AccountKind.WALLET.value,
-                "pending": Transfer.State.PENDING.value,
-            },
-        )
-        rows = {row[0]: row for row in cursor.fetchall()}
+def family_cards_read(*, persons: list) -> Read:
+    """family_cards as a read (core.reads.read_together: the home page reads it
+    with the other apps' cards in one round trip). For at least one person."""
+    params = {
+        "ids": [p.pk for p in persons],
+        "personal": AccountKind.PERSONAL.value,
+        "wallet": AccountKind.WALLET.value,
+        "pending": Transfer.State.PENDING.value,
+    }
+    return Read.one(cards_sql.CARDS.text, params, lambda rows: _family_cards(persons, rows))
+
+
+def _family_cards(persons: list, fetched: list) -> dict[int, MoneyCard]:
+    rows = {row[0]: row for row in fetched}
     db = connection.alias
     nw, nr = len(_WALLET_FIELDS), len(_REGION_FIELDS)
     cards = {}

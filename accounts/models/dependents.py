@@ -6,11 +6,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.people import InsuredPerson
-from core.fields import ClockDateTimeField, user_field
+from core.fields import ChoiceLabels, ClockDateTimeField, user_field
 from core.flow import Flow
 
 
-class DependentBinding(models.Model):
+class DependentBinding(ChoiceLabels, models.Model):
     """A dependent account (亲情账户, A3): a portal user looks after a relative."""
 
     class Status(models.TextChoices):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import national_id
 from accounts.models.regions import Region
-from core.fields import ClockDateTimeField
+from core.fields import ChoiceLabels, ClockDateTimeField
 
 
 class InsuranceType(models.TextChoices):
@@ -33,7 +33,7 @@ def new_qr_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class InsuredPerson(models.Model):
+class InsuredPerson(ChoiceLabels, models.Model):
     """An insured person (A1). The national ID is shown masked everywhere except to
     administrators opening the record; pages and URLs use the primary key."""
 

@@ -19,6 +19,7 @@ from accounts.services.messages import (
     message_done,
     message_send,
     message_send_once,
+    message_write_with,
     preference_set,
 )
 from accounts.services.persons import person_claim, person_claimable, person_qr_rotate
@@ -53,6 +54,7 @@ __all__ = [
     "inbox_read_all",
     "message_done",
     "message_send",
+    "message_write_with",
     "message_send_once",
     "password_reset_finish",
     "password_reset_start",

@@ -28,7 +28,7 @@ from accounts.models import (
     Province,
     Region,
 )
-from core.db import prepared_cursor
+from core.reads import Read
 from core.sql import statement
 
 
@@ -173,12 +173,19 @@ FRAME_FACTS = statement(
 )
 
 
+def frame_facts_read(*, user_id: int) -> Read:
+    """(name of the login's insured person or None, unread messages, elder mode)."""
+
+    def build(rows) -> tuple[str | None, int, bool]:
+        name, unread, elder = rows[0]
+        return name, unread, bool(elder)
+
+    return Read.one(FRAME_FACTS.text, {"u": user_id}, build)
+
+
 def frame_facts(*, user_id: int) -> tuple[str | None, int, bool]:
     """(name of the login's insured person or None, unread messages, elder mode)."""
-    with prepared_cursor() as cursor:
-        cursor.execute(FRAME_FACTS.text, {"u": user_id})
-        name, unread, elder = cursor.fetchone()
-    return name, unread, bool(elder)
+    return frame_facts_read(user_id=user_id).run()
 
 
 def remember_own_person(*, user, person: InsuredPerson | None) -> None:
@@ -199,23 +206,33 @@ def _split(row, *shapes):
         at += len(shape)
 
 
-def family_rows(*, user, today: datetime.date):
+def family_rows_read(*, user, today: datetime.date, then=None) -> Read:
     """(persons, choices by person id, registrations by person id, bindings):
     persons with region and province, choices newest first with their facility,
     registrations in force on `today` or later with their destination, every
     binding the user made or that names the user's record (oldest first) with
-    its person and its user's own record."""
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            FAMILY.text,
-            {
-                "user": user.pk,
-                "today": today,
-                "active": DependentBinding.Status.ACTIVE.value,
-                "registration_active": NonLocalRegistration.Status.ACTIVE.value,
-            },
-        )
-        raw = cursor.fetchone()
+    its person and its user's own record. `then(*those four)` makes the read's
+    result of them, if given."""
+    params = {
+        "user": user.pk,
+        "today": today,
+        "active": DependentBinding.Status.ACTIVE.value,
+        "registration_active": NonLocalRegistration.Status.ACTIVE.value,
+    }
+
+    def build(rows):
+        found = _family_build(rows[0])
+        return found if then is None else then(*found)
+
+    return Read.one(FAMILY.text, params, build)
+
+
+def family_rows(*, user, today: datetime.date):
+    """family_rows_read's four, read alone."""
+    return family_rows_read(user=user, today=today).run()
+
+
+def _family_build(raw):
     # psycopg returns json as text with server-side binding unless told otherwise.
     persons_json, choices_json, registrations_json, bindings_json = (
         json.loads(value) if isinstance(value, str) else (value or []) for value in raw

@@ -134,15 +134,16 @@ def _earlier_lines(batch: Batch) -> Callable[[list[str]], dict[str, int]]:
     def lookup(national_ids: list[str]) -> dict[str, int]:
         if not national_ids:
             return {}
-        found: dict[str, int] = {}
-        rows = (
-            BatchRow.objects.filter(batch=batch, national_id__in=national_ids)
-            .exclude(outcome=Outcome.DUPLICATE)
-            .values_list("national_id", "line")
-        )
-        for nid, line in rows:
-            found[nid] = min(line, found.get(nid, line))
-        return found
+        with connection.cursor() as cursor:
+            cursor.execute(
+                bulk_sql.EARLIER_LINES.text,
+                {
+                    "batch": batch.pk,
+                    "ids": list(national_ids),
+                    "duplicate": Outcome.DUPLICATE.value,
+                },
+            )
+            return dict(cursor.fetchall())
 
     return lookup
 

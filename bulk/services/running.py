@@ -9,12 +9,13 @@ import logging
 from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InsuredPerson, PersonStatus, Region
 from bulk import jobs
+from bulk import sql as bulk_sql
 from bulk.actions import Action
 from bulk.models import Batch, BatchRow
 from bulk.reasons import Outcome, Reason
@@ -260,11 +261,19 @@ def _store_outcomes(batch: Batch, results: dict[int, Result]) -> None:
     for pk, result in results.items():
         groups[result].append(pk)
     moved: Counter = Counter()
-    for (outcome, reason, arg), pks in groups.items():
-        BatchRow.objects.filter(pk__in=pks, outcome=Outcome.READY).update(
-            outcome=outcome, reason=reason, reason_arg=str(arg)[:60]
-        )
-        moved[outcome] += len(pks)
+    with connection.cursor() as cursor:
+        for (outcome, reason, arg), pks in groups.items():
+            cursor.execute(
+                bulk_sql.OUTCOMES_SET.text,
+                {
+                    "outcome": outcome,
+                    "reason": reason,
+                    "arg": str(arg)[:60],
+                    "ids": pks,
+                    "ready": Outcome.READY.value,
+                },
+            )
+            moved[outcome] += len(pks)
     Batch.objects.filter(pk=batch.pk).update(
         n_ready=F("n_ready") - sum(moved.values()),
         heartbeat_at=clock.real_now(),

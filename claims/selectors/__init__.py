@@ -8,6 +8,7 @@ from claims.selectors.bills import (
     bills_settled_count,
     bills_totals,
     family_cards,
+    family_cards_read,
 )
 from claims.selectors.directory import directory_lookup, directory_years
 from claims.selectors.estimate import (
@@ -52,6 +53,7 @@ __all__ = [
     "estimate",
     "facility_search",
     "family_cards",
+    "family_cards_read",
     "family_summary",
     "major_illness_deduction",
     "region_near",

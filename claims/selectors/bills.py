@@ -11,11 +11,11 @@ from django.http import Http404
 
 from accounts import selectors as accounts_selectors
 from claims.models import Bill, ChronicRecognition, Disease, Refund
-from claims.selectors.glance import year_at_a_glance
+from claims.selectors.glance import year_at_a_glance_read
 from claims.settlement.calc import SettlementInput, SettlementResult, calculate
 from claims.sql import family as family_sql
 from core import clock
-from core.db import prepared_cursor
+from core.reads import Read
 from core.sql import columns
 
 
@@ -73,8 +73,34 @@ def family_cards(*, persons: list) -> dict[int, dict]:
     """This year's costs for each family member, in two queries however many
     members: this year at a glance (totals,
     deductible and cap, see glance.py) and the chronic recognitions in force."""
+    if not persons:
+        return {}
+    return family_cards_read(persons=persons).run()
+
+
+def family_cards_read(*, persons: list) -> Read:
+    """family_cards as a read of its two statements (core.reads.read_together: the
+    home page reads them with the other apps' cards in one round trip). For at
+    least one person."""
     today = clock.localdate()
-    family = year_at_a_glance(persons=persons, year=today.year)
+    glance = year_at_a_glance_read(persons=persons, year=today.year)
+    recognitions = (
+        family_sql.RECOGNITIONS.text,
+        {
+            "ids": [p.pk for p in persons],
+            "day": today,
+            "approved": ChronicRecognition.Status.APPROVED.value,
+        },
+    )
+
+    def build(glance_rows, recognition_rows) -> dict[int, dict]:
+        family = glance.build(glance_rows)
+        return _cards(today, family, _recognitions(recognition_rows))
+
+    return Read((*glance.statements, recognitions), build)
+
+
+def _cards(today, family, recognitions: list[ChronicRecognition]) -> dict[int, dict]:
     cards = {
         pk: {
             "year": today.year,
@@ -87,9 +113,7 @@ def family_cards(*, persons: list) -> dict[int, dict]:
         }
         for pk, glance in family.people.items()
     }
-    if not cards:
-        return cards
-    for recognition in _recognitions_in_force(ids=list(cards), day=today):
+    for recognition in recognitions:
         cards[recognition.person_id]["chronic"].append(recognition)
     for card in cards.values():
         # Everything the card shows (claims/_family_card.html), as one value: the
@@ -111,16 +135,10 @@ _RECOGNITION_FIELDS = columns(ChronicRecognition)
 _DISEASE_FIELDS = columns(Disease)
 
 
-def _recognitions_in_force(*, ids: list[int], day: datetime.date) -> list[ChronicRecognition]:
-    """The approved recognitions valid on `day` (C5), with their disease: a
-    prepared statement (claims/sql/family.py; the family page reads it on every
-    visit)."""
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            family_sql.RECOGNITIONS.text,
-            {"ids": ids, "day": day, "approved": ChronicRecognition.Status.APPROVED.value},
-        )
-        rows = cursor.fetchall()
+def _recognitions(rows: list) -> list[ChronicRecognition]:
+    """The approved recognitions valid on the day (C5), with their disease, from
+    the rows of a prepared statement (claims/sql/family.py; the family page reads
+    it on every visit)."""
     db = connection.alias
     found = []
     for row in rows:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from claims.models import Bill, CareType, PolicyRule
 from claims.sql import family as family_sql
 from core import clock
-from core.db import prepared_cursor
+from core.reads import Read
 
 ZERO = Decimal("0.00")
 
@@ -122,10 +122,23 @@ def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
     One prepared statement however many persons (claims/sql/family.py: the
     family page shows it on every visit)."""
     year = year or clock.localdate().year
-    people = {p.pk: Glance(year=year) for p in persons}
     if not persons:
-        return FamilyGlance(year, people)
-    bills, totals, rules = _read_sql(persons, year)
+        return FamilyGlance(year, {})
+    return year_at_a_glance_read(persons=persons, year=year).run()
+
+
+def year_at_a_glance_read(*, persons: list, year: int) -> Read:
+    """year_at_a_glance as a read (core.reads.read_together: the home page reads it
+    with the other apps' cards in one round trip). For at least one person."""
+    return Read.one(
+        family_sql.GLANCE.text,
+        _params(persons, year),
+        lambda rows: _assemble(persons, year, *_parse(persons, rows[0])),
+    )
+
+
+def _assemble(persons: list, year: int, bills, totals, rules) -> FamilyGlance:
+    people = {p.pk: Glance(year=year) for p in persons}
     for person_id, (n, total, fund, personal) in bills.items():
         glance = people[person_id]
         glance.bills, glance.total = n, total or ZERO
@@ -154,9 +167,9 @@ def year_at_a_glance(*, persons: list, year: int | None = None) -> FamilyGlance:
     return FamilyGlance(year, people)
 
 
-def _read_sql(persons: list, year: int):
-    """The same three reads in one round trip (figures travel as their text)."""
-    params = {
+def _params(persons: list, year: int) -> dict:
+    """The three reads' parameters: one statement (figures travel as their text)."""
+    return {
         "ids": [p.pk for p in persons],
         "first": datetime.date(year, 1, 1),
         "last": datetime.date(year, 12, 31),
@@ -165,9 +178,9 @@ def _read_sql(persons: list, year: int):
         "kinds": sorted({p.insurance_type for p in persons}),
         "settled": Bill.Status.SETTLED.value,
     }
-    with prepared_cursor() as cursor:
-        cursor.execute(family_sql.GLANCE.text, params)
-        raw = cursor.fetchone()
+
+
+def _parse(persons: list, raw):
     bill_rows, total_rows, rule_rows = (
         json.loads(value) if isinstance(value, str) else (value or []) for value in raw
     )

@@ -32,7 +32,7 @@ from wallet.models import (
 )
 from wallet.rules import due_back_at, hhmm, in_quiet_hours
 from wallet.services.ledger import lock_accounts, post_pair
-from wallet.services.transfer_io import Facts, Seen, load_facts, load_seen, write_transfer
+from wallet.services.transfer_io import Facts, Seen, load_facts_and_seen, write_transfer
 from wallet.services.wallets import place_name
 
 
@@ -86,8 +86,13 @@ def transfer_create(
         with transaction.atomic():
             # Everything is decided under the lock on the sender's paying account,
             # so concurrent requests of one sender are decided one after another.
-            facts = load_facts(sender=sender, recipient=recipient, from_kind=from_kind)
-            seen = load_seen(sender=sender, idempotency_key=idempotency_key, day=day)
+            facts, seen = load_facts_and_seen(
+                sender=sender,
+                recipient=recipient,
+                from_kind=from_kind,
+                idempotency_key=idempotency_key,
+                day=day,
+            )
             if seen.same_key is not None:
                 return Transfer.objects.get(pk=seen.same_key)
             _check(
