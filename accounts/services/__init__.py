@@ -19,7 +19,6 @@ from accounts.services.messages import (
     message_done,
     message_send,
     message_send_once,
-    message_write_with,
     preference_set,
 )
 from accounts.services.persons import person_claim, person_claimable, person_qr_rotate
@@ -54,7 +53,6 @@ __all__ = [
     "inbox_read_all",
     "message_done",
     "message_send",
-    "message_write_with",
     "message_send_once",
     "password_reset_finish",
     "password_reset_start",

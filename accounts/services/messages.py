@@ -4,9 +4,7 @@ app call when something happens that a family should hear about.
 Messages are written when the caller's transaction commits (on_commit): a
 transfer that rolls back leaves no "transfer waiting" behind, and a message
 that cannot be written never undoes the money (robust=True logs it instead).
-The exception: a caller that sends the write with its own statements
-(message_write_with: a transfer create, as the morning sweep in its statement)
-writes it in its transaction, saving the round trip every transfer paid.
+The morning sweep writes its messages inside its own statement instead.
 Important messages also go to the SMS outbox, to the phone of the login's own
 insured record, at most ACCOUNTS_SMS_NOTICES_PER_DAY (5) a phone and day
 (core.ratelimit).
@@ -25,7 +23,6 @@ from accounts.services import codes
 from accounts.sql.inbox import MESSAGE_WRITE
 from core import clock, ratelimit
 from core.db import prepared_cursor
-from core.reads import Read
 
 log = logging.getLogger(__name__)
 
@@ -109,47 +106,6 @@ def _write_params(
         "active": DependentBinding.Status.ACTIVE.value,
         "skip": skip,
     }
-
-
-def message_write_with(
-    *,
-    kind: str,
-    facts: dict,
-    to_family_of: InsuredPerson,
-    exclude=None,
-    link: str = "",
-    important: bool = False,
-) -> Read:
-    """message_send's write for a caller that sends it with its own statements,
-    in its transaction (core.reads.read_together: no round trip of its own, as
-    the morning sweep writes its messages in its statement): the recipients
-    are the same, and the messages commit or vanish with the caller's work. The
-    important ones go to the SMS outbox once that commits."""
-    facts = {name: str(value) for name, value in facts.items()}
-    params = _write_params(
-        kind=kind,
-        facts=facts,
-        user_ids=[],
-        person_id=to_family_of.pk,
-        family_of=to_family_of.pk,
-        skip=getattr(exclude, "pk", exclude),
-        link=link,
-        important=important,
-        key="",
-    )
-
-    def build(rows) -> list[int]:
-        written = [row[0] for row in rows]
-        if important and written:
-
-            def sms() -> None:
-                for message in InboxMessage.objects.filter(pk__in=written):
-                    _sms(message)
-
-            transaction.on_commit(sms, robust=True)
-        return written
-
-    return Read.one(MESSAGE_WRITE.text, params, build)
 
 
 def message_send_once(

@@ -162,12 +162,11 @@ def _seen_read(*, sender, idempotency_key: str, day) -> Read:
 # Write ----------------------------------------------------------------------------
 
 
-def write_transfer(*, transfer: Transfer, audit: dict, message: Read | None = None) -> Transfer:
+def write_transfer(*, transfer: Transfer, audit: dict) -> Transfer:
     """Insert the (unsaved) transfer, move its amount from its from_account to its
     holding account and write its audit row (``audit``: the values from
     accounts.services.audit_row, the target filled in here): one statement on
-    PostgreSQL, sent with `message`'s (accounts.services.message_write_with),
-    one round trip. The caller holds the locks on both accounts (load_facts)."""
+    PostgreSQL, one round trip. The caller holds the locks on both accounts (load_facts)."""
     target = f"{Transfer._meta.label}:"
     params = {
         "sender": transfer.sender_id,
@@ -198,7 +197,7 @@ def write_transfer(*, transfer: Transfer, audit: dict, message: Read | None = No
     if audit["person"] is None or audit["person"].pk != transfer.sender_id:
         raise ValueError("the audit row of a transfer is for its sender")
     reads = [Read.one(transfer_sql.WRITE.text, params, lambda rows: rows[0][0])]
-    transfer.pk = read_together(reads + ([message] if message is not None else []))[0]
+    transfer.pk = read_together(reads)[0]
     transfer._state.adding = False
     return transfer
 
