@@ -241,11 +241,16 @@ def measure(url: str) -> dict:
     from django.conf import settings
 
     settings.STAFF_2FA = False  # the admin as its tests see it (force_login, no TOTP)
-    # Pages rendered from the source folders, as in the tests (no collectstatic).
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    # Pages rendered from the source folders, as in the tests (no collectstatic):
+    # through override_settings, whose signal also drops a storage already made.
+    from django.test.utils import override_settings
+
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
     results: dict = {}
     pages(results)
     money(results)
