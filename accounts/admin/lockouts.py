@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import selectors
-from accounts.services.lockouts import lifts_today, lockout_lift
+from accounts.services.lockouts import lift_needs_second, lockout_lift
 
 
 class SecondStaffForm(forms.Form):
@@ -46,7 +46,7 @@ class SecondStaffForm(forms.Form):
 def lift_lockouts(modeladmin, request, users: list, *, selected: list, action: str):
     """The confirmation page, then each login's lockout lifted (one audit row
     each). `selected`: the pks of the rows chosen in the list, sent back."""
-    needs_second = lifts_today(actor=request.user) + len(users) > settings.FOUR_EYES_LOCKOUT_LIFTS
+    needs_second = lift_needs_second(actor=request.user, more=len(users))
     posted = request.POST.get("post") == "yes"
     form = SecondStaffForm(request.POST if posted else None, request=request)
     if not posted or (needs_second and not form.is_valid()):

@@ -10,7 +10,6 @@ so past the day's allowance a second member of staff approves each one.
 import datetime
 
 from axes.utils import reset as axes_reset
-from django.conf import settings
 from django.db import transaction
 
 from accounts.actions import Action
@@ -31,9 +30,10 @@ def lifts_today(*, actor) -> int:
     ).count()
 
 
-def lift_needs_second(*, actor) -> bool:
-    """S2: the next lift by `actor` needs a second member of staff."""
-    return lifts_today(actor=actor) >= settings.FOUR_EYES_LOCKOUT_LIFTS
+def lift_needs_second(*, actor, more: int = 1) -> bool:
+    """S2: lifting `more` lockouts now takes `actor` past the day's allowance,
+    so a second member of staff approves."""
+    return not four_eyes.lifts_allowed(done=lifts_today(actor=actor), more=more)
 
 
 @transaction.atomic

@@ -3,8 +3,6 @@ each lift is audited, and one member of staff lifts at most
 FOUR_EYES_LOCKOUT_LIFTS lockouts a day; beyond that a second member of staff
 lifts the rest, so no one person can quietly open many locked logins."""
 
-import datetime
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,19 +11,9 @@ from django.utils.translation import gettext as _
 # One action for every way a lockout is lifted (the User admin's and this one):
 # the day's count of lifts is one count.
 from accounts.actions import Action
-from core import clock, four_eyes
+from accounts.services.lockouts import lifts_today
+from core import four_eyes
 from core.audit import audit_record
-from core.models import AuditEvent
-
-
-def lifts_today(*, acting_user) -> int:
-    """How many lockouts `acting_user` lifted since midnight (portal time)."""
-    start = datetime.datetime.combine(
-        clock.localdate(), datetime.time.min, tzinfo=clock.localtime().tzinfo
-    )
-    return AuditEvent.objects.filter(
-        actor=acting_user, action=Action.LOCKOUT_LIFT, at__gte=start
-    ).count()
 
 
 @transaction.atomic
@@ -36,7 +24,7 @@ def lockout_lift(*, acting_user, attempts) -> int:
     # One lifter at a time per member of staff: the count below stays true.
     get_user_model().objects.select_for_update().filter(pk=acting_user.pk).first()
     rows = list(attempts.select_for_update())
-    done = lifts_today(acting_user=acting_user)
+    done = lifts_today(actor=acting_user)
     if not four_eyes.lifts_allowed(done=done, more=len(rows)):
         raise PermissionDenied(
             _(
