@@ -1,4 +1,5 @@
-"""What the audit trail records of logging in (A1) and the staff second factor.
+"""What the audit trail records of logging in (A1), the staff second factor and
+families' passkeys (A10).
 Registered with core.actions, which core.audit checks every row against."""
 
 from django.db import models
@@ -19,3 +20,7 @@ class Action(models.TextChoices):
     TWO_FACTOR_WRONG_CODE = "2fa.wrong_code", _("wrong second-factor code")
     TWO_FACTOR_RECOVERY_CODES = "2fa.recovery_codes", _("new recovery codes made")
     TWO_FACTOR_ENROL_LINK = "2fa.enrol_link", _("authenticator enrolment link issued")
+    PASSKEY_ADD = "passkey.add", _("passkey added")
+    PASSKEY_VERIFY = "passkey.verify", _("login finished with a passkey")
+    PASSKEY_REFUSED = "passkey.refused", _("passkey answer refused")
+    PASSKEY_REMOVE = "passkey.remove", _("passkey removed")

@@ -1,7 +1,9 @@
 """Where logins are logged in: administrators see every session and can end
 any (ASVS V7); the person ends their own on the sessions page. Login lockouts
 are lifted here too, under four eyes (S2), and staff authenticator enrolment
-links are issued here (ASVS V6)."""
+links are issued here (ASVS V6). A family member who lost their passkeys and
+recovery codes has them removed here, after the office has checked who they
+are (A10)."""
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
@@ -17,8 +19,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.models import LoginSession, StaffEnrolmentLink
-from portal.services import two_factor
+from portal.models import LoginSession, Passkey, StaffEnrolmentLink
+from portal.services import passkeys, two_factor
 from portal.services.lockouts import lockout_lift
 from portal.services.sessions import sessions_end
 
@@ -36,6 +38,32 @@ class LockoutAdmin(AccessAttemptAdmin):
 
     def delete_queryset(self, request, queryset) -> None:
         lockout_lift(acting_user=request.user, attempts=queryset)
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(admin.ModelAdmin):
+    """Families' passkeys (A10): listed, never edited; removing one is audited
+    and, with a login's last one, takes its recovery codes too."""
+
+    list_display = ["user", "name", "created_at", "last_used_at", "backed_up"]
+    list_filter = ["backed_up", "created_at"]
+    search_fields = ["user__username", "name"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "created_at", "last_used_at", "backed_up", "sign_count"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        passkeys.passkey_remove(actor=request.user, user=obj.user, passkey_id=obj.pk)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for passkey in queryset.select_related("user"):
+            passkeys.passkey_remove(actor=request.user, user=passkey.user, passkey_id=passkey.pk)
 
 
 @admin.register(LoginSession)

@@ -13,6 +13,7 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from portal.services.passkeys import NEEDS_PASSKEY
 from portal.services.sessions import session_touch
 
 
@@ -179,6 +180,43 @@ class SessionLimitsMiddleware:
 SESSION_STARTED = "portal_session_started"
 SESSION_LAST_SEEN = "portal_session_last_seen"
 KEPT_FORM = "portal_kept_form"
+
+
+class PasskeyMiddleware:
+    """A family login with passkeys (A10) reaches no page after its password
+    until this session has been finished with a passkey or a recovery code.
+    The session is marked at login (portal.signals), so a login without
+    passkeys costs no query here."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and session.get(NEEDS_PASSKEY)
+            and request.user.is_authenticated
+            and not request.user.is_verified()
+            and not self._open_path(request.path_info)
+        ):
+            target = reverse("passkey_login")
+            url = f"{target}?{urlencode({'next': request.get_full_path()})}"
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(url)
+            return HttpResponseRedirect(url)
+        return self.get_response(request)
+
+    @staticmethod
+    def _open_path(path: str) -> bool:
+        open_paths = (
+            reverse("passkey_login"),
+            reverse("passkey_login_options"),
+            reverse("logout"),
+            reverse("set_language"),
+            reverse("healthz"),
+        )
+        return path in open_paths or path.startswith(f"/{settings.STATIC_URL.lstrip('/')}")
 
 
 class StaffSecondFactorMiddleware:

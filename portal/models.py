@@ -4,6 +4,7 @@ their other sessions and an administrator can end anyone's (ASVS V7)."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from core.fields import ClockDateTimeField
 
@@ -65,3 +66,33 @@ class StaffEnrolmentLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Passkey(Device):
+    """A passkey (WebAuthn credential) a family login added as its second factor
+    (A10): after the password, the login is finished by the phone's or
+    computer's screen lock, fingerprint or face. Only the public key is kept.
+    A django-otp device, so a session it verified reads `user.is_verified()`."""
+
+    credential_id = models.BinaryField(_("credential"), max_length=1023, editable=False)
+    public_key = models.BinaryField(_("public key"), editable=False)
+    sign_count = models.PositiveBigIntegerField(_("signature counter"), default=0)
+    transports = models.JSONField(_("transports"), default=list, blank=True)
+    backed_up = models.BooleanField(
+        _("synced between devices"),
+        default=False,
+        help_text=_("Kept by a password manager or phone account, not one device alone."),
+    )
+    created_at = ClockDateTimeField(_("added"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+        constraints = [
+            models.UniqueConstraint(fields=["credential_id"], name="passkey_one_credential")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.name}"

@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "portal.middleware.PrivatePagesMiddleware",
     "portal.middleware.SessionLimitsMiddleware",
     "portal.devices.KnownDeviceMiddleware",  # A5: a login from a new device is told
+    "portal.middleware.PasskeyMiddleware",  # A10: a login with passkeys finishes with one
     "portal.middleware.StaffSecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its answer.
     "axes.middleware.AxesMiddleware",
@@ -354,6 +355,16 @@ SMS_OUTBOX_SHOWS_CODES = env_bool("SMS_OUTBOX_SHOWS_CODES", DEBUG)
 # The admin lists authenticators (to remove a lost one) but never shows their
 # secret key, QR code or recovery codes: only the owner sees those, once.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Passkeys (WebAuthn) as a family login's second factor (A10). The relying
+# party is the portal's host name unless PASSKEY_RP_ID names a parent domain
+# (passkeys are bound to it: changing it later strands every one made before).
+# A passkey only works on a host name, never on a bare IP address.
+PASSKEY_RP_ID = os.environ.get("PASSKEY_RP_ID", "")
+PASSKEY_RP_NAME = os.environ.get("PASSKEY_RP_NAME", "家庭医保")
+PASSKEYS_PER_LOGIN = env_int("PASSKEYS_PER_LOGIN", 10)
+# How long the browser has to answer one passkey request, in seconds.
+PASSKEY_CHALLENGE_SECONDS = env_int("PASSKEY_CHALLENGE_SECONDS", 300)
 
 # SMS sends (codes for sign-up, password reset, relatives): per phone and per
 # login, at most one every SMS_INTERVAL_SECONDS and SMS_PER_DAY a day.

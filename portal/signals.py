@@ -20,6 +20,7 @@ from core.audit import audit_record
 from portal.devices import login_noticed
 from portal.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from portal.security import client_ip, gate_leave
+from portal.services import passkeys
 from portal.services.sessions import session_closed, session_register
 
 
@@ -59,6 +60,19 @@ def new_device_notice(sender, request, user, **kwargs) -> None:
     # After session_clock_start: this login's own session row exists already.
     if request is not None and hasattr(request, "session"):
         login_noticed(request=request, user=user)
+
+
+@receiver(user_logged_in, dispatch_uid="portal.passkey_step")
+def passkey_step(sender, request, user, **kwargs) -> None:
+    """A10: a family login with passkeys is finished with one (or a recovery
+    code) before any page; PasskeyMiddleware reads this mark."""
+    if (
+        request is not None
+        and hasattr(request, "session")
+        and passkeys.allowed_for(user)
+        and passkeys.has_passkeys(user=user)
+    ):
+        request.session[passkeys.NEEDS_PASSKEY] = True
 
 
 @receiver(user_logged_in, dispatch_uid="portal.audit_login")

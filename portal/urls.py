@@ -4,7 +4,7 @@ from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
 
 from accounts import views as accounts_views
-from portal import auth_views, signup_views, views
+from portal import auth_views, passkey_views, signup_views, views
 from portal.media import media_for_staff
 
 handler500 = "portal.views.server_error"
@@ -31,6 +31,15 @@ urlpatterns = [
     path("staff-enrol/<str:token>/", auth_views.staff_enrol, name="staff_enrol"),
     path("session/kept-form/", auth_views.kept_form, name="kept_form"),
     path("sessions/", auth_views.login_sessions, name="login_sessions"),
+    # A family login's passkeys (A10) and the login step that asks for one.
+    path("login/passkey/", passkey_views.passkey_login, name="passkey_login"),
+    path(
+        "login/passkey/options/", passkey_views.passkey_login_options, name="passkey_login_options"
+    ),
+    path("passkeys/", passkey_views.passkey_list, name="passkeys"),
+    path("passkeys/options/", passkey_views.passkey_add_options, name="passkey_add_options"),
+    path("passkeys/add/", passkey_views.passkey_add, name="passkey_add"),
+    path("passkeys/<int:passkey_id>/remove/", passkey_views.passkey_remove, name="passkey_remove"),
     path("me/", views.me, name="me"),
     path("me/elder-mode/", views.elder_mode_set, name="elder_mode"),
     path("messages/", views.inbox, name="inbox"),

@@ -94,6 +94,7 @@ def family_pages() -> list[str]:
         reverse("claims:directory") + "?q=D000",
         reverse("password_change"),
         reverse("login_sessions"),
+        reverse("passkeys"),
         reverse("logout"),
     ]
     return pages
