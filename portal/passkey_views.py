@@ -177,6 +177,7 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
             device = two_factor.second_factor_verify(user=user, token=form.cleaned_data["token"])
             if device is not None:
                 otp_login(request, device)
+                passkeys.recovery_code_used(user=user)
                 messages.warning(
                     request,
                     _(

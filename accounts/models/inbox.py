@@ -42,6 +42,9 @@ class MessageKind(models.TextChoices):
     CLAIM_PAID = "claim_paid", _("out-of-pocket claim paid")
     BILL_REFUNDED = "bill_refunded", _("bill refunded")
     NEW_LOGIN = "new_login", _("login from a new device")
+    PASSKEY_ADDED = "passkey_added", _("passkey added")
+    PASSKEY_REMOVED = "passkey_removed", _("passkey removed")
+    RECOVERY_CODE_USED = "recovery_code_used", _("recovery code used")
 
 
 # What the reader sees, by kind; %(…)s are the facts stored with the message.
@@ -113,6 +116,19 @@ TEXTS = {
         "Your login was used on a new device (%(device)s) at %(when)s. If it was not "
         "you, set a new password now and end the other sessions on the page of where "
         "you are logged in."
+    ),
+    MessageKind.PASSKEY_ADDED: _(
+        "A passkey (%(name)s) was added to your login at %(when)s: logging in now needs it "
+        "after the password. If it was not you, set a new password now and call the "
+        "insurance office to have the passkey removed."
+    ),
+    MessageKind.PASSKEY_REMOVED: _(
+        "A passkey (%(name)s) was removed from your login at %(when)s. If it was not you, "
+        "set a new password now."
+    ),
+    MessageKind.RECOVERY_CODE_USED: _(
+        "A recovery code finished a login to your account at %(when)s instead of a passkey "
+        "(%(left)s codes left). If it was not you, set a new password now."
     ),
 }
 

@@ -22,8 +22,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.http.request import split_domain_port
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.crypto import salted_hmac
-from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
@@ -34,6 +36,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from accounts.models import MessageKind
+from accounts.services import message_send
 from core import clock
 from core.audit import audit_record
 from portal.models import Passkey
@@ -74,6 +78,20 @@ def allowed_for(user) -> bool:
     """Passkeys are for family logins; staff keep the authenticator app, whose
     first enrolment another administrator vouches for."""
     return user.is_authenticated and not (user.is_staff or user.is_superuser)
+
+
+def _tell(user, kind: str, **facts) -> None:
+    """The owner hears of every change to how their login is finished, in the
+    message centre and by text: a passkey added by whoever stole the password
+    would otherwise lock the owner out unseen."""
+    when = formats.date_format(timezone.localtime(clock.real_now()), "Y-m-d H:i")
+    message_send(
+        kind=kind,
+        user_ids=[user.pk],
+        facts={**facts, "when": when},
+        link=reverse("passkeys"),
+        important=True,
+    )
 
 
 def has_passkeys(*, user) -> bool:
@@ -194,6 +212,7 @@ def _passkey_keep(*, user, credential, name: str, rp: RelyingParty, challenge: b
     except IntegrityError:
         raise PasskeyRefused("duplicate") from None
     audit_record(actor=user, action="passkey.add", target=passkey, details={"name": passkey.name})
+    _tell(user, MessageKind.PASSKEY_ADDED, name=passkey.name)
     codes = two_factor.recovery_codes_renew(user=user) if count == 0 else []
     return passkey, codes
 
@@ -260,7 +279,18 @@ def passkey_remove(*, actor, user, passkey_id: int) -> bool:
     if passkey is None:
         return False
     audit_record(actor=actor, action="passkey.remove", target=passkey, details={"for": user.pk})
+    _tell(user, MessageKind.PASSKEY_REMOVED, name=passkey.name)
     passkey.delete()
     if not Passkey.objects.filter(user=user).exists():
         StaticDevice.objects.filter(user=user, name=two_factor.RECOVERY_NAME).delete()
     return True
+
+
+def recovery_code_used(*, user) -> int:
+    """A recovery code finished a login instead of a passkey: the owner is
+    told, with how many codes are left (returned)."""
+    left = StaticToken.objects.filter(
+        device__user=user, device__name=two_factor.RECOVERY_NAME
+    ).count()
+    _tell(user, MessageKind.RECOVERY_CODE_USED, left=left)
+    return left

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from accounts.models import InboxMessage
 from core.models import AuditEvent
 from portal.models import LoginSession, Passkey
 from tests.factories import UserFactory
@@ -196,3 +197,25 @@ def test_a_numeric_address_is_told_passkeys_need_the_portals_name(family, settin
     client = logged_in()
     page = client.get(reverse("passkeys"), HTTP_HOST="127.0.0.1:8000").content.decode()
     assert "Passkeys work only when the portal is opened by its name" in page
+
+
+def test_the_owner_is_told_of_every_change_to_the_second_step(
+    family, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client = logged_in()
+        add_passkey(client, SoftKey(), name="办公室电脑")
+    added = InboxMessage.objects.get(user=family, kind="passkey_added")
+    assert "办公室电脑" in added.facts["name"] and added.important
+
+    page = client.get(reverse("passkeys")).content.decode()
+    code = re.findall(r"<code>([a-z0-9-]{11})</code>", page)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in().post(reverse("passkey_login"), {"token": code})
+    used = InboxMessage.objects.get(user=family, kind="recovery_code_used")
+    assert used.facts["left"] == "9"
+
+    passkey = Passkey.objects.get(user=family)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("passkey_remove", args=[passkey.pk]), {"password": PASSWORD})
+    assert InboxMessage.objects.filter(user=family, kind="passkey_removed").count() == 1
