@@ -86,6 +86,15 @@ def how_it_ended(returncode: int) -> str:
     return f"exit code {returncode}"
 
 
+def _url(addr: str) -> str:
+    """The address to open: by name on the loopback, since passkeys (A10) work
+    on a host name only, never on a numeric address."""
+    host, _, port = addr.rpartition(":")
+    if host in ("127.0.0.1", "0.0.0.0"):  # noqa: S104 (a name to print, not a bind)
+        host = "localhost"
+    return f"http://{host}:{port}/"
+
+
 class Command(BaseCommand):
     help = (
         "Migrate, load demo data and run web + Celery worker + beat; a process that "
@@ -163,7 +172,7 @@ class Command(BaseCommand):
                 given_up = self._look_after(children, max_failed_starts, stopping)
                 if logins_again and worker.running and worker.seen_up(time.monotonic()):
                     # The worker's banner has pushed the logins out of sight: again.
-                    self.stdout.write(self.style.SUCCESS(f"\nThe portal is at http://{addr}/"))
+                    self.stdout.write(self.style.SUCCESS(f"\nThe portal is at {_url(addr)}"))
                     self._logins(addr)
                     logins_again = False
                 time.sleep(0.2)
@@ -199,7 +208,7 @@ class Command(BaseCommand):
         ]
 
     def _banner(self, addr: str, no_demo: bool) -> None:
-        self.stdout.write(self.style.SUCCESS(f"\nThe portal is running at http://{addr}/"))
+        self.stdout.write(self.style.SUCCESS(f"\nThe portal is running at {_url(addr)}"))
         if not no_demo:
             self._logins(addr)
         self.stdout.write(
@@ -213,7 +222,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  log in as {username} / {password}  ({what})")
         self.stdout.write(f"  or sign up as 赵丽, ID number {UNCLAIMED_ID} (unclaimed record);")
         self.stdout.write(
-            f"    the texted code is in the admin's SMS outbox: http://{addr}/admin/"
+            f"    the texted code is in the admin's SMS outbox: {_url(addr)}admin/"
             "accounts/outboundmessage/ (log in as admin)"
         )
 
