@@ -22,6 +22,8 @@ them on the TCP ports the tests expect when nothing answers there.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import importlib.util
 import os
@@ -155,10 +157,8 @@ def _stop_with_parent() -> None:
     """In the child, before exec: a fast shutdown (SIGINT) when the process that
     started the server dies, even by SIGKILL, so no server outlives it (Linux
     prctl PR_SET_PDEATHSIG; set after the switch to the server's user, which
-    would clear it)."""
-    import contextlib
-    import ctypes
-
+    would clear it). Everything it uses is imported by the parent: the child
+    runs as the server's user, who may not read this Python's files."""
     with contextlib.suppress(OSError):  # not Linux: stop() is the only way
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 2)  # PR_SET_PDEATHSIG, SIGINT
 
