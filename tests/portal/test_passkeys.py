@@ -8,7 +8,9 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -219,3 +221,16 @@ def test_the_owner_is_told_of_every_change_to_the_second_step(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("passkey_remove", args=[passkey.pk]), {"password": PASSWORD})
     assert InboxMessage.objects.filter(user=family, kind="passkey_removed").count() == 1
+
+
+def test_the_second_step_costs_a_login_without_passkeys_no_query(family, settings):
+    def queries(client: Client) -> int:
+        client.get(reverse("home"))  # warm: the session's first touch
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(reverse("home")).status_code == 200
+        return len(seen)
+
+    plain = logged_in()
+    with_step = queries(plain)
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("PasskeyMiddleware")]
+    assert queries(plain) == with_step
