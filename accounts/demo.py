@@ -37,6 +37,7 @@ from accounts.services import (
     dependent_request,
     relationship_create,
 )
+from accounts.services.dependent_checks import binding_subject
 from core import clock
 from core.audit import audit_record
 
@@ -137,6 +138,8 @@ def _active_binding(*, user, person: InsuredPerson, relation: str, reviewer=None
     binding = DependentBinding.objects.create(
         user=user,
         person=person,
+        typed_name=person.name,
+        subject=binding_subject(user=user, normalized=person.national_id),
         relation=relation,
         status=DependentBinding.Status.ACTIVE,
         activated_at=clock.now(),

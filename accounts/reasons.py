@@ -149,6 +149,12 @@ register(
         "to confirm from their own login."
     ),
 )
+# A6: a request whose details matched no record waits like any other; staff may
+# only reject it.
+register(
+    "A3-12",
+    _("No insured person matches the details typed for this request: it can only be rejected."),
+)
 # F2: designated outpatient facility
 register(
     "F2-11",

@@ -198,7 +198,7 @@ def _family_page(user, today, persons, choices, registrations, bindings) -> Fami
         person.current_registrations = registrations.get(person.pk, [])
     active = DependentBinding.Status.ACTIVE
     mine = [b for b in bindings if b.user_id == user.pk]
-    about_me = [b for b in bindings if b.person.user_id == user.pk]
+    about_me = [b for b in bindings if b.person is not None and b.person.user_id == user.pk]
     active_bindings = {b.person_id: b for b in reversed(mine) if b.status == active}
     for person in persons:
         found = active_bindings.get(person.pk)

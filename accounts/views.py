@@ -112,7 +112,7 @@ def binding_code(request: HttpRequest, binding_id: int) -> HttpResponse:
             binding.refresh_from_db()
         else:
             messages.success(
-                request, _("%(name)s is now on your family page.") % {"name": binding.person.name}
+                request, _("%(name)s is now on your family page.") % {"name": binding.shown_name}
             )
             if request.htmx:
                 # "Confirmed" in place (on the code page alone nothing else would
@@ -147,7 +147,7 @@ def binding_resend(request: HttpRequest, binding_id: int) -> HttpResponse:
             "accounts/binding_code.html#pending-item",
             {"binding": binding, "form": CodeForm(), "resent": True},
         )
-    messages.success(request, _("A new code was sent to %(name)s.") % {"name": binding.person.name})
+    messages.success(request, _("A new code was sent to %(name)s.") % {"name": binding.shown_name})
     return redirect("accounts:binding_code", binding_id=binding.pk)
 
 
@@ -158,7 +158,7 @@ def binding_end(request: HttpRequest, binding_id: int) -> HttpResponse:
     binding = selectors.binding_for_user(user=request.user, binding_id=binding_id)
     services.dependent_end(actor=request.user, binding=binding)
     messages.success(
-        request, _("%(name)s was removed from your family page.") % {"name": binding.person.name}
+        request, _("%(name)s was removed from your family page.") % {"name": binding.shown_name}
     )
     if request.htmx:
         return _changed(HttpResponse(""))

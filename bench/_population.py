@@ -156,8 +156,9 @@ STEPS = [
     ("dependent bindings", "db", """
      INSERT INTO {db} ({db:relation}, {db:status}, {db:document}, {db:code_hash},
        {db:code_attempts}, {db:created_at}, {db:activated_at}, {db:review_note}, {db:user},
-       {db:person})
-     SELECT x.rel, 'active', '', '', 0, %(now)s, %(now)s, '', %(u)s + k, x.person FROM """ + K + """
+       {db:person}, {db:typed_name}, {db:subject})
+     SELECT x.rel, 'active', '', '', 0, %(now)s, %(now)s, '', %(u)s + k, x.person, '', ''
+     FROM """ + K + """
      CROSS JOIN LATERAL (VALUES ('parent', %(p)s + 3 * k + 1),
                                 ('child', %(p)s + 3 * k + 2)) AS x(rel, person)"""),
     ("audit: bindings", "db", AUDIT + """

@@ -40,7 +40,7 @@ def _review_action(modeladmin, request, queryset, *, approve: bool):
                 )
                 done += 1
             except ValidationError as exc:
-                refused.append(f"{binding.person.name}: {' '.join(admin_messages(exc))}")
+                refused.append(f"{_relative(binding)}: {' '.join(admin_messages(exc))}")
         if approve:
             text = ngettext("%(n)d binding approved.", "%(n)d bindings approved.", done)
         else:
@@ -67,9 +67,17 @@ def _review_action(modeladmin, request, queryset, *, approve: bool):
     return TemplateResponse(request, "admin/accounts/review_confirm.html", context)
 
 
+def _relative(binding: DependentBinding) -> str:
+    """The record's name, or what was typed for a blind request (A6)."""
+    if binding.person_id is None:
+        return f"{binding.typed_name} ({_('no matching record')})"
+    return binding.person.name
+
+
 class BindingAdminBase(PersonSearchMixin, admin.ModelAdmin):
     list_display = [
-        "person",
+        "relative",
+        "typed_name",
         "relation",
         "user",
         "status",
@@ -84,10 +92,11 @@ class BindingAdminBase(PersonSearchMixin, admin.ModelAdmin):
         "person__region__province",
     ]
     list_select_related = ["person", "user"]
-    search_fields = ["person__name", "person__phone", "user__username"]
+    search_fields = ["person__name", "person__phone", "typed_name", "user__username"]
     readonly_fields = [
         "user",
-        "person",
+        "relative",
+        "typed_name",
         "relation",
         "status",
         "document_link",
@@ -108,6 +117,14 @@ class BindingAdminBase(PersonSearchMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # ended, never deleted: the history stays
+
+    @admin.display(description=_("relative"), ordering="person__name")
+    def relative(self, obj):
+        # A blind request (A6): the details typed matched no record, or the
+        # record refused them; it can only be rejected (A3-12).
+        if obj.person_id is None:
+            return _("no matching record")
+        return obj.person
 
     @admin.display(description=_("document"))
     def document_link(self, obj):

@@ -49,12 +49,25 @@ class DependentBinding(ChoiceLabels, models.Model):
         related_name="dependent_bindings",
         verbose_name=_("portal user"),
     )
+    # None for a blind request: details that matched no record (or a refusal
+    # that depends on the record) wait and expire like a real request, so the
+    # family page tells nobody who is on record (A6). A blind request never
+    # becomes active.
     person = models.ForeignKey(
         InsuredPerson,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="bindings",
         verbose_name=_("relative"),
     )
+    # The name as the requester typed it: what the family page shows until the
+    # binding is active (the record's own name could differ and confirm it, A6).
+    typed_name = models.CharField(_("name as typed"), max_length=50, blank=True)
+    # A keyed hash of the user and the typed ID number, on real and blind
+    # requests alike: "already asked" and today's wrong codes are counted per
+    # typed ID number, record or not (A6), and the ID number is not kept in clear.
+    subject = models.CharField(max_length=64, blank=True, editable=False)
     relation = models.CharField(_("relationship"), max_length=24, choices=Relation.choices)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     document = models.FileField(_("document"), upload_to="dependents/%Y/%m/", blank=True)
@@ -78,15 +91,36 @@ class DependentBinding(ChoiceLabels, models.Model):
                 fields=["user", "person"],
                 condition=Q(status__in=["pending_code", "pending_review", "active"]),
                 name="dependent_binding_one_open_per_pair",
-            )
+            ),
+            # The same for what was typed: one open request per typed ID number,
+            # blind requests included.
+            models.UniqueConstraint(
+                fields=["user", "subject"],
+                condition=Q(status__in=["pending_code", "pending_review", "active"])
+                & ~Q(subject=""),
+                name="dependent_binding_one_open_per_subject",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.person}"
+        return f"{self.user} → {self.person if self.person_id else self.typed_name}"
 
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_blind(self) -> bool:
+        """Details that matched no record (A6): waits like a request, never opens."""
+        return self.person_id is None
+
+    @property
+    def shown_name(self) -> str:
+        """The relative's name as the requester may read it: what they typed
+        until the binding is active, the record's own name after (A6)."""
+        if self.activated_at is not None and self.person_id is not None:
+            return self.person.name
+        return self.typed_name
 
     @property
     def requester_name(self) -> str:

@@ -3,14 +3,16 @@
 One module per subject; everything is importable from `accounts.services`.
 """
 
+from accounts.services.dependent_answers import (
+    dependent_end,
+    dependent_respond,
+    dependent_review,
+)
 from accounts.services.dependent_checks import RECORD_REASONS, dependent_needs_review
 from accounts.services.dependents import (
     dependent_confirm_code,
-    dependent_end,
     dependent_request,
     dependent_resend_code,
-    dependent_respond,
-    dependent_review,
 )
 from accounts.services.facilities import facility_choose
 from accounts.services.messages import (

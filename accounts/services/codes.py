@@ -65,19 +65,51 @@ def sms_limits(*, phone: str, owner: str, anonymous: bool = False) -> list[ratel
     return limits
 
 
-def sms_allowance(
-    *, phone: str, owner: str, field: str | None = "code", anonymous: bool = False
-) -> None:
-    """Take one send from the limits or refuse (A1-06 wait, A1-07 tomorrow, A1-14
-    the limits cannot be checked now)."""
+def _take(limits: list[ratelimit.Limit], *, field: str | None) -> None:
     try:
-        ratelimit.consume(*sms_limits(phone=phone, owner=owner, anonymous=anonymous))
+        ratelimit.consume(*limits)
     except ratelimit.Unavailable:
         raise Refusal("A1-14", field=field) from None
     except ratelimit.RateLimited as exc:
         if isinstance(exc.limit, ratelimit.Interval):
             raise Refusal("A1-06", field=field, wait=exc.wait_seconds) from None
         raise Refusal("A1-07", field=field, count=settings.SMS_PER_DAY) from None
+
+
+def sms_allowance(
+    *, phone: str, owner: str, field: str | None = "code", anonymous: bool = False
+) -> None:
+    """Take one send from the limits or refuse (A1-06 wait, A1-07 tomorrow, A1-14
+    the limits cannot be checked now)."""
+    _take(sms_limits(phone=phone, owner=owner, anonymous=anonymous), field=field)
+
+
+def owner_allowance(*, owner: str, field: str | None = "code") -> None:
+    """Take one send from the owner's own limits (a login's) or refuse, as
+    sms_allowance does: for a send whose phone's limits are taken apart
+    (phone_allowance), or that has no phone at all (A6)."""
+    interval, per_day = settings.SMS_INTERVAL_SECONDS, settings.SMS_PER_DAY
+    limits = [
+        ratelimit.Interval("sms-owner", owner, interval),
+        ratelimit.Daily("sms-owner-day", owner, per_day),
+    ]
+    _take(limits, field=field)
+
+
+def phone_allowance(*, phone: str) -> bool:
+    """Take one send from the phone's limits; False when they are used up or
+    cannot be checked. The caller then sends nothing and tells nobody: whether
+    someone's phone was texted a moment ago is not the requester's to learn (A6)."""
+    interval, per_day = settings.SMS_INTERVAL_SECONDS, settings.SMS_PER_DAY
+    limits = [
+        ratelimit.Interval("sms-phone", phone, interval),
+        ratelimit.Daily("sms-phone-day", phone, per_day),
+    ]
+    try:
+        _take(limits, field=None)
+    except Refusal:
+        return False
+    return True
 
 
 # Every text opens with the one signature a Chinese SMS gateway requires (the

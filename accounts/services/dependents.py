@@ -26,18 +26,20 @@ from accounts.models import (
     OutboundMessage,
     RelationshipKind,
 )
-from accounts.selectors import relation_of
 from accounts.services import codes
 from accounts.services.dependent_checks import (
-    OLDER_RELATIONS,
-    YOUNGER_RELATIONS,
+    CODE_WRONG,
+    RECORD_REASONS,
+    binding_subject,
+    check_record,
     check_typed,
+    dependent_needs_review,
+    wrong_codes_today,
 )
-from accounts.services.messages import message_done, message_send
+from accounts.services.messages import message_send
 from accounts.services.relationships import relationship_create
 from core import clock
 from core.audit import audit_record
-from core.normalise import names_match
 from core.reasons import Refusal
 from core.transitions import lock, transition
 
@@ -57,31 +59,12 @@ RELATION_STORAGE: dict[str, tuple[str, bool]] = {
     Relation.GRANDPARENT_MATERNAL: (RelationshipKind.GRANDPARENT, True),
     Relation.GRANDCHILD: (RelationshipKind.GRANDPARENT, False),
 }
-# How selectors.relation_of(person=user's person, other=relative) reads it back.
-RELATION_READING: dict[str, str] = {
-    Relation.SPOUSE: "spouse",
-    Relation.PARENT: "parent",
-    Relation.CHILD: "child",
-    Relation.SIBLING: "sibling",
-    Relation.GRANDPARENT_PATERNAL: "grandparent",
-    Relation.GRANDPARENT_MATERNAL: "grandparent",
-    Relation.GRANDCHILD: "grandchild",
-}
 
 
 def _hash_code(binding_pk: int, code: str) -> str:
     # Keyed with SECRET_KEY and bound to the binding: a leaked table row does not
     # give the code away, and a code cannot be replayed on another binding.
     return salted_hmac("accounts.dependent_code", f"{binding_pk}:{code}").hexdigest()
-
-
-def _wrong_today(*, user, person: InsuredPerson) -> int:
-    """Wrong codes this user entered for this relative today, over every request:
-    withdrawing and adding the relative again gives no new guesses (A3)."""
-    return codes.wrong_codes_today(action=CODE_WRONG, person=person, actor=user)
-
-
-CODE_WRONG = Action.DEPENDENT_CODE_WRONG
 
 
 def _own_person_locked(user) -> InsuredPerson:
@@ -93,18 +76,40 @@ def _own_person_locked(user) -> InsuredPerson:
     return person
 
 
+def binding_locked(binding: DependentBinding) -> DependentBinding:
+    """The binding locked, then its relative's record (none for a blind request):
+    the nullable side of a join cannot be locked in the same statement."""
+    locked = lock(binding)
+    if locked.person_id is not None:
+        locked.person = lock(InsuredPerson, locked.person_id)
+    return locked
+
+
 def _send_code(*, binding: DependentBinding, requester: InsuredPerson, policy) -> None:
-    """Store a fresh 6-digit code (hashed) and queue the SMS in the outbox, within
-    the SMS limits per phone and per login (codes.sms_send)."""
+    """Store a fresh 6-digit code (hashed) and its validity, and queue the SMS.
+
+    The requester's own SMS limits are taken for every request, blind or not,
+    and refuse visibly (A1-06, A1-07): they depend on the user alone. The
+    relative's phone limits are taken quietly: a phone texted a moment ago or
+    done for the day gets nothing, as a blind request does, and the requester
+    reads the same either way (A6)."""
+    owner = f"user:{binding.user_id}"
+    codes.owner_allowance(owner=owner)
+    relative = binding.person
+    # Blind, or no phone (they confirm from their own login): no text.
+    texted = relative is not None and relative.phone and codes.phone_allowance(phone=relative.phone)
     code = codes.new_code()
     now = clock.now()
-    binding.code_hash = _hash_code(binding.pk, code)
+    if binding.is_blind:
+        binding.code_hash = ""  # no code can ever open a blind request
+    elif texted or not binding.code_hash:
+        binding.code_hash = _hash_code(binding.pk, code)
+    # (A phone that got nothing keeps the code it has.)
     binding.code_expires_at = now + datetime.timedelta(minutes=policy.code_ttl_minutes)
     binding.code_sent_at = now
     binding.save(update_fields=["code_hash", "code_expires_at", "code_sent_at"])
-    relative = binding.person
-    if not relative.phone:
-        return  # they confirm from their own login instead
+    if not texted:
+        return
     with translation.override("zh-hans"):  # SMS to relatives go out in Chinese
         body = _(
             "%(who)s asks to add you as a dependent account "
@@ -124,41 +129,9 @@ def _send_code(*, binding: DependentBinding, requester: InsuredPerson, policy) -
         body=body,
         code=code,
         expires_at=binding.code_expires_at,
-        owner=f"user:{binding.user_id}",
+        owner=owner,
+        limits_taken=True,
     )
-
-
-def _check_relation(*, own: InsuredPerson, relative: InsuredPerson, relation: str) -> None:
-    """A2: not oneself, not against the recorded relationship or the birth dates."""
-    if relative.pk == own.pk:
-        raise Refusal("A2-04", field="national_id")
-    recorded = relation_of(person=own, other=relative)
-    if recorded is not None and recorded != RELATION_READING[relation]:
-        raise Refusal("A2-02", field="relation")
-    if (relation in OLDER_RELATIONS and relative.birth_date >= own.birth_date) or (
-        relation in YOUNGER_RELATIONS and relative.birth_date <= own.birth_date
-    ):
-        raise Refusal("A2-03", field="relation")
-
-
-def _check_room(*, user, relative: InsuredPerson, policy, document) -> bool:
-    """A3: room for one more binding of this relative, and what confirming it
-    needs; True when it waits for a review (a child's document), not a code."""
-    open_bindings = DependentBinding.objects.filter(
-        user=user, status__in=DependentBinding.OPEN_STATUSES
-    )
-    if open_bindings.filter(person=relative).exists():
-        raise Refusal("A3-02", field="national_id")
-    if open_bindings.count() >= policy.max_dependents:
-        raise Refusal("A3-01", max=policy.max_dependents)
-    needs_review = relative.age_on(clock.localdate()) <= policy.review_age_limit
-    if needs_review and not document:
-        raise Refusal("A3-03", field="document", age=policy.review_age_limit)
-    if not needs_review and not relative.phone and relative.user_id is None:
-        raise Refusal("A3-07", field="national_id")
-    if not needs_review and _wrong_today(user=user, person=relative) >= policy.code_max_attempts:
-        raise Refusal("A3-11", field="national_id")
-    return needs_review
 
 
 @transaction.atomic
@@ -167,11 +140,13 @@ def dependent_request(
 ) -> DependentBinding:
     """Ask to add a close relative as a dependent account (A3).
 
-    Refuses (each next to its field): a malformed ID, an ID and name that don't
-    match (same answer for an unknown ID), oneself, a relationship that is not a
-    close one or contradicts the records or the birth dates, a relative already
-    added, a 6th open binding, a child without a document. A relative aged
-    `review_age_limit` or under waits for review; an older one gets a code.
+    Refuses (each next to its field), from the typed details alone: a malformed
+    ID, oneself, a relationship that is not a close one or that the birth dates
+    contradict, an ID number already asked for, a 6th open binding, a child
+    without a document. A relative aged `review_age_limit` or under waits for
+    review; an older one gets a code. What depends on the record (RECORD_REASONS:
+    no record, another name, a relationship the records contradict, no phone or
+    login, today's wrong codes used up) makes a blind request (A6).
     """
     try:
         normalized, born, _sex = nid.parse(national_id)
@@ -190,16 +165,39 @@ def dependent_request(
         policy=policy,
         document=document,
     )
+    asked = {
+        "user": user,
+        "typed_name": name.strip(),
+        "subject": binding_subject(user=user, normalized=normalized),
+        "relation": relation,
+    }
     relative = InsuredPerson.objects.select_related("region").filter(national_id=normalized).first()
-    if relative is None or not names_match(name, relative.name):
-        raise Refusal("A1-01", field="national_id")
-    _check_relation(own=own, relative=relative, relation=relation)
-    needs_review = _check_room(user=user, relative=relative, policy=policy, document=document)
+    try:
+        needs_review = check_record(
+            user=user,
+            own=own,
+            relative=relative,
+            name=name,
+            relation=relation,
+            subject=asked["subject"],
+            policy=policy,
+        )
+    except Refusal as exc:
+        if exc.code not in RECORD_REASONS:
+            raise
+        needs_review = dependent_needs_review(national_id=normalized)
+        return _blind_request(
+            asked,
+            own=own,
+            needs_review=needs_review,
+            document=document,
+            reason=exc.code,
+            policy=policy,
+        )
 
     binding = DependentBinding.objects.create(
-        user=user,
+        **asked,
         person=relative,
-        relation=relation,
         status=Status.PENDING_REVIEW if needs_review else Status.PENDING_CODE,
         document=document if needs_review and document else "",
     )
@@ -225,6 +223,38 @@ def dependent_request(
     return binding
 
 
+def _blind_request(
+    asked: dict, *, own: InsuredPerson, needs_review: bool, document, reason: str, policy
+) -> DependentBinding:
+    """A request without a relative (A6): details that match no record, or a
+    refusal that depends on the record, wait in the status a real request would
+    (a review decided from the typed ID number's birth date, else a code with
+    the same validity and the same SMS limits taken), take codes that never
+    fit, expire and can be withdrawn alike; nothing is sent to anyone. Staff
+    read the reason (`reason`, a RECORD_REASONS code) in the audit trail."""
+    binding = DependentBinding.objects.create(
+        **asked,
+        person=None,
+        status=Status.PENDING_REVIEW if needs_review else Status.PENDING_CODE,
+        document=document if needs_review and document else "",
+    )
+    if not needs_review:
+        _send_code(binding=binding, requester=own, policy=policy)
+    audit_record(
+        actor=asked["user"],
+        action=Action.DEPENDENT_REQUEST,
+        person=None,
+        target=binding,
+        details={
+            "relation": binding.relation,
+            "status": binding.status,
+            "by": own.masked_id,
+            "no_match": reason,
+        },
+    )
+    return binding
+
+
 def _record_relationship(binding: DependentBinding, actor) -> None:
     """A2: the relationship the user declared is recorded when the binding opens
     (a contradiction with the records refuses, A2-02)."""
@@ -239,18 +269,18 @@ def _record_relationship(binding: DependentBinding, actor) -> None:
         raise Refusal("A2-02") from exc
 
 
-def _activate(
-    binding: DependentBinding, *, actor, how: str, refuse: str, guard=None, locked=False, **changes
+def binding_activate(
+    binding: DependentBinding, *, actor, how: str, refuse: str, guard=None, **changes
 ) -> DependentBinding:
-    """Open the binding (A3) once the relationship is recorded (A2)."""
+    """Open the binding (A3) once the relationship is recorded (A2). The caller
+    holds the lock (binding_locked)."""
     return transition(
         binding,
         to=Status.ACTIVE,
         actor=actor,
         action=Action.DEPENDENT_ACTIVATE,
         person=lambda b: b.person,
-        related=("person",),
-        locked=locked,
+        locked=True,
         guard=guard,
         refuse=lambda b: Refusal(refuse),
         check=lambda b: _record_relationship(b, actor),
@@ -267,8 +297,9 @@ def _activate(
 @transaction.atomic
 def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[DependentBinding, str]:
     """Check the code and commit what happened (attempt counted, binding expired
-    or activated); return the binding and a refusal code ("" when accepted)."""
-    binding = lock(binding, related=("person",))
+    or activated); return the binding and a refusal code ("" when accepted). A
+    blind request goes the same way, and no code fits it (A6)."""
+    binding = binding_locked(binding)
     if binding.user_id != user.pk:
         raise PermissionDenied
     if binding.status != Status.PENDING_CODE:
@@ -276,12 +307,13 @@ def _check_code(*, user, binding: DependentBinding, code: str) -> tuple[Dependen
     policy = AccountsPolicy.current()
     if binding.code_expires_at is None or clock.now() >= binding.code_expires_at:
         return binding, "A3-05"
-    wrong_before = _wrong_today(user=user, person=binding.person)
+    wrong_before = wrong_codes_today(user=user, subject=binding.subject)
     if wrong_before >= policy.code_max_attempts:
         _expire(binding, actor=user)
         return binding, "A3-11"
-    if constant_time_compare(binding.code_hash, _hash_code(binding.pk, code)):
-        _activate(binding, actor=user, how="code", refuse="A3-08", locked=True)
+    fits = constant_time_compare(binding.code_hash, _hash_code(binding.pk, code))
+    if fits and not binding.is_blind:
+        binding_activate(binding, actor=user, how="code", refuse="A3-08")
         _redact_codes(binding)
         return binding, ""
     attempts = binding.code_attempts + 1
@@ -331,6 +363,8 @@ def _expire(binding: DependentBinding, *, actor) -> None:
 
 def _redact_codes(binding: DependentBinding) -> None:
     """The request no longer takes a code: its texts in the outbox stop showing it."""
+    if binding.is_blind:
+        return  # nothing was sent
     for message in OutboundMessage.objects.filter(
         person=binding.person, purpose="dependent_code"
     ).exclude(code=""):
@@ -347,7 +381,7 @@ def dependent_confirm_code(*, user, binding: DependentBinding, code: str) -> Dep
     binding, reason = _check_code(user=user, binding=binding, code=code)
     if reason:
         policy = AccountsPolicy.current()
-        wrong = max(binding.code_attempts, _wrong_today(user=user, person=binding.person))
+        wrong = max(binding.code_attempts, wrong_codes_today(user=user, subject=binding.subject))
         params = {
             "A3-04": {"left": max(policy.code_max_attempts - wrong, 0)},
             "A3-05": {"minutes": policy.code_ttl_minutes},
@@ -359,8 +393,9 @@ def dependent_confirm_code(*, user, binding: DependentBinding, code: str) -> Dep
 @transaction.atomic
 def dependent_resend_code(*, user, binding: DependentBinding) -> DependentBinding:
     """Send a new code (the old one stops working). Wrong tries are not reset:
-    they count over the whole request, so resending does not buy more guesses."""
-    binding = lock(binding, related=("person",))
+    they count over the whole request, so resending does not buy more guesses.
+    A blind request answers the same and takes the same limits; nothing goes."""
+    binding = binding_locked(binding)
     if binding.user_id != user.pk:
         raise PermissionDenied
     if binding.status != Status.PENDING_CODE:
@@ -373,114 +408,3 @@ def dependent_resend_code(*, user, binding: DependentBinding) -> DependentBindin
         actor=user, action=Action.DEPENDENT_CODE_RESEND, person=binding.person, target=binding
     )
     return binding
-
-
-def dependent_respond(*, user, binding: DependentBinding, accept: bool) -> DependentBinding:
-    """The relative, logged in with their own portal user, confirms or declines a
-    request to add them (A3 consent without a code)."""
-
-    def relative_only(locked: DependentBinding) -> None:
-        if locked.person.user_id != user.pk:
-            raise PermissionDenied
-        if locked.status != Status.PENDING_CODE:  # a child binding waits for review
-            raise Refusal("A3-08")
-
-    if accept:
-        answered = _activate(
-            binding, actor=user, how="relative_login", refuse="A3-08", guard=relative_only
-        )
-    else:
-        answered = transition(
-            binding,
-            to=Status.REJECTED,
-            actor=user,
-            action=Action.DEPENDENT_DECLINE,
-            person=lambda b: b.person,
-            related=("person",),
-            guard=relative_only,
-            refuse=lambda b: Refusal("A3-08"),
-            changes={
-                "ended_at": clock.now(),
-                "code_hash": "",
-                "review_note": "declined by the relative",
-            },
-        )
-    # The request is answered: it no longer shows as new.
-    message_done(key=f"binding:{binding.pk}")
-    # The one who asked hears the answer (message centre, once committed).
-    message_send(
-        kind=MessageKind.DELEGATION_ACCEPTED if accept else MessageKind.DELEGATION_DECLINED,
-        user_ids=[answered.user_id],
-        about=answered.person,
-        facts={"person": answered.person.name},
-        link=reverse("family") if accept else reverse("accounts:dependent_add"),
-    )
-    return answered
-
-
-def dependent_review(
-    *, actor, binding: DependentBinding, approve: bool, note: str = ""
-) -> DependentBinding:
-    """An administrator approves or rejects a child binding after checking the
-    document (A3: relatives aged 16 or under)."""
-    reviewed = {"reviewed_by": actor, "review_note": note[:200]}
-    if approve:
-        decided = _activate(
-            binding,
-            actor=actor,
-            how="review",
-            refuse="A3-09",
-            guard=_waiting_for_review,
-            **reviewed,
-        )
-    else:
-        decided = transition(
-            binding,
-            to=Status.REJECTED,
-            actor=actor,
-            action=Action.DEPENDENT_REJECT,
-            person=lambda b: b.person,
-            related=("person",),
-            # A code binding (an older relative) is never an administrator's to decide.
-            guard=_waiting_for_review,
-            refuse=lambda b: Refusal("A3-09"),
-            changes={"ended_at": clock.now(), **reviewed},
-            details={"note": note[:200]},
-        )
-    # The one who asked hears the review (message centre, once committed).
-    message_send(
-        kind=MessageKind.CHILD_APPROVED if approve else MessageKind.CHILD_REFUSED,
-        user_ids=[decided.user_id],
-        about=decided.person,
-        facts={"person": decided.person.name, "note": note[:200] or "—"},
-        link=reverse("family") if approve else reverse("accounts:dependent_add"),
-    )
-    return decided
-
-
-def _waiting_for_review(binding: DependentBinding) -> None:
-    if binding.status != Status.PENDING_REVIEW:
-        raise Refusal("A3-09")
-
-
-def dependent_end(*, actor, binding: DependentBinding) -> DependentBinding:
-    """End a binding or withdraw a request, at any time (A3): by the user who
-    added the relative, or by the relative from their own login. The recorded
-    relationship stays (it is a fact about the two people, not about the login).
-    Ending an ended binding changes nothing."""
-
-    def either_side(locked: DependentBinding) -> None:
-        if actor.pk not in (locked.user_id, locked.person.user_id):
-            raise PermissionDenied
-
-    return transition(
-        binding,
-        to=Status.ENDED,
-        actor=actor,
-        action=Action.DEPENDENT_END,
-        person=lambda b: b.person,
-        related=("person",),
-        guard=either_side,
-        changes={"ended_at": clock.now(), "code_hash": ""},
-        details=lambda b: {"by": "user" if actor.pk == b.user_id else "relative"},
-    )

@@ -93,7 +93,8 @@ USER_PERSON = _Shape(InsuredPerson, "ip", names={"id", "name", "user_id"})
 # Whose people: the login's own record and the persons of its active bindings,
 # each read by its own index (a UNION: "user_id = $1 OR id IN (…)" read every
 # insured person). The bindings shown: those the user made and those naming the
-# user's own record (an OR of two indexed keys: a bitmap of both indexes).
+# user's own record (an OR of two indexed keys: a bitmap of both indexes), with
+# their person when they have one (a blind request has none, A6).
 _SQL_TEMPLATE = """
 WITH own AS (
     SELECT {own.id} AS id FROM {own} own WHERE {own.user} = %(user)s
@@ -120,7 +121,7 @@ SELECT
         AND ({g.end_date} IS NULL OR {g.end_date} >= %(today)s)),
     (SELECT json_agg({bindings} ORDER BY {b.created_at}, {b.id})
        FROM {b} b
-       JOIN {bp} bp ON {bp.id} = {b.person}
+       LEFT JOIN {bp} bp ON {bp.id} = {b.person}
        JOIN {u} u ON {u.id} = {b.user}
        LEFT JOIN {ip} ip ON {ip.user} = {u.id}
       WHERE {b.user} = %(user)s OR {b.person} = (SELECT id FROM own))
@@ -274,7 +275,8 @@ def _family_build(raw):
             row, BINDING, BOUND_PERSON, BINDING_USER, USER_PERSON
         )
         binding = BINDING.build(values, db)
-        binding.person = BOUND_PERSON.build(person_values, db)
+        # A blind request (no record matched, A6) has no person.
+        binding.person = BOUND_PERSON.build(person_values, db) if binding.person_id else None
         binding.user = BINDING_USER.build(user_values, db)
         remember_own_person(
             user=binding.user,

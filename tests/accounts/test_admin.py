@@ -192,6 +192,45 @@ def test_reject_from_the_bindings_list(admin_client, people):
     assert binding.status == "rejected" and binding.review_note == "blurred"
 
 
+def test_a_blind_review_request_can_be_rejected_but_not_approved(
+    admin_client, english, me, django_capture_on_commit_callbacks
+):
+    """Details that match no record wait for review like a child's (A6); staff
+    read "no matching record" and may only reject (A3-12)."""
+    from accounts import national_id
+
+    today = datetime.date.today()  # noqa: DTZ011 - a calendar date for an age
+    invented = national_id.make("500100", datetime.date(today.year - 8, 1, 1), 123, "F")
+    blind = dependent_request(user=me.user, national_id=invented, name="张小花",
+                              relation="child", document=document())  # fmt: skip
+    assert blind.person is None and blind.status == "pending_review"
+    english(admin_client)
+    url = reverse("admin:accounts_pendingchildbinding_changelist")
+    listed = admin_client.get(url)
+    assert [b.pk for b in listed.context["cl"].result_list] == [blind.pk]
+    assert "no matching record" in listed.content.decode()
+    change = admin_client.get(reverse("admin:accounts_dependentbinding_change", args=[blind.pk]))
+    assert change.status_code == 200 and "no matching record" in change.content.decode()
+    approve = {"action": "approve_bindings", ACTION_CHECKBOX_NAME: [blind.pk]}
+    confirm = admin_client.post(url, approve).content.decode()
+    assert "张小花 (no matching record)" in confirm
+    html = admin_client.post(url, {**approve, "post": "yes"}, follow=True).content.decode()
+    assert "0 bindings approved." in html
+    assert "A3-12: No insured person matches the details typed" in html
+    blind.refresh_from_db()
+    assert blind.status == "pending_review"
+    reject = {"action": "reject_bindings", ACTION_CHECKBOX_NAME: [blind.pk], "post": "yes"}
+    with django_capture_on_commit_callbacks(execute=True):
+        html = admin_client.post(url, {**reject, "note": "no such child"}, follow=True)
+    assert "1 binding rejected." in html.content.decode()
+    blind.refresh_from_db()
+    assert blind.status == "rejected" and blind.review_note == "no such child"
+    assert AuditEvent.objects.filter(action="dependent.reject", person=None).count() == 1
+    # The requester hears it under the name they typed, as for a real child.
+    told = me.user.inbox.get(kind="child_refused")
+    assert told.facts["person"] == "张小花" and told.person is None
+
+
 def test_documents_are_for_staff_only(admin_client, client, people):
     url = reverse("admin:accounts_dependentbinding_document", args=[people["child_binding"].pk])
     response = admin_client.get(url)

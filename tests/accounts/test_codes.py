@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts import national_id
 from accounts.models import DependentBinding, OutboundMessage
 from accounts.services import (
     dependent_confirm_code,
@@ -18,7 +19,7 @@ from accounts.services import (
 from core import ratelimit
 from core.models import AuditEvent
 from tests.accounts.conftest import error_codes, last_code
-from tests.factories import InsuredPersonFactory, chengdu
+from tests.factories import InsuredPersonFactory, UserFactory, chengdu
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +69,34 @@ def test_adding_another_relative_within_the_minute_waits_too(me, father, time_ma
                                   sex="F")  # fmt: skip
     assert "A1-06" in codes_of(lambda: ask(me, mother))
     assert not DependentBinding.objects.filter(person=mother).exists()
+    # Details that match no record wait alike (A6): the login's texts, not the record's.
+    invented = national_id.make("510100", datetime.date(1958, 1, 2), 402, "F")
+    assert "A1-06" in codes_of(
+        lambda: dependent_request(
+            user=me.user, national_id=invented, name="李秀英", relation="parent"
+        )
+    )
+    assert DependentBinding.objects.filter(user=me.user).count() == 1
     at(time_machine, minutes=1)
     ask(me, mother)
+
+
+def test_a_phone_texted_a_moment_ago_gets_nothing_and_the_requester_reads_nothing(
+    me, father, time_machine
+):
+    """The relative's phone limits are not the requester's to learn (A6): a phone
+    texted a moment ago by someone else's request gets no second text, and the
+    request waits as if it had gone (as a blind request does)."""
+    sister = InsuredPersonFactory(name="张丽", region=chengdu(), born=datetime.date(1986, 5, 1),
+                                  user=UserFactory(username="zhangli"))  # fmt: skip
+    dependent_request(user=sister.user, national_id=father.national_id, name=father.name,
+                      relation="parent")  # fmt: skip
+    binding = ask(me, father)
+    assert binding.status == "pending_code" and binding.code_sent_at is not None
+    assert OutboundMessage.objects.filter(person=father).count() == 1
+    at(time_machine, minutes=1)  # the phone's minute is over: a new code goes
+    dependent_resend_code(user=me.user, binding=binding)
+    assert OutboundMessage.objects.filter(person=father).count() == 2
 
 
 def test_the_eleventh_text_of_the_day_is_refused_until_tomorrow(me, father, time_machine):
@@ -103,9 +130,17 @@ def test_guesses_count_across_withdraw_and_re_add(me, father, time_machine):
     ]  # not "add the relative again": that waits for tomorrow too
     again.refresh_from_db()
     assert again.status == "expired"
-    # Re-adding today is refused before any text is sent; tomorrow it works.
+    # Re-adding today sends no text: a blind request (A6: as for details that
+    # match no record), which ends at its first code; tomorrow it works.
     at(time_machine, minutes=4)
-    assert codes_of(lambda: ask(me, father)) == ["A3-11"]
+    texts = OutboundMessage.objects.count()
+    blind = ask(me, father)
+    assert blind.person is None and OutboundMessage.objects.count() == texts
+    assert codes_of(lambda: dependent_confirm_code(user=me.user, binding=blind, code="000000")) == [
+        "A3-11"
+    ]
+    blind.refresh_from_db()
+    assert blind.status == "expired"
     at(time_machine, days=1)
     fresh = ask(me, father)
     dependent_confirm_code(user=me.user, binding=fresh, code=last_code(father))

@@ -160,17 +160,28 @@ def test_the_relative_may_decline(me, father):
     assert not Relationship.objects.exists()
 
 
+def blind_reason(binding) -> str:
+    """The RECORD_REASONS code a blind request was made for (A6), as staff read it."""
+    assert binding.person is None
+    return AuditEvent.objects.get(action="dependent.request", target=target(binding)).details[
+        "no_match"
+    ]
+
+
+def target(binding) -> str:
+    return f"accounts.DependentBinding:{binding.pk}"
+
+
 def test_relative_without_phone_or_login_cannot_be_asked(me, father):
     father.phone = ""
     father.save(update_fields=["phone"])
-    codes = refused(
-        "national_id",
-        user=me.user,
-        national_id=father.national_id,
-        name="张建国",
-        relation="parent",
+    binding = dependent_request(
+        user=me.user, national_id=father.national_id, name="张建国", relation="parent"
     )
-    assert codes == ["A3-07"]
+    # A6: a blind request waits as a real one would; nothing goes to anyone.
+    assert blind_reason(binding) == "A3-07"
+    assert binding.status == Status.PENDING_CODE and binding.code_expires_at
+    assert not OutboundMessage.objects.exists()
 
 
 def test_child_needs_a_document_and_waits_for_review(me, daughter):
@@ -245,8 +256,14 @@ def test_unknown_id_and_wrong_name_get_the_same_answer(me, father):
 
     unknown = national_id.make("510100", datetime.date(1956, 8, 20), 400, "M")
     args = dict(user=me.user, relation="parent")
-    assert refused("national_id", national_id=unknown, name="张建国", **args) == ["A1-01"]
-    assert refused("national_id", national_id=father.national_id, name="张建", **args) == ["A1-01"]
+    assert blind_reason(dependent_request(national_id=unknown, name="张建国", **args)) == "A1-01"
+    wrong_name = dependent_request(national_id=father.national_id, name="张建", **args)
+    assert blind_reason(wrong_name) == "A1-01" and wrong_name.typed_name == "张建"
+    # The ID number is asked for already (the blind request is open): said from
+    # the typed ID alone, as for a real request (A3-02).
+    again = dict(national_id=father.national_id, name="张建国", **args)
+    assert refused("national_id", **again) == ["A3-02"]
+    dependent_end(actor=me.user, binding=wrong_name)
     # Spaces in the name and a lower-case, full-width, spaced ID are fine.
     spaced = " ".join(father.national_id.lower())
     assert dependent_request(national_id=spaced, name="张 建国", **args).person == father
@@ -286,9 +303,11 @@ def test_a_stranger_cannot_be_bound_without_their_code(me):
 
 def test_relationship_contradicting_the_records_is_refused(me, father):
     relationship_create(actor=None, person_a=me, person_b=father, kind="sibling")
-    codes = refused("relation", user=me.user, national_id=father.national_id, name=father.name,
-                    relation="parent")  # fmt: skip
-    assert codes == ["A2-02"]
+    binding = dependent_request(
+        user=me.user, national_id=father.national_id, name=father.name, relation="parent"
+    )
+    assert blind_reason(binding) == "A2-02"
+    assert not OutboundMessage.objects.exists()
 
 
 def test_contradiction_recorded_meanwhile_refuses_activation(me, father):

@@ -681,8 +681,8 @@ def test_the_family_page_reads_its_people_in_one_round_trip(me_client, me, fathe
     other = UserFactory(username="lisi")
     InsuredPersonFactory(name="李四", region=chongqing(), user=other)
     cousin = InsuredPersonFactory(name="张远", region=chongqing(), born=datetime.date(1990, 5, 5))
-    DependentBinding.objects.create(user=me.user, person=cousin, relation="sibling",
-                                    status="pending_code")  # fmt: skip
+    DependentBinding.objects.create(user=me.user, person=cousin, typed_name="张远",
+                                    relation="sibling", status="pending_code")  # fmt: skip
     DependentBinding.objects.create(
         user=other, person=me, relation="sibling", status="pending_code"
     )
