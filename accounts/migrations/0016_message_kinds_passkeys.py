@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0014_person_id_suffix_index'),
+        ('accounts', '0015_blind_binding_requests'),
     ]
 
     operations = [
