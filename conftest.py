@@ -50,8 +50,10 @@ def _plain_static_files(settings):
 def _fast_password_hashing(settings):
     # PBKDF2's many rounds are the point in production and pure waiting in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # The new-password page's answer floor (A6) is waiting too; its own test sets it.
+    # The answer floors of a new password and of adding a relative (A6) are
+    # waiting too; their own tests set them.
     settings.RESET_ANSWER_MS = 0
+    settings.DEPENDENT_ANSWER_MS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ swap in place; the same URLs work as plain pages without JavaScript.
 """
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from accounts.forms import (
 from accounts.models import AccountsPolicy, NonLocalRegistration
 from accounts.templatetags.accounts_qr import counter_payload, counter_seconds, qr_payload
 from core import clock
+from core.floors import no_sooner_than
 from core.reasons import Refusal, attach
 
 FAMILY_CHANGED = "familyChanged"  # the family section reloads itself on this event
@@ -74,13 +76,16 @@ def dependent_add(request: HttpRequest) -> HttpResponse:
         try:
             if data["relation"] == NOT_CLOSE:
                 raise Refusal("A2-01", field="relation")
-            services.dependent_request(
-                user=request.user,
-                national_id=data["national_id"],
-                name=data["name"],
-                relation=data["relation"],
-                document=data["document"],
-            )
+            # A6: a request that texts a real relative and a blind one that texts
+            # nobody take the same time.
+            with no_sooner_than(settings.DEPENDENT_ANSWER_MS):
+                services.dependent_request(
+                    user=request.user,
+                    national_id=data["national_id"],
+                    name=data["name"],
+                    relation=data["relation"],
+                    document=data["document"],
+                )
         except Refusal as exc:
             if exc.code not in services.RECORD_REASONS:
                 attach(form, exc)

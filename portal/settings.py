@@ -377,6 +377,10 @@ DEPENDENT_ADD_PER_DAY = env_int("DEPENDENT_ADD_PER_DAY", 10)
 # writes (the text, its audit row), ~17 ms, which must not be measurable. Well
 # above the slower path's usual time, so both answers take the floor.
 RESET_ANSWER_MS = env_int("RESET_ANSWER_MS", 250)
+# Adding a relative likewise answers no sooner than DEPENDENT_ANSWER_MS: a
+# request that texts a real relative and one that matched no record take the
+# same time (A6).
+DEPENDENT_ANSWER_MS = env_int("DEPENDENT_ANSWER_MS", 250)
 SMS_PER_DAY = env_int("SMS_PER_DAY", 10)
 # Of a phone's SMS_PER_DAY, SMS_KEPT_FOR_SIGNED_IN are kept for texts its owner's
 # own signed-in use brings (A6): a stranger at the sign-up or new-password door

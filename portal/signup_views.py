@@ -2,8 +2,6 @@
 SMS code (A1). Two steps each; the second step's page reads the same whatever
 the first step found (accounts.services.signup)."""
 
-import time
-
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
 from accounts.services import signup as signup_services
+from core.floors import no_sooner_than
 from portal.forms import (
     PasswordResetFinishForm,
     PasswordResetStartForm,
@@ -118,15 +117,10 @@ def signup_resend(request: HttpRequest) -> HttpResponse:
 def _reset_start(request: HttpRequest, identifier: str):
     """password_reset_start, answered no sooner than RESET_ANSWER_MS (A6): a
     found login and an unknown one take the same time."""
-    started = time.monotonic()
-    try:
+    with no_sooner_than(settings.RESET_ANSWER_MS):
         return signup_services.password_reset_start(
             identifier=identifier, address=client_ip(request) or ""
         )
-    finally:
-        rest = settings.RESET_ANSWER_MS / 1000 - (time.monotonic() - started)
-        if rest > 0:
-            time.sleep(rest)
 
 
 @never_cache

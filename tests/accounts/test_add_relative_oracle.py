@@ -228,3 +228,15 @@ def test_a_child_waiting_for_review_reads_the_same_whoever_is_on_record(
             assert got == expected, diff((200, expected), (200, got))
     assert "an administrator will check the document for <typed name>" in pages[0][0]
     assert "An administrator is checking the document." in pages[0][1]
+
+
+def test_adding_a_relative_answers_no_sooner_than_the_floor_either_way(
+    me_client, me, father, settings
+):
+    import time
+
+    settings.DEPENDENT_ANSWER_MS = 40
+    for national_id in (father.national_id, invented_parent(417)):
+        started = time.monotonic()
+        answer(me_client, {"national_id": national_id, "name": "张建国", "relation": "parent"})
+        assert time.monotonic() - started >= 0.04
