@@ -5,6 +5,7 @@ refused from the typed details alone, and a login may try 10 times a day."""
 import datetime
 import difflib
 import re
+import time
 from html import unescape
 
 import pytest
@@ -233,10 +234,8 @@ def test_a_child_waiting_for_review_reads_the_same_whoever_is_on_record(
 def test_adding_a_relative_answers_no_sooner_than_the_floor_either_way(
     me_client, me, father, settings
 ):
-    import time
-
     settings.DEPENDENT_ANSWER_MS = 40
-    for national_id in (father.national_id, invented_parent(417)):
+    for typed in (father.national_id, invented_parent(417)):
         started = time.monotonic()
-        answer(me_client, {"national_id": national_id, "name": "张建国", "relation": "parent"})
+        answer(me_client, {"national_id": typed, "name": "张建国", "relation": "parent"})
         assert time.monotonic() - started >= 0.04
