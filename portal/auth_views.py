@@ -110,13 +110,33 @@ class TokenForm(forms.Form):
     )
 
 
-def _next_url(request: HttpRequest) -> str:
+def next_url(request: HttpRequest, default: str = "admin:index") -> str:
+    """Where a second step sends the login once finished: the page asked for,
+    when it is on this site, else `default` (a URL name)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("admin:index")
+    return reverse(default)
+
+
+def code_accepted(request: HttpRequest, form: "TokenForm") -> bool:
+    """The second step's code form, sent: an authenticator's or a recovery code,
+    checked once any wait that wrong codes earned is over. True when it
+    finished this session's login; otherwise the form carries the reason."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    wait = two_factor.throttled_for(user=request.user)
+    if wait:
+        form.add_error("token", _too_many(wait))
+        return False
+    device = two_factor.second_factor_verify(user=request.user, token=form.cleaned_data["token"])
+    if device is None:
+        form.add_error("token", _("This code is not right, or was already used."))
+        return False
+    otp_login(request, device)
+    return True
 
 
 @never_cache
@@ -131,7 +151,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if not (user.is_staff or user.is_superuser):
         return redirect("home")
     if user.is_verified():
-        return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(next_url(request))
     if not two_factor.has_authenticator(user=user):
         if two_factor.enrolment_link_valid(user=user, pk=request.session.get(ENROL_LINK)) is None:
             # Not trust-on-first-use: whoever has only the password cannot
@@ -139,18 +159,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             return render(request, "registration/two_factor_no_device.html", status=403)
         return _enrol(request)
     form = TokenForm(request.POST or None)
-    wait = two_factor.throttled_for(user=user)
-    if request.method == "POST" and form.is_valid():
-        if wait:
-            form.add_error("token", _too_many(wait))
-        else:
-            device = two_factor.second_factor_verify(user=user, token=form.cleaned_data["token"])
-            if device is not None:
-                otp_login(request, device)
-                return HttpResponseRedirect(_next_url(request))
-            form.add_error("token", _("This code is not right, or was already used."))
+    if code_accepted(request, form):
+        return HttpResponseRedirect(next_url(request))
     return render(
-        request, "registration/two_factor.html", {"form": form, "next": _next_url(request)}
+        request, "registration/two_factor.html", {"form": form, "next": next_url(request)}
     )
 
 
@@ -196,7 +208,7 @@ def _enrol(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "registration/recovery_codes.html",
-                {"codes": codes, "next": _next_url(request)},
+                {"codes": codes, "next": next_url(request)},
             )
         form.add_error(
             "token",
@@ -207,7 +219,7 @@ def _enrol(request: HttpRequest) -> HttpResponse:
         "form": form,
         "config_url": device.config_url,
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        "next": _next_url(request),
+        "next": next_url(request),
     }
     return render(request, "registration/two_factor_enrol.html", context)
 

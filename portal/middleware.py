@@ -182,76 +182,70 @@ SESSION_LAST_SEEN = "portal_session_last_seen"
 KEPT_FORM = "portal_kept_form"
 
 
-class PasskeyMiddleware:
+class _SecondStepMiddleware:
+    """A login that still owes this session its second step reaches no page
+    but the step's own (and logging out, the language switch, health and
+    static files): the others are sent there with `next`, htmx ones by an
+    HX-Redirect."""
+
+    step = ""  # the URL name of the step's page
+    open_names: tuple[str, ...] = ()
+    open_prefixes: tuple[str, ...] = ()
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def owes_step(self, request: HttpRequest) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.owes_step(request) and not self._open_path(request.path_info):
+            url = f"{reverse(self.step)}?{urlencode({'next': request.get_full_path()})}"
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(url)
+            return HttpResponseRedirect(url)
+        return self.get_response(request)
+
+    def _open_path(self, path: str) -> bool:
+        names = (self.step, *self.open_names, "logout", "set_language", "healthz")
+        prefixes = (*self.open_prefixes, f"/{settings.STATIC_URL.lstrip('/')}")
+        return path in {reverse(name) for name in names} or path.startswith(prefixes)
+
+
+class PasskeyMiddleware(_SecondStepMiddleware):
     """A family login with passkeys (A10) reaches no page after its password
     until this session has been finished with a passkey or a recovery code.
     The session is marked at login (portal.signals), so a login without
     passkeys costs no query here."""
 
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
+    step = "passkey_login"
+    open_names = ("passkey_login_options",)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def owes_step(self, request: HttpRequest) -> bool:
         session = getattr(request, "session", None)
-        if (
+        return bool(
             session is not None
             and session.get(NEEDS_PASSKEY)
             and request.user.is_authenticated
             and not request.user.is_verified()
-            and not self._open_path(request.path_info)
-        ):
-            target = reverse("passkey_login")
-            url = f"{target}?{urlencode({'next': request.get_full_path()})}"
-            if getattr(request, "htmx", False):
-                return HttpResponseClientRedirect(url)
-            return HttpResponseRedirect(url)
-        return self.get_response(request)
-
-    @staticmethod
-    def _open_path(path: str) -> bool:
-        open_paths = (
-            reverse("passkey_login"),
-            reverse("passkey_login_options"),
-            reverse("logout"),
-            reverse("set_language"),
-            reverse("healthz"),
         )
-        return path in open_paths or path.startswith(f"/{settings.STATIC_URL.lstrip('/')}")
 
 
-class StaffSecondFactorMiddleware:
+class StaffSecondFactorMiddleware(_SecondStepMiddleware):
     """With ``STAFF_2FA`` on, a staff login reaches no page (the admin included)
     until it has entered a code from its authenticator app or a recovery code
     in this session; a staff member without an authenticator enrols first."""
 
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
+    step = "two_factor"
+    open_names = ("admin:logout",)
+    open_prefixes = ("/staff-enrol/",)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def owes_step(self, request: HttpRequest) -> bool:
         user = getattr(request, "user", None)
-        if (
+        return bool(
             settings.STAFF_2FA
             and user is not None
             and user.is_authenticated
             and (user.is_staff or user.is_superuser)
             and not user.is_verified()
-            and not self._open_path(request.path_info)
-        ):
-            target = reverse("two_factor")
-            url = f"{target}?{urlencode({'next': request.get_full_path()})}"
-            if getattr(request, "htmx", False):
-                return HttpResponseClientRedirect(url)
-            return HttpResponseRedirect(url)
-        return self.get_response(request)
-
-    @staticmethod
-    def _open_path(path: str) -> bool:
-        open_paths = (
-            reverse("two_factor"),
-            reverse("logout"),
-            reverse("admin:logout"),
-            reverse("set_language"),
-            reverse("healthz"),
         )
-        open_prefixes = ("/staff-enrol/", f"/{settings.STATIC_URL.lstrip('/')}")
-        return path in open_paths or path.startswith(open_prefixes)

@@ -9,17 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from portal.auth_views import ConfirmPasswordForm, TokenForm, _signed_out, _too_many
+from portal.auth_views import ConfirmPasswordForm, TokenForm, _signed_out, code_accepted, next_url
 from portal.models import Passkey
 from portal.security import password_retyped
-from portal.services import passkeys, two_factor
+from portal.services import passkeys
 from portal.services.sessions import sessions_end
 
 CODES = "portal_passkey_recovery_codes"  # shown once, on the page after the first passkey
@@ -146,12 +145,7 @@ def passkey_remove(request: HttpRequest, passkey_id: int) -> HttpResponse:
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    return next_url(request, default="home")
 
 
 @never_cache
@@ -169,24 +163,13 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
     if request.content_type == "application/json":
         return _passkey_answer(request)
     form = TokenForm(request.POST or None)
-    wait = two_factor.throttled_for(user=user)
-    if request.method == "POST" and form.is_valid():
-        if wait:
-            form.add_error("token", _too_many(wait))
-        else:
-            device = two_factor.second_factor_verify(user=user, token=form.cleaned_data["token"])
-            if device is not None:
-                otp_login(request, device)
-                passkeys.recovery_code_used(user=user)
-                messages.warning(
-                    request,
-                    _(
-                        "You used a recovery code; each works once. "
-                        "If your passkey is lost, add a new one."
-                    ),
-                )
-                return redirect(_next_url(request))
-            form.add_error("token", _("This code is not right, or was already used."))
+    if code_accepted(request, form):  # a recovery code: families have no authenticator
+        passkeys.recovery_code_used(user=user)
+        messages.warning(
+            request,
+            _("You used a recovery code; each works once. If your passkey is lost, add a new one."),
+        )
+        return redirect(_next_url(request))
     context = {
         "form": form,
         "next": _next_url(request),
