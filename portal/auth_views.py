@@ -276,7 +276,7 @@ class PasswordChangeView(django_auth_views.PasswordChangeView):
 
     def form_invalid(self, form):
         if getattr(self.request, "axes_locked_out", False):
-            return _signed_out(self.request)
+            return signed_out(self.request)
         return super().form_invalid(form)
 
     def form_valid(self, form):
@@ -299,7 +299,7 @@ class ConfirmPasswordForm(forms.Form):
     )
 
 
-def _signed_out(request: HttpRequest) -> HttpResponse:
+def signed_out(request: HttpRequest) -> HttpResponse:
     """Too many wrong re-typed passwords (A5): the session ends; django-axes'
     middleware answers with the lockout page."""
     logout(request)
@@ -319,7 +319,7 @@ def login_sessions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         right = password_retyped(request, form.cleaned_data["password"])
         if right is None:
-            return _signed_out(request)
+            return signed_out(request)
         if right:
             ended = sessions_end(actor=user, user=user, keep=request.session.session_key)
             messages.success(

@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from portal.auth_views import ConfirmPasswordForm, TokenForm, _signed_out, code_accepted, next_url
+from portal.auth_views import ConfirmPasswordForm, TokenForm, code_accepted, next_url, signed_out
 from portal.models import Passkey
 from portal.security import password_retyped
 from portal.services import passkeys
@@ -71,7 +71,7 @@ def passkey_add_options(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": _("Staff logins use the authenticator app.")}, status=403)
     right = password_retyped(request, request.POST.get("password", ""))
     if right is None:
-        _signed_out(request)
+        signed_out(request)
         return JsonResponse({"redirect": reverse("login")}, status=403)
     if not right:
         return JsonResponse(
@@ -126,7 +126,7 @@ def passkey_remove(request: HttpRequest, passkey_id: int) -> HttpResponse:
     if form.is_valid():
         right = password_retyped(request, form.cleaned_data["password"])
         if right is None:
-            return _signed_out(request)
+            return signed_out(request)
         if right and passkeys.passkey_remove(
             actor=request.user, user=request.user, passkey_id=passkey_id
         ):
