@@ -19,6 +19,7 @@ import time
 
 import webauthn
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.http.request import split_domain_port
@@ -186,7 +187,10 @@ def passkey_add(*, user, credential, name: str, rp: RelyingParty, session):
 
 @transaction.atomic
 def _passkey_keep(*, user, credential, name: str, rp: RelyingParty, challenge: bytes):
-    count = Passkey.objects.select_for_update().filter(user=user).count()
+    # The login's row is the lock: FOR UPDATE cannot go with COUNT(*) (Django
+    # drops it), and two adds at once must not pass PASSKEYS_PER_LOGIN together.
+    get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
+    count = Passkey.objects.filter(user=user).count()
     if count >= settings.PASSKEYS_PER_LOGIN:
         raise PasskeyRefused("too_many")
     credential = _parse(credential)
