@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -121,23 +121,23 @@ def passkey_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def passkey_remove(request: HttpRequest, passkey_id: int) -> HttpResponse:
-    """Removing a passkey weakens the login: the password is typed again."""
+    """Removing a passkey weakens the login: the password is typed again. Another
+    login's passkey is not found, as anyone else's record."""
     form = ConfirmPasswordForm(request.POST)
-    if form.is_valid():
-        right = password_retyped(request, form.cleaned_data["password"])
-        if right is None:
-            return signed_out(request)
-        if right and passkeys.passkey_remove(
-            actor=request.user, user=request.user, passkey_id=passkey_id
-        ):
-            if not passkeys.has_passkeys(user=request.user):
-                request.session.pop(passkeys.NEEDS_PASSKEY, None)
-            messages.success(request, _("The passkey was removed."))
-            return redirect("passkeys")
-        if not right:
-            messages.error(request, _("This is not your password: the passkey was kept."))
-            return redirect("passkeys")
-    messages.error(request, _("Type your password to remove a passkey."))
+    if not form.is_valid():
+        messages.error(request, _("Type your password to remove a passkey."))
+        return redirect("passkeys")
+    right = password_retyped(request, form.cleaned_data["password"])
+    if right is None:
+        return signed_out(request)
+    if not right:
+        messages.error(request, _("This is not your password: the passkey was kept."))
+        return redirect("passkeys")
+    if not passkeys.passkey_remove(actor=request.user, user=request.user, passkey_id=passkey_id):
+        raise Http404
+    if not passkeys.has_passkeys(user=request.user):
+        request.session.pop(passkeys.NEEDS_PASSKEY, None)  # a password login again
+    messages.success(request, _("The passkey was removed."))
     return redirect("passkeys")
 
 

@@ -182,7 +182,8 @@ def test_someone_elses_passkey_cannot_be_removed(family):
     add_passkey(logged_in("zhaolei"), SoftKey())
     theirs = Passkey.objects.get(user__username="zhaolei")
     client = logged_in()
-    client.post(reverse("passkey_remove", args=[theirs.pk]), {"password": PASSWORD})
+    answer = client.post(reverse("passkey_remove", args=[theirs.pk]), {"password": PASSWORD})
+    assert answer.status_code == 404
     assert Passkey.objects.filter(pk=theirs.pk).exists()
 
 
