@@ -86,12 +86,7 @@ def dependent_add(request: HttpRequest) -> HttpResponse:
                     relation=data["relation"],
                     document=data["document"],
                 )
-        except Refusal as exc:
-            if exc.code not in services.RECORD_REASONS:
-                attach(form, exc)
-            else:
-                return _asked(request, data)
-        except ValidationError as exc:
+        except ValidationError as exc:  # a Refusal from the typed details alone (A6)
             attach(form, exc)
         else:
             return _asked(request, data)

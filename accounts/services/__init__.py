@@ -8,7 +8,7 @@ from accounts.services.dependent_answers import (
     dependent_respond,
     dependent_review,
 )
-from accounts.services.dependent_checks import RECORD_REASONS, dependent_needs_review
+from accounts.services.dependent_checks import dependent_needs_review
 from accounts.services.dependents import (
     dependent_confirm_code,
     dependent_request,
@@ -41,7 +41,6 @@ from accounts.services.signup import (
 )
 
 __all__ = [
-    "RECORD_REASONS",
     "dependent_needs_review",
     "commitment_text",
     "dependent_confirm_code",
